@@ -1,0 +1,1 @@
+"""Database: typed SQLAlchemy 2 models, engine/session factory, Alembic migrations."""

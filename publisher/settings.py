@@ -1,0 +1,100 @@
+"""Settings: one pydantic-settings class, every variable prefixed ``LAPOR_``.
+
+Nothing reads the environment at import time: call :func:`get_settings` (cached) or build
+``Settings()`` yourself in tests. A missing or invalid value stops start-up with one line that
+names the variable (:func:`load_settings_or_exit`).
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_VAR = Path("var")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LAPOR_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_VAR / 'lapor.db'}",
+        description="SQLAlchemy URL. SQLite (WAL) by default; postgresql+psycopg://... for more.",
+    )
+    media_dir: Path = Field(default=DEFAULT_VAR / "media")
+    # Comma-separated Fernet keys, newest first (MultiFernet): rotation adds a key at the front.
+    secret_key: str = Field(
+        default="",
+        description="Fernet key(s) encrypting reporter fields and credentials at rest.",
+    )
+    timezone: str = "Asia/Jakarta"
+    public_base_url: str = "http://127.0.0.1:8000"
+    folder_platform_dir: Path = Field(default=DEFAULT_VAR / "posts")
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8000, ge=1, le=65535)
+    log_level: str = "INFO"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _valid_fernet_keys(cls, value: str) -> str:
+        from cryptography.fernet import Fernet
+
+        for key in [k.strip() for k in value.split(",") if k.strip()]:
+            try:
+                Fernet(key.encode())
+            except (ValueError, TypeError) as exc:
+                raise ValueError(
+                    "each key must be 32 url-safe base64-encoded bytes "
+                    "(make one with `lapor keys new`)"
+                ) from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def secret_keys(self) -> list[str]:
+        return [k.strip() for k in self.secret_key.split(",") if k.strip()]
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line naming the first bad variable, as an operator would type it."""
+    err = exc.errors()[0]
+    field = str(err["loc"][0]) if err["loc"] else "?"
+    return f"invalid setting LAPOR_{field.upper()}: {err['msg']}"
+
+
+def load_settings_or_exit() -> Settings:
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        print(describe_validation_error(exc), file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
