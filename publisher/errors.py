@@ -16,7 +16,7 @@ class that tells them what to do next::
         ├── RateLimited             the platform asked us to wait until ``retry_at``
         ├── NeedsReconnect          the account's token expired or was revoked: pause the account
         ├── PermanentError          invalid content, permission, policy: a person must act
-        └── UnknownOutcome          the request may have reached the platform: reconcile, never re-send
+        └── UnknownOutcome          the request may have reached the platform: reconcile, no re-send
 
 Messages are English (logs, CLI). ``user_message`` carries the Bahasa Indonesia text a person
 sees in the UI. No message may contain personal data; pass identifiers such as case ids instead.

@@ -128,9 +128,7 @@ def _upsert(
     kecamatan: str,
     digest: str,
 ) -> str:
-    case = session.scalar(
-        select(Case).where(Case.source == source, Case.external_id == record.id)
-    )
+    case = session.scalar(select(Case).where(Case.source == source, Case.external_id == record.id))
     if case is not None and case.content_hash == digest:
         return "unchanged"
     outcome = "updated" if case is not None else "new"
@@ -169,9 +167,10 @@ def _upsert_follow_up(session: Session, case: Case, record: CaseRecord) -> None:
     follow_up.action_text = fu_in.text
     follow_up.submitted_at = fu_in.submitted_at
     session.flush()
-    known = {m.position: m for m in session.scalars(
-        select(Media).where(Media.follow_up_id == follow_up.id)
-    )}
+    known = {
+        m.position: m
+        for m in session.scalars(select(Media).where(Media.follow_up_id == follow_up.id))
+    }
     for position, media_in in enumerate(fu_in.media):
         media = known.get(position)
         if media is not None and media.source_url == media_in.url:

@@ -10,12 +10,23 @@ from __future__ import annotations
 import sys
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_VAR = Path("var")
+
+
+class SourceConfig(BaseModel):
+    """One configured case source (``LAPOR_SOURCES`` is a JSON list of these)."""
+
+    name: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    kind: Literal["json_feed"] = "json_feed"
+    url: str
+    token: str | None = None
+    interval_minutes: int = Field(default=10, ge=1)
 
 
 class Settings(BaseSettings):
@@ -39,6 +50,11 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "INFO"
+    sources: list[SourceConfig] = Field(default_factory=list)
+    http_timeout_s: float = Field(default=20.0, gt=0)
+    # A "sending" delivery older than this is presumed crashed and goes to reconciliation.
+    sending_lease_s: int = Field(default=300, ge=30)
+    max_delivery_attempts: int = Field(default=8, ge=1)
 
     @field_validator("timezone")
     @classmethod

@@ -28,8 +28,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling defers BEGIN and breaks "BEGIN IMMEDIATE";
-        # take control so a claim transaction holds the write lock from its first statement.
+        # pysqlite's own transaction handling is switched off so we issue BEGIN ourselves.
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     if parsed.drivername == "postgresql":
@@ -48,11 +47,17 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("immediate") else "BEGIN")
+    # A deferred transaction that reads and then writes fails at once with "database is
+    # locked" if another writer committed in between (the busy timeout does not apply), so
+    # every transaction takes the write lock up front unless it was opened read-only.
+    readonly = conn.get_execution_options().get("lapor_readonly", False)
+    conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(engine: Engine, *, readonly: bool = False) -> sessionmaker[Session]:
+    """Sessions for writing (the default) or read-only ones that never block writers."""
+    bind = engine.execution_options(lapor_readonly=True) if readonly else engine
+    return sessionmaker(bind, expire_on_commit=False)
 
 
 @contextmanager

@@ -8,7 +8,7 @@ PostgreSQL, readable in SQL); the state machines live in the modules that change
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -73,7 +73,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
 
 
 class Kecamatan(Base):
@@ -162,9 +166,7 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     agency: Mapped[Agency | None] = relationship()
-    follow_ups: Mapped[list[FollowUp]] = relationship(
-        back_populates="case", order_by="FollowUp.id"
-    )
+    follow_ups: Mapped[list[FollowUp]] = relationship(back_populates="case", order_by="FollowUp.id")
 
 
 class FollowUp(Base):

@@ -1,0 +1,99 @@
+"""The jobs of the flow. Each takes an :class:`AppContext`, does one bounded pass, and returns
+its counts; :func:`run_job` records every run (start, end, counts, error) in ``job_runs``."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from classifiers import load_model
+from publisher import outbox
+from publisher.clock import utcnow
+from publisher.collect import run_source
+from publisher.context import AppContext
+from publisher.db.models import JobRun
+from publisher.drafting import draft_posts
+from publisher.screening import screen_pending
+from publisher.sources.base import CaseSource
+from publisher.sources.download import fetch_pending_media
+from publisher.sources.json_feed import JsonFeedSource
+
+log = logging.getLogger(__name__)
+
+Counts = dict[str, Any]
+
+
+def configured_sources(ctx: AppContext) -> list[CaseSource]:
+    sources: list[CaseSource] = []
+    for cfg in ctx.settings.sources:
+        if cfg.kind == "json_feed":
+            sources.append(JsonFeedSource(cfg.name, cfg.url, ctx.http, cfg.token))
+    return sources
+
+
+def collect(ctx: AppContext) -> Counts:
+    counts: Counts = {"fetched": 0, "new": 0, "updated": 0, "unchanged": 0, "quarantined": 0}
+    errors = []
+    for source in configured_sources(ctx):
+        got, error = run_source(ctx.sessions, ctx.vault, source)
+        for key, value in got.as_dict().items():
+            counts[key] += value
+        if error:
+            errors.append(error)
+    with ctx.sessions() as session, session.begin():
+        media = fetch_pending_media(session, ctx.http, ctx.media)
+    counts.update({f"media_{k}": v for k, v in dataclasses.asdict(media).items()})
+    if errors:
+        counts["source_errors"] = errors
+    return counts
+
+
+def screen(ctx: AppContext) -> Counts:
+    with ctx.sessions() as session, session.begin():
+        return dataclasses.asdict(screen_pending(session, load_model))
+
+
+def render(ctx: AppContext) -> Counts:
+    with ctx.sessions() as session, session.begin():
+        return dataclasses.asdict(draft_posts(session, ctx.vault, ctx.settings.tz))
+
+
+def publish(ctx: AppContext) -> Counts:
+    return dataclasses.asdict(outbox.publish_due(ctx))
+
+
+def reconcile(ctx: AppContext) -> Counts:
+    return dataclasses.asdict(outbox.reconcile(ctx))
+
+
+JOBS: dict[str, Callable[[AppContext], Counts]] = {
+    "collect": collect,
+    "screen": screen,
+    "render": render,
+    "publish": publish,
+    "reconcile": reconcile,
+}
+
+
+def run_job(ctx: AppContext, name: str) -> Counts:
+    """Run one job and record the run; an exception is recorded and re-raised."""
+    func = JOBS[name]
+    with ctx.sessions() as session, session.begin():
+        run = JobRun(job=name)
+        session.add(run)
+    try:
+        counts = func(ctx)
+    except Exception as exc:
+        with ctx.sessions() as session, session.begin():
+            row = session.get(JobRun, run.id)
+            assert row is not None
+            row.finished_at, row.error = utcnow(), f"{type(exc).__name__}: {exc}"
+        log.exception("job %s failed", name)
+        raise
+    with ctx.sessions() as session, session.begin():
+        row = session.get(JobRun, run.id)
+        assert row is not None
+        row.finished_at, row.counts = utcnow(), counts
+    return counts

@@ -1,0 +1,104 @@
+"""Draft one post per screened case and target account (the agency's connected accounts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from publisher import audit
+from publisher.crypto import Vault
+from publisher.db.models import Case, Media, Post, Screening, SocialAccount
+from publisher.rendering import caption_context, render_caption
+
+
+@dataclass
+class DraftCounts:
+    drafted: int = 0
+    blocked: int = 0
+    skipped_rahasia: int = 0
+    waiting_for_media: int = 0
+    no_accounts: int = 0
+
+
+def _latest_screening(session: Session, case_id: int) -> Screening | None:
+    return session.scalar(
+        select(Screening).where(Screening.case_id == case_id).order_by(Screening.id.desc())
+    )
+
+
+def draft_posts(session: Session, vault: Vault, tz: ZoneInfo, *, limit: int = 500) -> DraftCounts:
+    counts = DraftCounts()
+    cases = session.scalars(
+        select(Case)
+        .where(Case.id.in_(select(Screening.case_id)), Case.id.not_in(select(Post.case_id)))
+        .order_by(Case.id)
+        .limit(limit)
+    ).all()
+    for case in cases:
+        if case.privacy_mode == "rahasia":
+            counts.skipped_rahasia += 1
+            continue
+        follow_up = case.follow_ups[-1]
+        if any(m.state == "pending" for m in follow_up.media):
+            counts.waiting_for_media += 1
+            continue
+        accounts = session.scalars(
+            select(SocialAccount).where(SocialAccount.agency_id == case.agency_id)
+        ).all()
+        if not accounts or case.agency is None:
+            counts.no_accounts += 1
+            continue
+        screening = _latest_screening(session, case.id)
+        assert screening is not None
+        reporter = vault.decrypt_json(case.reporter) if case.reporter else {}
+        assert isinstance(reporter, dict)
+        names = [str(reporter["name"])] if reporter.get("name") else []
+        numbers = [str(reporter[k]) for k in ("phone", "nik") if reporter.get(k)]
+        context = caption_context(
+            case, case.agency, follow_up, tz, known_names=names, known_numbers=numbers
+        )
+        media = publishable_media(follow_up.media)
+        state = "blocked" if screening.decision == "block" else "pending_review"
+        for account in accounts:
+            post = Post(
+                case_id=case.id,
+                account_id=account.id,
+                screening_id=screening.id,
+                caption=render_caption(account.platform, context),
+                media=media,
+                risk_score=screening.score if screening.score is not None else 1.0,
+                review_state=state,
+            )
+            session.add(post)
+            session.flush()
+            audit.record(
+                session,
+                actor="system",
+                action="post.drafted",
+                object_type="post",
+                object_id=post.id,
+                state=state,
+                screening=screening.decision,
+            )
+            counts.drafted += 1
+            counts.blocked += state == "blocked"
+    return counts
+
+
+def publishable_media(media: list[Media]) -> list[dict[str, Any]]:
+    """Only the PIC's own accepted photos and videos; the reporter's are never used by default."""
+    return [
+        {
+            "sha256": m.sha256,
+            "kind": m.kind,
+            "mime": m.mime,
+            "phase": m.phase,
+            "suffix": ".mp4" if m.kind == "video" else ".jpg",
+        }
+        for m in media
+        if m.state == "ok" and m.supplied_by == "pic"
+    ]

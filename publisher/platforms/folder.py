@@ -1,0 +1,52 @@
+"""The ``folder`` platform: writes each post as files, for dry runs and the demo.
+
+Layout: ``<root>/<handle>/<marker>/caption.txt``, the media files, and ``post.json``, which is
+written last (atomically), so a folder without it is an interrupted attempt.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from publisher.platforms.base import PublishRequest, PublishResult
+
+
+class FolderPlatform:
+    name = "folder"
+    searchable = True
+
+    def __init__(self, root: Path, handle: str) -> None:
+        self.root = root
+        self.handle = handle
+
+    def _dir(self, marker: str) -> Path:
+        return self.root / self.handle / marker
+
+    def publish(self, request: PublishRequest) -> PublishResult:
+        existing = self.find_by_marker(request.marker)
+        if existing is not None:
+            return existing
+        target = self._dir(request.marker)
+        target.mkdir(parents=True, exist_ok=True)
+        (target / "caption.txt").write_text(request.caption + "\n", encoding="utf-8")
+        names = []
+        for index, media in enumerate(request.media, start=1):
+            name = f"{index:02d}{media.path.suffix}"
+            shutil.copyfile(media.path, target / name)
+            names.append(name)
+        manifest = {"marker": request.marker, "caption": request.caption, "media": names}
+        fd, tmp = tempfile.mkstemp(dir=target, prefix=".post-")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(manifest, fh, ensure_ascii=False, indent=2)
+        os.replace(tmp, target / "post.json")
+        return PublishResult(remote_id=request.marker, url=target.resolve().as_uri())
+
+    def find_by_marker(self, marker: str) -> PublishResult | None:
+        target = self._dir(marker)
+        if (target / "post.json").exists():
+            return PublishResult(remote_id=marker, url=target.resolve().as_uri())
+        return None

@@ -1,0 +1,147 @@
+"""Review actions. Approving creates the outbox rows in the same transaction, and every action
+writes the audit log. The rules:
+
+* a ``blocked`` post (the model judged it conflict-prone) is approved only with a written
+  override by a reviewer who did not submit it;
+* a post whose case was screened ``manual`` (no usable model) is approved only with a note that
+  a person screened it;
+* a ``rahasia`` case can never be approved.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from publisher import audit
+from publisher.clock import utcnow
+from publisher.db.models import Delivery, Post, Screening, User
+from publisher.errors import ReviewError
+
+REVIEWABLE = ("pending_review", "blocked")
+
+
+def _load(session: Session, post_id: int) -> Post:
+    post = session.get(Post, post_id)
+    if post is None:
+        raise ReviewError(f"post {post_id} does not exist", "Kiriman tidak ditemukan.")
+    return post
+
+
+def _reviewer(user: User) -> None:
+    if user.role not in ("reviewer", "admin") or not user.active:
+        raise ReviewError(
+            f"user {user.username} may not review", "Anda tidak berhak meninjau kiriman."
+        )
+
+
+def approve(
+    session: Session,
+    post_id: int,
+    reviewer: User,
+    *,
+    override_reason: str = "",
+    manual_screening_note: str = "",
+    scheduled_for: datetime | None = None,
+) -> Post:
+    _reviewer(reviewer)
+    post = _load(session, post_id)
+    if post.review_state not in REVIEWABLE:
+        raise ReviewError(
+            f"post {post_id} is {post.review_state}, not awaiting review",
+            "Kiriman ini tidak sedang menunggu tinjauan.",
+        )
+    if post.case.privacy_mode == "rahasia":
+        raise ReviewError(
+            f"post {post_id} belongs to a rahasia case", "Laporan rahasia tidak boleh terbit."
+        )
+    screening = session.get(Screening, post.screening_id) if post.screening_id else None
+    if post.review_state == "blocked":
+        if len(override_reason.strip()) < 10:
+            raise ReviewError(
+                f"post {post_id} is blocked: an override needs a written reason",
+                "Kiriman diblokir penyaring; tuliskan alasan override (min. 10 karakter).",
+            )
+        if post.submitted_by_id is not None and post.submitted_by_id == reviewer.id:
+            raise ReviewError(
+                f"post {post_id}: the submitter cannot override its block",
+                "Override harus dilakukan reviewer lain, bukan pengaju.",
+            )
+    if (screening is None or screening.decision == "manual") and len(
+        manual_screening_note.strip()
+    ) < 10:
+        raise ReviewError(
+            f"post {post_id} was not screened by the model: a manual screening note is needed",
+            "Kasus ini belum disaring model; tuliskan catatan penyaringan manual.",
+        )
+    now = utcnow()
+    post.review_state = "approved"
+    post.reviewer_id = reviewer.id
+    post.reviewed_at = now
+    post.scheduled_for = scheduled_for
+    post.review_note = override_reason or manual_screening_note
+    exists = session.scalar(
+        select(Delivery).where(Delivery.post_id == post.id, Delivery.account_id == post.account_id)
+    )
+    if exists is None:
+        session.add(
+            Delivery(
+                post_id=post.id,
+                account_id=post.account_id,
+                state="pending",
+                next_attempt_at=scheduled_for or now,
+                marker=f"LBT-{post.id}-{secrets.token_hex(3)}",
+            )
+        )
+    audit.record(
+        session,
+        actor=f"user:{reviewer.username}",
+        action="post.approved",
+        object_type="post",
+        object_id=post.id,
+        override=bool(override_reason),
+        override_reason=override_reason,
+        manual_screening=bool(manual_screening_note),
+    )
+    session.flush()
+    return post
+
+
+def reject(session: Session, post_id: int, reviewer: User, *, reason: str) -> Post:
+    _reviewer(reviewer)
+    post = _load(session, post_id)
+    if post.review_state not in REVIEWABLE:
+        raise ReviewError(
+            f"post {post_id} is {post.review_state}, not awaiting review",
+            "Kiriman ini tidak sedang menunggu tinjauan.",
+        )
+    if len(reason.strip()) < 5:
+        raise ReviewError("a rejection needs a reason", "Tuliskan alasan penolakan.")
+    post.review_state = "rejected"
+    post.reviewer_id = reviewer.id
+    post.reviewed_at = utcnow()
+    post.review_note = reason
+    audit.record(
+        session,
+        actor=f"user:{reviewer.username}",
+        action="post.rejected",
+        object_type="post",
+        object_id=post.id,
+        reason=reason,
+    )
+    return post
+
+
+def queue(session: Session, states: tuple[str, ...] = REVIEWABLE, limit: int = 200) -> list[Post]:
+    """Highest risk first, then oldest."""
+    return list(
+        session.scalars(
+            select(Post)
+            .where(Post.review_state.in_(states))
+            .order_by(Post.risk_score.desc(), Post.created_at, Post.id)
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,84 @@
+"""The `lapor` command line, run as a user would (a subprocess with its own environment)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+
+from publisher.cli import app
+from publisher.crypto import new_key
+
+LAPOR = [sys.executable, "-c", "from publisher.cli import main; main()"]
+
+
+def lapor(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("LAPOR_")}
+    full_env.update(env or {})
+    full_env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    return subprocess.run(
+        [*LAPOR, *args], capture_output=True, text=True, env=full_env, cwd=cwd, timeout=120
+    )
+
+
+def all_command_paths() -> list[list[str]]:
+    root = get_command(app)
+    paths: list[list[str]] = []
+
+    def walk(cmd: object, prefix: list[str]) -> None:
+        sub = getattr(cmd, "commands", None)
+        if sub:
+            for name, child in sub.items():
+                paths.append([*prefix, name])
+                walk(child, [*prefix, name])
+
+    walk(root, [])
+    return paths
+
+
+def test_lapor_help_lists_the_commands() -> None:
+    result = lapor("--help")
+    assert result.returncode == 0
+    for name in ("db", "seed", "jobs", "review", "run", "demo", "accounts", "deliveries"):
+        assert name in result.stdout
+
+
+@pytest.mark.parametrize("path", all_command_paths(), ids=lambda p: " ".join(p))
+def test_every_command_has_help(path: list[str]) -> None:
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+
+
+def test_an_invalid_setting_stops_with_one_line_naming_the_variable(tmp_path: Path) -> None:
+    result = lapor("db", "current", env={"LAPOR_WEB_PORT": "delapan"}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "invalid setting LAPOR_WEB_PORT: Input should be a valid integer, unable to parse "
+        "string as an integer"
+    ]
+
+
+def test_a_missing_secret_key_is_named_with_how_to_make_one(tmp_path: Path) -> None:
+    result = lapor("db", "current", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "LAPOR_SECRET_KEY is not set" in result.stderr and "lapor keys new" in result.stderr
+
+
+def test_the_cli_migrates_seeds_and_lists_an_empty_queue(tmp_path: Path) -> None:
+    env = {"LAPOR_SECRET_KEY": new_key(), "LAPOR_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+    assert lapor("db", "upgrade", env=env).returncode == 0
+    seeded = lapor("seed", env=env)
+    assert "kecamatan added: 18" in seeded.stdout
+    assert "kecamatan added: 0, agencies added: 0" in lapor("seed", env=env).stdout
+    assert lapor("users", "add", "rina", "--role", "reviewer", env=env).returncode == 0
+    refused = lapor("review", "approve", "999", "--reviewer", "rina", env=env)
+    assert refused.returncode == 1 and "post 999 does not exist" in refused.stderr
