@@ -460,6 +460,9 @@ def demo(
 ) -> None:
     """Seed a realistic demo and run the whole flow against local fake platforms."""
     from publisher.demo import run_demo
+    from publisher.logging_setup import configure
+
+    configure("WARNING")
 
     run_demo(cases=cases, root=folder, console=console)
 
