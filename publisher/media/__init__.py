@@ -10,15 +10,33 @@ Importing this package loads no model and reads no settings.
 
 from publisher.media.faces import FaceBlurResult, FaceBox, blur_faces
 from publisher.media.model import SanitizedMedia, VideoFaceHit
+from publisher.media.render import (
+    PLATFORM_MEDIA_RULES,
+    BannerText,
+    PlatformMediaRule,
+    before_after_collage,
+    render_for_platform,
+)
 from publisher.media.sanitize import sanitize
+from publisher.media.signing import sign_media_url, verify_media_signature, verify_media_url
 from publisher.media.store import MediaStore
+from publisher.media.video import VideoLimits
 
 __all__ = [
+    "PLATFORM_MEDIA_RULES",
+    "BannerText",
     "FaceBlurResult",
     "FaceBox",
     "MediaStore",
+    "PlatformMediaRule",
     "SanitizedMedia",
     "VideoFaceHit",
+    "VideoLimits",
+    "before_after_collage",
     "blur_faces",
+    "render_for_platform",
     "sanitize",
+    "sign_media_url",
+    "verify_media_signature",
+    "verify_media_url",
 ]

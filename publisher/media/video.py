@@ -37,9 +37,16 @@ from publisher.media import mp4box
 from publisher.media.faces import detect_faces, pad_box
 from publisher.media.model import SanitizedMedia, VideoFaceHit
 
-MAX_DURATION_S = 300.0
-MAX_CODED_PIXELS = 4096 * 2304
-MAX_FPS = 240.0
+@dataclass(frozen=True)
+class VideoLimits:
+    """Caps checked from the headers before any frame is decoded."""
+
+    max_duration_s: float = 300.0
+    max_coded_pixels: int = 4096 * 2304
+    max_fps: float = 240.0
+
+
+DEFAULT_VIDEO_LIMITS = VideoLimits()
 # Remux only what every target platform plays as is.
 REMUX_VIDEO_CODECS = frozenset({"h264"})
 REMUX_PIX_FMTS = frozenset({"yuv420p", "yuvj420p"})
@@ -118,7 +125,7 @@ def _open(data: bytes) -> Any:
     return av.open(io.BytesIO(data), mode="r", format=DEMUXER)
 
 
-def probe_video(data: bytes) -> VideoProbe:
+def probe_video(data: bytes, limits: VideoLimits = DEFAULT_VIDEO_LIMITS) -> VideoProbe:
     """Read the headers and enforce the caps; raises :class:`MediaRejected`."""
     with _open(data) as container:
         if not container.streams.video:
@@ -141,7 +148,7 @@ def probe_video(data: bytes) -> VideoProbe:
             audio_codec=str(audio.codec_context.name) if audio is not None else None,
             audio_channels=int(audio.codec_context.channels or 0) if audio is not None else 0,
         )
-    _check_caps(probe)
+    _check_caps(probe, limits)
     return probe
 
 
@@ -160,21 +167,23 @@ def _upload_matrix(data: bytes) -> tuple[int, ...] | None:
     return matrix
 
 
-def _check_caps(p: VideoProbe) -> None:
+def _check_caps(p: VideoProbe, limits: VideoLimits) -> None:
     if p.width <= 0 or p.height <= 0:
         raise MediaRejected("video has no picture size", "Video tidak dapat dibaca.")
-    if p.width * p.height > MAX_CODED_PIXELS:
+    if p.width * p.height > limits.max_coded_pixels:
         raise MediaRejected(
-            f"{p.width}x{p.height} is over the {MAX_CODED_PIXELS} pixel cap",
+            f"{p.width}x{p.height} is over the {limits.max_coded_pixels} pixel cap",
             "Resolusi video terlalu besar (maksimal 4K).",
         )
-    if not 0 < p.duration_s <= MAX_DURATION_S:
+    if not 0 < p.duration_s <= limits.max_duration_s:
         raise MediaRejected(
-            f"duration {p.duration_s:.1f} s is outside (0, {MAX_DURATION_S:.0f}] s",
-            f"Durasi video maksimal {MAX_DURATION_S / 60:.0f} menit.",
+            f"duration {p.duration_s:.1f} s is outside (0, {limits.max_duration_s:.0f}] s",
+            f"Durasi video maksimal {limits.max_duration_s:.0f} detik.",
         )
-    if p.fps > MAX_FPS:
-        raise MediaRejected(f"{p.fps:.0f} fps is over {MAX_FPS:.0f}", "Frame rate video terlalu tinggi.")
+    if p.fps > limits.max_fps:
+        raise MediaRejected(
+            f"{p.fps:.0f} fps is over {limits.max_fps:.0f}", "Frame rate video terlalu tinggi."
+        )
     if p.matrix is not None:
         a, b, _, c, d, *_ = p.matrix
         if not ((a == 0 and d == 0) or (b == 0 and c == 0)):
@@ -183,9 +192,11 @@ def _check_caps(p: VideoProbe) -> None:
             )
 
 
-def sanitize_video(data: bytes, *, blur_faces: bool = True) -> SanitizedMedia:
+def sanitize_video(
+    data: bytes, *, blur_faces: bool = True, limits: VideoLimits = DEFAULT_VIDEO_LIMITS
+) -> SanitizedMedia:
     """Probe, then remux or transcode; returns an MP4 with no metadata."""
-    probe = probe_video(data)
+    probe = probe_video(data, limits)
     blockers = probe.remux_blockers()
     if blockers:
         out, frames = transcode(data, probe)
