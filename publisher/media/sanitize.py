@@ -14,6 +14,8 @@ exception from a decoder on hostile input is turned into a rejection, never a cr
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PIL import Image
 
 from publisher.errors import MediaRejected
@@ -31,6 +33,9 @@ from publisher.media.photo import (
     exif_orientation,
 )
 
+if TYPE_CHECKING:
+    from publisher.media.video import VideoLimits
+
 MAX_BYTES = 40 * 1024 * 1024
 MAX_VIDEO_BYTES = 400 * 1024 * 1024
 # Sanitised masters are kept at most this large; 12 MP phone photos (4032 px) pass untouched.
@@ -44,6 +49,7 @@ def sanitize(
     *,
     blur_faces: bool = True,
     max_side: int = SANITIZED_MAX_SIDE,
+    video_limits: VideoLimits | None = None,
 ) -> SanitizedMedia:
     """Validate and clean one upload; raises :class:`MediaRejected` for anything unacceptable."""
     fmt = sniff(data)
@@ -59,9 +65,11 @@ def sanitize(
         )
     try:
         if fmt.is_video:
-            from publisher.media.video import sanitize_video
+            from publisher.media.video import DEFAULT_VIDEO_LIMITS, sanitize_video
 
-            return sanitize_video(data, blur_faces=blur_faces)
+            return sanitize_video(
+                data, blur_faces=blur_faces, limits=video_limits or DEFAULT_VIDEO_LIMITS
+            )
         return _sanitize_photo(data, fmt, blur_faces=blur_faces, max_side=max_side)
     except MediaRejected:
         raise
