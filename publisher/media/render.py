@@ -4,9 +4,9 @@ Platform limits live in one table, :data:`PLATFORM_MEDIA_RULES`. A rendition is 
 
 1. asking the JPEG decoder for a reduced-size decode (``Image.draft``) big enough for the
    target, *before* orientation (orienting first would decode at full size),
-2. turning the picture upright and converting it to sRGB (:mod:`publisher.media.photo`),
-3. fitting it to the platform's aspect-ratio range without distortion: a centre crop when that
-   loses at most :data:`MAX_CROP_LOSS` of the picture, padding otherwise (``fit="auto"``),
+2. converting to sRGB and fitting the picture to the platform's aspect-ratio range without
+   distortion: a centre crop when that loses at most :data:`MAX_CROP_LOSS` of the picture,
+   padding otherwise (``fit="auto"``); then turning the small result upright,
 4. drawing the optional banner (``#LaporBupatiTegal``, agency, date) in a band of its own,
 5. encoding a fresh JPEG, lowering the quality (then the size) until it fits the byte cap.
 
@@ -32,11 +32,13 @@ from PIL import Image, ImageDraw, ImageFont
 from publisher.errors import MediaRejected
 from publisher.media.formats import sniff
 from publisher.media.photo import (
+    ORIENTATION_TRANSPOSES,
     clean_copy,
-    decode_upright,
     encode_jpeg,
     exif_orientation,
     open_photo,
+    request_draft,
+    to_srgb,
     upright_size,
 )
 
@@ -169,21 +171,33 @@ def _fit(image: Image.Image, box: tuple[int, int], crop: bool) -> Image.Image:
 
 def decode_fitted(
     photo: bytes, plan: Callable[[tuple[int, int]], tuple[int, int]], fit: Fit
-) -> tuple[Image.Image, tuple[int, int], bool]:
-    """Decode ``photo`` upright, just large enough for the box ``plan(upright_size)`` returns.
+) -> tuple[Image.Image, tuple[int, int]]:
+    """Decode ``photo`` and fit it into the box ``plan(upright_size)`` returns; returns both.
 
-    Returns the image, the box and whether to crop (else pad) into it.
+    The crop or resize happens in the stored orientation and only the small result is turned
+    upright: transposing a 3 MP intermediate costs more than the resize itself. Crops are
+    centred and padding is centred, so doing them before the turn gives the same picture.
     """
     fmt = sniff(photo)
     if fmt is None or fmt.is_video:
         raise MediaRejected("not a photo", "Berkas bukan foto.")
     try:
         with open_photo(photo, fmt) as opened:
-            upright = upright_size(opened.width, opened.height, exif_orientation(opened))
+            orientation = exif_orientation(opened)
+            stored = (opened.width, opened.height)
+            upright = upright_size(*stored, orientation)
             box = plan(upright)
             crop = fit == "crop" or (fit == "auto" and _crop_loss(upright, box) <= MAX_CROP_LOSS)
-            image = decode_upright(opened, min_size=_needed_size(upright, box, crop))
-        return image, box, crop
+            stored_box = upright_size(*box, orientation)
+            request_draft(opened, _needed_size(stored, stored_box, crop))
+            icc = opened.info.get("icc_profile")
+            opened.load()
+            rgb = to_srgb(opened, icc if isinstance(icc, bytes) else None)
+        fitted = _fit(rgb, stored_box, crop)
+        del rgb
+        for transpose in ORIENTATION_TRANSPOSES[orientation]:
+            fitted = fitted.transpose(transpose)
+        return fitted, box
     except MediaRejected:
         raise
     except Exception as exc:
@@ -257,10 +271,8 @@ def render_for_platform(
         band = _banner_height(*size) if banner is not None else 0
         return size[0], size[1] - band
 
-    image, box, crop = decode_fitted(photo, plan, fit)
+    fitted, box = decode_fitted(photo, plan, fit)
     size = (box[0], box[1] + band)
-    fitted = _fit(image, box, crop)
-    del image
     canvas = clean_copy(fitted) if band == 0 else Image.new("RGB", size, BANNER_BG)
     if banner is not None:
         canvas.paste(fitted, (0, 0))
@@ -288,9 +300,9 @@ def before_after_collage(
     draw = ImageDraw.Draw(canvas)
     label_font = _font(max(14, panel_h // 12))
     for index, (photo, label) in enumerate(zip((before, after), COLLAGE_LABELS, strict=True)):
-        image, _, _ = decode_fitted(photo, lambda _upright: panel, "crop")
+        image, _ = decode_fitted(photo, lambda _upright: panel, "crop")
         top = index * (panel_h + COLLAGE_GAP)
-        canvas.paste(_fit(image, panel, True), (0, top))
+        canvas.paste(image, (0, top))
         pad = max(6, panel_h // 40)
         left, _t, right, bottom = draw.textbbox((0, 0), label, font=label_font)
         draw.rectangle(
