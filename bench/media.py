@@ -145,7 +145,9 @@ def make_clip(seconds: int) -> bytes:
     rng = np.random.default_rng(5)
     base = rng.integers(0, 255, (1080 // 8, 1920 // 8, 3), dtype=np.uint8)
     with av.open(buffer, "w", format="mp4") as container:
-        video = container.add_stream("libx264", rate=Fraction(CLIP_FPS), options={"preset": "ultrafast", "crf": "23"})
+        video = container.add_stream(
+            "libx264", rate=Fraction(CLIP_FPS), options={"preset": "ultrafast", "crf": "23"}
+        )
         video.width, video.height, video.pix_fmt = 1920, 1080, "yuv420p"
         audio = container.add_stream("aac", rate=48000)
         audio.layout = "stereo"
@@ -186,8 +188,9 @@ def main() -> None:
         ours = run_photo_worker(Path(tmp.name), "ours", repeats)
     for label, r in (("naive Pillow", naive), ("ours (draft)", ours)):
         print(
-            f"  {label:13s} -> {int(r['width'])}x{int(r['height'])}: {r['photos_per_s']:.1f} photos/s"
-            f" wall ({r['ms_per_photo']:.0f} ms), {r['photos_per_cpu_s']:.1f} photos per CPU-second,"
+            f"  {label:13s} -> {int(r['width'])}x{int(r['height'])}:"
+            f" {r['photos_per_s']:.1f} photos/s wall ({r['ms_per_photo']:.0f} ms),"
+            f" {r['photos_per_cpu_s']:.1f} photos per CPU-second,"
             f" peak +{r['peak_growth_mb']:.0f} MB"
         )
     print(
@@ -202,7 +205,9 @@ def main() -> None:
         before_after_collage(photo, photo, banner)
     wall = 1000 * (time.perf_counter() - started) / repeats
     cpu = 1000 * (time.process_time() - cpu_started) / repeats
-    print(f"before/after collage with banner (two 12 MP inputs): {wall:.0f} ms wall, {cpu:.0f} ms CPU")
+    print(
+        f"before/after collage with banner (two 12 MP inputs): {wall:.0f} ms wall, {cpu:.0f} ms CPU"
+    )
 
     for blur in (False, True):
         started, cpu_started = time.perf_counter(), time.process_time()
@@ -214,7 +219,10 @@ def main() -> None:
 
     clip = make_clip(seconds)
     probe = probe_video(clip)
-    print(f"input: {seconds} s 1080p30 H.264 + AAC clip, {len(clip) / 1e6:.1f} MB, blockers={probe.remux_blockers()}")
+    print(
+        f"input: {seconds} s 1080p30 H.264 + AAC clip, {len(clip) / 1e6:.1f} MB,"
+        f" remux blockers: {probe.remux_blockers() or 'none'}"
+    )
     started = time.perf_counter()
     _, remux_frames = remux(clip, probe)
     remux_s = time.perf_counter() - started
@@ -222,8 +230,14 @@ def main() -> None:
     _, transcode_frames = transcode(clip, probe)
     transcode_s = time.perf_counter() - started
     print(f"load average while running: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"  remux:     {remux_s * 1000:.0f} ms = {seconds / remux_s:.0f}x real time ({remux_frames} frames)")
-    print(f"  transcode: {transcode_s * 1000:.0f} ms = {seconds / transcode_s:.2f}x real time ({transcode_frames} frames)")
+    print(
+        f"  remux:     {remux_s * 1000:.0f} ms = {seconds / remux_s:.0f}x real time"
+        f" ({remux_frames} frames)"
+    )
+    print(
+        f"  transcode: {transcode_s * 1000:.0f} ms = {seconds / transcode_s:.2f}x real time"
+        f" ({transcode_frames} frames)"
+    )
 
 
 if __name__ == "__main__":

@@ -36,9 +36,12 @@ def _needles() -> list[bytes]:
 
 
 XMP = (
-    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-    '<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:exif="http://ns.adobe.com/exif/1.0/"'
-    f' dc:creator="{NAME}" dc:description="{PHONE}" exif:GPSLatitude="{LAT}" exif:GPSLongitude="{LON}"/>'
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/">'
+    '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+    '<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"'
+    ' xmlns:exif="http://ns.adobe.com/exif/1.0/"'
+    f' dc:creator="{NAME}" dc:description="{PHONE}"'
+    f' exif:GPSLatitude="{LAT}" exif:GPSLongitude="{LON}"/>'
     "</rdf:RDF></x:xmpmeta>"
 ).encode()
 
@@ -166,7 +169,10 @@ SLOT_EVIDENCE = {
     "heif-exif-xmp": [b"Exif", b"application/rdf+xml"],
     "mov-remuxed-title-comment-location": [b"\xa9nam", b"\xa9cmt", b"\xa9xyz", LAT.encode()],
     "mp4-transcoded-apple-keys-location": [
-        b"mdta", b"com.apple.quicktime.location.ISO6709", NAME.encode(), LAT.encode(),
+        b"mdta",
+        b"com.apple.quicktime.location.ISO6709",
+        NAME.encode(),
+        LAT.encode(),
     ],
 }
 

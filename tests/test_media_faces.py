@@ -13,8 +13,8 @@ from PIL import Image
 from publisher.errors import MediaRejected
 from publisher.media import FaceBox, blur_faces, sanitize
 from publisher.media.faces import detect_faces
-from publisher.media.photo import decode_upright, jpeg_metadata_segments, open_photo
 from publisher.media.formats import sniff
+from publisher.media.photo import decode_upright, jpeg_metadata_segments, open_photo
 
 SHARED = Path(
     os.environ.get("LAPOR_SHARED_DIR") or Path(__file__).resolve().parents[1].parent / "shared"

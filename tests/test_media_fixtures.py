@@ -11,8 +11,7 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 
 from publisher.errors import MediaRejected
-from publisher.media import sanitize
-from publisher.media import mp4box
+from publisher.media import mp4box, sanitize
 from publisher.media.photo import jpeg_metadata_segments
 from publisher.media.video import count_frames, probe_video
 
@@ -148,10 +147,6 @@ def _expected_orientation_size(name: str) -> tuple[int, int]:
     return (3000, 4000)  # the Samsung S20 Ultra motion photo, stored 4000x3000 with Orientation=6
 
 
-
-
-
-
 @pytest.mark.timeout(30)
 @pytest.mark.parametrize("path", _files("orientation"), ids=_ids(_files("orientation")))
 def test_each_orientation_sample_comes_out_upright_at_its_expected_size(path: Path) -> None:
@@ -166,13 +161,17 @@ def test_all_eight_orientations_give_the_same_upright_picture(family: str) -> No
     _require("orientation")
     reference = None
     for value in range(0, 9):
-        result = sanitize((MEDIA / "orientation" / f"{family}_{value}.jpg").read_bytes(), blur_faces=False)
+        result = sanitize(
+            (MEDIA / "orientation" / f"{family}_{value}.jpg").read_bytes(), blur_faces=False
+        )
         small = Image.open(io.BytesIO(result.data)).convert("L").resize((48, 48))
         if reference is None:
             reference = small
             continue
         difference = ImageStat.Stat(ImageChops.difference(reference, small)).mean[0]
-        assert difference < 12, f"{family}_{value} is not upright (mean difference {difference:.1f})"
+        assert difference < 12, (
+            f"{family}_{value} is not upright (mean difference {difference:.1f})"
+        )
 
 
 VIDEOS = _files("video")

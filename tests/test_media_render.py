@@ -11,7 +11,12 @@ import pytest
 from PIL import Image, ImageDraw
 
 from publisher.errors import MediaRejected
-from publisher.media import PLATFORM_MEDIA_RULES, BannerText, before_after_collage, render_for_platform
+from publisher.media import (
+    PLATFORM_MEDIA_RULES,
+    BannerText,
+    before_after_collage,
+    render_for_platform,
+)
 from publisher.media.photo import jpeg_metadata_segments
 from publisher.media.render import PAD_COLOUR, UnknownPlatform, tanggal, target_size
 
@@ -40,7 +45,9 @@ def _open(data: bytes) -> Image.Image:
 
 
 @pytest.mark.parametrize("platform", sorted(PLATFORM_MEDIA_RULES))
-@pytest.mark.parametrize("size", [(4032, 3024), (3024, 4032), (4000, 1000), (900, 3600), (200, 150)])
+@pytest.mark.parametrize(
+    "size", [(4032, 3024), (3024, 4032), (4000, 1000), (900, 3600), (200, 150)]
+)
 def test_every_rendition_meets_its_platform_rules(platform: str, size: tuple[int, int]) -> None:
     rule = PLATFORM_MEDIA_RULES[platform]
     data = render_for_platform(_jpeg(size), platform)

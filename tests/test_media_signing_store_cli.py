@@ -108,7 +108,8 @@ def test_python_dash_m_sanitize_prints_json_lines_and_exits_zero(tmp_path: Path)
     bad.write_bytes(b"\x89PNG\r\n\x1a\nbroken")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run(
-        [sys.executable, "-m", "publisher.media", "sanitize", str(good), str(bad), "--out", str(tmp_path / "o")],
+        [sys.executable, "-m", "publisher.media", "sanitize", str(good), str(bad),
+         "--out", str(tmp_path / "o")],
         capture_output=True, text=True, env=env, timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

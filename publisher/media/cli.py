@@ -70,7 +70,11 @@ def sanitize_files(
         _write_atomic(target, result.data)
         outputs = [str(target)]
         if result.unblurred is not None:
-            hidden = out_dir / "unblurred" / f"{hashlib.sha256(result.unblurred).hexdigest()}{result.suffix}"
+            hidden = (
+                out_dir
+                / "unblurred"
+                / f"{hashlib.sha256(result.unblurred).hexdigest()}{result.suffix}"
+            )
             _write_atomic(hidden, result.unblurred)
             outputs.append(str(hidden))
         record.update(

@@ -75,7 +75,9 @@ def _cascade() -> Any:
     if cached is None:
         import cv2
 
-        cached = cv2.CascadeClassifier(cv2.data.haarcascades + FRONTAL_CASCADE)
+        # cv2.data exists only in the pip wheels (hence not in the type stubs).
+        root: str = getattr(cv2, "data").haarcascades  # noqa: B009
+        cached = cv2.CascadeClassifier(root + FRONTAL_CASCADE)
         if cached.empty():
             raise RuntimeError(
                 "OpenCV Haar cascade missing: opencv-python-headless 4.x is required"
@@ -101,7 +103,12 @@ def detect_faces(image: Image.Image) -> list[FaceBox]:
         minSize=(MIN_FACE_PX, MIN_FACE_PX),
     )
     boxes = [
-        FaceBox(round(int(x) / scale), round(int(y) / scale), round(int(w) / scale), round(int(h) / scale))
+        FaceBox(
+            round(int(x) / scale),
+            round(int(y) / scale),
+            round(int(w) / scale),
+            round(int(h) / scale),
+        )
         for x, y, w, h in found
     ]
     return _merge(boxes)
@@ -171,4 +178,3 @@ def blur_faces(photo: bytes) -> FaceBlurResult:
         raise MediaRejected(
             f"not a readable photo ({type(exc).__name__})", "Berkas bukan foto yang dapat dibaca."
         ) from None
-

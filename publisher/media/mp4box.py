@@ -34,7 +34,9 @@ class Box:
         return "/".join(p.decode("latin-1") for p in (*self.path, self.kind))
 
 
-def iter_boxes(data: bytes, start: int = 0, end: int | None = None, path: tuple[bytes, ...] = ()) -> Iterator[Box]:
+def iter_boxes(
+    data: bytes, start: int = 0, end: int | None = None, path: tuple[bytes, ...] = ()
+) -> Iterator[Box]:
     """Yield every box, depth first, descending into known containers."""
     end = len(data) if end is None else end
     pos = start

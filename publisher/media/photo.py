@@ -173,7 +173,9 @@ def to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
             if source.profile.xcolor_space.strip() == image.mode.replace("L", "GRAY").strip():
-                converted = ImageCms.profileToProfile(image, source, _srgb_profile(), outputMode="RGB")
+                converted = ImageCms.profileToProfile(
+                    image, source, _srgb_profile(), outputMode="RGB"
+                )
                 if converted is not None:
                     return converted
         except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
@@ -207,9 +209,7 @@ def fit_within(size: tuple[int, int], max_side: int) -> tuple[int, int]:
 
 # JPEG markers that carry only image data or coding tables; everything else (APPn, COM) may
 # hold metadata. APP0 is allowed when it is a plain JFIF header without a thumbnail.
-_SAFE_MARKERS = frozenset(
-    [0xC0, 0xC1, 0xC2, 0xC4, 0xDB, 0xDD, 0xDA] + list(range(0xD0, 0xD8))
-)
+_SAFE_MARKERS = frozenset([0xC0, 0xC1, 0xC2, 0xC4, 0xDB, 0xDD, 0xDA, *range(0xD0, 0xD8)])
 
 
 def jpeg_metadata_segments(data: bytes) -> list[str]:
@@ -246,4 +246,3 @@ def _marker_name(marker: int) -> str:
     if marker == 0xFE:
         return "COM"
     return f"0x{marker:02X}"
-

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import io
 import math
 from collections.abc import Callable
 from dataclasses import dataclass

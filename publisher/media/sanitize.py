@@ -27,10 +27,10 @@ from publisher.media.photo import (
     clean_copy,
     decode_upright,
     encode_jpeg,
+    exif_orientation,
     fit_within,
     open_photo,
     upright_size,
-    exif_orientation,
 )
 
 if TYPE_CHECKING:
@@ -79,7 +79,9 @@ def sanitize(
         noun = "video" if fmt.is_video else "photo"
         raise MediaRejected(
             f"not a readable {noun} ({type(exc).__name__})",
-            "Berkas video tidak dapat dibaca." if fmt.is_video else "Berkas foto tidak dapat dibaca.",
+            "Berkas video tidak dapat dibaca."
+            if fmt.is_video
+            else "Berkas foto tidak dapat dibaca.",
         ) from None
 
 

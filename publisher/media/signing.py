@@ -42,7 +42,8 @@ def sign_media_url(
     if expires_at.tzinfo is None:
         raise SigningError("expires_at must be timezone-aware")
     expires = int(expires_at.timestamp())
-    return f"{base_url.rstrip('/')}/{sha256}{suffix}?expires={expires}&sig={_mac(sha256, suffix, expires, secret)}"
+    signature = _mac(sha256, suffix, expires, secret)
+    return f"{base_url.rstrip('/')}/{sha256}{suffix}?expires={expires}&sig={signature}"
 
 
 def verify_media_signature(

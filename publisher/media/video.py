@@ -37,6 +37,7 @@ from publisher.media import mp4box
 from publisher.media.faces import detect_faces, pad_box
 from publisher.media.model import SanitizedMedia, VideoFaceHit
 
+
 @dataclass(frozen=True)
 class VideoLimits:
     """Caps checked from the headers before any frame is decoded."""
@@ -82,7 +83,7 @@ class VideoProbe:
         """Clockwise degrees to turn the stored picture to display it (0, 90, 180, 270)."""
         if self.matrix is None:
             return 0
-        a, b, _, c, d, *_ = self.matrix
+        a, b, *_ = self.matrix
         angle = math.degrees(math.atan2(b, a))  # QuickTime matrix: x' = a*x + c*y
         return round(angle / 90) % 4 * 90
 
@@ -106,7 +107,10 @@ class VideoProbe:
             reasons.append(f"codec:{self.codec}")
         if self.pix_fmt not in REMUX_PIX_FMTS:
             reasons.append(f"pix_fmt:{self.pix_fmt}")
-        if max(self.width, self.height) > OUTPUT_LONG_SIDE or min(self.width, self.height) > OUTPUT_SHORT_SIDE:
+        if (
+            max(self.width, self.height) > OUTPUT_LONG_SIDE
+            or min(self.width, self.height) > OUTPUT_SHORT_SIDE
+        ):
             reasons.append(f"size:{self.width}x{self.height}")
         if self.fps > OUTPUT_MAX_FPS + FPS_SLACK:
             reasons.append(f"fps:{self.fps:.0f}")
@@ -244,7 +248,10 @@ def remux(data: bytes, probe: VideoProbe) -> tuple[bytes, int]:
     path = _tmp_mp4()
     frames = 0
     try:
-        with _open(data) as src, av.open(path, mode="w", format="mp4", options=MUXER_OPTIONS) as dst:
+        with (
+            _open(data) as src,
+            av.open(path, mode="w", format="mp4", options=MUXER_OPTIONS) as dst,
+        ):
             streams = [src.streams.video[0]]
             if probe.audio_codec is not None:
                 streams.append(src.streams.audio[0])
@@ -297,6 +304,17 @@ def _orient(pixels: np.ndarray[Any, Any], probe: VideoProbe) -> np.ndarray[Any, 
     return transposed
 
 
+def _prepare_frame(frame: Any, probe: VideoProbe, size: tuple[int, int]) -> Any:
+    """Scale (and turn, when the clip has a display matrix) one decoded frame for the encoder."""
+    import av
+
+    if probe.matrix is None:
+        # No transform: one swscale pass straight to the encoder's format.
+        return frame.reformat(width=size[0], height=size[1], format="yuv420p")
+    rgb = frame.reformat(width=size[0], height=size[1], format="rgb24").to_ndarray()
+    return av.VideoFrame.from_ndarray(np.ascontiguousarray(_orient(rgb, probe)), format="rgb24")
+
+
 def transcode(data: bytes, probe: VideoProbe) -> tuple[bytes, int]:
     """Decode every frame (flush packets included), orient, scale and encode H.264/AAC."""
     import av
@@ -305,11 +323,18 @@ def transcode(data: bytes, probe: VideoProbe) -> tuple[bytes, int]:
     # Scale in stored orientation first (cheaper), then turn.
     swapped = probe.rotation in (90, 270) or (probe.matrix is not None and probe.matrix[0] == 0)
     scaled_w, scaled_h = (out_h, out_w) if swapped else (out_w, out_h)
-    rate = Fraction(min(probe.fps, OUTPUT_MAX_FPS)).limit_denominator(1001) if probe.fps else Fraction(30)
+    rate = (
+        Fraction(min(probe.fps, OUTPUT_MAX_FPS)).limit_denominator(1001)
+        if probe.fps
+        else Fraction(30)
+    )
     path = _tmp_mp4()
     frames = 0
     try:
-        with _open(data) as src, av.open(path, mode="w", format="mp4", options=MUXER_OPTIONS) as dst:
+        with (
+            _open(data) as src,
+            av.open(path, mode="w", format="mp4", options=MUXER_OPTIONS) as dst,
+        ):
             in_video = src.streams.video[0]
             in_audio = src.streams.audio[0] if probe.audio_codec is not None else None
             in_video.thread_type = "AUTO"
@@ -340,8 +365,7 @@ def transcode(data: bytes, probe: VideoProbe) -> tuple[bytes, int]:
                         if pts < last_pts + min_step:  # drop frames above 60 fps / out of order
                             continue
                         last_pts = pts
-                        rgb = frame.reformat(width=scaled_w, height=scaled_h, format="rgb24").to_ndarray()
-                        upright = av.VideoFrame.from_ndarray(np.ascontiguousarray(_orient(rgb, probe)), format="rgb24")
+                        upright = _prepare_frame(frame, probe, (scaled_w, scaled_h))
                         upright.pts, upright.time_base = pts, in_video.time_base
                         dst.mux(out_video.encode(upright))
                         frames += 1
@@ -416,4 +440,3 @@ def count_frames(mp4: bytes) -> int:
     """Decoded video frames, flush included (used by tests and the benchmark)."""
     with _open(mp4) as container:
         return sum(1 for _ in container.decode(container.streams.video[0]))
-
