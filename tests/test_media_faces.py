@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +15,7 @@ from publisher.media.faces import detect_faces
 from publisher.media.formats import sniff
 from publisher.media.photo import decode_upright, jpeg_metadata_segments, open_photo
 
-SHARED = Path(
-    os.environ.get("LAPOR_SHARED_DIR") or Path(__file__).resolve().parents[1].parent / "shared"
-)
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 FACES = SHARED / "fixtures" / "media" / "faces"
 
 # Ground truth: face centres in upright pixels. The Curie boxes come from the files' own XMP

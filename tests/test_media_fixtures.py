@@ -4,7 +4,6 @@ the rest accepted, upright and metadata-free (see SOURCES.md there for what each
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 import pytest
@@ -15,9 +14,7 @@ from publisher.media import mp4box, sanitize
 from publisher.media.photo import jpeg_metadata_segments
 from publisher.media.video import count_frames, probe_video
 
-SHARED = Path(
-    os.environ.get("LAPOR_SHARED_DIR") or Path(__file__).resolve().parents[1].parent / "shared"
-)
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 MEDIA = SHARED / "fixtures" / "media"
 
 # malformed/ holds hostile, broken, *mislabelled* and polyglot files. We decide by content, so

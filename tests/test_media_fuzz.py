@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import io
-import os
 from fractions import Fraction
 from pathlib import Path
 
@@ -23,9 +22,7 @@ from publisher.errors import MediaRejected
 from publisher.media import mp4box, sanitize
 from publisher.media.photo import jpeg_metadata_segments
 
-SHARED = Path(
-    os.environ.get("LAPOR_SHARED_DIR") or Path(__file__).resolve().parents[1].parent / "shared"
-)
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 MEDIA = SHARED / "fixtures" / "media"
 # Small fixtures only, so thousands of examples stay affordable.
 FIXTURE_SEEDS = [
