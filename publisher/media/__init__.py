@@ -1,7 +1,43 @@
-"""Media: validation by content, sanitising (metadata removed by re-encoding pixels), renditions,
-and content-addressed storage. Public API: :class:`MediaStore`, :func:`sanitize`."""
+"""Media: validation by content, sanitising (metadata removed by re-encoding pixels), face
+blurring, platform renditions, signed URLs and content-addressed storage.
 
-from publisher.media.sanitize import SanitizedMedia, sanitize
+Public API (import from here): :func:`sanitize`, :class:`SanitizedMedia`, :class:`MediaStore`,
+:func:`blur_faces`, :class:`FaceBlurResult`, :class:`FaceBox`, :func:`render_for_platform`,
+:func:`before_after_collage`, :class:`BannerText`, :data:`PLATFORM_MEDIA_RULES`,
+:func:`sign_media_url`, :func:`verify_media_signature`.
+Errors: :class:`publisher.errors.MediaRejected`.
+Importing this package loads no model and reads no settings.
+"""
+
+from publisher.media.faces import FaceBlurResult, FaceBox, blur_faces
+from publisher.media.model import SanitizedMedia, VideoFaceHit
+from publisher.media.render import (
+    PLATFORM_MEDIA_RULES,
+    BannerText,
+    PlatformMediaRule,
+    before_after_collage,
+    render_for_platform,
+)
+from publisher.media.sanitize import sanitize
+from publisher.media.signing import sign_media_url, verify_media_signature, verify_media_url
 from publisher.media.store import MediaStore
+from publisher.media.video import VideoLimits
 
-__all__ = ["MediaStore", "SanitizedMedia", "sanitize"]
+__all__ = [
+    "PLATFORM_MEDIA_RULES",
+    "BannerText",
+    "FaceBlurResult",
+    "FaceBox",
+    "MediaStore",
+    "PlatformMediaRule",
+    "SanitizedMedia",
+    "VideoFaceHit",
+    "VideoLimits",
+    "before_after_collage",
+    "blur_faces",
+    "render_for_platform",
+    "sanitize",
+    "sign_media_url",
+    "verify_media_signature",
+    "verify_media_url",
+]

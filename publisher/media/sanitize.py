@@ -1,79 +1,124 @@
 """Turn an untrusted upload into a harmless, metadata-free file.
 
-Photos are identified by content (Pillow), capped in pixels, turned upright from their EXIF
-orientation, and re-encoded from the pixels alone into a fresh image: re-saving is not enough,
-since encoders carry comments, EXIF GPS and XMP over. Any decoder exception is a rejection.
+The format is decided by content (:mod:`publisher.media.formats`), never by name; only
+JPEG, PNG, WebP, HEIC/HEIF, MP4 and MOV pass. Photos are capped in bytes and pixels before any
+pixel is decoded, turned upright from their EXIF orientation by our own table, converted to
+sRGB and re-encoded from the pixels alone into a fresh JPEG (re-saving is not enough: encoders
+carry comments, EXIF GPS and XMP over). Faces are blurred by default. Videos go to
+:mod:`publisher.media.video`.
+
+Errors: everything unacceptable raises :class:`publisher.errors.MediaRejected` with an English
+``reason`` (logs, CLI) and a Bahasa Indonesia ``user_message`` (shown to the PIC). Any other
+exception from a decoder on hostile input is turned into a rejection, never a crash.
 """
 
 from __future__ import annotations
 
-import io
-import warnings
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageOps
+from PIL import Image
 
 from publisher.errors import MediaRejected
+from publisher.media.faces import FaceBox, blur_detected
+from publisher.media.formats import MediaFormat, sniff
+from publisher.media.model import SanitizedMedia
+from publisher.media.photo import (
+    MAX_PIXELS,
+    clean_copy,
+    decode_upright,
+    encode_jpeg,
+    exif_orientation,
+    fit_within,
+    open_photo,
+    upright_size,
+)
+
+if TYPE_CHECKING:
+    from publisher.media.video import VideoLimits
 
 MAX_BYTES = 40 * 1024 * 1024
-MAX_PIXELS = 50_000_000
-ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
-OUTPUT_QUALITY = 88
+MAX_VIDEO_BYTES = 400 * 1024 * 1024
+# Sanitised masters are kept at most this large; 12 MP phone photos (4032 px) pass untouched.
+SANITIZED_MAX_SIDE = 4096
+
+__all__ = ["MAX_BYTES", "MAX_PIXELS", "MAX_VIDEO_BYTES", "SanitizedMedia", "sanitize"]
 
 
-@dataclass(frozen=True)
-class SanitizedMedia:
-    kind: str
-    mime: str
-    suffix: str
-    data: bytes
-    width: int
-    height: int
-    duration_s: float | None = None
-
-
-def sanitize(data: bytes) -> SanitizedMedia:
-    if len(data) > MAX_BYTES:
+def sanitize(
+    data: bytes,
+    *,
+    blur_faces: bool = True,
+    max_side: int = SANITIZED_MAX_SIDE,
+    video_limits: VideoLimits | None = None,
+) -> SanitizedMedia:
+    """Validate and clean one upload; raises :class:`MediaRejected` for anything unacceptable."""
+    fmt = sniff(data)
+    if fmt is None:
         raise MediaRejected(
-            f"file is {len(data)} bytes, over the {MAX_BYTES} byte cap",
-            "Berkas terlalu besar.",
+            "content is not JPEG, PNG, WebP, HEIC/HEIF, MP4 or MOV",
+            "Format berkas tidak didukung. Kirim foto (JPEG/PNG/WebP/HEIC) atau video (MP4/MOV).",
+        )
+    cap = MAX_VIDEO_BYTES if fmt.is_video else MAX_BYTES
+    if len(data) > cap:
+        raise MediaRejected(
+            f"file is {len(data)} bytes, over the {cap} byte cap", "Berkas terlalu besar."
         )
     try:
-        return _sanitize_image(data)
+        if fmt.is_video:
+            from publisher.media.video import DEFAULT_VIDEO_LIMITS, sanitize_video
+
+            return sanitize_video(
+                data, blur_faces=blur_faces, limits=video_limits or DEFAULT_VIDEO_LIMITS
+            )
+        return _sanitize_photo(data, fmt, blur_faces=blur_faces, max_side=max_side)
     except MediaRejected:
         raise
+    except MemoryError:
+        raise MediaRejected("ran out of memory decoding", "Berkas terlalu besar.") from None
     except Exception as exc:  # any decoder failure on hostile input is a rejection, not a crash
+        noun = "video" if fmt.is_video else "photo"
         raise MediaRejected(
-            f"not a readable photo ({type(exc).__name__})",
-            "Berkas bukan foto yang dapat dibaca.",
+            f"not a readable {noun} ({type(exc).__name__})",
+            "Berkas video tidak dapat dibaca."
+            if fmt.is_video
+            else "Berkas foto tidak dapat dibaca.",
         ) from None
 
 
-def _sanitize_image(data: bytes) -> SanitizedMedia:
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        with Image.open(io.BytesIO(data)) as probe:
-            if probe.format not in ALLOWED_FORMATS:
-                raise MediaRejected(
-                    f"format {probe.format} is not allowed", "Format berkas tidak didukung."
-                )
-            if probe.width * probe.height > MAX_PIXELS:
-                raise MediaRejected(
-                    f"{probe.width}x{probe.height} is over the {MAX_PIXELS} pixel cap",
-                    "Resolusi foto terlalu besar.",
-                )
-            probe.load()
-            upright = ImageOps.exif_transpose(probe)
-            rgb = upright.convert("RGB")
-    clean = Image.new("RGB", rgb.size)
-    clean.paste(rgb)
-    out = io.BytesIO()
-    clean.save(out, format="JPEG", quality=OUTPUT_QUALITY, optimize=True)
+def _sanitize_photo(
+    data: bytes, fmt: MediaFormat, *, blur_faces: bool, max_side: int
+) -> SanitizedMedia:
+    actions: list[str] = []
+    with open_photo(data, fmt) as opened:
+        orientation = exif_orientation(opened)
+        if orientation != 1:
+            actions.append(f"oriented:{orientation}")
+        upright = upright_size(opened.width, opened.height, orientation)
+        target = fit_within(upright, max_side)
+        wants_draft = target != upright
+        image = decode_upright(opened, min_size=target if wants_draft else None)
+    if image.size != target:
+        image = image.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
+        actions.append(f"downscaled:{target[0]}x{target[1]}")
+    clean = clean_copy(image)
+    del image
+    unblurred: bytes | None = None
+    boxes: tuple[FaceBox, ...] = ()
+    if blur_faces:
+        blurred, boxes = blur_detected(clean)
+        if boxes:
+            unblurred = encode_jpeg(clean)
+            clean = blurred
+            actions.append(f"faces_blurred:{len(boxes)}")
     return SanitizedMedia(
         kind="photo",
         mime="image/jpeg",
         suffix=".jpg",
-        data=out.getvalue(),
+        data=encode_jpeg(clean),
         width=clean.width,
         height=clean.height,
+        face_boxes=boxes,
+        unblurred=unblurred,
+        source_format=fmt.value,
+        actions=tuple(actions),
     )

@@ -1,0 +1,244 @@
+"""Media benchmark: run ``python -m bench.media`` from the repository root.
+
+Measures in one run, on inputs generated here (nothing is downloaded or committed):
+
+* 12 MP phone JPEG (stored 4032x3024 with EXIF Orientation=6) -> Instagram 1080x1350:
+  the naive Pillow path (open, ``exif_transpose``, ``ImageOps.fit``, save) against ours
+  (``render_for_platform``: ``draft`` before orientation). Each path runs in its own
+  single-threaded subprocess so photos/s is per core and the peak memory is per worker
+  (peak RSS growth over the warmed-up process).
+* a before/after collage with banner;
+* sanitising the same photo (with and without face detection);
+* a compliant 1080p H.264/AAC clip (moov at the end, as phones write it): remuxed vs
+  transcoded, as multiples of real time.
+
+Pass ``--quick`` for fewer repetitions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+PHOTO_REPEATS = 12
+CLIP_SECONDS = 6
+CLIP_FPS = 30
+
+
+def make_phone_jpeg() -> bytes:
+    """A 12 MP JPEG with smooth scenery-like content and a little sensor noise (about 3 MB)."""
+    from PIL import Image
+
+    h, w = 3024, 4032
+    rng = np.random.default_rng(12)
+    y = np.linspace(0, 1, h, dtype=np.float32)[:, None]
+    x = np.linspace(0, 1, w, dtype=np.float32)[None, :]
+    base = np.stack(
+        [
+            120 + 90 * np.sin(6 * x + 2 * y),
+            110 + 80 * np.cos(4 * y - 3 * x),
+            100 + 70 * np.sin(9 * x * y + 1),
+        ],
+        axis=2,
+    )
+    noisy = base + rng.normal(0, 6, (h, w, 3)).astype(np.float32)
+    image = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8), "RGB")
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x010F] = "BenchPhone"
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=92, exif=exif)
+    return out.getvalue()
+
+
+def naive_instagram(data: bytes) -> bytes:
+    from PIL import Image, ImageOps
+
+    with Image.open(io.BytesIO(data)) as image:
+        upright = ImageOps.exif_transpose(image).convert("RGB")
+        fitted = ImageOps.fit(upright, (1080, 1350), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        fitted.save(out, "JPEG", quality=88)
+        return out.getvalue()
+
+
+def ours_instagram(data: bytes) -> bytes:
+    from publisher.media import render_for_platform
+
+    return render_for_platform(data, "instagram")
+
+
+def _rss_mb() -> float:
+    """Peak resident memory of this process in MB.
+
+    Read from /proc (VmHWM) rather than ``getrusage``: ``ru_maxrss`` survives ``execve``, so a
+    worker started by a big parent would inherit the parent's peak.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def photo_worker(path: str, which: str, repeats: int) -> dict[str, float]:
+    """Runs inside a fresh subprocess: warm up once, then time ``repeats`` conversions."""
+    data = Path(path).read_bytes()
+    fn = naive_instagram if which == "naive" else ours_instagram
+    fn(make_small_jpeg())  # import and warm the code path on a tiny image
+    before = _rss_mb()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    for _ in range(repeats):
+        out = fn(data)
+    elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
+    from PIL import Image
+
+    size = Image.open(io.BytesIO(out)).size
+    return {
+        "photos_per_s": repeats / elapsed,
+        "photos_per_cpu_s": repeats / cpu,
+        "ms_per_photo": 1000 * elapsed / repeats,
+        "peak_growth_mb": _rss_mb() - before,
+        "width": size[0],
+        "height": size[1],
+    }
+
+
+def make_small_jpeg() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (1, 2, 3)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def run_photo_worker(path: Path, which: str, repeats: int) -> dict[str, float]:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENCV_FOR_THREADS_NUM": "1"}
+    code = (
+        "import json,sys; from bench.media import photo_worker; "
+        f"print(json.dumps(photo_worker({str(path)!r}, {which!r}, {repeats})))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def make_clip(seconds: int) -> bytes:
+    """Compliant 1080p30 H.264 yuv420p + AAC stereo with moov at the end (no faststart)."""
+    import av
+
+    buffer = io.BytesIO()
+    rng = np.random.default_rng(5)
+    base = rng.integers(0, 255, (1080 // 8, 1920 // 8, 3), dtype=np.uint8)
+    with av.open(buffer, "w", format="mp4") as container:
+        video = container.add_stream(
+            "libx264", rate=Fraction(CLIP_FPS), options={"preset": "ultrafast", "crf": "23"}
+        )
+        video.width, video.height, video.pix_fmt = 1920, 1080, "yuv420p"
+        audio = container.add_stream("aac", rate=48000)
+        audio.layout = "stereo"
+        for index in range(seconds * CLIP_FPS):
+            moved = np.roll(base, index, axis=1).repeat(8, axis=0).repeat(8, axis=1)
+            frame = av.VideoFrame.from_ndarray(moved, format="rgb24")
+            frame.pts = index
+            container.mux(video.encode(frame))
+        container.mux(video.encode(None))
+        tone = np.sin(np.arange(1024) / 10).astype(np.float32)[None, :].repeat(2, axis=0)
+        for index in range(seconds * 48000 // 1024):
+            chunk = av.AudioFrame.from_ndarray(tone, format="fltp", layout="stereo")
+            chunk.sample_rate, chunk.pts = 48000, index * 1024
+            container.mux(audio.encode(chunk))
+        container.mux(audio.encode(None))
+    return buffer.getvalue()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.media")
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+    repeats = 4 if args.quick else PHOTO_REPEATS
+    seconds = 3 if args.quick else CLIP_SECONDS
+
+    import tempfile
+
+    from publisher.media import BannerText, before_after_collage, sanitize
+    from publisher.media.video import probe_video, remux, transcode
+
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    photo = make_phone_jpeg()
+    print(f"input: 12 MP JPEG 4032x3024, Orientation=6, {len(photo) / 1e6:.1f} MB")
+    with tempfile.NamedTemporaryFile(suffix=".jpg") as tmp:
+        tmp.write(photo)
+        tmp.flush()
+        naive = run_photo_worker(Path(tmp.name), "naive", repeats)
+        ours = run_photo_worker(Path(tmp.name), "ours", repeats)
+    for label, r in (("naive Pillow", naive), ("ours (draft)", ours)):
+        print(
+            f"  {label:13s} -> {int(r['width'])}x{int(r['height'])}:"
+            f" {r['photos_per_s']:.1f} photos/s wall ({r['ms_per_photo']:.0f} ms),"
+            f" {r['photos_per_cpu_s']:.1f} photos per CPU-second,"
+            f" peak +{r['peak_growth_mb']:.0f} MB"
+        )
+    print(
+        f"  speed-up {ours['photos_per_s'] / naive['photos_per_s']:.1f}x wall,"
+        f" {ours['photos_per_cpu_s'] / naive['photos_per_cpu_s']:.1f}x CPU"
+    )
+
+    banner = BannerText("Dinas Pekerjaan Umum dan Penataan Ruang", "27 November 2026")
+    before_after_collage(photo, photo, banner)
+    started, cpu_started = time.perf_counter(), time.process_time()
+    for _ in range(repeats):
+        before_after_collage(photo, photo, banner)
+    wall = 1000 * (time.perf_counter() - started) / repeats
+    cpu = 1000 * (time.process_time() - cpu_started) / repeats
+    print(
+        f"before/after collage with banner (two 12 MP inputs): {wall:.0f} ms wall, {cpu:.0f} ms CPU"
+    )
+
+    for blur in (False, True):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        sanitize(photo, blur_faces=blur)
+        label = "with face detection" if blur else "without faces"
+        wall = 1000 * (time.perf_counter() - started)
+        cpu = 1000 * (time.process_time() - cpu_started)
+        print(f"sanitize 12 MP JPEG ({label}): {wall:.0f} ms wall, {cpu:.0f} ms CPU")
+
+    clip = make_clip(seconds)
+    probe = probe_video(clip)
+    print(
+        f"input: {seconds} s 1080p30 H.264 + AAC clip, {len(clip) / 1e6:.1f} MB,"
+        f" remux blockers: {probe.remux_blockers() or 'none'}"
+    )
+    started = time.perf_counter()
+    _, remux_frames = remux(clip, probe)
+    remux_s = time.perf_counter() - started
+    started = time.perf_counter()
+    _, transcode_frames = transcode(clip, probe)
+    transcode_s = time.perf_counter() - started
+    print(f"load average while running: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(
+        f"  remux:     {remux_s * 1000:.0f} ms = {seconds / remux_s:.0f}x real time"
+        f" ({remux_frames} frames)"
+    )
+    print(
+        f"  transcode: {transcode_s * 1000:.0f} ms = {seconds / transcode_s:.2f}x real time"
+        f" ({transcode_frames} frames)"
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

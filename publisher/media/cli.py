@@ -1,0 +1,123 @@
+"""Command-line entry points: ``python -m publisher.media sanitize FILE... --out DIR`` and
+``python -m publisher.media render FILE --platform instagram --out F``.
+
+The lead's ``lapor media`` commands call :func:`sanitize_files` and :func:`render_file`.
+``sanitize`` prints one JSON line per input (``input``, ``status`` ok|rejected, ``reason``,
+``outputs``) and exits 0 when every file was handled, accepted or rejected; a path that cannot
+be read gets ``status: "error"`` and makes the exit status 1.
+Sanitised files are named by their SHA-256; the unblurred original of a photo with faces is
+written to ``DIR/unblurred/`` (keep that directory out of anything served).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from publisher.errors import MediaRejected
+from publisher.media.render import PLATFORM_MEDIA_RULES, render_for_platform
+from publisher.media.sanitize import MAX_VIDEO_BYTES, sanitize
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def sanitize_files(
+    paths: Sequence[Path], out_dir: Path, *, blur_faces: bool = True
+) -> Iterator[dict[str, object]]:
+    """Sanitise each file; yields one JSON-ready dict per input, in order."""
+    for path in paths:
+        record: dict[str, object] = {
+            "input": str(path), "status": "rejected", "reason": None, "outputs": [],
+        }  # fmt: skip
+        try:
+            size = path.stat().st_size
+            if size > MAX_VIDEO_BYTES:  # refuse before reading a huge file into memory
+                raise MediaRejected(f"file is {size} bytes, over the {MAX_VIDEO_BYTES} byte cap")
+            data = path.read_bytes()
+        except MediaRejected as exc:
+            record["reason"] = exc.reason
+            yield record
+            continue
+        except OSError as exc:
+            record.update(status="error", reason=f"cannot read input ({type(exc).__name__})")
+            yield record
+            continue
+        try:
+            result = sanitize(data, blur_faces=blur_faces)
+        except MediaRejected as exc:
+            record["reason"] = exc.reason
+            record["user_message"] = exc.user_message
+            yield record
+            continue
+        digest = hashlib.sha256(result.data).hexdigest()
+        target = out_dir / f"{digest}{result.suffix}"
+        _write_atomic(target, result.data)
+        outputs = [str(target)]
+        if result.unblurred is not None:
+            hidden = (
+                out_dir
+                / "unblurred"
+                / f"{hashlib.sha256(result.unblurred).hexdigest()}{result.suffix}"
+            )
+            _write_atomic(hidden, result.unblurred)
+            outputs.append(str(hidden))
+        record.update(
+            status="ok",
+            outputs=outputs,
+            kind=result.kind,
+            mime=result.mime,
+            width=result.width,
+            height=result.height,
+            duration_s=result.duration_s,
+            faces=[b.as_dict() for b in result.face_boxes],
+            held_for_review=result.held_for_review,
+            actions=list(result.actions),
+        )
+        yield record
+
+
+def render_file(path: Path, platform: str, out: Path) -> None:
+    """Render one photo for ``platform`` into ``out`` (metadata-free JPEG)."""
+    _write_atomic(out, render_for_platform(path.read_bytes(), platform))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m publisher.media")
+    sub = parser.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("sanitize", help="validate and strip photos/videos, one JSON line each")
+    s.add_argument("files", nargs="+", type=Path)
+    s.add_argument("--out", required=True, type=Path)
+    s.add_argument("--no-blur", action="store_true", help="do not blur faces in photos")
+    r = sub.add_parser("render", help="render a photo for one platform")
+    r.add_argument("file", type=Path)
+    r.add_argument("--platform", required=True, choices=sorted(PLATFORM_MEDIA_RULES))
+    r.add_argument("--out", required=True, type=Path)
+    args = parser.parse_args(argv)
+    if args.command == "sanitize":
+        failed = False
+        for record in sanitize_files(args.files, args.out, blur_faces=not args.no_blur):
+            failed = failed or record["status"] == "error"
+            print(json.dumps(record, ensure_ascii=False), flush=True)
+        return 1 if failed else 0
+    try:
+        render_file(args.file, args.platform, args.out)
+    except MediaRejected as exc:
+        print(f"rejected: {exc.reason}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,41 @@
+"""Value types shared by the media modules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from publisher.media.faces import FaceBox
+
+
+@dataclass(frozen=True)
+class VideoFaceHit:
+    """Faces found in one sampled video frame (upright coordinates of the output video)."""
+
+    time_s: float
+    boxes: tuple[FaceBox, ...]
+
+
+@dataclass(frozen=True)
+class SanitizedMedia:
+    """A harmless, metadata-free rendition of an upload.
+
+    ``data`` is what may be shown: for photos with ``blur_faces`` it has every detected face
+    blurred and ``unblurred`` holds the same sanitised picture without the blur (to be stored
+    where only a reviewer who records a reason can reach it). ``face_boxes`` are padded boxes
+    in ``data``'s pixel coordinates. Videos are never blurred frame by frame: when sampled
+    frames show faces, ``held_for_review`` is set and ``video_faces`` says where.
+    """
+
+    kind: str
+    mime: str
+    suffix: str
+    data: bytes
+    width: int
+    height: int
+    duration_s: float | None = None
+    face_boxes: tuple[FaceBox, ...] = ()
+    unblurred: bytes | None = None
+    held_for_review: bool = False
+    video_faces: tuple[VideoFaceHit, ...] = ()
+    source_format: str = ""
+    actions: tuple[str, ...] = field(default=())

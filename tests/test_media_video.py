@@ -1,0 +1,124 @@
+"""Video sanitising on clips generated here: remux when conformant (faststart, no edit list,
+rotation kept as the only transform), transcode otherwise (rotation applied), no lost frames."""
+
+from __future__ import annotations
+
+import io
+from fractions import Fraction
+
+import av
+import numpy as np
+import pytest
+
+from publisher.errors import MediaRejected
+from publisher.media import VideoLimits, mp4box, sanitize
+from publisher.media.video import count_frames, iter_keyframes, probe_video
+
+ROT90_CLOCKWISE = (0, 0x10000, 0, -0x10000, 0, 0, 0, 0, 0x40000000)
+MIRROR = (-0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
+
+
+def _clip(
+    *, codec: str = "libx264", size: tuple[int, int] = (320, 240), frames: int = 30,
+    rate: int = 30, audio: bool = True, matrix: tuple[int, ...] | None = None,
+) -> bytes:  # fmt: skip
+    """A clip whose frames have a red top-left quadrant; moov at the end (no faststart)."""
+    w, h = size
+    picture = np.zeros((h, w, 3), dtype=np.uint8)
+    picture[:, :] = (0, 0, 200)
+    picture[: h // 2, : w // 2] = (230, 0, 0)
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mp4") as container:
+        video = container.add_stream(codec, rate=Fraction(rate))
+        video.width, video.height, video.pix_fmt = w, h, "yuv420p"
+        sound = container.add_stream("aac", rate=48000) if audio else None
+        for index in range(frames):
+            frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
+            frame.pts = index
+            container.mux(video.encode(frame))
+        container.mux(video.encode(None))
+        if sound is not None:
+            silence = np.zeros((1, 1024), dtype=np.float32)
+            for index in range(frames * 48000 // rate // 1024):
+                chunk = av.AudioFrame.from_ndarray(silence, format="fltp", layout="mono")
+                chunk.sample_rate, chunk.pts = 48000, index * 1024
+                container.mux(sound.encode(chunk))
+            container.mux(sound.encode(None))
+    data = buffer.getvalue()
+    return mp4box.write_video_matrix(data, matrix) if matrix else data
+
+
+def _first_frame(mp4: bytes) -> np.ndarray:
+    with av.open(io.BytesIO(mp4)) as container:
+        frame = next(container.decode(container.streams.video[0]))
+        return frame.to_ndarray(format="rgb24")
+
+
+def test_a_conformant_clip_is_remuxed_faststart_without_edit_lists_and_keeps_every_frame() -> None:
+    source = _clip()
+    assert not mp4box.is_faststart(source)
+    result = sanitize(source)
+    assert result.actions == ("remuxed",)
+    assert mp4box.is_faststart(result.data) and not mp4box.has_edit_list(result.data)
+    assert count_frames(result.data) == count_frames(source) == 30
+    assert mp4box.metadata_boxes(result.data) == []
+
+
+def test_a_rotated_conformant_clip_keeps_its_rotation_as_the_only_transform() -> None:
+    result = sanitize(_clip(matrix=ROT90_CLOCKWISE))
+    assert result.actions == ("remuxed",)
+    assert (result.width, result.height) == (240, 320)
+    assert probe_video(result.data).rotation == 90
+    # The viewer turns it: the keyframe sampler (which applies the matrix) sees red top-right.
+    _, upright = next(iter_keyframes(result.data))
+    pixels = np.asarray(upright)
+    assert pixels[5, -5, 0] > 180 and pixels[5, 5, 0] < 80
+
+
+def test_a_non_h264_clip_is_transcoded_with_every_frame_including_the_last() -> None:
+    source = _clip(codec="mpeg4", frames=47)
+    result = sanitize(source)
+    assert result.actions[0].startswith("transcoded:codec:mpeg4")
+    assert count_frames(result.data) == 47  # the decoder's flush packets were decoded
+    with av.open(io.BytesIO(result.data)) as container:
+        assert container.streams.video[0].codec_context.name == "h264"
+        assert container.streams.audio[0].codec_context.name == "aac"
+
+
+def test_a_mirrored_clip_is_transcoded_with_the_transform_applied_to_the_pixels() -> None:
+    result = sanitize(_clip(matrix=MIRROR, audio=False))
+    assert result.actions == ("transcoded:mirrored",)
+    assert probe_video(result.data).matrix is None
+    pixels = _first_frame(result.data)
+    assert pixels[5, -5, 0] > 180 and pixels[5, 5, 0] < 80  # red moved from left to right
+
+
+def test_a_rotated_clip_that_must_be_transcoded_is_turned_upright() -> None:
+    result = sanitize(_clip(codec="mpeg4", matrix=ROT90_CLOCKWISE, audio=False))
+    assert (result.width, result.height) == (240, 320)
+    assert probe_video(result.data).matrix is None
+    pixels = _first_frame(result.data)
+    assert pixels.shape[:2] == (320, 240)
+    assert pixels[5, -5, 0] > 180 and pixels[5, 5, 0] < 80
+
+
+def test_an_oversized_clip_is_scaled_into_1080p() -> None:
+    result = sanitize(_clip(size=(2560, 1440), frames=3, audio=False))
+    assert result.actions[0].startswith("transcoded:size")
+    assert (result.width, result.height) == (1920, 1080)
+
+
+def test_clips_over_the_caps_are_rejected_before_decoding() -> None:
+    source = _clip(frames=60)
+    with pytest.raises(MediaRejected, match="duration"):
+        sanitize(source, video_limits=VideoLimits(max_duration_s=1.0))
+    with pytest.raises(MediaRejected, match="pixel cap"):
+        sanitize(source, video_limits=VideoLimits(max_coded_pixels=320 * 200))
+    with pytest.raises(MediaRejected, match="fps"):
+        sanitize(source, video_limits=VideoLimits(max_fps=24))
+
+
+def test_a_truncated_clip_is_rejected_not_crashed() -> None:
+    source = _clip()
+    with pytest.raises(MediaRejected):
+        sanitize(source[: len(source) // 3])
