@@ -170,6 +170,9 @@ class StepScheduler(BaseScheduler):
     def wakeup(self) -> None:  # nothing sleeps: the caller decides when to tick
         pass
 
+    def shutdown(self, wait: bool = True) -> None:
+        super().shutdown(wait)
+
 
 def job_defaults() -> dict[str, Any]:
     return {"coalesce": True, "max_instances": 1}
