@@ -119,7 +119,9 @@ def effective_schedule(
             f"invalid setting LAPOR_SCHEDULE: unknown job(s) {', '.join(unknown)}; "
             f"jobs: {', '.join(specs)}"
         )
-    return [parse_override(s, overrides[s.name]) if s.name in overrides else s for s in specs.values()]
+    return [
+        parse_override(s, overrides[s.name]) if s.name in overrides else s for s in specs.values()
+    ]
 
 
 def build_trigger(spec: JobSpec, timezone: str) -> BaseTrigger:

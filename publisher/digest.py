@@ -99,8 +99,11 @@ def build_digests(
             continue
         if case.first_response_at is None:
             digest.unanswered += 1
-        progress = [case.reported_at or case.created_at, case.first_response_at,
-                    latest_fu.get(case.id)]
+        progress = [
+            case.reported_at or case.created_at,
+            case.first_response_at,
+            latest_fu.get(case.id),
+        ]
         open_cases.append((digest, case, max(p for p in progress if p is not None)))
     idle = calendar.working_days_many([p for _, _, p in open_cases], [now] * len(open_cases))
     for (digest, case, _), days in zip(open_cases, idle, strict=True):

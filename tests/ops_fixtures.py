@@ -44,15 +44,40 @@ CASES = [
 ]
 
 EXPECTED = {
-    "total": dict(received=8, answered=7, resolved=6, followed_up=6, published=1, overdue=1,
-                  median_response_wd=1.0, median_resolution_wd=2.5),
-    "dpupr": dict(received=7, answered=6, resolved=5, followed_up=6, published=1, overdue=1,
-                  median_response_wd=1.0, median_resolution_wd=3.0),
-    "dishub": dict(received=1, answered=1, resolved=1, followed_up=0, published=0, overdue=0,
-                   median_response_wd=0.0, median_resolution_wd=1.0),
+    "total": dict(
+        received=8,
+        answered=7,
+        resolved=6,
+        followed_up=6,
+        published=1,
+        overdue=1,
+        median_response_wd=1.0,
+        median_resolution_wd=2.5,
+    ),
+    "dpupr": dict(
+        received=7,
+        answered=6,
+        resolved=5,
+        followed_up=6,
+        published=1,
+        overdue=1,
+        median_response_wd=1.0,
+        median_resolution_wd=3.0,
+    ),
+    "dishub": dict(
+        received=1,
+        answered=1,
+        resolved=1,
+        followed_up=0,
+        published=0,
+        overdue=0,
+        median_response_wd=0.0,
+        median_resolution_wd=1.0,
+    ),
     "pic.andi": dict(received=3, answered=3, median_response_wd=1.0, median_resolution_wd=3.0),
-    "pic.budi": dict(received=3, answered=3, overdue=1, median_response_wd=1.0,
-                     median_resolution_wd=2.0),
+    "pic.budi": dict(
+        received=3, answered=3, overdue=1, median_response_wd=1.0, median_resolution_wd=2.0
+    ),
     "pic.citra": dict(received=1, answered=1, followed_up=0),
     "-": dict(received=1, answered=0),
 }
@@ -104,10 +129,20 @@ def build(ctx: AppContext) -> dict[str, int]:
                     )
                 )
             if pub:
-                post = Post(case_id=case.id, account_id=account_id, caption="#LaporBupatiTegal",
-                            review_state="approved")
+                post = Post(
+                    case_id=case.id,
+                    account_id=account_id,
+                    caption="#LaporBupatiTegal",
+                    review_state="approved",
+                )
                 session.add(post)
                 session.flush()
-                session.add(Delivery(post_id=post.id, account_id=account_id, state="published",
-                                     published_at=resolved))
+                session.add(
+                    Delivery(
+                        post_id=post.id,
+                        account_id=account_id,
+                        state="published",
+                        published_at=resolved,
+                    )
+                )
     return ids

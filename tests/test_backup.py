@@ -29,8 +29,15 @@ def populate(ctx: AppContext) -> None:
         assert follow_up is not None
         for position, colour in enumerate(((200, 10, 10), (10, 200, 10))):
             digest = ctx.media.put(jpeg(colour=colour), ".jpg")
-            session.add(Media(follow_up_id=follow_up.id, position=position, sha256=digest,
-                              mime="image/jpeg", state="ok"))
+            session.add(
+                Media(
+                    follow_up_id=follow_up.id,
+                    position=position,
+                    sha256=digest,
+                    mime="image/jpeg",
+                    state="ok",
+                )
+            )
 
 
 def snapshot(engine_url: str, media_dir: Path, ctx: AppContext) -> dict[str, object]:
@@ -38,19 +45,19 @@ def snapshot(engine_url: str, media_dir: Path, ctx: AppContext) -> dict[str, obj
     try:
         with engine.connect() as conn:
             cases = conn.execute(
-                select(Case.tracking_number, Case.status, Case.reported_at, Case.reporter)
-                .order_by(Case.id)
+                select(Case.tracking_number, Case.status, Case.reported_at, Case.reporter).order_by(
+                    Case.id
+                )
             ).all()
             posts = conn.execute(select(Post.case_id, Post.caption).order_by(Post.id)).all()
             media = conn.execute(select(Media.sha256).order_by(Media.id)).scalars().all()
     finally:
         engine.dispose()
-    files = {
-        hashlib.sha256(p.read_bytes()).hexdigest() for p in media_dir.rglob("*.jpg")
-    }
+    files = {hashlib.sha256(p.read_bytes()).hexdigest() for p in media_dir.rglob("*.jpg")}
     return {
-        "cases": [(t, s, r, ctx.vault.decrypt_json(rep) if rep else None)
-                  for t, s, r, rep in cases],
+        "cases": [
+            (t, s, r, ctx.vault.decrypt_json(rep) if rep else None) for t, s, r, rep in cases
+        ],
         "posts": posts,
         "media_rows": media,
         "media_files": files,
@@ -65,8 +72,9 @@ def test_a_round_trip_into_an_empty_folder_reproduces_everything(
     populate(ctx)
     before = snapshot(ctx.settings.database_url, ctx.settings.media_dir, ctx)
     assert len(before["media_files"]) == 2  # type: ignore[arg-type]
-    manifest = create_backup(ctx.engine, ctx.settings.media_dir, tmp_path / "backup",
-                             logical=logical)
+    manifest = create_backup(
+        ctx.engine, ctx.settings.media_dir, tmp_path / "backup", logical=logical
+    )
     assert manifest.row_counts["cases"] == len(fx.CASES)
 
     fresh = tmp_path / "fresh"

@@ -45,8 +45,10 @@ def test_working_days_use_the_local_date_not_the_utc_one() -> None:
 
 def test_the_vectorised_count_matches_the_day_by_day_count() -> None:
     cal = load_calendar(JAKARTA)
-    starts = [datetime(2025, 1, 1, tzinfo=JAKARTA).replace(day=1 + i % 28, month=1 + i % 12)
-              for i in range(300)]
+    starts = [
+        datetime(2025, 1, 1, tzinfo=JAKARTA).replace(day=1 + i % 28, month=1 + i % 12)
+        for i in range(300)
+    ]
     ends = [s.replace(year=2026, month=1 + (i * 7) % 12) for i, s in enumerate(starts)]
     assert cal.working_days_many(starts, ends) == [
         cal.naive_working_days(s, e) for s, e in zip(starts, ends, strict=True)
@@ -63,12 +65,15 @@ def test_the_bundled_calendar_knows_holidays_and_collective_leave() -> None:
 
 def test_an_extra_holiday_file_adds_days_and_a_broken_one_is_named(tmp_path: Path) -> None:
     extra = tmp_path / "tegal.json"
-    extra.write_text(json.dumps({"days": [{"date": "2025-05-14", "kind": "libur_daerah",
-                                           "name": "Hari Jadi (contoh)"}]}))
+    extra.write_text(
+        json.dumps(
+            {"days": [{"date": "2025-05-14", "kind": "libur_daerah", "name": "Hari Jadi (contoh)"}]}
+        )
+    )
     assert not load_calendar(JAKARTA, [extra]).is_working_day(date(2025, 5, 14))
     broken = tmp_path / "broken.json"
     broken.write_text("{")
-    with pytest.raises(ConfigError, match="LAPOR_HOLIDAY_FILES.*broken.json"):
+    with pytest.raises(ConfigError, match=r"LAPOR_HOLIDAY_FILES.*broken\.json"):
         load_calendar(JAKARTA, [broken])
 
 

@@ -65,9 +65,10 @@ def test_each_job_runs_once_per_period_over_two_ticks(ctx: AppContext) -> None:
 
 
 def test_missed_periods_coalesce_into_one_run(ctx: AppContext) -> None:
-    with time_machine.travel(T0, tick=False) as clock, stepper(
-        ctx, [JobSpec("publish", every_seconds=30)]
-    ) as scheduler:
+    with (
+        time_machine.travel(T0, tick=False) as clock,
+        stepper(ctx, [JobSpec("publish", every_seconds=30)]) as scheduler,
+    ):
         clock.shift(600)  # twenty periods pass while the process is busy
         scheduler.tick()
         assert runs(ctx) == Counter({"publish": 1})
@@ -145,19 +146,32 @@ def test_a_stopped_scheduler_releases_the_lease_at_once(ctx: AppContext) -> None
 
 def test_the_schedule_declares_every_job_and_settings_override_it() -> None:
     names = [s.name for s in SCHEDULE]
-    for job in ("collect", "screen", "render", "publish", "reconcile", "retrain", "digest",
-                "cleanup"):
+    for job in (
+        "collect",
+        "screen",
+        "render",
+        "publish",
+        "reconcile",
+        "retrain",
+        "digest",
+        "cleanup",
+    ):
         assert job in names
-    specs = {s.name: s for s in effective_schedule(
-        {"publish": "15s", "collect": "2m", "digest": "cron:30 6 * * 1-5", "cleanup": "off"}
-    )}
+    specs = {
+        s.name: s
+        for s in effective_schedule(
+            {"publish": "15s", "collect": "2m", "digest": "cron:30 6 * * 1-5", "cleanup": "off"}
+        )
+    }
     assert specs["publish"].every_seconds == 15 and specs["collect"].every_seconds == 120
     assert specs["digest"].cron == "30 6 * * 1-5" and not specs["cleanup"].enabled
     assert specs["screen"] == next(s for s in SCHEDULE if s.name == "screen")
 
 
-@pytest.mark.parametrize("override", [{"publsh": "15s"}, {"publish": "soon"},
-                                      {"digest": "cron:99 * * * *"}, {"publish": "0s"}])
+@pytest.mark.parametrize(
+    "override",
+    [{"publsh": "15s"}, {"publish": "soon"}, {"digest": "cron:99 * * * *"}, {"publish": "0s"}],
+)
 def test_a_bad_schedule_override_names_the_setting(override: dict[str, str]) -> None:
     with pytest.raises(ConfigError, match="LAPOR_SCHEDULE"):
         effective_schedule(override)
@@ -168,6 +182,14 @@ def test_the_production_scheduler_adds_the_enabled_jobs_and_a_heartbeat(ctx: App
 
     scheduler = build_scheduler(ctx, holder="x")
     ids = {job.id for job in scheduler.get_jobs()}
-    assert {"collect", "screen", "render", "publish", "reconcile", "digest", "cleanup",
-            "_heartbeat"} <= ids
+    assert {
+        "collect",
+        "screen",
+        "render",
+        "publish",
+        "reconcile",
+        "digest",
+        "cleanup",
+        "_heartbeat",
+    } <= ids
     assert "retrain" not in ids  # off by default until its job exists

@@ -20,7 +20,9 @@ class Series:
     values: Sequence[float | None]
 
 
-def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series], unit: str = "") -> Markup:
+def bar_chart(
+    title: str, labels: Sequence[str], series: Sequence[Series], unit: str = ""
+) -> Markup:
     """A grouped horizontal bar chart; one group per label, one bar per series."""
     top = max((v or 0.0) for s in series for v in s.values) if labels and series else 0.0
     scale = CHART_W / top if top > 0 else 0.0

@@ -194,7 +194,9 @@ def build_report(
     rows: list[_Row] = []
     for case in cases:
         agency = agencies.get(case.agency_id) if case.agency_id else None
-        pic_id = first_pic.get(case.id) or (sole_pic.get(case.agency_id) if case.agency_id else None)
+        pic_id = first_pic.get(case.id) or (
+            sole_pic.get(case.agency_id) if case.agency_id else None
+        )
         pic = pics.get(pic_id) if pic_id else None
         report_time = case.reported_at or case.created_at
         progress = [report_time, case.first_response_at, latest_follow_up.get(case.id)]
@@ -251,9 +253,7 @@ def build_report(
     )
     rankable = [p for p in report.pics if p.key != UNASSIGNED and p.received >= min_cases]
     report.ranking = [RankEntry(i + 1, s) for i, s in enumerate(sorted(rankable, key=_rank_key))]
-    report.not_ranked = [
-        p for p in report.pics if p.key != UNASSIGNED and p.received < min_cases
-    ]
+    report.not_ranked = [p for p in report.pics if p.key != UNASSIGNED and p.received < min_cases]
     report.overdue = sorted(
         (
             OverdueCase(r.case_id, r.tracking, r.agency, r.pic, r.idle_wd, r.last_progress)
@@ -281,7 +281,9 @@ def _fill_durations(
     done = [r for r in rows if r.resolved is not None]
     for row, wd in zip(
         done,
-        calendar.working_days_many([r.reported for r in done], [r.resolved for r in done if r.resolved]),
+        calendar.working_days_many(
+            [r.reported for r in done], [r.resolved for r in done if r.resolved]
+        ),
         strict=True,
     ):
         row.resolution_wd = wd

@@ -62,9 +62,7 @@ class WorkCalendar:
         """Whole working days from ``start`` to ``end`` (0 if end is not after start)."""
         return int(self.working_days_many([start], [end])[0])
 
-    def working_days_many(
-        self, starts: Sequence[datetime], ends: Sequence[datetime]
-    ) -> list[int]:
+    def working_days_many(self, starts: Sequence[datetime], ends: Sequence[datetime]) -> list[int]:
         """Vectorised :meth:`working_days` (numpy's business-day count) for many pairs."""
         if not starts:
             return []

@@ -147,9 +147,20 @@ def _pg_dump(engine: Engine, dest: Path) -> bool:
 
     args, env = _pg_args(engine)
     result = subprocess.run(
-        ["pg_dump", "--format=custom", "--no-owner", "--file", str(dest), *args,
-         "--dbname", str(engine.url.database)],
-        capture_output=True, text=True, env={**os.environ, **env}, timeout=3600,
+        [
+            "pg_dump",
+            "--format=custom",
+            "--no-owner",
+            "--file",
+            str(dest),
+            *args,
+            "--dbname",
+            str(engine.url.database),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=3600,
     )
     if result.returncode != 0:
         # A client older than the server refuses to dump: the logical dump still works.
@@ -266,9 +277,19 @@ def _pg_restore(engine: Engine, dump: Path) -> None:
 
     args, env = _pg_args(engine)
     result = subprocess.run(
-        ["pg_restore", "--no-owner", "--exit-on-error", *args, "--dbname",
-         str(engine.url.database), str(dump)],
-        capture_output=True, text=True, env={**os.environ, **env}, timeout=3600,
+        [
+            "pg_restore",
+            "--no-owner",
+            "--exit-on-error",
+            *args,
+            "--dbname",
+            str(engine.url.database),
+            str(dump),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=3600,
     )
     if result.returncode != 0:
         raise BackupError(f"pg_restore failed: {result.stderr.strip()[:300]}")
@@ -289,7 +310,10 @@ def _load_json(engine: Engine, dump: Path) -> None:
             for table in Base.metadata.sorted_tables:
                 pk = list(table.primary_key.columns)
                 if len(pk) == 1 and isinstance(pk[0].type, Integer):
-                    conn.execute(text(
-                        f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "
-                        f"COALESCE((SELECT MAX({pk[0].name}) FROM {table.name}), 0) + 1, false)"
-                    ))
+                    name, col = table.name, pk[0].name
+                    conn.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{name}', '{col}'), "
+                            f"COALESCE((SELECT MAX({col}) FROM {name}), 0) + 1, false)"
+                        )
+                    )
