@@ -158,7 +158,7 @@ class JobRunner:
         log.debug("scheduler heartbeat: lease %s", "held" if held else "held elsewhere")
 
 
-class StepScheduler(BaseScheduler):
+class StepScheduler(BaseScheduler):  # type: ignore[misc]  # APScheduler 3 is untyped
     """An APScheduler scheduler that runs due jobs only when :meth:`tick` is called, in the
     calling thread. With a frozen clock it makes schedules testable without sleeping, through
     the same job store, triggers, coalescing, instance limits and misfire rules."""

@@ -326,7 +326,7 @@ def check_platforms(probe: Probe) -> Result:
         if key in checked:
             continue
         checked.add(key)
-        status, detail = dry(ctx, creds if isinstance(creds, dict) else {})
+        status, detail = dry(ctx, dict(creds) if isinstance(creds, dict) else {})
         if status != "ok":
             problems.append(f"account {account.id} ({account.platform}): {detail}")
     if problems:

@@ -104,12 +104,12 @@ class LaporCollector(Collector):
                 labels=["job"],
             )
             outcome = case((JobRun.error == "", "ok"), else_="error")
-            for job, label, count in session.execute(
+            for job_name, outcome_label, run_count in session.execute(
                 select(JobRun.job, outcome, func.count())
                 .where(JobRun.finished_at.is_not(None))
                 .group_by(JobRun.job, outcome)
             ):
-                runs.add_metric([job, label], count)
+                runs.add_metric([str(job_name), str(outcome_label)], float(str(run_count)))
             latest = (
                 select(JobRun.job, func.max(JobRun.id).label("id"))
                 .where(JobRun.finished_at.is_not(None))
@@ -129,9 +129,9 @@ class LaporCollector(Collector):
                 "lapor_scheduler_heartbeat_age_seconds",
                 "Seconds since the scheduler last renewed its lease (absent: never ran)",
             )
-            state = lease.read(session)
-            if state is not None and state.heartbeat_at is not None:
-                heartbeat.add_metric([], (now - state.heartbeat_at).total_seconds())
+            held = lease.read(session)
+            if held is not None and held.heartbeat_at is not None:
+                heartbeat.add_metric([], (now - held.heartbeat_at).total_seconds())
             yield heartbeat
 
 
