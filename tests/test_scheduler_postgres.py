@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -139,7 +140,7 @@ def test_two_workers_and_two_schedulers_do_nothing_twice(postgres_url: str, tmp_
         for job, _, started, finished in runs:
             by_job.setdefault(job, []).append((started, finished))
         for job, spans in by_job.items():
-            for (_, previous_end), (next_start, _) in zip(spans, spans[1:], strict=False):
+            for (_, previous_end), (next_start, _) in pairwise(spans):
                 assert previous_end is not None and previous_end <= next_start, job
     finally:
         ctx.close()
