@@ -134,14 +134,15 @@ def test_digest_messages_reach_the_fake_telegram_over_http(ctx: AppContext) -> N
     fx.build(ctx)
     telegram = FakeTelegram(tokens={"42:digest"}, channels={"1001", "@kadis_dpupr"})
     with ServerThread(telegram.app()) as server:
-        ctx.settings = ctx.settings.model_copy(update={
-            "digest_recipients": {"dpupr": ["1001", "@kadis_dpupr"], "dishub": ["9999"]},
-            "digest_telegram_bot_token": "42:digest",
-            "digest_telegram_api_base": server.url,
-        })
+        ctx.settings = ctx.settings.model_copy(
+            update={
+                "digest_recipients": {"dpupr": ["1001", "@kadis_dpupr"], "dishub": ["9999"]},
+                "digest_telegram_bot_token": "42:digest",
+                "digest_telegram_api_base": server.url,
+            }
+        )
         with ctx.readonly_sessions() as session:
-            digests = build_digests(session, fx.CALENDAR, fx.NOW,
-                                    agency_codes=["dpupr", "dishub"])
+            digests = build_digests(session, fx.CALENDAR, fx.NOW, agency_codes=["dpupr", "dishub"])
         counts = send_digests(ctx, digests)
     assert (counts.sent, counts.failed) == (2, 1)  # chat 9999 does not exist
     assert {m.chat_id for m in telegram.sent} == {"1001", "@kadis_dpupr"}
