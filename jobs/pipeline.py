@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from classifiers import load_model
+from jobs import ops as ops_jobs
 from publisher import outbox
 from publisher.clock import utcnow
 from publisher.collect import run_source
@@ -74,14 +75,17 @@ JOBS: dict[str, Callable[[AppContext], Counts]] = {
     "render": render,
     "publish": publish,
     "reconcile": reconcile,
+    "digest": ops_jobs.digest,
+    "cleanup": ops_jobs.cleanup,
 }
 
 
-def run_job(ctx: AppContext, name: str) -> Counts:
-    """Run one job and record the run; an exception is recorded and re-raised."""
+def run_job(ctx: AppContext, name: str, *, runner: str = "") -> Counts:
+    """Run one job and record the run (``runner``: which scheduler process, if any); an
+    exception is recorded and re-raised."""
     func = JOBS[name]
     with ctx.sessions() as session, session.begin():
-        run = JobRun(job=name)
+        run = JobRun(job=name, runner=runner)
         session.add(run)
     try:
         counts = func(ctx)

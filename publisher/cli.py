@@ -53,7 +53,7 @@ def context() -> Iterator[AppContext]:
     settings = load_settings_or_exit()
     from publisher.logging_setup import configure
 
-    configure(settings.log_level)
+    configure(settings.log_level, settings.log_format)
     try:
         ctx = AppContext.from_settings(settings)
     except ConfigError as exc:
@@ -473,3 +473,8 @@ def main() -> None:
     except ConfigError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise SystemExit(2) from None
+
+
+from publisher.cli_ops import register as _register_ops  # noqa: E402  (imports cli's helpers)
+
+_register_ops(app)

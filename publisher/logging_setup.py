@@ -1,14 +1,63 @@
-"""Logging configuration for the CLI and services (English, one line per event)."""
+"""Logging configuration for the CLI and services (English, one line per event).
+
+``LAPOR_LOG_FORMAT=text`` (default) prints readable lines; ``json`` prints one JSON object per
+line (``ts``, ``level``, ``logger``, ``msg``, ``process``, ``thread`` and ``exc`` when there is a
+traceback) for journald / Loki / Elasticsearch. Filters passed in ``filters`` (the
+personal-data filter, ``publisher.privacy.PersonalDataFilter``) are attached to the root
+handler, so they see every record of every logger, in both formats, before it is written.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Literal
+
+# Loggers that say too much at INFO: httpx logs every URL, and URLs can carry bot tokens.
+QUIET = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "apscheduler": logging.WARNING}
+HANDLER_NAME = "lapor"
 
 
-def configure(level: str = "INFO") -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+            "process": record.process,
+            "thread": record.threadName,
+        }
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure(
+    level: str = "INFO",
+    fmt: Literal["text", "json"] = "text",
+    filters: Sequence[logging.Filter] = (),
+    stream: object = None,
+) -> logging.Handler:
+    """(Re)configure the root logger; safe to call again (it replaces its own handler)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if handler.get_name() == HANDLER_NAME:
+            root.removeHandler(handler)
+    handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
+    handler.set_name(HANDLER_NAME)
+    handler.setFormatter(
+        JsonFormatter()
+        if fmt == "json"
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
-    # httpx logs every request URL at INFO; URLs can carry bot tokens.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    for log_filter in filters:
+        handler.addFilter(log_filter)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    for name, quiet in QUIET.items():
+        logging.getLogger(name).setLevel(quiet)
+    return handler

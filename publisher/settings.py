@@ -55,6 +55,26 @@ class Settings(BaseSettings):
     # A "sending" delivery older than this is presumed crashed and goes to reconciliation.
     sending_lease_s: int = Field(default=300, ge=30)
     max_delivery_attempts: int = Field(default=8, ge=1)
+    # --- operations (issue 10) ----------------------------------------------------------
+    # Per-job schedule overrides, JSON: {"publish": "15s", "digest": "cron:0 7 * * *",
+    # "retrain": "off"}; units s/m/h. Jobs left out keep jobs/scheduler.py's defaults.
+    schedule: dict[str, str] = Field(default_factory=dict)
+    # A scheduler that has not renewed its lease for this long is presumed dead: another may
+    # take over, and /readyz reports the scheduler as stale.
+    scheduler_lease_s: int = Field(default=90, ge=10)
+    # Bearer token for /metrics (when set) and for the dashboard until login lands (required).
+    ops_token: str = ""
+    # Extra holiday / collective-leave files (JSON, see publisher/monitoring/holidays_id.json);
+    # they add to the bundled list.
+    holiday_files: list[Path] = Field(default_factory=list)
+    overdue_working_days: int = Field(default=3, ge=1)
+    ranking_min_cases: int = Field(default=5, ge=1)
+    # Daily digest by Telegram: {"dpupr": ["123456789", "@kadis_dpupr"]} (agency code -> chats).
+    digest_recipients: dict[str, list[str]] = Field(default_factory=dict)
+    digest_telegram_bot_token: str = ""
+    digest_telegram_api_base: str = "https://api.telegram.org"
+    backup_dir: Path = Field(default=DEFAULT_VAR / "backups")
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("timezone")
     @classmethod

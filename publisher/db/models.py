@@ -345,6 +345,27 @@ class JobRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column()
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     error: Mapped[str] = mapped_column(Text, default="")
+    # --- operations (issue 10): which scheduler process ran it (host:pid) ---
+    runner: Mapped[str] = mapped_column(String(120), default="", server_default="")
+
+
+# --- operations (issue 10) ------------------------------------------------------------------
+
+
+class SchedulerLock(Base):
+    """A lease: only the holder of an unexpired row may tick (one scheduler per database).
+
+    Renewed by the holder's heartbeat; ``/readyz`` reads ``heartbeat_at`` to tell whether a
+    scheduler is alive. Taken with a conditional UPDATE, so it works on SQLite and PostgreSQL.
+    """
+
+    __tablename__ = "scheduler_lock"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    acquired_at: Mapped[datetime | None] = mapped_column()
+    heartbeat_at: Mapped[datetime | None] = mapped_column()
+    expires_at: Mapped[datetime | None] = mapped_column()
 
 
 __all__ = [
@@ -360,6 +381,7 @@ __all__ = [
     "Media",
     "Post",
     "Quarantine",
+    "SchedulerLock",
     "Screening",
     "SocialAccount",
     "SourceState",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from sqlalchemy import text
 
 from publisher.context import AppContext
+from publisher.web.dashboard import router as dashboard_router
+from publisher.web.ops import router as ops_router
 
 
 def create_app(ctx: AppContext) -> FastAPI:
@@ -16,10 +17,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz")
-    def readyz() -> dict[str, str]:
-        with ctx.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return {"status": "ready"}
+    app.include_router(ops_router(ctx))  # /readyz, /metrics
+    app.include_router(dashboard_router(ctx))  # /dashboard
 
     return app

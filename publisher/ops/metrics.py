@@ -1,0 +1,141 @@
+"""Prometheus metrics, read from the database at scrape time (so every process that serves
+``/metrics`` reports the same truth, whichever worker did the work).
+
+A collector is registered on a registry owned by the app (never the global default registry),
+so building two apps in one process — tests do — never clashes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import case, func, select
+
+from publisher.clock import utcnow
+from publisher.context import AppContext
+from publisher.db.models import (
+    Delivery,
+    JobRun,
+    Post,
+    Quarantine,
+    Screening,
+    SocialAccount,
+)
+from publisher.ops import lease
+
+
+class LaporCollector(Collector):
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+
+    def collect(self) -> Iterator[Metric]:
+        now = utcnow()
+        with self.ctx.readonly_sessions() as session:
+            deliveries = GaugeMetricFamily(
+                "lapor_deliveries",
+                "Deliveries in the outbox by state and platform",
+                labels=["state", "platform"],
+            )
+            for state, platform, count in session.execute(
+                select(Delivery.state, SocialAccount.platform, func.count())
+                .join(SocialAccount, SocialAccount.id == Delivery.account_id)
+                .group_by(Delivery.state, SocialAccount.platform)
+            ):
+                deliveries.add_metric([state, platform], count)
+            yield deliveries
+
+            posts = GaugeMetricFamily(
+                "lapor_posts", "Posts by review state (the review queue)", labels=["state"]
+            )
+            for state, count in session.execute(
+                select(Post.review_state, func.count()).group_by(Post.review_state)
+            ):
+                posts.add_metric([state], count)
+            yield posts
+
+            decisions = GaugeMetricFamily(
+                "lapor_screening_decisions",
+                "Classifier decisions recorded, by decision",
+                labels=["decision", "model_version"],
+            )
+            for decision, version, count in session.execute(
+                select(Screening.decision, Screening.model_version, func.count()).group_by(
+                    Screening.decision, Screening.model_version
+                )
+            ):
+                decisions.add_metric([decision, version], count)
+            yield decisions
+
+            quarantine = GaugeMetricFamily(
+                "lapor_quarantine_open", "Quarantined source records not yet resolved"
+            )
+            quarantine.add_metric(
+                [],
+                session.scalar(
+                    select(func.count())
+                    .select_from(Quarantine)
+                    .where(Quarantine.resolved_at.is_(None))
+                )
+                or 0,
+            )
+            yield quarantine
+
+            runs = GaugeMetricFamily(
+                "lapor_job_runs",
+                "Job runs kept in job_runs, by job and outcome",
+                labels=["job", "outcome"],
+            )
+            last_start = GaugeMetricFamily(
+                "lapor_job_last_start_timestamp_seconds",
+                "Start of each job's latest run",
+                labels=["job"],
+            )
+            last_duration = GaugeMetricFamily(
+                "lapor_job_last_duration_seconds",
+                "Duration of each job's latest finished run",
+                labels=["job"],
+            )
+            last_failed = GaugeMetricFamily(
+                "lapor_job_last_failed",
+                "1 when the job's latest finished run failed",
+                labels=["job"],
+            )
+            outcome = case((JobRun.error == "", "ok"), else_="error")
+            for job_name, outcome_label, run_count in session.execute(
+                select(JobRun.job, outcome, func.count())
+                .where(JobRun.finished_at.is_not(None))
+                .group_by(JobRun.job, outcome)
+            ):
+                runs.add_metric([str(job_name), str(outcome_label)], float(str(run_count)))
+            latest = (
+                select(JobRun.job, func.max(JobRun.id).label("id"))
+                .where(JobRun.finished_at.is_not(None))
+                .group_by(JobRun.job)
+                .subquery()
+            )
+            for run in session.scalars(select(JobRun).join(latest, latest.c.id == JobRun.id)):
+                last_start.add_metric([run.job], run.started_at.timestamp())
+                if run.finished_at is not None:
+                    last_duration.add_metric(
+                        [run.job], (run.finished_at - run.started_at).total_seconds()
+                    )
+                last_failed.add_metric([run.job], 1.0 if run.error else 0.0)
+            yield from (runs, last_start, last_duration, last_failed)
+
+            heartbeat = GaugeMetricFamily(
+                "lapor_scheduler_heartbeat_age_seconds",
+                "Seconds since the scheduler last renewed its lease (absent: never ran)",
+            )
+            held = lease.read(session)
+            if held is not None and held.heartbeat_at is not None:
+                heartbeat.add_metric([], (now - held.heartbeat_at).total_seconds())
+            yield heartbeat
+
+
+def build_registry(ctx: AppContext) -> CollectorRegistry:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(LaporCollector(ctx))
+    return registry
