@@ -44,7 +44,7 @@ def collect(ctx: AppContext) -> Counts:
         if error:
             errors.append(error)
     with ctx.sessions() as session, session.begin():
-        media = fetch_pending_media(session, ctx.http, ctx.media)
+        media = fetch_pending_media(session, ctx.http, ctx.media, ctx.private_media)
     counts.update({f"media_{k}": v for k, v in dataclasses.asdict(media).items()})
     if errors:
         counts["source_errors"] = errors

@@ -27,6 +27,7 @@ class AppContext:
     vault: Vault
     http: httpx.Client
     media: MediaStore
+    private_media: MediaStore
     worker_id: str = field(default="worker-1")
 
     @classmethod
@@ -44,6 +45,7 @@ class AppContext:
                 follow_redirects=False,
             ),
             media=MediaStore(settings.media_dir),
+            private_media=MediaStore(settings.private_media_dir),
             worker_id=worker_id,
         )
 

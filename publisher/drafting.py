@@ -100,5 +100,5 @@ def publishable_media(media: list[Media]) -> list[dict[str, Any]]:
             "suffix": ".mp4" if m.kind == "video" else ".jpg",
         }
         for m in media
-        if m.state == "ok" and m.supplied_by == "pic"
+        if m.state == "ok" and m.supplied_by == "pic" and not m.held_for_review
     ]

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL. SQLite (WAL) by default; postgresql+psycopg://... for more.",
     )
     media_dir: Path = Field(default=DEFAULT_VAR / "media")
+    # Unblurred originals: outside anything served, readable only by the app itself.
+    private_media_dir: Path = Field(default=DEFAULT_VAR / "private-media")
     # Comma-separated Fernet keys, newest first (MultiFernet): rotation adds a key at the front.
     secret_key: str = Field(
         default="",

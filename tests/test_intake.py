@@ -157,3 +157,29 @@ def test_the_collect_job_downloads_sanitised_media_and_retries_a_failed_download
         assert missing.state == "pending" and "HTTP 404" in missing.reject_reason
     finally:
         ctx.close()
+
+
+def test_a_downloaded_face_photo_is_stored_blurred_and_its_original_kept_private(
+    tmp_path: object, feed: tuple[FakeCaseFeed, str], sqlite_url: str
+) -> None:
+    from pathlib import Path
+
+    from publisher.settings import SourceConfig
+    from tests.conftest import make_context, shared_path
+
+    face = shared_path("fixtures", "media", "faces", "astronaut.png").read_bytes()
+    fake, url = feed
+    fake.add_media("face.png", face, "image/png")
+    fake.add(feed_record(1, media_urls=[f"{url}/media/face.png"]))
+    assert isinstance(tmp_path, Path)
+    ctx = make_context(sqlite_url, tmp_path, sources=[SourceConfig(name="app", url=url)])
+    try:
+        run_job(ctx, "collect")
+        with ctx.sessions() as session:
+            media = session.scalars(select(Media)).one()
+        assert media.state == "ok" and media.face_boxes
+        assert media.unblurred_sha256 and media.unblurred_sha256 != media.sha256
+        assert ctx.private_media.exists(media.unblurred_sha256, ".jpg")
+        assert not ctx.media.exists(media.unblurred_sha256, ".jpg")  # never in the served store
+    finally:
+        ctx.close()

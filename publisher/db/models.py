@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -208,6 +209,11 @@ class Media(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The sanitised copy before face blurring lives in the private store (never served); a
+    # reviewer may publish it only with a recorded reason.
+    unblurred_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    face_boxes: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    held_for_review: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
 
 class Screening(Base):

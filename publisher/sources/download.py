@@ -66,7 +66,12 @@ def download(client: httpx.Client, url: str, *, max_bytes: int = MAX_DOWNLOAD_BY
 
 
 def fetch_pending_media(
-    session: Session, client: httpx.Client, store: MediaStore, *, limit: int = 200
+    session: Session,
+    client: httpx.Client,
+    store: MediaStore,
+    private_store: MediaStore,
+    *,
+    limit: int = 200,
 ) -> DownloadCounts:
     now = utcnow()
     counts = DownloadCounts()
@@ -102,6 +107,10 @@ def fetch_pending_media(
             log.info("media %s download failed (attempt %s): %s", media.id, media.attempts, exc)
             continue
         media.sha256 = store.put(clean.data, clean.suffix)
+        if clean.unblurred is not None:
+            media.unblurred_sha256 = private_store.put(clean.unblurred, clean.suffix)
+        media.face_boxes = [box.as_dict() for box in clean.face_boxes]
+        media.held_for_review = clean.held_for_review
         media.kind, media.mime, media.size_bytes = clean.kind, clean.mime, len(clean.data)
         media.width, media.height, media.duration_s = clean.width, clean.height, clean.duration_s
         media.state, media.reject_reason = "ok", ""
