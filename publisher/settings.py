@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     # A "sending" delivery older than this is presumed crashed and goes to reconciliation.
     sending_lease_s: int = Field(default=300, ge=30)
     max_delivery_attempts: int = Field(default=8, ge=1)
+    # Instagram announced a cut from 30 hashtags to 5 in late 2025; kept as a setting (posts).
+    instagram_hashtag_cap: int = Field(default=5, ge=1, le=30)
 
     @field_validator("timezone")
     @classmethod
