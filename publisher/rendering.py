@@ -177,8 +177,8 @@ def scrub_known(text: str, names: Sequence[str], numbers: Sequence[str]) -> str:
         if len(digits) < 6:
             continue
         local = digits[2:] if digits.startswith("62") else digits.lstrip("0")
-        # Match the number however it is spaced or prefixed (+62 / 62 / 0).
-        pattern = r"(?:\+?62[\s.-]*|0)?" + r"[\s.-]?".join(local)
+        # Match the number however it is spaced, bracketed or prefixed (+62 / 62 / 0).
+        pattern = r"(?:\+?\(?62\)?[\s.()-]*|\(?0)?" + r"[\s.()-]{0,2}".join(local)
         text = re.sub(rf"(?<!\d){pattern}(?!\d)", PHONE_TAG, text)
     return text
 
