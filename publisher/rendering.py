@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -42,6 +42,7 @@ from publisher.posts.rules import (
     hashtags,
     rules_for,
 )
+from publisher.posts.twitter_text import may_contain_url
 from publisher.reference import load_reference
 
 HASHTAG = "#LaporBupatiTegal"
@@ -50,6 +51,8 @@ OPTIONAL_HASHTAGS = ("#KabupatenTegal", "#PelayananPublik")
 NAME_TAG = "[nama disamarkan]"
 PHONE_TAG = "[nomor disamarkan]"
 ELLIPSIS = "…"
+# Stands for the action while a caption is fitted (private-use characters never typed by a PIC).
+_PLACEHOLDER = "\ue000tindak-lanjut\ue001"
 REGION = "Kabupaten Tegal"
 
 # Indonesia's three time zones, as people write them after a time.
@@ -84,6 +87,12 @@ class CaptionContext:
     tracking_number: str
     kind: str = "photo"
     hashtags: tuple[str, ...] = (HASHTAG, *OPTIONAL_HASHTAGS)
+
+    def but(self, **changes: Any) -> CaptionContext:
+        """A copy with ``changes`` (``dataclasses.replace`` re-runs field handling: 5x slower)."""
+        values = dict(vars(self))
+        values.update(changes)
+        return CaptionContext(**values)
 
     def variables(self) -> dict[str, Any]:
         # vars() rather than asdict(): asdict deep-copies and costs a third of a render.
@@ -244,6 +253,8 @@ def _environment() -> SandboxedEnvironment:
         undefined=StrictUndefined,
         trim_blocks=False,
         keep_trailing_newline=False,
+        # Templates are read once per process; without this every `extends` stats the file.
+        auto_reload=False,
     )
 
 
@@ -308,10 +319,57 @@ class CaptionRenderer:
         (pre-flight validation then reports it)."""
         rules = self.rules(platform)
         context = self._within_hashtag_cap(context, rules)
-        text = self.render_raw(platform, context, override=override)
-        if caption_length(text, rules) <= rules.caption_limit:
-            return text
+        if override is None and "\n" not in context.action and context.action.strip():
+            fitted = self._fit_by_substitution(platform, context, rules)
+            if fitted is not None:
+                return fitted
+        if caption_length(context.action, rules) <= rules.caption_limit:
+            # Only worth a full render when the action alone could still fit.
+            text = self.render_raw(platform, context, override=override)
+            if caption_length(text, rules) <= rules.caption_limit:
+                return text
         return self._shorten(platform, context, rules, override)
+
+    def _fit_by_substitution(
+        self, platform: str, context: CaptionContext, rules: PlatformRules
+    ) -> str | None:
+        """One render per caption: the built-in templates print the action once, unchanged, so
+        rendering with a placeholder and substituting candidate actions into that text is the
+        same as rendering each candidate. None when the placeholder does not come out intact
+        exactly once (then the caller renders each candidate)."""
+        base = self.render_raw(platform, context.but(action=_PLACEHOLDER))
+        if base.count(_PLACEHOLDER) != 1:
+            return None
+        action, limit = context.action, rules.caption_limit
+        full = base.replace(_PLACEHOLDER, action)
+        if caption_length(full, rules) <= limit:
+            return full
+        bare_length = caption_length(base.replace(_PLACEHOLDER, ELLIPSIS), rules)
+        if bare_length > limit:
+            return None  # optional hashtags must go too: the general path handles it
+        cut = self._longest_prefix(action, limit - bare_length, rules)
+        while True:
+            shortened = shorten_at_word(action, cut)
+            text = base.replace(_PLACEHOLDER, shortened)
+            if caption_length(text, rules) <= limit or cut == 0:
+                return text
+            cut = max(action.rfind(" ", 0, len(shortened) - len(ELLIPSIS)), 0)
+
+    @staticmethod
+    def _longest_prefix(action: str, room: int, rules: PlatformRules) -> int:
+        """The largest cut for :func:`shorten_at_word` whose words alone measure <= ``room``."""
+        high = len(action) - 1
+        if rules.length_kind == "x_weighted" and not may_contain_url(action):
+            high = min(high, room)  # every code point then weighs at least 1
+        low, high = 0, max(high, 0)
+        while low < high:
+            middle = (low + high + 1) // 2
+            head = shorten_at_word(action, middle)[: -len(ELLIPSIS)]
+            if caption_length(head, rules) <= room:
+                low = middle
+            else:
+                high = middle - 1
+        return low
 
     def _within_hashtag_cap(self, context: CaptionContext, rules: PlatformRules) -> CaptionContext:
         if rules.hashtag_cap is None:
@@ -321,12 +379,13 @@ class CaptionRenderer:
         action = context.action
         if in_action + 1 > rules.hashtag_cap:
             # The PIC's own tags give way to ours: keep the word, drop the '#'.
-            action = re.sub(r"(?<![\w&])#(?=\w*[^\W\d_])(\w+)", r"\1", action)
+            for tag in set(hashtags(action)):
+                action = re.sub(rf"(?<![\w&]){re.escape(tag)}(?!\w)", tag[1:], action)
             room = rules.hashtag_cap
         tags = context.hashtags[:room]
         if tags == context.hashtags and action == context.action:
             return context
-        return replace(context, hashtags=tags, action=action)
+        return context.but(hashtags=tags, action=action)
 
     def _shorten(
         self,
@@ -335,25 +394,27 @@ class CaptionRenderer:
         rules: PlatformRules,
         override: str | None,
     ) -> str:
-        def attempt(ctx: CaptionContext, max_chars: int) -> tuple[bool, str]:
-            shortened = replace(ctx, action=shorten_at_word(ctx.action, max_chars))
-            text = self.render_raw(platform, shortened, override=override)
-            return caption_length(text, rules) <= rules.caption_limit, text
-
-        for candidate in (context, replace(context, hashtags=context.hashtags[:1])):
-            fits, best = attempt(candidate, 0)
-            if not fits:
+        """Cut the action so the caption fits: measure the caption around an empty action once,
+        find the longest word-boundary prefix that fits the room left (cheap: the prefix alone
+        is measured), render that, and step back a word while the whole still does not fit
+        (lengths are not always additive: an emoji or URL at the seam)."""
+        limit = rules.caption_limit
+        for candidate in (context, context.but(hashtags=context.hashtags[:1])):
+            base = self.render_raw(platform, candidate.but(action=ELLIPSIS), override=override)
+            base_length = caption_length(base, rules)
+            if base_length > limit:
                 continue
-            low, high = 0, len(candidate.action)  # low always fits
-            while low < high:
-                middle = (low + high + 1) // 2
-                ok, text = attempt(candidate, middle)
-                if ok:
-                    low, best = middle, text
-                else:
-                    high = middle - 1
-            return best
-        return attempt(replace(context, hashtags=context.hashtags[:1]), 0)[1]
+            action = candidate.action
+            low = self._longest_prefix(action, limit - base_length, rules)
+            cut = low
+            while True:
+                shortened = shorten_at_word(action, cut)
+                text = self.render_raw(platform, candidate.but(action=shortened), override=override)
+                if caption_length(text, rules) <= limit or cut == 0:
+                    return text
+                cut = max(action.rfind(" ", 0, len(shortened) - len(ELLIPSIS)), 0)
+        shortest = context.but(hashtags=context.hashtags[:1], action=ELLIPSIS)
+        return self.render_raw(platform, shortest, override=override)
 
 
 def compile_template(source: str) -> Template:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import regex
@@ -161,10 +161,12 @@ def _weights(text: str, config: TwitterConfig) -> int:
     return sum(_char_weight(ord(ch), config) for ch in text)
 
 
-def parse(text: str, config: TwitterConfig = V3) -> ParseResult:
-    """Weigh ``text`` as X does (twitter-text ``parseTweet``)."""
-    normalized = _LINE_ENDINGS.sub("\n", unicodedata.normalize("NFC", text))
-    limit = config.max_weighted_length * config.scale
+def _normalize(text: str) -> str:
+    return _LINE_ENDINGS.sub("\n", unicodedata.normalize("NFC", text))
+
+
+def _entities(normalized: str, config: TwitterConfig) -> dict[int, tuple[int, int]]:
+    """URLs and (with v3) emoji sequences: start -> (end, weight)."""
     entities: dict[int, tuple[int, int]] = {
         start: (end, config.transformed_url_length * config.scale)
         for start, end in _url_spans(normalized)
@@ -172,9 +174,22 @@ def parse(text: str, config: TwitterConfig = V3) -> ParseResult:
     if config.emoji_parsing and not normalized.isascii():
         for start, end in _emoji_spans(normalized):
             entities.setdefault(start, (end, config.default_weight))
+    return entities
+
+
+def _weigh(normalized: str, entities: dict[int, tuple[int, int]], config: TwitterConfig) -> int:
     weighted = _weights(normalized, config)
     for start, (end, weight) in entities.items():
         weighted += weight - _weights(normalized[start:end], config)
+    return weighted
+
+
+def parse(text: str, config: TwitterConfig = V3) -> ParseResult:
+    """Weigh ``text`` as X does (twitter-text ``parseTweet``)."""
+    normalized = _normalize(text)
+    limit = config.max_weighted_length * config.scale
+    entities = _entities(normalized, config)
+    weighted = _weigh(normalized, entities, config)
     valid = not any(ch in normalized for ch in _INVALID)
     if valid and weighted <= limit:
         valid_end = len(normalized) - 1
@@ -219,5 +234,16 @@ def _last_fitting_index(
     return valid_end
 
 
+def has_invalid_characters(text: str) -> bool:
+    return any(ch in text for ch in _INVALID)
+
+
+def may_contain_url(text: str) -> bool:
+    return _MAYBE_URL.search(text) is not None
+
+
+@lru_cache(maxsize=256)  # a caption is measured when fitted and again when validated
 def weighted_length(text: str, config: TwitterConfig = V3) -> int:
-    return parse(text, config).weightedLength
+    """Only the weighted length (skips the valid-range walk that :func:`parse` needs)."""
+    normalized = _normalize(text)
+    return _weigh(normalized, _entities(normalized, config), config) // config.scale

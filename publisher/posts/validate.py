@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from publisher.errors import ReviewError
 from publisher.posts.rules import PlatformRules, caption_length, hashtags, mentions, rules_for
-from publisher.posts.twitter_text import parse as parse_x
+from publisher.posts.twitter_text import has_invalid_characters
 
 REQUIRED_HASHTAG = "#LaporBupatiTegal"
 
@@ -63,7 +63,7 @@ def _caption(caption: str, media: Sequence[dict[str, Any]], r: PlatformRules) ->
             f"Keterangan terlalu panjang untuk {r.label}: {_n(length)} dari maks. "
             f"{_n(r.caption_limit)} {unit} (kelebihan {_n(length - r.caption_limit)}).",
         )
-    if r.length_kind == "x_weighted" and length <= r.caption_limit and not parse_x(caption).valid:
+    if r.length_kind == "x_weighted" and has_invalid_characters(caption):
         yield Problem("caption_invalid_characters", "Keterangan memuat karakter yang ditolak X.")
     if REQUIRED_HASHTAG.casefold() not in (t.casefold() for t in hashtags(caption)):
         yield Problem("hashtag_missing", f"Tagar {REQUIRED_HASHTAG} wajib ada di keterangan.")
