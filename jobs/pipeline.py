@@ -58,7 +58,14 @@ def screen(ctx: AppContext) -> Counts:
 
 def render(ctx: AppContext) -> Counts:
     with ctx.sessions() as session, session.begin():
-        return dataclasses.asdict(draft_posts(session, ctx.vault, ctx.settings.tz))
+        return dataclasses.asdict(
+            draft_posts(
+                session,
+                ctx.vault,
+                ctx.settings.tz,
+                instagram_hashtag_cap=ctx.settings.instagram_hashtag_cap,
+            )
+        )
 
 
 def publish(ctx: AppContext) -> Counts:

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from publisher import audit
 from publisher.crypto import Vault
 from publisher.db.models import Case, Media, Post, Screening, SocialAccount
-from publisher.rendering import caption_context, render_caption
+from publisher.posts.overrides import overrides_for_agency
+from publisher.rendering import caption_context, default_renderer, media_kind
 
 
 @dataclass
@@ -30,8 +31,16 @@ def _latest_screening(session: Session, case_id: int) -> Screening | None:
     )
 
 
-def draft_posts(session: Session, vault: Vault, tz: ZoneInfo, *, limit: int = 500) -> DraftCounts:
+def draft_posts(
+    session: Session,
+    vault: Vault,
+    tz: ZoneInfo,
+    *,
+    limit: int = 500,
+    instagram_hashtag_cap: int | None = None,
+) -> DraftCounts:
     counts = DraftCounts()
+    renderer = default_renderer(instagram_hashtag_cap)
     cases = session.scalars(
         select(Case)
         .where(Case.id.in_(select(Screening.case_id)), Case.id.not_in(select(Post.case_id)))
@@ -58,17 +67,21 @@ def draft_posts(session: Session, vault: Vault, tz: ZoneInfo, *, limit: int = 50
         assert isinstance(reporter, dict)
         names = [str(reporter["name"])] if reporter.get("name") else []
         numbers = [str(reporter[k]) for k in ("phone", "nik") if reporter.get(k)]
-        context = caption_context(
-            case, case.agency, follow_up, tz, known_names=names, known_numbers=numbers
-        )
         media = publishable_media(follow_up.media)
+        kind = media_kind(media)
+        context = caption_context(
+            case, case.agency, follow_up, tz, known_names=names, known_numbers=numbers, kind=kind
+        )
+        overrides = overrides_for_agency(session, case.agency.id)
         state = "blocked" if screening.decision == "block" else "pending_review"
         for account in accounts:
             post = Post(
                 case_id=case.id,
                 account_id=account.id,
                 screening_id=screening.id,
-                caption=render_caption(account.platform, context),
+                caption=renderer.render(
+                    account.platform, context, override=overrides.get((account.platform, kind))
+                ),
                 media=media,
                 risk_score=screening.score if screening.score is not None else 1.0,
                 review_state=state,

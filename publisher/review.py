@@ -20,6 +20,7 @@ from publisher import audit
 from publisher.clock import utcnow
 from publisher.db.models import Delivery, Post, Screening, User
 from publisher.errors import ReviewError
+from publisher.posts.validate import assert_publishable
 
 REVIEWABLE = ("pending_review", "blocked")
 
@@ -58,6 +59,7 @@ def approve(
         raise ReviewError(
             f"post {post_id} belongs to a rahasia case", "Laporan rahasia tidak boleh terbit."
         )
+    assert_publishable(post, post.account.platform)  # pre-flight: every platform rule holds
     screening = session.get(Screening, post.screening_id) if post.screening_id else None
     if post.review_state == "blocked":
         if len(override_reason.strip()) < 10:

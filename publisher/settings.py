@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     backup_dir: Path = Field(default=DEFAULT_VAR / "backups")
     log_format: Literal["text", "json"] = "text"
 
+    # Instagram announced a cut from 30 hashtags to 5 in late 2025; kept as a setting (posts).
+    instagram_hashtag_cap: int = Field(default=5, ge=1, le=30)
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:

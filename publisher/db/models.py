@@ -374,6 +374,24 @@ class SchedulerLock(Base):
     expires_at: Mapped[datetime | None] = mapped_column()
 
 
+# --- posts: agency-level caption template overrides (issue 7, publisher/posts/overrides.py) ---
+
+
+class TemplateOverride(Base):
+    """An agency's own caption template for one platform and kind, validated when saved."""
+
+    __tablename__ = "template_overrides"
+    __table_args__ = (UniqueConstraint("agency_id", "platform", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))  # photo / video / before_after
+    source: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 __all__ = [
     "Agency",
     "AuditLog",
@@ -391,5 +409,6 @@ __all__ = [
     "Screening",
     "SocialAccount",
     "SourceState",
+    "TemplateOverride",
     "User",
 ]
