@@ -31,7 +31,7 @@ HONORIFICS: Final = _words(
     """
     bapak bpk bp pak ibu bu mas mbak mba sdr sdri saudara saudari kyai kiai ustadz ustad
     ustadzah ustazah ust gus mbah bang kak cak kang tn ny nn an alm almh almarhum almarhumah
-    dr drg drs dra ir prof hj h kh r rm ra dt tgk cut puti
+    dr drg drs dra ir prof hj h kh r rm ra dt tgk
     """
 )
 # Abbreviations: a dot after them is part of the word ("H. Slamet"); after a full word such as
@@ -78,14 +78,15 @@ NOT_NAMES: Final = ROLES | _words(
     mboten ngapunten matur nuwun sugeng monggo mangga punten salam wassalam dimohon harap
     tolong ada punya ingin mau perlu harus hanya pun lah kah dong deh sih kok nah wah dalam
     pada oleh bagi tentang terkait perihal mengenai sebagai selaku seperti sesuai lebih kurang
-    sangat sekali paling rombongan beserta bersama dkk cs yth terhormat negara kota pertiwi
+    sangat sekali paling rombongan beserta bersama dkk cs yth terhormat negara kota
     hamil menyusui rumah tangga muda tua lansia balita anak istri suami keluarga kawin
     senin selasa rabu kamis jumat jum'at sabtu minggu ahad januari februari maret april mei
     juni juli agustus september oktober november desember tahun bulan pekan jam pukul wib
     bapak ibu pak bu mas mbak sdr saudara saudari nama pelapor terlapor desa kelurahan
     kecamatan kabupaten kab kec kel jalan jl gang gg rt rw no nomor blok dusun perum
     tegal slawi indonesia lapor laporan pengaduan aduan keluhan tindak lanjut status selesai
-    alamat hp wa telp telepon nik kk email rekening kendaraan motor mobil
+    alamat hp wa telp telepon nik kk email rekening kendaraan motor mobil pkk pns asn tni polri
+    bumdes bpd lpmd karang taruna posyandu puskesmas
     """
 )
 
@@ -111,7 +112,7 @@ COMMON_WORDS: Final = NOT_NAMES | _words(
     kegiatan program proyek pekerjaan hasil foto video dokumentasi bukti keterangan informasi
     terima kasih respon tanggapan jawaban konfirmasi koordinasi survei survey verifikasi
     pengecekan peninjauan kunjungan cek lapangan langsung segera cepat lambat lama baru
-    sosial gotong royong kerja raya utama sejahtera
+    sosial gotong royong kerja raya utama sejahtera wetan kulon lor kidul krajan
     besar kecil panjang pendek tinggi rendah banyak sedikit semua setiap masing tiap
     pemerintah pemkab pemdes kabupaten provinsi pusat daerah negeri swasta umum khusus
     """
@@ -127,10 +128,7 @@ NAME_LIKE_WORDS: Final = _words(
 )
 
 # Abbreviations that look like the start of a vehicle plate ("RT 03 RW" is not "R 03 RW").
-PLATE_NOT_PREFIX: Final[tuple[str, ...]] = (
-    "RT", "RW", "KM", "NO", "UU", "PP", "SK", "HP", "WA", "KK", "JL", "GG", "TK", "SD", "SMP",
-    "LPR", "NIK", "BLT", "PKH", "RS", "KB",
-)  # fmt: skip
+PLATE_NOT_PREFIX: Final[tuple[str, ...]] = ("RT", "RW", "KM", "NO", "RP", "SD", "TK", "UU", "PP")
 
 # Parts of a person's name on the case record that are not the person's name.
 NAME_PARTICLES: Final = _words(
