@@ -103,7 +103,7 @@ class _Builder:
 
 
 @dataclass
-class _Pools:
+class Pools:
     first_names: list[str]
     last_names: list[str]
     full_names: list[str]
@@ -113,7 +113,8 @@ class _Pools:
     words: set[str] = field(default_factory=set)
 
 
-def _pools(seed: int) -> _Pools:
+def load_pools(seed: int) -> Pools:
+    """Faker ``id_ID`` people, streets, plates and e-mail addresses, drawn once per seed."""
     from faker import Faker  # imported here: Faker is slow to import and only the corpus needs it
 
     fake = Faker("id_ID")
@@ -124,7 +125,7 @@ def _pools(seed: int) -> _Pools:
     streets = [fake.street() for _ in range(300)] + ["Merpati", "Mawar", "Kenari", "Cempaka"]
     plates = [fake.license_plate() for _ in range(500)]
     emails = [fake.free_email() for _ in range(500)]
-    return _Pools(firsts, lasts, fulls, streets, plates, emails)
+    return Pools(firsts, lasts, fulls, streets, plates, emails)
 
 
 def _two(r: random.Random, lo: int, hi: int) -> str:
@@ -201,7 +202,7 @@ def make_landline(r: random.Random) -> str:
     return f"({area}) {local[:3]}-{local[3:]}"
 
 
-def make_plate(r: random.Random, pools: _Pools) -> str:
+def make_plate(r: random.Random, pools: Pools) -> str:
     if r.random() < 0.4:
         return pools.plates[r.randrange(len(pools.plates))]
     region = r.choice(("G", "G", "G", "H", "K", "R", "B", "AA", "AD"))
@@ -226,7 +227,7 @@ def make_rt_rw(r: random.Random) -> str:
     )
 
 
-def make_address(r: random.Random, pools: _Pools) -> str:
+def make_address(r: random.Random, pools: Pools) -> str:
     street = pools.streets[r.randrange(len(pools.streets))]
     n = r.randint(1, 250)
     style = r.randrange(9)
@@ -311,7 +312,7 @@ def _known_name_variant(r: random.Random, full: str) -> str:
     return words[0].lower()
 
 
-def _unknown_name(r: random.Random, pools: _Pools, avoid: set[str]) -> tuple[str, str]:
+def _unknown_name(r: random.Random, pools: Pools, avoid: set[str]) -> tuple[str, str]:
     """An honorific and a name that is not on the case."""
     hons = [h for h, _ in HONORIFIC_WEIGHTS]
     weights = [w for _, w in HONORIFIC_WEIGHTS]
@@ -462,7 +463,7 @@ def _common_slots(r: random.Random) -> dict[str, Callable[[], tuple[str, str | N
     }
 
 
-def _case_identities(r: random.Random, pools: _Pools) -> tuple[KnownIdentities, dict[str, str]]:
+def _case_identities(r: random.Random, pools: Pools) -> tuple[KnownIdentities, dict[str, str]]:
     reporter = pools.full_names[r.randrange(len(pools.full_names))]
     other = pools.full_names[r.randrange(len(pools.full_names))]
     values = {
@@ -485,7 +486,7 @@ def _case_identities(r: random.Random, pools: _Pools) -> tuple[KnownIdentities, 
 
 
 def _dirty_slots(
-    r: random.Random, pools: _Pools, case: dict[str, str], avoid: set[str]
+    r: random.Random, pools: Pools, case: dict[str, str], avoid: set[str]
 ) -> dict[str, Callable[[], tuple[str, str | None]]]:
     slots = _common_slots(r)
     hons = [h for h, _ in HONORIFIC_WEIGHTS[:8]]
@@ -547,7 +548,7 @@ def _dirty_slots(
 def generate_dirty(n: int, seed: int = 6) -> list[CorpusText]:
     """``n`` texts with planted personal data (known and unknown names, every structured kind)."""
     r = random.Random(seed)
-    pools = _pools(seed)
+    pools = load_pools(seed)
     out: list[CorpusText] = []
     for i in range(n):
         known, case = _case_identities(r, pools)
@@ -565,7 +566,7 @@ def generate_dirty(n: int, seed: int = 6) -> list[CorpusText]:
 def generate_clean(n: int, seed: int = 7) -> list[CorpusText]:
     """``n`` texts without personal data (but with the case's identities attached)."""
     r = random.Random(seed)
-    pools = _pools(seed)
+    pools = load_pools(seed)
     out: list[CorpusText] = []
     for i in range(n):
         known, _ = _case_identities(r, pools)

@@ -128,7 +128,7 @@ NAME_LIKE_WORDS: Final = _words(
 )
 
 # Abbreviations that look like the start of a vehicle plate ("RT 03 RW" is not "R 03 RW").
-PLATE_NOT_PREFIX: Final[tuple[str, ...]] = ("RT", "RW", "KM", "NO", "RP", "SD", "TK", "UU", "PP")
+PLATE_NOT_PREFIX: Final = frozenset({"RT", "RW", "KM", "NO", "RP", "SD", "TK"})
 
 # Parts of a person's name on the case record that are not the person's name.
 NAME_PARTICLES: Final = _words(
