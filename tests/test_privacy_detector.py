@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from publisher.privacy import Finding, KnownIdentities, PersonalDataDetector
@@ -181,7 +183,7 @@ def test_findings_are_sorted_and_never_overlap(detector: PersonalDataDetector) -
     known = KnownIdentities(names=("Sri Rejeki",))
     text = "Bu Sri Rejeki di Jl. Sri Rejeki No. 4 RT 03/RW 05 hp 0812-3456-7890"
     found = detector.detect(text, known)
-    assert all(a.end <= b.start for a, b in zip(found, found[1:], strict=False))
+    assert all(a.end <= b.start for a, b in itertools.pairwise(found))
     assert [f.kind for f in found] == ["name", "address", "rt_rw", "phone"]
 
 

@@ -35,9 +35,7 @@ def _detector() -> PersonalDataDetector:
 
 
 # Arbitrary Unicode without digits: digits glued to a number make a different number.
-FILLER = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Nd", "Nl", "No")), max_size=30
-)
+FILLER = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Nd", "Nl", "No")), max_size=30)
 SEPARATORS = st.sampled_from([" ", "\n", ", ", ": ", " (", ") ", ". ", "; ", " / ", "\t"])
 
 
@@ -68,9 +66,13 @@ def _leaks(text: str, planted: dict[str, str]) -> list[str]:
     if "name" in planted:
         core = planted["name"].split(",", 1)[0]
         for word in re.findall(r"[^\W\d_]+", core):
-            if len(word) >= 3 and word.lower() not in NAME_PARTICLES:
-                if re.search(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", text, re.I):
-                    leaks.append(word)
+            whole_word = rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])"
+            if (
+                len(word) >= 3
+                and word.lower() not in NAME_PARTICLES
+                and re.search(whole_word, text, re.I)
+            ):
+                leaks.append(word)
     return leaks
 
 

@@ -39,7 +39,8 @@ def test_every_kind_has_a_bahasa_tag() -> None:
     kinds = ["nik", "kk", "phone", "email", "address", "rt_rw", "house_number", "plate"]
     kinds += ["bank_account", "name"]
     assert set(REDACTION_TAGS) == set(kinds)
-    assert all(tag.startswith("[") and tag.endswith("disamarkan]") for tag in REDACTION_TAGS.values())
+    tags = REDACTION_TAGS.values()
+    assert all(tag.startswith("[") and tag.endswith("disamarkan]") for tag in tags)
 
 
 def test_redaction_refuses_overlapping_findings() -> None:
@@ -53,9 +54,7 @@ def test_redaction_refuses_findings_from_another_text_without_echoing_it() -> No
     assert "Sri" not in str(err.value) and "Ani" not in str(err.value)
 
 
-def _logger_with_filter(
-    stream: list[str], known: KnownIdentities | None = None
-) -> logging.Logger:
+def _logger_with_filter(stream: list[str], known: KnownIdentities | None = None) -> logging.Logger:
     class ListHandler(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
             stream.append(self.format(record))

@@ -98,6 +98,7 @@ _ACCOUNT = re.compile(  # (low)
     + r")\b(?P<fill>[^\d\n]{0,25}?)(?P<num>\d(?:[ .\-]?\d){6,19})(?![\w\-])"
 )
 _LONG_DIGITS = re.compile(r"(?<![\w\-./#])\d{10,20}(?![\w\-])")
+_BANK_FILL = re.compile(r"[\s:.\-]*(?:(?:no|nomor|norek|rek)\b\.?[\s:.\-]*)?")
 _THOUSANDS = re.compile(r"\d{1,3}(?:[.,]\d{3})+(?:,\d+)?")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _NAME_WORD = re.compile(r"[ \t]+([^\W\d_]+(?:['’][^\W\d_]+)*\.?)")
@@ -122,7 +123,9 @@ _STREET_NAME = re.compile(
 _PLATE_PARTS = re.compile(r"[A-Za-z]+|\d+")
 _NO_TYPO: Final = COMMON_WORDS | NAME_LIKE_WORDS
 _LOWER_NOT_NAME: Final = COMMON_WORDS - NAME_LIKE_WORDS
-_MORPH_VERB = re.compile(r"^(?:meng|meny|mem|men|ber|ter|per|di|ke).{4,}$|^.{3,}(?:nya|kan)$")
+_MORPH_VERB = re.compile(
+    r"^(?:meng|meny|mem|men|ber|ter|per|di).{4,}$|^ke.{3,}an$|^.{3,}(?:nya|kan)$"
+)
 
 
 def _lower(text: str) -> str:
@@ -270,18 +273,19 @@ class PersonalDataDetector:
                 continue
             num = m.group("num")
             if not m.group("kw").startswith(("rek", "norek", "a", "acc")) and (
-                _THOUSANDS.fullmatch(num)
+                _THOUSANDS.fullmatch(num) or not _BANK_FILL.fullmatch(fill)
             ):
-                continue  # "Bank Jateng menyalurkan 1.500.000": money, not an account
+                # "Bank Jateng menyalurkan 1.500.000" is money; "Permata (wa 0812...)" is a
+                # name followed by a phone: after a bank's name the number must come next.
+                continue
             if len(_NON_DIGIT.sub("", num)) < 8:
                 continue
             spans.append((s, e, "bank_account"))
-            taken.append((s, e))
         for m in _PHONE.finditer(text):
             s, e = m.span()
             if s > 0 and (text[s - 1].isalnum() or text[s - 1] in "+_"):
                 continue
-            if _overlaps(taken, s, e) or _MONEY_BEFORE.search(low, max(0, s - 5), s):
+            if _MONEY_BEFORE.search(low, max(0, s - 5), s):
                 continue
             length = self._phone(m)
             if length is not None:
