@@ -30,7 +30,7 @@ from publisher.privacy.lexicon import (
     NAME_LIKE_WORDS,
     NAME_PARTICLES,
     NOT_NAMES,
-    PLATE_NOT_PREFIX,
+    NOT_PLATES,
     PROVINCE_CODES,
 )
 from publisher.privacy.model import Finding, KnownIdentities
@@ -62,7 +62,7 @@ _EMAIL = re.compile(
     r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
 )
 _PLATE = re.compile(r"[A-Z](?<![\w\-/.][A-Z])[A-Z]? ?\d{1,4} ?[A-Z]{1,3}(?![\w\-/])")
-_PLATE_PREFIX = re.compile(r"[A-Z]+")
+_PLATE_LETTERS = re.compile(r"[A-Z]+")
 _PLATE_CONTEXT = re.compile(  # (low)
     r"(?:nopol|no\.?\s*pol(?:isi)?|plat(?:\s+nomor)?|pelat(?:\s+nomor)?|nomor\s+polisi"
     r"|tnkb|kendaraan)\s*[:.]?\s*(?:(?:truk|motor|mobil|pikap|pick\s?up|bus|angkot)\s+)?"
@@ -299,8 +299,8 @@ class PersonalDataDetector:
             if not _overlaps(taken, s, e) and not _MONEY_BEFORE.search(low, max(0, s - 5), s):
                 spans.append((s, e, "bank_account"))
         for m in _PLATE.finditer(text):
-            prefix = _PLATE_PREFIX.match(m.group())
-            if prefix is None or prefix.group() not in PLATE_NOT_PREFIX:
+            letters = _PLATE_LETTERS.findall(m.group())
+            if (letters[0], letters[-1]) not in NOT_PLATES:
                 spans.append((m.start(), m.end(), "plate"))
         if "pol" in low or "pla" in low or "pelat" in low or "tnkb" in low or "kendaraan" in low:
             for m in _PLATE_CONTEXT.finditer(low):
@@ -466,22 +466,24 @@ def _overlaps(taken: list[tuple[int, int]], s: int, e: int) -> bool:
 
 
 def _merge(text: str, spans: list[tuple[int, int, str]]) -> list[Finding]:
+    """Union overlapping spans (nothing half-covered leaks); the longest part names the kind."""
     if not spans:
         return []
     spans.sort()
     out: list[Finding] = []
     cur_s, cur_e, cur_k = spans[0]
+    rank = (cur_e - cur_s, _PRIORITY[cur_k])
     for s, e, k in spans[1:]:
-        joinable = s <= cur_e or (
+        joinable = s < cur_e or (
             k == "name" == cur_k and s - cur_e <= 2 and not text[cur_e:s].strip()
         )
         if joinable:
-            if e > cur_e:
-                cur_e = e
-            if _PRIORITY[k] > _PRIORITY[cur_k]:
-                cur_k = k
+            cur_e = max(cur_e, e)
+            if (e - s, _PRIORITY[k]) > rank:
+                cur_k, rank = k, (e - s, _PRIORITY[k])
         else:
             out.append(Finding(cur_k, cur_s, cur_e, text[cur_s:cur_e]))
             cur_s, cur_e, cur_k = s, e, k
+            rank = (e - s, _PRIORITY[k])
     out.append(Finding(cur_k, cur_s, cur_e, text[cur_s:cur_e]))
     return out

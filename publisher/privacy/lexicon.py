@@ -127,8 +127,12 @@ NAME_LIKE_WORDS: Final = _words(
     """
 )
 
-# Abbreviations that look like the start of a vehicle plate ("RT 03 RW" is not "R 03 RW").
-PLATE_NOT_PREFIX: Final = frozenset({"RT", "RW", "KM", "NO", "RP", "SD", "TK"})
+# (letters before, letters after) pairs that have a plate's shape but are not plates:
+# "RT 03 RW 05", "RP 500 RB". Other letters are not excluded: plates with unusual regional
+# codes exist (and Faker makes up any two letters).
+NOT_PLATES: Final = frozenset(
+    {("RT", "RW"), ("RW", "RT"), ("RP", "RB"), ("RP", "JT"), ("RP", "M"), ("RP", "K")}
+)
 
 # Parts of a person's name on the case record that are not the person's name.
 NAME_PARTICLES: Final = _words(
