@@ -190,3 +190,10 @@ def test_findings_are_sorted_and_never_overlap(detector: PersonalDataDetector) -
 def test_a_finding_s_repr_does_not_show_the_personal_data() -> None:
     finding = Finding("phone", 0, 12, "081234567890")
     assert "0812" not in repr(finding)
+
+
+def test_it_finds_a_phone_number_glued_to_hp_or_wa(detector: PersonalDataDetector) -> None:
+    assert kinds(detector.detect("hp0812345678901 / wa081234567890")) == [
+        ("phone", "0812345678901"),
+        ("phone", "081234567890"),
+    ]

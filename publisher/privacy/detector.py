@@ -57,6 +57,7 @@ _PHONE = re.compile(
     r"|\(0\d{2,3}\)|0\d{2,4})(?:[ .\-]?\d{1,5}){1,4}(?!\w)"
 )
 _PHONE_GROUP = re.compile(r"\d+")
+_PHONE_GLUED = re.compile(r"\b(?:hp|wa|telp|tlp|tel|no|nomor|nmr|kontak)$")  # (low)
 _MONEY_BEFORE = re.compile(r"(?:rp|idr)\.?\s*$")  # (low)
 _EMAIL = re.compile(
     r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
@@ -112,6 +113,7 @@ _HONORIFIC = re.compile(  # (low)
 )
 _DIGITS_LOOSE = re.compile(r"(?<![\w+])\+?\(?\d[\d ().\-]{6,24}\d(?![\w])")
 _NON_DIGIT = re.compile(r"\D")
+_DIGIT_RUN = re.compile(r"\d+")
 _ANY_DIGIT = re.compile(r"\d")
 _STREET_BEFORE = re.compile(r"\b(?:jl|jln|jalan|gg|gang)\b\.?[ \t]*$")  # (low)
 _ADDRESS_SPLIT = re.compile(r"[,\n;]")
@@ -284,8 +286,9 @@ class PersonalDataDetector:
             spans.append((s, e, "bank_account"))
         for m in _PHONE.finditer(text):
             s, e = m.span()
-            if s > 0 and (text[s - 1].isalnum() or text[s - 1] in "+_"):
-                continue
+            glued = s > 0 and (text[s - 1].isalnum() or text[s - 1] in "+_")
+            if glued and not _PHONE_GLUED.search(low, max(0, s - 8), s):
+                continue  # part of a longer word or number; "hp0812..." is still a phone
             if _MONEY_BEFORE.search(low, max(0, s - 5), s):
                 continue
             length = self._phone(m)
@@ -407,7 +410,7 @@ class PersonalDataDetector:
     @staticmethod
     def _case_digits_present(text: str, known: _PreparedKnown) -> bool:
         """Cheap test before the loose scan: are the case's numbers in the text's digits?"""
-        digits = _NON_DIGIT.sub("", text)
+        digits = "".join(_DIGIT_RUN.findall(text))
         return any(n in digits for n in known.niks) or any(p[1:] in digits for p in known.phones)
 
     def _known(
