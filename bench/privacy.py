@@ -87,19 +87,24 @@ def _throughput(
     """
     best = float("inf")
     for _ in range(repeats):
-        if known == "fresh":
-            det._prepare.cache_clear()
-        elif known == "cached":
-            for item in items:
-                det._prepare(item.known)
-        start = time.process_time()
-        if known == "none":
-            for item in items:
-                run(item.text, None)
-        else:
-            for item in items:
-                run(item.text, item.known)
-        best = min(best, time.process_time() - start)
+        elapsed = 0.0
+        # Chunks smaller than the detector's identity cache, so "cached" really hits it.
+        for at in range(0, len(items), 1000):
+            chunk = items[at : at + 1000]
+            if known == "fresh":
+                det._prepare.cache_clear()
+            elif known == "cached":
+                for item in chunk:
+                    det._prepare(item.known)
+            start = time.process_time()
+            if known == "none":
+                for item in chunk:
+                    run(item.text, None)
+            else:
+                for item in chunk:
+                    run(item.text, item.known)
+            elapsed += time.process_time() - start
+        best = min(best, elapsed)
     return len(items) / best
 
 

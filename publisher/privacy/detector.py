@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Final
+from typing import Final, NamedTuple
 
 from publisher.privacy.lexicon import (
     BANKS,
@@ -116,13 +115,9 @@ _NON_DIGIT = re.compile(r"\D")
 _DIGIT_RUN = re.compile(r"\d+")
 _ANY_DIGIT = re.compile(r"\d")
 _STREET_BEFORE = re.compile(r"\b(?:jl|jln|jalan|gg|gang)\b\.?[ \t]*$")  # (low)
-_ADDRESS_SPLIT = re.compile(r"[,\n;]")
 _PUBLIC_AREA = re.compile(r"(?:desa|kel|kec|kab|kota|provinsi|prov)\b")
-_STREET_START = re.compile(r"(?:jl|jln|jalan|gg|gang|perum|dusun|dukuh)\b")
-_STREET_NAME = re.compile(
-    r"(?:jl|jln|jalan|gg|gang|perum|perumahan|dusun|dukuh)\.?\s+(.+?)"
-    r"(?:\s+(?:no|nomor|blok|rt|rw)\b.*)?$"
-)
+_STREET_START = re.compile(r"(?:jl|jln|jalan|gg|gang|perum|perumahan|dusun|dukuh)\b\.?\s*")
+_STREET_CUT = re.compile(r"\s(?:no|nomor|blok|rt|rw)\b")
 _PLATE_PARTS = re.compile(r"[A-Za-z]+|\d+")
 _NO_TYPO: Final = COMMON_WORDS | NAME_LIKE_WORDS
 _LOWER_NOT_NAME: Final = COMMON_WORDS - NAME_LIKE_WORDS
@@ -162,8 +157,7 @@ def _national_phone(digits: str) -> str:
     return digits
 
 
-@dataclass(frozen=True, slots=True)
-class _PreparedKnown:
+class _PreparedKnown(NamedTuple):  # a NamedTuple: built once per case, cheaply
     name_words: frozenset[str]
     typo_words: tuple[str, ...]  # name words long enough for typo tolerance
     typo_lengths: frozenset[int]
@@ -192,15 +186,20 @@ def _name_words(name: str) -> list[str]:
 
 def _address_literals(address: str) -> list[str]:
     out: list[str] = []
-    for part in _ADDRESS_SPLIT.split(address):
+    for part in address.replace("\n", ",").replace(";", ",").split(","):
         low = " ".join(part.split()).strip(" .").lower()
         if len(low) < 5 or _PUBLIC_AREA.match(low):
             continue  # the village and district are published on purpose
-        if _ANY_DIGIT.search(low) or _STREET_START.match(low):
-            out.append(low)
-            street = _STREET_NAME.match(low)
-            if street and len(street.group(1)) >= 4 and street.group(1) not in COMMON_WORDS:
-                out.append(street.group(1))
+        street = _STREET_START.match(low)
+        if street is None and _ANY_DIGIT.search(low) is None:
+            continue
+        out.append(low)
+        if street is not None:
+            rest = low[street.end() :]
+            cut = _STREET_CUT.search(rest)
+            name = (rest[: cut.start()] if cut else rest).strip()
+            if len(name) >= 4 and name not in COMMON_WORDS:
+                out.append(name)  # the street alone: "dicek ke jl. kenari raya"
     return out
 
 
@@ -218,13 +217,20 @@ def _prepare(known: KnownIdentities) -> _PreparedKnown:
             literals.append(("plate", "".join(parts).lower()))
     for a in known.addresses:
         literals.extend(("address", lit) for lit in _address_literals(a))
-    phones = (_national_phone(_NON_DIGIT.sub("", p)) for p in known.phones)
-    niks = (_NON_DIGIT.sub("", n) for n in known.niks)
+    lengths: set[int] = set()
+    ends: set[str] = set()
+    for w in long_words:
+        n = len(w)
+        lengths.update((n - 1, n, n + 1))
+        ends.add(w[:2])
+        ends.add(w[-2:])
+    phones = [_national_phone("".join(_DIGIT_RUN.findall(p))) for p in known.phones]
+    niks = ["".join(_DIGIT_RUN.findall(n)) for n in known.niks]
     return _PreparedKnown(
         name_words=frozenset(words),
         typo_words=long_words,
-        typo_lengths=frozenset(len(w) + d for w in long_words for d in (-1, 0, 1)),
-        typo_ends=frozenset(e for w in long_words for e in (w[:2], w[-2:])),
+        typo_lengths=frozenset(lengths),
+        typo_ends=frozenset(ends),
         phones=frozenset(p for p in phones if len(p) >= 6),
         niks=frozenset(n for n in niks if len(n) >= 8),
         literals=tuple(lit for lit in literals if len(lit[1]) >= 4),
