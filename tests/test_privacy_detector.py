@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 
 import pytest
 
@@ -197,3 +198,14 @@ def test_it_finds_a_phone_number_glued_to_hp_or_wa(detector: PersonalDataDetecto
         ("phone", "0812345678901"),
         ("phone", "081234567890"),
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a" * 50_000 + "@", "x@" + "a." * 25_000, "1" * 50_000, "0812-" * 10_000, "bu " * 20_000],
+)
+def test_it_stays_linear_on_adversarial_input(detector: PersonalDataDetector, text: str) -> None:
+    known = KnownIdentities(names=("Sri Wahyuni",), phones=("081234567890",))
+    started = time.perf_counter()
+    detector.detect(text, known)
+    assert time.perf_counter() - started < 2.0

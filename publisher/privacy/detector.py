@@ -58,8 +58,11 @@ _PHONE = re.compile(
 _PHONE_GROUP = re.compile(r"\d+")
 _PHONE_GLUED = re.compile(r"\b(?:hp|wa|telp|tlp|tel|no|nomor|nmr|kontak)$")  # (low)
 _MONEY_BEFORE = re.compile(r"(?:rp|idr)\.?\s*$")  # (low)
+# Bounded repeats: an unbounded local part is quadratic on a long run of letters (log lines
+# with tokens in them).
 _EMAIL = re.compile(
-    r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
+    r"[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){0,6}"
+    r"\.[A-Za-z]{2,24}(?![A-Za-z])"
 )
 _PLATE = re.compile(r"[A-Z](?<![\w\-/.][A-Z])[A-Z]? ?\d{1,4} ?[A-Z]{1,3}(?![\w\-/])")
 _PLATE_LETTERS = re.compile(r"[A-Z]+")
