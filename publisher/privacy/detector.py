@@ -71,9 +71,9 @@ _PLATE_CONTEXT = re.compile(  # (low)
     r"|tnkb|kendaraan)\s*[:.]?\s*(?:(?:truk|motor|mobil|pikap|pick\s?up|bus|angkot)\s+)?"
     r"(?P<ctx>[a-z]{1,2} ?\d{1,4} ?[a-z]{1,3})(?![\w\-/])"
 )
-_RT_RW = re.compile(  # (low)
-    r"\b(?:rt\s*/\s*rw\s*\.?\s*[:\-]?\s*\d{1,3}\s*/\s*\d{1,3}"
-    r"|(?:rt|rw)\s*\.?\s*[:\-]?\s*\d{1,3}(?:\s*[/,\-]?\s*rw\s*\.?\s*[:\-]?\s*\d{1,3})?)(?!\d)"
+_RT_RW = re.compile(  # (low); "r" first, then the look-behind, so the engine skips to r's
+    r"r(?<![\w]r)(?:t\s*/\s*rw\s*\.?\s*[:\-]?\s*\d{1,3}\s*/\s*\d{1,3}"
+    r"|[tw]\s*\.?\s*[:\-]?\s*\d{1,3}(?:\s*[/,\-]?\s*rw\s*\.?\s*[:\-]?\s*\d{1,3})?)(?!\d)"
 )
 _NUMBER_TAIL = (
     r"(?:\s*,?\s*(?:no|nomor|nmr)\b\.?\s*:?\s*\d{1,4}[a-z]?(?:\s*[/\-]\s*\d{1,4})?"
@@ -92,6 +92,7 @@ _BLOCK = re.compile(  # (low)
     r"\bblok\s+(?P<code>[a-z]{1,2}\d{0,3}[a-z]?|\d{1,3}[a-z]?)"
     r"(?:\s*[/\-]\s*\d{1,4})?(?:\s*,?\s*(?:no|nomor)\b\.?\s*\d{1,4}[a-z]?)?(?![\w])"
 )
+_HOUSE_WORDS: Final = ("rumah", "rmh", "kediaman", "tinggal", "domisili", "alamat")
 _HOUSE_NUMBER = re.compile(  # (low)
     r"\b(?:rumah|rmh|kediaman|tinggal|domisili|alamat|rumahnya)\b[^\n,;\d]{0,30}?"
     r"(?P<num>\b(?:no|nomor|nmr)\b\.?\s*:?\s*\d{1,4}[a-z]?(?:\s*[/\-]\s*\d{1,4})?)(?!\d)"
@@ -319,7 +320,7 @@ class PersonalDataDetector:
                 spans.append((m.start("ctx"), m.end("ctx"), "plate"))
         if "rt" in low or "rw" in low:
             spans.extend((m.start(), m.end(), "rt_rw") for m in _RT_RW.finditer(low))
-        if "no" in low or "nmr" in low:
+        if any(word in low for word in _HOUSE_WORDS):
             for m in _HOUSE_NUMBER.finditer(low):
                 spans.append((m.start("num"), m.end("num"), "house_number"))
         if "blok" in low:
