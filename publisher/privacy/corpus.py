@@ -359,6 +359,10 @@ DIRTY_TEMPLATES: Final[tuple[str, ...]] = (
     "Hasil cek lapangan {date}: jalan di depan {address} ditambal, lapor ke {unknown} dan "
     "{hon_known}",
     "{unknown} dan {unknown} (wa {phone}) hadir saat pengecekan di {address}",
+    "Catatan PIC:\n- pelapor: {known}\n- kontak: wa.me/{phone_digits}\n- email: {email_upper}\n"
+    "- lokasi: {address}, {rt_rw}",
+    "FOLLOW UP {track}: {KNOWN_UPPER} SUDAH DIHUBUNGI VIA {phone}, NIK: {nik}",
+    "mohon maaf {hon_known}, petugas sudah ke lokasi; no. KK {kk} & NIK {nik} sudah dicek",
 )
 
 CLEAN_TEMPLATES: Final[tuple[str, ...]] = (
@@ -540,6 +544,9 @@ def _dirty_slots(
             "hon": hon,
             "uname": lambda: (pending.pop(), "name_unknown"),
             "hon2": lambda: (r.choices(hons, hon_weights)[0], None),
+            "phone_digits": lambda: ("62" + make_mobile(r)[1:], "phone"),
+            "email_upper": lambda: (case["email"].upper(), "email"),
+            "KNOWN_UPPER": lambda: (" ".join(_name_words(case["reporter"])).upper(), "name_known"),
         }
     )
     return slots
