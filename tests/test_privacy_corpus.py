@@ -17,19 +17,29 @@ from publisher.privacy.corpus import (
     generate_dirty,
 )
 
-SIZE = 10_000
+# 10,000 + 10,000 takes 5 to 10 s on an idle core but more on the shared CI machine, so it is
+# marked slow; 2,000 + 2,000 (other seeds) always runs.
+SIZES = [
+    pytest.param(2_000, id="2k"),
+    pytest.param(10_000, id="10k", marks=pytest.mark.slow),
+]
 
 
-@pytest.fixture(scope="module")
-def report() -> CorpusReport:
+@pytest.fixture(scope="module", params=SIZES)
+def report(request: pytest.FixtureRequest) -> CorpusReport:
+    size: int = request.param
     detector = PersonalDataDetector(public_phone_allowlist=PUBLIC_PHONES)
-    return evaluate(detector, generate_dirty(SIZE, seed=11), generate_clean(SIZE, seed=12))
+    return evaluate(
+        detector, generate_dirty(size, seed=11 + size), generate_clean(size, seed=12 + size)
+    )
 
 
 def test_the_corpus_plants_every_kind_many_times(report: CorpusReport) -> None:
+    size = report.clean_texts
     for kind in (*STRUCTURED_KINDS, "address", "rt_rw", "house_number", "bank_account"):
-        assert report.planted[kind] >= 300, kind
-    assert report.planted["name_known"] >= 3000 and report.planted["name_unknown"] >= 2000
+        assert report.planted[kind] >= size // 40, kind
+    assert report.planted["name_known"] >= size // 4
+    assert report.planted["name_unknown"] >= size // 5
 
 
 def test_no_structured_identifier_leaks(report: CorpusReport) -> None:
@@ -49,5 +59,4 @@ def test_honorific_introduced_unknown_names_are_found_at_least_95_percent(
 
 
 def test_fewer_than_one_percent_of_clean_texts_are_flagged(report: CorpusReport) -> None:
-    assert report.clean_texts == SIZE
     assert report.false_positive_rate < 0.01
