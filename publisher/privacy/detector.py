@@ -34,7 +34,7 @@ from publisher.privacy.lexicon import (
 )
 from publisher.privacy.model import Finding, KnownIdentities
 
-# Priority when merging overlapping findings of different kinds: the most specific wins the tag.
+# Tie-break when merging overlapping findings of the same length: the most specific kind wins.
 _PRIORITY: Final = {
     "nik": 9, "kk": 9, "email": 8, "phone": 8, "bank_account": 7, "plate": 6, "address": 5,
     "rt_rw": 4, "house_number": 3, "name": 2,
