@@ -1,5 +1,9 @@
 """Property: generated identities embedded anywhere in arbitrary text never survive redaction,
-and never survive the logging filter."""
+and never survive the logging filter.
+
+``embedded()`` (a Hypothesis strategy of (text, known identities, planted values)) and
+``leaked_parts(text, planted)`` are meant for reuse by the caption and stored-post checks.
+"""
 
 from __future__ import annotations
 
@@ -61,7 +65,8 @@ def embedded(draw: st.DrawFn) -> tuple[str, KnownIdentities, dict[str, str]]:
     return "".join(parts), known, {k: values[k] for k in kinds}
 
 
-def _leaks(text: str, planted: dict[str, str]) -> list[str]:
+def leaked_parts(text: str, planted: dict[str, str]) -> list[str]:
+    """The planted values (or name words) still present in ``text``."""
     leaks = [v for k, v in planted.items() if k != "name" and v in text]
     if "name" in planted:
         core = planted["name"].split(",", 1)[0]
@@ -83,7 +88,7 @@ def test_detect_and_redact_remove_every_embedded_identity(
 ) -> None:
     text, known, planted = case
     redacted = redact(text, _detector().detect(text, known)).text
-    assert _leaks(redacted, planted) == []
+    assert leaked_parts(redacted, planted) == []
 
 
 @settings(max_examples=150, deadline=None)
@@ -94,4 +99,4 @@ def test_the_logging_filter_scrubs_every_embedded_identity(
     text, known, planted = case
     record = logging.LogRecord("t", logging.INFO, __file__, 1, "note: %s", (text,), None)
     PersonalDataFilter(_detector(), known=lambda: known).filter(record)
-    assert _leaks(record.getMessage(), planted) == []
+    assert leaked_parts(record.getMessage(), planted) == []
