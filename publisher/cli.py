@@ -8,6 +8,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -40,6 +41,8 @@ app.add_typer(users_app, name="users")
 app.add_typer(deliveries_app, name="deliveries")
 app.add_typer(sources_app, name="sources")
 app.add_typer(posts_app, name="post")
+media_app = typer.Typer(help="Sanitise and render photos and videos.", no_args_is_help=True)
+app.add_typer(media_app, name="media")
 
 console = Console()
 err = Console(stderr=True)
@@ -325,6 +328,7 @@ def review_approve(
                     user,
                     override_reason=override_reason,
                     manual_screening_note=manual_screening_note,
+                    vault=ctx.vault,
                 )
         except LaporError as exc:
             raise fail(str(exc)) from None
@@ -467,6 +471,70 @@ def demo(
     configure("WARNING")
 
     run_demo(cases=cases, root=folder, console=console)
+
+
+# --- media and personal data (library commands: no database needed) -------------------------
+
+
+@media_app.command("sanitize")
+def media_sanitize(
+    files: Annotated[list[Path], typer.Argument(help="photos or videos, any name or extension")],
+    out: Annotated[Path, typer.Option(help="folder for the sanitised files")],
+    blur: Annotated[bool, typer.Option(help="blur faces in photos")] = True,
+) -> None:
+    """Validate by content, strip all metadata, blur faces; one JSON line per input.
+
+    Exits 0 when every file was handled (accepted or rejected), 1 when one could not be read.
+    """
+    from publisher.media.cli import sanitize_files
+
+    failed = False
+    for record in sanitize_files(files, out, blur_faces=blur):
+        failed = failed or record["status"] == "error"
+        typer.echo(json.dumps(record, ensure_ascii=False))
+    if failed:
+        raise typer.Exit(1)
+
+
+@media_app.command("render")
+def media_render(
+    file: Path,
+    platform: Annotated[str, typer.Option(help="instagram, facebook, x, telegram or folder")],
+    out: Annotated[Path, typer.Option(help="the JPEG to write")],
+) -> None:
+    """Render one photo for a platform's rules (size, aspect ratio), metadata-free."""
+    from publisher.errors import MediaRejected
+    from publisher.media import PLATFORM_MEDIA_RULES
+    from publisher.media.cli import render_file
+
+    if platform not in PLATFORM_MEDIA_RULES:
+        raise fail(f"platform must be one of {', '.join(sorted(PLATFORM_MEDIA_RULES))}")
+    try:
+        render_file(file, platform, out)
+    except MediaRejected as exc:
+        raise fail(f"rejected: {exc.reason}") from None
+    console.print(f"wrote {out}")
+
+
+@app.command()
+def redact(
+    input: Annotated[Path, typer.Option("--input", help='JSONL: {"id", "text", "known"}')],
+    output: Annotated[Path, typer.Option("--output", help="JSONL with redacted text + findings")],
+    allow_phone: Annotated[
+        list[str] | None, typer.Option(help="a public agency number never to flag (repeatable)")
+    ] = None,
+) -> None:
+    """Find and redact personal data in texts (offsets point into the input text)."""
+    from publisher.privacy import PrivacyError, cli_redact
+
+    try:
+        code = cli_redact(input, output, public_phone_allowlist=allow_phone or ())
+    except PrivacyError as exc:
+        raise fail(str(exc), 2) from None
+    except OSError as exc:
+        raise fail(f"cannot read or write: {exc.strerror}") from None
+    if code:
+        raise typer.Exit(code)
 
 
 def main() -> None:

@@ -325,7 +325,7 @@ def _run(
         reviewer_row = session.scalar(select(User).where(User.username == "demo.reviewer"))
         assert reviewer_row is not None
         for post in review.queue(session, ("pending_review",)):
-            review.approve(session, post.id, reviewer_row)
+            review.approve(session, post.id, reviewer_row, vault=ctx.vault)
             approved += 1
     with console.status("publishing..."):
         run_job(ctx, "publish")

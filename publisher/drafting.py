@@ -13,6 +13,7 @@ from publisher import audit
 from publisher.crypto import Vault
 from publisher.db.models import Case, Media, Post, Screening, SocialAccount
 from publisher.posts.overrides import overrides_for_agency
+from publisher.privacy.guard import case_identities, default_detector
 from publisher.rendering import caption_context, default_renderer, media_kind
 
 
@@ -63,15 +64,16 @@ def draft_posts(
             continue
         screening = _latest_screening(session, case.id)
         assert screening is not None
-        reporter = vault.decrypt_json(case.reporter) if case.reporter else {}
-        assert isinstance(reporter, dict)
-        names = [str(reporter["name"])] if reporter.get("name") else []
-        numbers = [str(reporter[k]) for k in ("phone", "nik") if reporter.get(k)]
+        known = case_identities(case, vault)
+        # What the PIC's note carried, as kinds and offsets, for the reviewer to see highlighted;
+        # the caption itself gets the note already scrubbed.
+        screening.pii_findings = [
+            {"kind": f.kind, "start": f.start, "end": f.end}
+            for f in default_detector().detect(follow_up.action_text, known)
+        ]
         media = publishable_media(follow_up.media)
         kind = media_kind(media)
-        context = caption_context(
-            case, case.agency, follow_up, tz, known_names=names, known_numbers=numbers, kind=kind
-        )
+        context = caption_context(case, case.agency, follow_up, tz, known=known, kind=kind)
         overrides = overrides_for_agency(session, case.agency.id)
         state = "blocked" if screening.decision == "block" else "pending_review"
         for account in accounts:

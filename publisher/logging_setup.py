@@ -54,6 +54,11 @@ def configure(
         if fmt == "json"
         else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
+    # Privacy is a hard invariant: every line passes the personal-data filter, on the handler
+    # (a logger-level filter would miss records propagated from child loggers).
+    from publisher.privacy import PersonalDataFilter
+
+    handler.addFilter(PersonalDataFilter())
     for log_filter in filters:
         handler.addFilter(log_filter)
     root.addHandler(handler)

@@ -34,12 +34,14 @@ from publisher.db.models import Delivery, DeliveryAttempt, SocialAccount
 from publisher.errors import (
     LaporError,
     NeedsReconnect,
+    PermanentError,
     PlatformError,
     RateLimited,
     UnknownOutcome,
 )
 from publisher.platforms.base import MediaFile, Platform, PublishRequest, PublishResult
 from publisher.platforms.registry import build_platform
+from publisher.privacy.guard import case_identities, describe, unresolved_findings
 
 log = logging.getLogger(__name__)
 
@@ -107,17 +109,37 @@ def _request(ctx: AppContext, delivery: Delivery) -> PublishRequest:
     )
 
 
+def _last_privacy_check(ctx: AppContext, delivery: Delivery) -> None:
+    """The last gate before the world: a caption with personal data is never sent."""
+    post = delivery.post
+    found = unresolved_findings(
+        post.caption, case_identities(post.case, ctx.vault), post.pii_allowed
+    )
+    if found:
+        raise PermanentError(
+            f"delivery {delivery.id}: caption holds personal data ({describe(found)})",
+            user_message="Keterangan memuat data pribadi; kiriman dihentikan. Perbaiki lalu "
+            "tinjau ulang.",
+        )
+
+
 def deliver(ctx: AppContext, delivery_id: int) -> str:
     """Make the platform call for a claimed delivery and settle it. Returns the new state."""
-    with ctx.sessions() as session:
+    # Read-only: on SQLite a write session here would hold the lock that settling needs.
+    with ctx.readonly_sessions() as session:
         delivery = session.get(Delivery, delivery_id)
         assert delivery is not None and delivery.state == "sending"
         account = delivery.account
         try:
+            _last_privacy_check(ctx, delivery)
             platform = build_platform(account, ctx.vault, ctx.http, ctx.settings)
             request = _request(ctx, delivery)
         except PlatformError as exc:
-            return _settle_error(ctx, delivery_id, exc)
+            early: PlatformError | None = exc
+        else:
+            early = None
+    if early is not None:
+        return _settle_error(ctx, delivery_id, early)
     try:
         result = platform.publish(request)
     except PlatformError as exc:

@@ -43,6 +43,8 @@ from publisher.posts.rules import (
     rules_for,
 )
 from publisher.posts.twitter_text import may_contain_url
+from publisher.privacy.guard import scrub
+from publisher.privacy.model import KnownIdentities
 from publisher.reference import load_reference
 
 HASHTAG = "#LaporBupatiTegal"
@@ -97,14 +99,6 @@ class CaptionContext:
     def variables(self) -> dict[str, Any]:
         # vars() rather than asdict(): asdict deep-copies and costs a third of a render.
         return dict(vars(self))
-
-
-@dataclass(frozen=True)
-class KnownIdentities:
-    """The case's own reporter (and reported party) values, to be removed from free text."""
-
-    names: tuple[str, ...] = ()
-    numbers: tuple[str, ...] = ()
 
 
 # --- Indonesian formatting ----------------------------------------------------------------
@@ -193,12 +187,11 @@ def scrub_known(text: str, names: Sequence[str], numbers: Sequence[str]) -> str:
 
 
 def public_text(text: str, known: KnownIdentities) -> str:
-    """The single call site of the personal-data filter for caption text.
-
-    Swap the body for the detector in ``publisher.privacy`` when it lands; every string that
-    reaches a caption goes through here.
-    """
-    return scrub_known(text, known.names, known.numbers)
+    """The single call site of the personal-data filter for caption text: every string that
+    reaches a caption goes through here. The exact-value scrub runs first (it knows the odd
+    spacings of the case's own numbers), then the detector removes every other finding."""
+    first = scrub_known(text, known.names, (*known.phones, *known.niks))
+    return scrub(first, known)
 
 
 # --- context ------------------------------------------------------------------------------
@@ -221,11 +214,13 @@ def caption_context(
     follow_up: FollowUp,
     tz: ZoneInfo,
     *,
+    known: KnownIdentities | None = None,
     known_names: Sequence[str] = (),
     known_numbers: Sequence[str] = (),
     kind: str = "photo",
 ) -> CaptionContext:
-    known = KnownIdentities(tuple(known_names), tuple(known_numbers))
+    if known is None:
+        known = KnownIdentities(names=tuple(known_names), phones=tuple(known_numbers))
     place, kecamatan, desa = official_place(case.kecamatan, case.desa)
     when = case.resolved_at or follow_up.submitted_at or utcnow()
     return CaptionContext(

@@ -5,7 +5,9 @@ writes the audit log. The rules:
   override by a reviewer who did not submit it;
 * a post whose case was screened ``manual`` (no usable model) is approved only with a note that
   a person screened it;
-* a ``rahasia`` case can never be approved.
+* a ``rahasia`` case can never be approved;
+* a post whose caption still holds personal data (a finding no reviewer marked a false
+  positive) is never approved.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from sqlalchemy.orm import Session
 
 from publisher import audit
 from publisher.clock import utcnow
+from publisher.crypto import Vault
 from publisher.db.models import Delivery, Post, Screening, User
 from publisher.errors import ReviewError
 from publisher.posts.validate import assert_publishable
+from publisher.privacy.guard import case_identities, describe, finding_key, unresolved_findings
 
 REVIEWABLE = ("pending_review", "blocked")
 
@@ -47,7 +51,10 @@ def approve(
     override_reason: str = "",
     manual_screening_note: str = "",
     scheduled_for: datetime | None = None,
+    vault: Vault | None = None,
 ) -> Post:
+    """Approve ``post_id``. Pass ``vault`` so the personal-data check also knows the names on
+    the case; without it only shapes (phones, NIK, honorific names, ...) are checked."""
     _reviewer(reviewer)
     post = _load(session, post_id)
     if post.review_state not in REVIEWABLE:
@@ -60,6 +67,7 @@ def approve(
             f"post {post_id} belongs to a rahasia case", "Laporan rahasia tidak boleh terbit."
         )
     assert_publishable(post, post.account.platform)  # pre-flight: every platform rule holds
+    assert_no_personal_data(post, vault)
     screening = session.get(Screening, post.screening_id) if post.screening_id else None
     if post.review_state == "blocked":
         if len(override_reason.strip()) < 10:
@@ -109,6 +117,48 @@ def approve(
         manual_screening=bool(manual_screening_note),
     )
     session.flush()
+    return post
+
+
+def assert_no_personal_data(post: Post, vault: Vault | None) -> None:
+    known = case_identities(post.case, vault) if vault is not None else None
+    found = unresolved_findings(post.caption, known, post.pii_allowed)
+    if found:
+        raise ReviewError(
+            f"post {post.id} still contains personal data: {describe(found)}",
+            "Keterangan masih memuat data pribadi. Samarkan temuan yang disorot, atau tandai "
+            "sebagai bukan data pribadi dengan alasan.",
+        )
+
+
+def allow_finding(
+    session: Session,
+    post_id: int,
+    reviewer: User,
+    *,
+    start: int,
+    end: int,
+    kind: str,
+    reason: str,
+) -> Post:
+    """Mark ``caption[start:end]`` as not personal data (a false positive), with a reason."""
+    _reviewer(reviewer)
+    post = _load(session, post_id)
+    if len(reason.strip()) < 5:
+        raise ReviewError("marking a false positive needs a reason", "Tuliskan alasannya.")
+    if not 0 <= start < end <= len(post.caption):
+        raise ReviewError("finding offsets are outside the caption", "Temuan tidak valid.")
+    key = finding_key(kind, post.caption[start:end])
+    post.pii_allowed = [*post.pii_allowed, {"key": key, "kind": kind, "by": reviewer.id}]
+    audit.record(
+        session,
+        actor=f"user:{reviewer.username}",
+        action="post.finding_allowed",
+        object_type="post",
+        object_id=post.id,
+        kind=kind,
+        reason=reason,
+    )
     return post
 
 

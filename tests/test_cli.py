@@ -82,3 +82,33 @@ def test_the_cli_migrates_seeds_and_lists_an_empty_queue(tmp_path: Path) -> None
     assert lapor("users", "add", "rina", "--role", "reviewer", env=env).returncode == 0
     refused = lapor("review", "approve", "999", "--reviewer", "rina", env=env)
     assert refused.returncode == 1 and "post 999 does not exist" in refused.stderr
+
+
+def test_lapor_redact_writes_offsets_into_the_input(tmp_path: Path) -> None:
+    import json
+
+    source = tmp_path / "in.jsonl"
+    text = "Rumah Bu Sri RT 03/RW 05 hp 0812-3456-7890"
+    source.write_text(json.dumps({"id": 1, "text": text, "known": {"names": ["Sri"]}}) + "\n")
+    result = lapor("redact", "--input", str(source), "--output", str(tmp_path / "out.jsonl"))
+    assert result.returncode == 0, result.stderr
+    (line,) = (tmp_path / "out.jsonl").read_text().splitlines()
+    out = json.loads(line)
+    spans = {(f["kind"], text[f["start"] : f["end"]]) for f in out["findings"]}
+    assert ("phone", "0812-3456-7890") in spans and ("name", "Sri") in spans
+    assert "0812" not in out["text"]
+
+
+def test_lapor_media_sanitize_reports_each_file_as_a_json_line(tmp_path: Path) -> None:
+    import json
+
+    from tests.factories import jpeg
+
+    good, bad = tmp_path / "a.bin", tmp_path / "b.jpg"
+    good.write_bytes(jpeg())
+    bad.write_bytes(b"not an image at all")
+    result = lapor("media", "sanitize", str(good), str(bad), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    first, second = (json.loads(x) for x in result.stdout.splitlines())
+    assert first["status"] == "ok" and len(first["outputs"]) == 1
+    assert second["status"] == "rejected" and second["reason"]

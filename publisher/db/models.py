@@ -252,6 +252,8 @@ class Post(Base):
     scheduled_for: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Findings a reviewer marked as not personal data: [{"key": sha256(kind, text), "kind", "by"}].
+    pii_allowed: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
 
     case: Mapped[Case] = relationship()
     account: Mapped[SocialAccount] = relationship()
