@@ -377,17 +377,18 @@ def router(ctx: AppContext) -> APIRouter:
     def case_view(
         request: Request, case_id: int, user: Annotated[Viewer, Depends(reviewers)]
     ) -> Response:
+        # Rendered inside the session: the page walks the follow-up's media relationship.
         with ctx.readonly_sessions() as session:
             view = case_review(session, user, case_id)
-        return pages(request).render(
-            request,
-            "review/case.html",
-            view=view,
-            reviewable=review.REVIEWABLE,
-            editable=review.EDITABLE,
-            flash=NOTICES.get(request.query_params.get("pesan", ""), ""),
-            high_risk=HIGH_RISK,
-        )
+            return pages(request).render(
+                request,
+                "review/case.html",
+                view=view,
+                reviewable=review.REVIEWABLE,
+                editable=review.EDITABLE,
+                flash=NOTICES.get(request.query_params.get("pesan", ""), ""),
+                high_risk=HIGH_RISK,
+            )
 
     def back(case_id: int, notice: str) -> Response:
         return RedirectResponse(f"/review/cases/{case_id}?pesan={notice}", status_code=303)
