@@ -35,7 +35,8 @@ def test_a_wrong_password_is_refused_with_one_message_for_both_mistakes(ctx: App
         "/login", data={"username": "rev", "password": "salah-salah", "csrf_token": login_csrf(web)}
     )
     no_user = web.post(
-        "/login", data={"username": "siapa", "password": "salah-salah", "csrf_token": login_csrf(web)}
+        "/login",
+        data={"username": "siapa", "password": "salah-salah", "csrf_token": login_csrf(web)},
     )
     assert wrong_pw.status_code == no_user.status_code == 401
     assert "Nama pengguna atau kata sandi salah." in wrong_pw.text
@@ -54,7 +55,8 @@ def test_five_failures_lock_the_username_even_for_the_right_password(ctx: AppCon
     web = client(ctx)
     for _ in range(5):
         web.post(
-            "/login", data={"username": "rev", "password": "tebak-tebak", "csrf_token": login_csrf(web)}
+            "/login",
+            data={"username": "rev", "password": "tebak-tebak", "csrf_token": login_csrf(web)},
         )
     locked = web.post(
         "/login", data={"username": "rev", "password": PASSWORD, "csrf_token": login_csrf(web)}

@@ -10,8 +10,8 @@ from sqlalchemy import select, update
 from publisher.clock import utcnow
 from publisher.context import AppContext
 from publisher.db.models import AuditLog, Delivery, Post, Screening
-from publisher.web.review import Cursor, QueueFilter, highlight, queue_page, queue_page_by_offset
 from publisher.web.auth import Viewer
+from publisher.web.review import Cursor, QueueFilter, highlight, queue_page, queue_page_by_offset
 from tests.factories import feed_record
 from tests.flow import add_account, feed_and_draft
 from tests.web_support import client, make_user, sign_in
@@ -157,7 +157,10 @@ def test_a_rejection_needs_a_reason_and_is_audited(ctx: AppContext) -> None:
     assert ok.status_code == 303
     with ctx.sessions() as session:
         assert set(session.scalars(select(Post.review_state))) == {"rejected"}
-        assert len(list(session.scalars(select(AuditLog).where(AuditLog.action == "post.rejected")))) == 2
+        assert (
+            len(list(session.scalars(select(AuditLog).where(AuditLog.action == "post.rejected"))))
+            == 2
+        )
 
 
 def test_a_blocked_post_is_released_only_by_another_reviewer_with_a_written_reason(

@@ -61,7 +61,9 @@ def sign_in(web: TestClient, username: str, password: str = PASSWORD) -> str:
 def waiting_case(ctx: AppContext, n: int, agency: str = "dpupr", **overrides: Any) -> int:
     """A resolved case with no follow-up yet (what a PIC is asked to answer)."""
     with ctx.sessions() as session, session.begin():
-        ingest(session, ctx.vault, "app", [feed_record(n, agency=agency, follow_up=None, **overrides)])
+        ingest(
+            session, ctx.vault, "app", [feed_record(n, agency=agency, follow_up=None, **overrides)]
+        )
         case_id = session.scalar(select(Case.id).where(Case.external_id == f"T-{n}"))
         assert case_id is not None
         return case_id

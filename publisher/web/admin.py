@@ -39,7 +39,10 @@ admins = require("admin")
 writer = csrf_writer("admin")
 SAMPLE_ACTION = "Lubang jalan sudah ditambal dengan aspal oleh tim UPT jalan."
 # Account status changes an admin may make, and the audit action each writes.
-ACCOUNT_TRANSITIONS = {"pause": ("paused", "account.paused"), "resume": ("active", "account.resumed")}
+ACCOUNT_TRANSITIONS = {
+    "pause": ("paused", "account.paused"),
+    "resume": ("active", "account.resumed"),
+}
 
 
 def sample_context(action: str) -> CaptionContext:
@@ -72,7 +75,12 @@ def _agency(session: Session, code: str) -> Agency:
 
 
 def connect_account(
-    ctx: AppContext, session: Session, viewer: Viewer, agency: str, platform: str, handle: str,
+    ctx: AppContext,
+    session: Session,
+    viewer: Viewer,
+    agency: str,
+    platform: str,
+    handle: str,
     credentials: str,
 ) -> SocialAccount:
     if platform not in PLATFORMS:
@@ -99,8 +107,12 @@ def connect_account(
     session.flush()
     # Credentials are never written to the audit log, only which account was connected.
     audit.record(
-        session, actor=viewer.actor, action="account.connected", object_type="account",
-        object_id=account.id, platform=platform,
+        session,
+        actor=viewer.actor,
+        action="account.connected",
+        object_type="account",
+        object_id=account.id,
+        platform=platform,
     )
     return account
 
@@ -119,8 +131,12 @@ def test_account(ctx: AppContext, session: Session, viewer: Viewer, account_id: 
     except Exception as exc:  # a network failure is an answer here, not a server error
         result = f"Tidak dapat menghubungi platform ({type(exc).__name__})."
     audit.record(
-        session, actor=viewer.actor, action="account.tested", object_type="account",
-        object_id=account.id, ok=result == "ok",
+        session,
+        actor=viewer.actor,
+        action="account.tested",
+        object_type="account",
+        object_id=account.id,
+        ok=result == "ok",
     )
     return result
 
@@ -133,12 +149,21 @@ def change_account(session: Session, viewer: Viewer, account_id: int, change: st
         raise BadInput(f"unknown change {change!r}")
     status, action = ACCOUNT_TRANSITIONS[change]
     account.status, account.status_reason = status, "" if status == "active" else "dijeda admin"
-    audit.record(session, actor=viewer.actor, action=action, object_type="account", object_id=account.id)
+    audit.record(
+        session, actor=viewer.actor, action=action, object_type="account", object_id=account.id
+    )
 
 
 def save_user(
-    session: Session, viewer: Viewer, *, username: str, role: str, agency: str, full_name: str,
-    password: str, active: bool,
+    session: Session,
+    viewer: Viewer,
+    *,
+    username: str,
+    role: str,
+    agency: str,
+    full_name: str,
+    password: str,
+    active: bool,
 ) -> User:
     if role not in ROLES:
         raise BadInput(f"unknown role {role!r}", "Peran tidak dikenal.")
@@ -163,8 +188,14 @@ def save_user(
     if not active:
         end_sessions(session, user.id)
     audit.record(
-        session, actor=viewer.actor, action="user.created" if created else "user.updated",
-        object_type="user", object_id=user.id, role=role, agency=agency or None, active=active,
+        session,
+        actor=viewer.actor,
+        action="user.created" if created else "user.updated",
+        object_type="user",
+        object_id=user.id,
+        role=role,
+        agency=agency or None,
+        active=active,
     )
     return user
 
@@ -179,22 +210,41 @@ def router(ctx: AppContext) -> APIRouter:
     @r.get("/admin")
     def overview(request: Request, user: Annotated[Viewer, Depends(admins)]) -> Response:
         with ctx.readonly_sessions() as session:
-            agencies = session.execute(
-                select(Agency, func.count(SocialAccount.id))
-                .outerjoin(SocialAccount, SocialAccount.agency_id == Agency.id)
-                .group_by(Agency.id)
-                .order_by(Agency.name)
-            ).tuples().all()
-            accounts = session.execute(
-                select(SocialAccount, Agency.code).join(Agency).order_by(SocialAccount.id)
-            ).tuples().all()
-            users = session.execute(
-                select(User, Agency.code).outerjoin(Agency, Agency.id == User.agency_id)
-                .order_by(User.username)
-            ).tuples().all()
+            agencies = (
+                session.execute(
+                    select(Agency, func.count(SocialAccount.id))
+                    .outerjoin(SocialAccount, SocialAccount.agency_id == Agency.id)
+                    .group_by(Agency.id)
+                    .order_by(Agency.name)
+                )
+                .tuples()
+                .all()
+            )
+            accounts = (
+                session.execute(
+                    select(SocialAccount, Agency.code).join(Agency).order_by(SocialAccount.id)
+                )
+                .tuples()
+                .all()
+            )
+            users = (
+                session.execute(
+                    select(User, Agency.code)
+                    .outerjoin(Agency, Agency.id == User.agency_id)
+                    .order_by(User.username)
+                )
+                .tuples()
+                .all()
+            )
         return pages(request).render(
-            request, "admin/index.html", agencies=agencies, accounts=accounts, users=users,
-            platforms=PLATFORMS, roles=ROLES, flash=request.query_params.get("pesan", ""),
+            request,
+            "admin/index.html",
+            agencies=agencies,
+            accounts=accounts,
+            users=users,
+            platforms=PLATFORMS,
+            roles=ROLES,
+            flash=request.query_params.get("pesan", ""),
         )
 
     def done(message: str) -> Response:
@@ -240,14 +290,22 @@ def router(ctx: AppContext) -> APIRouter:
     ) -> Response:
         with ctx.sessions() as session, session.begin():
             save_user(
-                session, user, username=username, role=role, agency=agency,
-                full_name=full_name, password=password, active=active,
+                session,
+                user,
+                username=username,
+                role=role,
+                agency=agency,
+                full_name=full_name,
+                password=password,
+                active=active,
             )
         return done("Pengguna disimpan.")
 
     @r.get("/admin/templates")
     def templates_page(
-        request: Request, user: Annotated[Viewer, Depends(admins)], action: str = "",
+        request: Request,
+        user: Annotated[Viewer, Depends(admins)],
+        action: str = "",
         partial: bool = False,
     ) -> Response:
         return pages(request).render(

@@ -252,7 +252,9 @@ def router(ctx: AppContext) -> APIRouter:
             return post_out(session, approved)
 
     @r.post("/posts/{post_id}/reject", response_model=PostOut, summary="Reject with a reason")
-    def reject(post_id: PostId, body: RejectIn, user: Annotated[Viewer, Depends(writer)]) -> PostOut:
+    def reject(
+        post_id: PostId, body: RejectIn, user: Annotated[Viewer, Depends(writer)]
+    ) -> PostOut:
         with ctx.sessions() as session, session.begin():
             review_views.reject_posts(session, user, [post_id], body.reason)
             return post_out(session, get_scoped(session, scoped_posts(user), Post, post_id))
@@ -270,7 +272,9 @@ def router(ctx: AppContext) -> APIRouter:
         state: Annotated[str, Query(max_length=20)] = "",
     ) -> list[DeliveryOut]:
         with ctx.readonly_sessions() as session:
-            return [_delivery_out(d) for d, _a, _c in delivery_actions.listing(session, user, state)]
+            return [
+                _delivery_out(d) for d, _a, _c in delivery_actions.listing(session, user, state)
+            ]
 
     @r.post(
         "/deliveries/{delivery_id}/retry", response_model=DeliveryOut, summary="Retry a failed one"

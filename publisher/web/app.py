@@ -53,7 +53,9 @@ def create_app(ctx: AppContext) -> FastAPI:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": exc.user_message}, status_code=exc.status)
         if isinstance(exc, NotAuthenticated) and request.method == "GET":
-            target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+            target = quote(
+                request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            )
             return RedirectResponse(f"/login?next={target}", status_code=303)
         pages: Pages = app.state.pages
         return pages.render(request, "error.html", exc.status, message=exc.user_message)

@@ -66,10 +66,16 @@ def router(ctx: AppContext) -> APIRouter:
         filt = AuditFilter(actor, action, object_type, object_id)
         with ctx.readonly_sessions() as session:
             rows, next_before = entries(session, filt, before)
-            actions = list(session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action)))
+            actions = list(
+                session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action))
+            )
         pages: Pages = request.app.state.pages
         return pages.render(
-            request, "audit/list.html", rows=rows, filt=filt, next_before=next_before,
+            request,
+            "audit/list.html",
+            rows=rows,
+            filt=filt,
+            next_before=next_before,
             actions=actions,
         )
 

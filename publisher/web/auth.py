@@ -26,11 +26,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any, cast
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Request
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from publisher import audit
@@ -227,7 +228,11 @@ def login(
         )
     )
     audit.record(
-        session, actor=f"user:{user.username}", action="login", object_type="user", object_id=user.id
+        session,
+        actor=f"user:{user.username}",
+        action="login",
+        object_type="user",
+        object_id=user.id,
     )
     return token, user
 
@@ -239,9 +244,9 @@ def load_viewer(ctx: AppContext, token: str | None, *, now: datetime | None = No
     digest = _digest(token)
     with ctx.readonly_sessions() as session:
         row = session.execute(
-            select(WebSession, User).join(User, User.id == WebSession.user_id).where(
-                WebSession.id == digest
-            )
+            select(WebSession, User)
+            .join(User, User.id == WebSession.user_id)
+            .where(WebSession.id == digest)
         ).first()
     if row is None:
         raise NotAuthenticated("unknown session")
@@ -276,7 +281,7 @@ def logout(session: Session, viewer: Viewer, *, everywhere: bool = False) -> int
         query = query.where(WebSession.user_id == viewer.user_id)
     else:
         query = query.where(WebSession.id == viewer.session_id)
-    ended = session.execute(query.values(revoked_at=utcnow())).rowcount
+    ended = cast(CursorResult[Any], session.execute(query.values(revoked_at=utcnow()))).rowcount
     audit.record(
         session,
         actor=viewer.actor,
@@ -289,12 +294,12 @@ def logout(session: Session, viewer: Viewer, *, everywhere: bool = False) -> int
 
 
 def end_sessions(session: Session, user_id: int) -> int:
-    ended = session.execute(
+    result = session.execute(
         update(WebSession)
         .where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
-    ).rowcount
-    return int(ended)
+    )
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 def set_password(session: Session, user: User, password: str, actor: str) -> None:

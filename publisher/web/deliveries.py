@@ -9,7 +9,7 @@ the platform through the link; the delivery is marked ``cancelled`` with that no
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from publisher import audit, outbox
 from publisher.clock import utcnow
 from publisher.context import AppContext
-from publisher.errors import LaporError
 from publisher.db.models import DELIVERY_STATES, Case, Delivery, SocialAccount
+from publisher.errors import LaporError
 from publisher.web.auth import BadInput, Conflict, Viewer, csrf_writer, require
 from publisher.web.scope import get_scoped, scoped_deliveries
 from publisher.web.templating import Pages
@@ -30,7 +30,9 @@ ADVICE = {
     "rate_limited": "Batas kiriman platform tercapai; dijadwalkan ulang otomatis.",
     "needs_reconnect": "Token akun kedaluwarsa. Admin perlu menyambungkan ulang akun, lalu ulangi.",
     "invalid": "Platform menolak isi atau media. Ubah kiriman lalu ulangi.",
-    "unknown": "Belum pasti terbit. Periksa akun lewat platform, lalu tandai terbit atau kirim ulang.",
+    "unknown": (
+        "Belum pasti terbit. Periksa akun lewat platform, lalu tandai terbit atau kirim ulang."
+    ),
 }
 readers = require("reviewer", "admin")
 writer = csrf_writer("reviewer", "admin")
@@ -41,7 +43,9 @@ CANCELLABLE_STATES = ("pending", "failed")
 def retry(session: Session, viewer: Viewer, delivery_id: int) -> Delivery:
     delivery = get_scoped(session, scoped_deliveries(viewer), Delivery, delivery_id)
     if delivery.state not in RETRYABLE_STATES:
-        raise Conflict(f"delivery {delivery_id} is {delivery.state}", "Hanya kiriman gagal yang dapat diulang.")
+        raise Conflict(
+            f"delivery {delivery_id} is {delivery.state}", "Hanya kiriman gagal yang dapat diulang."
+        )
     delivery.state, delivery.next_attempt_at = "pending", utcnow()
     audit.record(
         session,
@@ -109,14 +113,19 @@ def listing(
     )
     if state:
         query = query.where(Delivery.state == state)
-    return [(d, a, c) for d, a, c in session.execute(query)]
+    return [
+        (cast(Delivery, d), cast(SocialAccount, a), cast(Case, c))
+        for d, a, c in session.execute(query)
+    ]
 
 
 def router(ctx: AppContext) -> APIRouter:
     r = APIRouter(include_in_schema=False)
 
     @r.get("/deliveries")
-    def page(request: Request, user: Annotated[Viewer, Depends(readers)], state: str = "") -> Response:
+    def page(
+        request: Request, user: Annotated[Viewer, Depends(readers)], state: str = ""
+    ) -> Response:
         with ctx.readonly_sessions() as session:
             rows = listing(session, user, state)
         pages: Pages = request.app.state.pages
@@ -160,4 +169,3 @@ def router(ctx: AppContext) -> APIRouter:
         return done()
 
     return r
-

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
@@ -159,7 +159,8 @@ def submissions(session: Session, viewer: Viewer, limit: int = 100) -> list[Subm
         .order_by(FollowUp.submitted_at.desc(), FollowUp.id.desc())
         .limit(limit)
     ).all()
-    case_ids = [case.id for _, case in rows]
+    pairs = [(cast(FollowUp, fu), cast(Case, case)) for fu, case in rows]
+    case_ids = [case.id for _, case in pairs]
     posts: dict[int, list[tuple[Post, SocialAccount, Delivery | None]]] = {}
     for post, account, delivery in session.execute(
         select(Post, SocialAccount, Delivery)
@@ -169,7 +170,7 @@ def submissions(session: Session, viewer: Viewer, limit: int = 100) -> list[Subm
         .order_by(Post.id)
     ).tuples():
         posts.setdefault(post.case_id, []).append((post, account, delivery))
-    return [SubmissionView(fu, case, posts.get(case.id, [])) for fu, case in rows]
+    return [SubmissionView(fu, case, posts.get(case.id, [])) for fu, case in pairs]
 
 
 def media_file(ctx: AppContext, session: Session, viewer: Viewer, sha256: str) -> Response:
@@ -298,7 +299,9 @@ def router(ctx: AppContext) -> APIRouter:
     def submissions_page(request: Request, user: Annotated[Viewer, Depends(pic_only)]) -> Response:
         with ctx.readonly_sessions() as session:
             items = submissions(session, user)
-        flash = "Tindak lanjut terkirim. Terima kasih!" if request.query_params.get("terkirim") else ""
+        flash = (
+            "Tindak lanjut terkirim. Terima kasih!" if request.query_params.get("terkirim") else ""
+        )
         return pages(request).render(request, "pic/submissions.html", items=items, flash=flash)
 
     @r.get("/media/{sha256}")

@@ -18,7 +18,7 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -110,23 +110,25 @@ class QueueRow:
 
 
 def _queue_query(viewer: Viewer, filt: QueueFilter) -> Select[Any]:
-    query = (
+    columns = (
+        Post.id,
+        Post.case_id,
+        Case.tracking_number,
+        Agency.code,
+        SocialAccount.platform,
+        SocialAccount.handle,
+        Post.review_state,
+        Post.risk_score,
+        Post.created_at,
+        Post.caption,
+    )
+    query = cast(
+        "Select[Any]",
         scoped_posts(viewer)
         .join(SocialAccount, SocialAccount.id == Post.account_id)
         .join(Agency, Agency.id == SocialAccount.agency_id)
-        .with_only_columns(
-            Post.id,
-            Post.case_id,
-            Case.tracking_number,
-            Agency.code,
-            SocialAccount.platform,
-            SocialAccount.handle,
-            Post.review_state,
-            Post.risk_score,
-            Post.created_at,
-            Post.caption,
-        )
-        .where(Post.review_state.in_(filt.states()))
+        .with_only_columns(*columns)
+        .where(Post.review_state.in_(filt.states())),
     )
     if filt.agency:
         query = query.where(Agency.code == filt.agency)

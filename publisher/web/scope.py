@@ -11,10 +11,10 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from publisher.db.models import Case, Delivery, FollowUp, Post
+from publisher.db.models import Base, Case, Delivery, FollowUp, Post
 from publisher.web.auth import NotFound, Viewer
 
-T = TypeVar("T")
+M = TypeVar("M", bound=Base)
 
 # Roles that see every agency; anyone else sees only their own agency.
 ALL_AGENCIES = ("reviewer", "admin")
@@ -28,28 +28,30 @@ def _limit_to_agency(query: Select[Any], viewer: Viewer) -> Select[Any]:
     return query.where(Case.agency_id == viewer.agency_id)
 
 
-def scoped_cases(viewer: Viewer) -> Select[tuple[Case]]:
+def scoped_cases(viewer: Viewer) -> Select[Any]:
     return _limit_to_agency(select(Case), viewer)
 
 
-def scoped_follow_ups(viewer: Viewer) -> Select[tuple[FollowUp]]:
+def scoped_follow_ups(viewer: Viewer) -> Select[Any]:
     return _limit_to_agency(select(FollowUp).join(Case, Case.id == FollowUp.case_id), viewer)
 
 
-def scoped_posts(viewer: Viewer) -> Select[tuple[Post]]:
+def scoped_posts(viewer: Viewer) -> Select[Any]:
     return _limit_to_agency(select(Post).join(Case, Case.id == Post.case_id), viewer)
 
 
-def scoped_deliveries(viewer: Viewer) -> Select[tuple[Delivery]]:
+def scoped_deliveries(viewer: Viewer) -> Select[Any]:
     return _limit_to_agency(
-        select(Delivery).join(Post, Post.id == Delivery.post_id).join(Case, Case.id == Post.case_id),
+        select(Delivery)
+        .join(Post, Post.id == Delivery.post_id)
+        .join(Case, Case.id == Post.case_id),
         viewer,
     )
 
 
-def get_scoped(session: Session, query: Select[tuple[T]], model: Any, object_id: int) -> T:
+def get_scoped(session: Session, query: Select[Any], model: type[M], object_id: int) -> M:
     """One row by id inside the viewer's scope, or :class:`NotFound`."""
-    found = session.scalar(query.where(model.id == object_id))
-    if found is None:
+    found = session.scalar(query.where(model.id == object_id))  # type: ignore[attr-defined]
+    if not isinstance(found, model):
         raise NotFound(f"{model.__tablename__} {object_id} not found in scope")
     return found
