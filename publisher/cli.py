@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 
+from publisher import cli_web
 from publisher.context import AppContext
 from publisher.errors import ConfigError, LaporError
 from publisher.settings import load_settings_or_exit
@@ -38,6 +39,7 @@ app.add_typer(accounts_app, name="accounts")
 app.add_typer(users_app, name="users")
 app.add_typer(deliveries_app, name="deliveries")
 app.add_typer(sources_app, name="sources")
+users_app.command("set-password")(cli_web.set_password)
 
 console = Console()
 err = Console(stderr=True)
