@@ -396,3 +396,14 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     window_started_at: Mapped[datetime] = mapped_column(default=utcnow)
     locked_until: Mapped[datetime | None] = mapped_column()
+
+# The review queue's order (risk high to low, then oldest, then id) for one state at a time, so
+# a page is read straight off the index and keyset paging seeks instead of sorting
+# (bench/review_queue.py). ``ix_posts_review_queue`` cannot serve the mixed directions.
+Index(
+    "ix_posts_queue_order",
+    Post.review_state,
+    Post.risk_score.desc(),
+    Post.created_at,
+    Post.id,
+)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import heapq
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, cast
@@ -109,7 +110,7 @@ class QueueRow:
     caption_head: str
 
 
-def _queue_query(viewer: Viewer, filt: QueueFilter) -> Select[Any]:
+def _queue_query(viewer: Viewer, filt: QueueFilter, states: tuple[str, ...]) -> Select[Any]:
     columns = (
         Post.id,
         Post.case_id,
@@ -127,8 +128,10 @@ def _queue_query(viewer: Viewer, filt: QueueFilter) -> Select[Any]:
         scoped_posts(viewer)
         .join(SocialAccount, SocialAccount.id == Post.account_id)
         .join(Agency, Agency.id == SocialAccount.agency_id)
-        .with_only_columns(*columns)
-        .where(Post.review_state.in_(filt.states())),
+        .with_only_columns(*columns),
+    )
+    query = query.where(
+        Post.review_state == states[0] if len(states) == 1 else Post.review_state.in_(states)
     )
     if filt.agency:
         query = query.where(Agency.code == filt.agency)
@@ -151,8 +154,30 @@ def _rows(session: Session, query: Select[Any]) -> list[QueueRow]:
             created_at=r[8],
             caption_head=(r[9].splitlines() or [""])[0][:90],
         )
-        for r in session.execute(query)
+        # Core execution on the session's connection: plain rows, no ORM identity bookkeeping.
+        for r in session.connection().execute(query)
     ]
+
+
+def _after(query: Select[Any], after: Cursor) -> Select[Any]:
+    return query.where(
+        # The plain bound on risk lets the index seek; the OR finishes the tie-breaks.
+        Post.risk_score <= after.risk,
+        or_(
+            Post.risk_score < after.risk,
+            and_(
+                Post.risk_score == after.risk,
+                or_(
+                    Post.created_at > after.created_at,
+                    and_(Post.created_at == after.created_at, Post.id > after.post_id),
+                ),
+            ),
+        ),
+    )
+
+
+def _order_key(row: QueueRow) -> tuple[float, datetime, int]:
+    return (-row.risk, row.created_at, row.post_id)
 
 
 def queue_page(
@@ -162,22 +187,18 @@ def queue_page(
     after: Cursor | None = None,
     limit: int = PAGE_SIZE,
 ) -> tuple[list[QueueRow], Cursor | None]:
-    """One page of the queue by keyset; returns the rows and the cursor of the next page."""
-    query = _queue_query(viewer, filt)
-    if after is not None:
-        query = query.where(
-            or_(
-                Post.risk_score < after.risk,
-                and_(
-                    Post.risk_score == after.risk,
-                    or_(
-                        Post.created_at > after.created_at,
-                        and_(Post.created_at == after.created_at, Post.id > after.post_id),
-                    ),
-                ),
-            )
-        )
-    rows = _rows(session, query.limit(limit + 1))
+    """One page of the queue by keyset; returns the rows and the cursor of the next page.
+
+    Each state is read on its own, straight off ``ix_posts_queue_order`` (review_state, risk
+    DESC, created_at, id), and the sorted pieces are merged: an ``IN`` over two states would
+    make the database sort every open post before it could return the first page."""
+    pieces = []
+    for state in filt.states():
+        query = _queue_query(viewer, filt, (state,))
+        if after is not None:
+            query = _after(query, after)
+        pieces.append(_rows(session, query.limit(limit + 1)))
+    rows = list(heapq.merge(*pieces, key=_order_key))[: limit + 1]
     more = len(rows) > limit
     rows = rows[:limit]
     last = rows[-1] if rows else None
@@ -188,8 +209,9 @@ def queue_page(
 def queue_page_by_offset(
     session: Session, viewer: Viewer, filt: QueueFilter, offset: int, limit: int = PAGE_SIZE
 ) -> list[QueueRow]:
-    """The naive way, kept for the benchmark's comparison."""
-    return _rows(session, _queue_query(viewer, filt).offset(offset).limit(limit))
+    """The naive way (one query over all states, OFFSET), kept for the benchmark."""
+    query = _queue_query(viewer, filt, filt.states())
+    return _rows(session, query.offset(offset).limit(limit))
 
 
 def highlight(text: str, findings: list[Any]) -> list[tuple[str, str]]:

@@ -1,4 +1,4 @@
-"""web app: server-side sessions and login throttling
+"""web app: server-side sessions, login throttling, the review queue's order index
 
 Revision ID: 0002_web
 Revises: 0001
@@ -40,9 +40,16 @@ def upgrade() -> None:
         sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_login_throttle")),
     )
+    op.create_index(
+        "ix_posts_queue_order",
+        "posts",
+        ["review_state", sa.text("risk_score DESC"), "created_at", "id"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_posts_queue_order", table_name="posts")
     op.drop_table("login_throttle")
     with op.batch_alter_table("web_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_web_sessions_user_id"))
