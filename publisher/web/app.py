@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from publisher.context import AppContext
 from publisher.errors import LaporError
@@ -69,21 +70,6 @@ def create_app(ctx: AppContext) -> FastAPI:
         pages: Pages = app.state.pages
         return pages.render(request, "error.html", 409, message=exc.user_message)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response: Response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-            "script-src 'self'; frame-ancestors 'none'",
-        )
-        if request.url.path.startswith(("/api/", "/pic", "/review", "/admin", "/audit")):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(account.router(ctx))
     app.include_router(pic.router(ctx))
@@ -92,4 +78,43 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.include_router(admin.router(ctx))
     app.include_router(audit.router(ctx))
     app.include_router(api.router(ctx))
+    app.add_middleware(SecurityHeaders)
     return app
+
+
+# Headers on every response. A plain ASGI middleware: Starlette's BaseHTTPMiddleware (what
+# ``@app.middleware("http")`` builds) costs a task and a stream per request.
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        b"script-src 'self'; frame-ancestors 'none'",
+    ),
+]
+PRIVATE_PREFIXES = ("/api/", "/pic", "/review", "/admin", "/audit", "/deliveries", "/media")
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        private = str(scope.get("path", "")).startswith(PRIVATE_PREFIXES)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [h for h in SECURITY_HEADERS if h[0] not in present]
+                if private and b"cache-control" not in present:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

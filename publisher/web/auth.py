@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -334,14 +334,21 @@ def viewer(request: Request) -> Viewer:
     return found
 
 
-def require(*roles: str) -> Callable[[Request], Viewer]:
-    """A dependency admitting only the given roles (the route table in docs/web.md)."""
+def admit(request: Request, roles: tuple[str, ...]) -> Viewer:
+    user = viewer(request)
+    if user.role not in roles:
+        raise Forbidden(f"role {user.role} may not use {request.url.path}")
+    return user
 
-    def dependency(request: Request) -> Viewer:
-        user = viewer(request)
-        if user.role not in roles:
-            raise Forbidden(f"role {user.role} may not use {request.url.path}")
-        return user
+
+def require(*roles: str) -> Callable[[Request], Awaitable[Viewer]]:
+    """A dependency admitting only the given roles (the route table in docs/web.md).
+
+    Async on purpose: FastAPI runs a sync dependency in the thread pool, a hop that costs more
+    than the session look-up itself (one primary-key read)."""
+
+    async def dependency(request: Request) -> Viewer:
+        return admit(request, roles)
 
     return dependency
 
@@ -361,10 +368,9 @@ async def check_csrf(request: Request, user: Viewer) -> None:
 
 def csrf_writer(*roles: str) -> Callable[[Request], object]:
     """A dependency for write routes: role check and CSRF check together."""
-    role_check = require(*roles)
 
     async def dependency(request: Request) -> Viewer:
-        user = role_check(request)
+        user = admit(request, roles)
         await check_csrf(request, user)
         return user
 

@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-import heapq
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Annotated, Any, cast
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Integer, Select, and_, bindparam, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from publisher import review
@@ -140,7 +140,9 @@ def _queue_query(viewer: Viewer, filt: QueueFilter, states: tuple[str, ...]) -> 
     return query.order_by(Post.risk_score.desc(), Post.created_at, Post.id)
 
 
-def _rows(session: Session, query: Select[Any]) -> list[QueueRow]:
+def _rows(
+    session: Session, query: Select[Any], params: dict[str, Any] | None = None
+) -> list[QueueRow]:
     return [
         QueueRow(
             post_id=r[0],
@@ -155,29 +157,55 @@ def _rows(session: Session, query: Select[Any]) -> list[QueueRow]:
             caption_head=(r[9].splitlines() or [""])[0][:90],
         )
         # Core execution on the session's connection: plain rows, no ORM identity bookkeeping.
-        for r in session.connection().execute(query)
+        for r in session.connection().execute(query, params or {})
     ]
 
 
-def _after(query: Select[Any], after: Cursor) -> Select[Any]:
+def _after(query: Select[Any]) -> Select[Any]:
+    """Rows after the cursor, with the cursor's values as bind parameters."""
+    risk = bindparam("after_risk", type_=Post.risk_score.type)
+    created = bindparam("after_created", type_=Post.created_at.type)
+    post_id = bindparam("after_id", type_=Post.id.type)
     return query.where(
         # The plain bound on risk lets the index seek; the OR finishes the tie-breaks.
-        Post.risk_score <= after.risk,
+        Post.risk_score <= risk,
         or_(
-            Post.risk_score < after.risk,
+            Post.risk_score < risk,
             and_(
-                Post.risk_score == after.risk,
+                Post.risk_score == risk,
                 or_(
-                    Post.created_at > after.created_at,
-                    and_(Post.created_at == after.created_at, Post.id > after.post_id),
+                    Post.created_at > created,
+                    and_(Post.created_at == created, Post.id > post_id),
                 ),
             ),
         ),
     )
 
 
-def _order_key(row: QueueRow) -> tuple[float, datetime, int]:
-    return (-row.risk, row.created_at, row.post_id)
+@lru_cache(maxsize=256)
+def _queue_statement(
+    role: str, agency_id: int | None, filt: QueueFilter, keyset: bool
+) -> Select[Any]:
+    """The page query for one filter shape, built once (building a statement costs more than
+    SQLite takes to run it). Each state is read on its own, straight off
+    ``ix_posts_queue_order`` (review_state, risk DESC, created_at, id), inside one UNION ALL: an
+    ``IN`` over two states would make the database sort every open post before the first row."""
+    viewer = Viewer(0, "", "", role, agency_id, "", "")
+    limit = bindparam("page_rows", type_=Integer)
+    parts = []
+    for state in filt.states():
+        query = _queue_query(viewer, filt, (state,))
+        if keyset:
+            query = _after(query)
+        parts.append(query.limit(limit).subquery())
+    if len(parts) == 1:
+        return select(parts[0])
+    merged = union_all(*[select(part) for part in parts]).subquery()
+    return (
+        select(merged)
+        .order_by(merged.c.risk_score.desc(), merged.c.created_at, merged.c.id)
+        .limit(limit)
+    )
 
 
 def queue_page(
@@ -187,18 +215,12 @@ def queue_page(
     after: Cursor | None = None,
     limit: int = PAGE_SIZE,
 ) -> tuple[list[QueueRow], Cursor | None]:
-    """One page of the queue by keyset; returns the rows and the cursor of the next page.
-
-    Each state is read on its own, straight off ``ix_posts_queue_order`` (review_state, risk
-    DESC, created_at, id), and the sorted pieces are merged: an ``IN`` over two states would
-    make the database sort every open post before it could return the first page."""
-    pieces = []
-    for state in filt.states():
-        query = _queue_query(viewer, filt, (state,))
-        if after is not None:
-            query = _after(query, after)
-        pieces.append(_rows(session, query.limit(limit + 1)))
-    rows = list(heapq.merge(*pieces, key=_order_key))[: limit + 1]
+    """One page of the queue by keyset; returns the rows and the cursor of the next page."""
+    statement = _queue_statement(viewer.role, viewer.agency_id, filt, after is not None)
+    params: dict[str, Any] = {"page_rows": limit + 1}
+    if after is not None:
+        params.update(after_risk=after.risk, after_created=after.created_at, after_id=after.post_id)
+    rows = _rows(session, statement, params)
     more = len(rows) > limit
     rows = rows[:limit]
     last = rows[-1] if rows else None
