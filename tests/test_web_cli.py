@@ -39,7 +39,8 @@ def test_set_password_stores_an_argon2id_hash_and_refuses_short_ones(tmp_path: P
     assert "kata-sandi-panjang" not in done.stdout + done.stderr
     engine = create_engine(url)
     with engine.connect() as conn:
-        stored = conn.execute(text("SELECT password_hash FROM users WHERE username='rina'")).scalar()
+        query = text("SELECT password_hash FROM users WHERE username = 'rina'")
+        stored = conn.execute(query).scalar()
     engine.dispose()
     assert isinstance(stored, str) and stored.startswith("$argon2id$")
     assert PasswordHasher().verify(stored, "kata-sandi-panjang")

@@ -103,7 +103,7 @@ def test_a_reviewer_approves_for_the_chosen_accounts_only(ctx: AppContext) -> No
     )
     assert response.status_code == 303, response.text
     with ctx.sessions() as session:
-        states = dict(session.execute(select(Post.id, Post.review_state)).tuples().all())
+        states = {pid: state for pid, state in session.execute(select(Post.id, Post.review_state))}
         deliveries = list(session.scalars(select(Delivery)))
     assert states[telegram_post.id] in ("pending_review", "blocked")
     assert states[folder_post.id] == "approved"

@@ -210,32 +210,20 @@ def router(ctx: AppContext) -> APIRouter:
     @r.get("/admin")
     def overview(request: Request, user: Annotated[Viewer, Depends(admins)]) -> Response:
         with ctx.readonly_sessions() as session:
-            agencies = (
-                session.execute(
-                    select(Agency, func.count(SocialAccount.id))
-                    .outerjoin(SocialAccount, SocialAccount.agency_id == Agency.id)
-                    .group_by(Agency.id)
-                    .order_by(Agency.name)
-                )
-                .tuples()
-                .all()
-            )
-            accounts = (
-                session.execute(
-                    select(SocialAccount, Agency.code).join(Agency).order_by(SocialAccount.id)
-                )
-                .tuples()
-                .all()
-            )
-            users = (
-                session.execute(
-                    select(User, Agency.code)
-                    .outerjoin(Agency, Agency.id == User.agency_id)
-                    .order_by(User.username)
-                )
-                .tuples()
-                .all()
-            )
+            agencies = session.execute(
+                select(Agency, func.count(SocialAccount.id))
+                .outerjoin(SocialAccount, SocialAccount.agency_id == Agency.id)
+                .group_by(Agency.id)
+                .order_by(Agency.name)
+            ).all()
+            accounts = session.execute(
+                select(SocialAccount, Agency.code).join(Agency).order_by(SocialAccount.id)
+            ).all()
+            users = session.execute(
+                select(User, Agency.code)
+                .outerjoin(Agency, Agency.id == User.agency_id)
+                .order_by(User.username)
+            ).all()
         return pages(request).render(
             request,
             "admin/index.html",

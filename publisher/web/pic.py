@@ -168,7 +168,7 @@ def submissions(session: Session, viewer: Viewer, limit: int = 100) -> list[Subm
         .outerjoin(Delivery, Delivery.post_id == Post.id)
         .where(Post.case_id.in_(case_ids))
         .order_by(Post.id)
-    ).tuples():
+    ).all():
         posts.setdefault(post.case_id, []).append((post, account, delivery))
     return [SubmissionView(fu, case, posts.get(case.id, [])) for fu, case in pairs]
 

@@ -282,15 +282,16 @@ class CaseReview:
 
 def case_review(session: Session, viewer: Viewer, case_id: int) -> CaseReview:
     case = get_scoped(session, scoped_cases(viewer), Case, case_id)
-    posts = list(
+    rows = list(
         session.execute(
             scoped_posts(viewer)
             .add_columns(SocialAccount)
             .join(SocialAccount, SocialAccount.id == Post.account_id)
             .where(Post.case_id == case.id)
             .order_by(Post.id)
-        ).tuples()
+        ).all()
     )
+    posts = [(cast(Post, p), cast(SocialAccount, a)) for p, a in rows]
     if not posts:
         raise NotFound(f"case {case_id} has no posts to review")
     deliveries: dict[int, list[Delivery]] = {}
