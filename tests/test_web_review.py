@@ -29,7 +29,8 @@ def reviewer_viewer(user_id: int) -> Viewer:
     return Viewer(user_id, "rev", "", "reviewer", None, "s", "t")
 
 
-def test_the_queue_is_sorted_by_risk_then_age_and_pages_by_keyset(ctx: AppContext) -> None:
+def test_the_queue_is_sorted_by_risk_then_age_and_pages_by_keyset(any_ctx: AppContext) -> None:
+    ctx = any_ctx
     posts = drafted(ctx, 6)
     rid = make_user(ctx, "rev", "reviewer")
     now = utcnow()
@@ -84,6 +85,8 @@ def test_the_case_page_shows_the_caption_reasons_and_personal_data_findings(
     assert page.status_code == 200
     assert "kata pemicu: sengketa" in page.text
     assert '<mark class="pii" title="nomor telepon">Jalan</mark>' in page.text
+    assert "Masih ada temuan data pribadi" in page.text  # pre-flight
+    assert "Tanpa foto" in page.text
     assert "#LaporBupatiTegal" in page.text and "LPR-2025-00001" in page.text
 
 

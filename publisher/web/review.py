@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -42,6 +43,7 @@ from publisher.db.models import (
     SocialAccount,
     User,
 )
+from publisher.rendering import HASHTAG
 from publisher.screening import screening_text
 from publisher.web.auth import BadInput, NotFound, Viewer, csrf_writer, require
 from publisher.web.scope import get_scoped, scoped_cases, scoped_posts
@@ -261,12 +263,41 @@ def highlight(text: str, findings: list[Any]) -> list[tuple[str, str]]:
     return pieces
 
 
+# Pre-flight checks shown on each card: (problem found?, what the reviewer reads). Data, so a
+# new platform rule is one row.
+PREFLIGHT: tuple[tuple[Callable[[Post, SocialAccount, Case, Screening | None], bool], str], ...] = (
+    (lambda p, a, c, s: a.status != "active", "Akun tujuan sedang dijeda atau perlu disambung."),
+    (
+        lambda p, a, c, s: len(p.caption) > review.CAPTION_LIMITS.get(a.platform, 2200),
+        "Keterangan melebihi batas karakter platform.",
+    ),
+    (lambda p, a, c, s: HASHTAG not in p.caption, f"Keterangan tidak memuat {HASHTAG}."),
+    (
+        lambda p, a, c, s: a.platform == "instagram" and not p.media,
+        "Instagram wajib memuat foto atau video.",
+    ),
+    (lambda p, a, c, s: c.privacy_mode == "rahasia", "Laporan rahasia tidak boleh terbit."),
+    (
+        lambda p, a, c, s: bool(s and s.pii_findings),
+        "Masih ada temuan data pribadi; periksa sebelum menyetujui.",
+    ),
+    (lambda p, a, c, s: not p.media, "Tanpa foto: kiriman hanya berupa teks."),
+)
+
+
+def preflight(
+    post: Post, account: SocialAccount, case: Case, screening: Screening | None
+) -> list[str]:
+    return [message for check, message in PREFLIGHT if check(post, account, case, screening)]
+
+
 @dataclass
 class PostView:
     post: Post
     account: SocialAccount
     deliveries: list[Delivery]
     limit: int
+    problems: list[str]
 
 
 @dataclass
@@ -311,7 +342,13 @@ def case_review(session: Session, viewer: Viewer, case_id: int) -> CaseReview:
         follow_up=follow_up,
         screening=screening,
         posts=[
-            PostView(p, a, deliveries.get(p.id, []), review.CAPTION_LIMITS.get(a.platform, 2200))
+            PostView(
+                p,
+                a,
+                deliveries.get(p.id, []),
+                review.CAPTION_LIMITS.get(a.platform, 2200),
+                preflight(p, a, case, screening),
+            )
             for p, a in posts
         ],
         screened_text=highlight(text, screening.pii_findings if screening else []),
