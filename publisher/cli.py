@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 
+from publisher import cli_web
 from publisher.cli_posts import app as posts_app
 from publisher.context import AppContext
 from publisher.errors import ConfigError, LaporError
@@ -43,6 +44,8 @@ app.add_typer(sources_app, name="sources")
 app.add_typer(posts_app, name="post")
 media_app = typer.Typer(help="Sanitise and render photos and videos.", no_args_is_help=True)
 app.add_typer(media_app, name="media")
+
+users_app.command("set-password")(cli_web.set_password)
 
 console = Console()
 err = Console(stderr=True)

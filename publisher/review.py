@@ -8,6 +8,12 @@ writes the audit log. The rules:
 * a ``rahasia`` case can never be approved;
 * a post whose caption still holds personal data (a finding no reviewer marked a false
   positive) is never approved.
+
+* an edit sends the post back to review (a blocked post stays blocked: editing the caption does
+  not change what the case is about), and cancels its outbox row if nothing was sent yet.
+
+The submitter of a post is the PIC whose follow-up it was drafted from (``Post.submitted_by_id``
+when set, else the latest follow-up's ``pic_user_id``).
 """
 
 from __future__ import annotations
@@ -21,12 +27,34 @@ from sqlalchemy.orm import Session
 from publisher import audit
 from publisher.clock import utcnow
 from publisher.crypto import Vault
-from publisher.db.models import Delivery, Post, Screening, User
+from publisher.db.models import Delivery, FollowUp, Post, Screening, User
 from publisher.errors import ReviewError
 from publisher.posts.validate import assert_publishable
 from publisher.privacy.guard import case_identities, describe, finding_key, unresolved_findings
+from publisher.rendering import HASHTAG
 
 REVIEWABLE = ("pending_review", "blocked")
+EDITABLE = ("pending_review", "blocked", "approved")
+# Characters a caption may have per platform (X counts weighted characters; this is the
+# plain upper bound, the posts engineer's renderer applies the weighting).
+CAPTION_LIMITS = {
+    "telegram": 1024,
+    "instagram": 2200,
+    "x": 280,
+    "facebook": 63206,
+    "folder": 100_000,
+}
+
+
+def submitter_id(session: Session, post: Post) -> int | None:
+    if post.submitted_by_id is not None:
+        return post.submitted_by_id
+    return session.scalar(
+        select(FollowUp.pic_user_id)
+        .where(FollowUp.case_id == post.case_id)
+        .order_by(FollowUp.id.desc())
+        .limit(1)
+    )
 
 
 def _load(session: Session, post_id: int) -> Post:
@@ -75,7 +103,7 @@ def approve(
                 f"post {post_id} is blocked: an override needs a written reason",
                 "Kiriman diblokir penyaring; tuliskan alasan override (min. 10 karakter).",
             )
-        if post.submitted_by_id is not None and post.submitted_by_id == reviewer.id:
+        if submitter_id(session, post) == reviewer.id:
             raise ReviewError(
                 f"post {post_id}: the submitter cannot override its block",
                 "Override harus dilakukan reviewer lain, bukan pengaju.",
@@ -96,7 +124,10 @@ def approve(
     exists = session.scalar(
         select(Delivery).where(Delivery.post_id == post.id, Delivery.account_id == post.account_id)
     )
-    if exists is None:
+    if exists is not None and exists.state == "cancelled":
+        # Approved, edited (which cancelled the unsent row), approved again: send it after all.
+        exists.state, exists.next_attempt_at = "pending", scheduled_for or now
+    elif exists is None:
         session.add(
             Delivery(
                 post_id=post.id,
@@ -184,6 +215,51 @@ def reject(session: Session, post_id: int, reviewer: User, *, reason: str) -> Po
         object_id=post.id,
         reason=reason,
     )
+    return post
+
+
+def edit(session: Session, post_id: int, editor: User, *, caption: str) -> Post:
+    """Change a caption. The post goes back to review; an unsent outbox row is cancelled."""
+    _reviewer(editor)
+    post = _load(session, post_id)
+    if post.review_state not in EDITABLE:
+        raise ReviewError(
+            f"post {post_id} is {post.review_state} and cannot be edited",
+            "Kiriman ini tidak dapat diubah lagi.",
+        )
+    caption = caption.strip()
+    limit = CAPTION_LIMITS.get(post.account.platform, 2200)
+    if len(caption) > limit:
+        raise ReviewError(
+            f"caption of post {post_id} is {len(caption)} characters, over {limit}",
+            f"Keterangan terlalu panjang untuk {post.account.platform} (maks. {limit} karakter).",
+        )
+    if HASHTAG not in caption:
+        raise ReviewError(
+            f"caption of post {post_id} lost the hashtag", f"Keterangan wajib memuat {HASHTAG}."
+        )
+    deliveries = list(session.scalars(select(Delivery).where(Delivery.post_id == post.id)))
+    if any(d.state not in ("pending", "cancelled") for d in deliveries):
+        raise ReviewError(
+            f"post {post_id} was already sent (or is being sent)",
+            "Kiriman sudah atau sedang dikirim; tidak dapat diubah.",
+        )
+    for delivery in deliveries:
+        delivery.state = "cancelled"
+    previous = post.review_state
+    post.caption = caption
+    post.review_state = "blocked" if previous == "blocked" else "pending_review"
+    post.reviewer_id, post.reviewed_at, post.scheduled_for = None, None, None
+    audit.record(
+        session,
+        actor=f"user:{editor.username}",
+        action="post.edited",
+        object_type="post",
+        object_id=post.id,
+        previous_state=previous,
+        cancelled_deliveries=len(deliveries),
+    )
+    session.flush()
     return post
 
 

@@ -404,6 +404,7 @@ __all__ = [
     "FollowUp",
     "JobRun",
     "Kecamatan",
+    "LoginThrottle",
     "Media",
     "Post",
     "Quarantine",
@@ -413,4 +414,45 @@ __all__ = [
     "SourceState",
     "TemplateOverride",
     "User",
+    "WebSession",
 ]
+
+
+# --- web app (issue 9): server-side sessions and login throttling -----------------------------
+
+
+class WebSession(Base):
+    """A signed-in browser. Only the SHA-256 of the cookie value is stored, so a leaked
+    database does not hand out live sessions; ``revoked_at`` ends it (logout everywhere)."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the token
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class LoginThrottle(Base):
+    """Failed logins per key (a hashed username or a client address) in a sliding window."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    window_started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column()
+
+# The review queue's order (risk high to low, then oldest, then id) for one state at a time, so
+# a page is read straight off the index and keyset paging seeks instead of sorting
+# (bench/review_queue.py). ``ix_posts_review_queue`` cannot serve the mixed directions.
+Index(
+    "ix_posts_queue_order",
+    Post.review_state,
+    Post.risk_score.desc(),
+    Post.created_at,
+    Post.id,
+)

@@ -1,23 +1,118 @@
-"""The FastAPI application factory. The app receives its context; nothing happens at import."""
+"""The FastAPI application factory. The app receives its context; nothing happens at import.
+
+Each area of the UI is a router module (``account``, ``pic``, ``review``, ``deliveries``,
+``admin``, ``audit``, ``api``) included here with one line. Errors from
+:mod:`publisher.web.auth` become Indonesian pages (or JSON under ``/api/``); an unauthenticated
+page request is sent to the login form.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from publisher.context import AppContext
+from publisher.errors import LaporError
+from publisher.web import account, admin, api, audit, deliveries, pic, review
+from publisher.web.auth import NotAuthenticated, WebError
 from publisher.web.dashboard import router as dashboard_router
 from publisher.web.ops import router as ops_router
+from publisher.web.templating import Pages
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 def create_app(ctx: AppContext) -> FastAPI:
-    app = FastAPI(title="lapor-publisher", version="0.1.0")
+    app = FastAPI(
+        title="lapor-publisher",
+        version="0.1.0",
+        description=(
+            "Review and publishing of #LaporBupatiTegal follow-ups. The JSON API under /api/v1/ "
+            "uses the web session cookie; writes need the session's CSRF token in the "
+            "X-CSRF-Token header (GET /api/v1/me returns it)."
+        ),
+    )
     app.state.ctx = ctx
+    app.state.pages = Pages(ctx.settings.tz)
 
-    @app.get("/healthz")
+    @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     app.include_router(ops_router(ctx))  # /readyz, /metrics
     app.include_router(dashboard_router(ctx))  # /dashboard
 
+    @app.exception_handler(WebError)
+    async def web_error(request: Request, exc: WebError) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": exc.user_message}, status_code=exc.status)
+        if isinstance(exc, NotAuthenticated) and request.method == "GET":
+            target = quote(
+                request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            )
+            return RedirectResponse(f"/login?next={target}", status_code=303)
+        pages: Pages = app.state.pages
+        return pages.render(request, "error.html", exc.status, message=exc.user_message)
+
+    @app.exception_handler(LaporError)
+    async def lapor_error(request: Request, exc: LaporError) -> Response:
+        # A domain rule refused the action (e.g. review.approve on a blocked post without an
+        # override): the person gets the rule's Indonesian message, not a server error.
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": exc.user_message}, status_code=409)
+        pages: Pages = app.state.pages
+        return pages.render(request, "error.html", 409, message=exc.user_message)
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(account.router(ctx))
+    app.include_router(pic.router(ctx))
+    app.include_router(review.router(ctx))
+    app.include_router(deliveries.router(ctx))
+    app.include_router(admin.router(ctx))
+    app.include_router(audit.router(ctx))
+    app.include_router(api.router(ctx))
+    app.add_middleware(SecurityHeaders)
     return app
+
+
+# Headers on every response. A plain ASGI middleware: Starlette's BaseHTTPMiddleware (what
+# ``@app.middleware("http")`` builds) costs a task and a stream per request.
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        b"script-src 'self'; frame-ancestors 'none'",
+    ),
+]
+PRIVATE_PREFIXES = ("/api/", "/pic", "/review", "/admin", "/audit", "/deliveries", "/media")
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        private = str(scope.get("path", "")).startswith(PRIVATE_PREFIXES)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [h for h in SECURITY_HEADERS if h[0] not in present]
+                if private and b"cache-control" not in present:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

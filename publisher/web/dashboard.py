@@ -13,8 +13,6 @@ Templates (``templates/web/dashboard/``) are self-contained (no base layout yet)
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -33,6 +31,7 @@ from publisher.monitoring.export import KINDS, report_csv
 from publisher.monitoring.stats import Report, build_report
 from publisher.monitoring.workdays import load_calendar
 from publisher.paths import templates_dir
+from publisher.web.auth import SESSION_COOKIE, NotAuthenticated, load_viewer
 from publisher.web.ops import bearer_matches
 
 DASHBOARD_ROLES = ("admin",)
@@ -45,16 +44,14 @@ class DashboardUser:
 
 
 def _session_user(request: Request) -> DashboardUser | None:
-    if importlib.util.find_spec("publisher.web.auth") is None:
+    """A signed-in admin (the web app's session cookie), or None."""
+    try:
+        viewer = load_viewer(request.app.state.ctx, request.cookies.get(SESSION_COOKIE))
+    except NotAuthenticated:
         return None
-    auth = importlib.import_module("publisher.web.auth")
-    current_user = getattr(auth, "current_user", None)
-    if not callable(current_user):
-        return None
-    user = current_user(request)
-    if user is not None and getattr(user, "role", None) in DASHBOARD_ROLES:
-        return DashboardUser(str(getattr(user, "username", "admin")), "session")
-    return None
+    if viewer.role in DASHBOARD_ROLES:
+        return DashboardUser(viewer.username, "session")
+    raise HTTPException(403, "Dasbor hanya untuk admin.")
 
 
 def require_dashboard_user(request: Request) -> DashboardUser:

@@ -1,0 +1,149 @@
+"""Signing in and out: the login form (with its own double-submit CSRF cookie, since there is no
+session yet), logout, logout everywhere, and the home page that sends each role to its work."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from publisher.context import AppContext
+from publisher.web.auth import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    SESSION_LIFETIME,
+    Forbidden,
+    NotAuthenticated,
+    TooManyAttempts,
+    Viewer,
+    client_address,
+    cookie_secure,
+    csrf_writer,
+    login,
+    logout,
+    viewer,
+)
+from publisher.web.templating import Pages
+
+any_writer = csrf_writer("pic", "reviewer", "admin")
+HOME_BY_ROLE = {"pic": "/pic", "reviewer": "/review", "admin": "/review"}
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: an open redirect after login is a phishing aid.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/"
+
+
+def router(ctx: AppContext) -> APIRouter:
+    r = APIRouter(include_in_schema=False)
+
+    def pages(request: Request) -> Pages:
+        found: Pages = request.app.state.pages
+        return found
+
+    def login_page(request: Request, status: int = 200, error: str = "") -> Response:
+        token = secrets.token_urlsafe(24)
+        response = pages(request).render(
+            request,
+            "login.html",
+            status,
+            login_csrf=token,
+            error=error,
+            next=_safe_next(request.query_params.get("next")),
+        )
+        response.set_cookie(
+            LOGIN_CSRF_COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            secure=cookie_secure(ctx),
+            path="/login",
+        )
+        return response
+
+    @r.get("/login")
+    def login_form(request: Request) -> Response:
+        return login_page(request)
+
+    @r.post("/login")
+    def login_submit(
+        request: Request,
+        username: Annotated[str, Form(max_length=80)],
+        password: Annotated[str, Form(max_length=200)],
+        csrf_token: Annotated[str, Form()] = "",
+        next: Annotated[str, Form()] = "/",
+    ) -> Response:
+        cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+        if not cookie or not hmac.compare_digest(cookie, csrf_token):
+            raise Forbidden("login without the form's CSRF token", "Formulir kedaluwarsa.")
+        try:
+            with ctx.sessions() as session, session.begin():
+                token, user = login(session, username, password, client_address(request))
+        except (NotAuthenticated, TooManyAttempts) as exc:
+            # The raise rolled the login transaction back; count the failure in its own one.
+            _record_failed_login(ctx, username, client_address(request), exc)
+            return login_page(request, exc.status, exc.user_message)
+        target = _safe_next(next)
+        if target == "/":
+            target = HOME_BY_ROLE.get(user.role, "/")
+        response = RedirectResponse(target, status_code=303)
+        response.set_cookie(
+            SESSION_COOKIE,
+            token,
+            max_age=int(SESSION_LIFETIME.total_seconds()),
+            httponly=True,
+            samesite="lax",
+            secure=cookie_secure(ctx),
+            path="/",
+        )
+        response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+        return response
+
+    @r.post("/logout")
+    def logout_submit(
+        user: Annotated[Viewer, Depends(any_writer)],
+    ) -> Response:
+        with ctx.sessions() as session, session.begin():
+            logout(session, user)
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    @r.post("/logout/everywhere")
+    def logout_everywhere(
+        user: Annotated[Viewer, Depends(any_writer)],
+    ) -> Response:
+        with ctx.sessions() as session, session.begin():
+            logout(session, user, everywhere=True)
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    @r.get("/")
+    def home(request: Request) -> Response:
+        user = viewer(request)
+        return RedirectResponse(HOME_BY_ROLE.get(user.role, "/login"), status_code=303)
+
+    return r
+
+
+def _record_failed_login(ctx: AppContext, username: str, client: str, exc: Exception) -> None:
+    from publisher import audit
+    from publisher.clock import utcnow
+    from publisher.web.auth import record_failure
+
+    with ctx.sessions() as session, session.begin():
+        if not isinstance(exc, TooManyAttempts):
+            record_failure(session, username, client, utcnow())
+        audit.record(
+            session,
+            actor="anonymous",
+            action="login.throttled" if isinstance(exc, TooManyAttempts) else "login.failed",
+            object_type="user",
+            object_id="-",
+        )

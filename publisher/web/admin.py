@@ -1,0 +1,309 @@
+"""Administration (admins only): agencies with their accounts and users, accounts (connect with
+encrypted credentials, test the connection, pause and resume), users (create, change role and
+agency, deactivate, set a password), and a live preview of the caption templates.
+
+Caption templates are files under ``templates/posts/`` reviewed like code, so the page previews
+them (with any action text typed in) rather than editing them in the database.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from publisher import audit
+from publisher.context import AppContext
+from publisher.db.models import PLATFORMS, ROLES, Agency, SocialAccount, User
+from publisher.errors import LaporError
+from publisher.platforms.registry import build_platform
+from publisher.rendering import CaptionContext, render_caption
+from publisher.web.auth import (
+    BadInput,
+    Conflict,
+    NotFound,
+    Viewer,
+    csrf_writer,
+    end_sessions,
+    require,
+    set_password,
+)
+from publisher.web.templating import Pages
+
+admins = require("admin")
+writer = csrf_writer("admin")
+SAMPLE_ACTION = "Lubang jalan sudah ditambal dengan aspal oleh tim UPT jalan."
+# Account status changes an admin may make, and the audit action each writes.
+ACCOUNT_TRANSITIONS = {
+    "pause": ("paused", "account.paused"),
+    "resume": ("active", "account.resumed"),
+}
+
+
+def sample_context(action: str) -> CaptionContext:
+    return CaptionContext(
+        agency="Dinas Pekerjaan Umum dan Penataan Ruang",
+        category="jalan",
+        place="Desa Procot, Kecamatan Slawi",
+        kecamatan="Slawi",
+        desa="Procot",
+        date="Jumat, 27 November 2026",
+        time="09.00 WIB",
+        action=action.strip() or SAMPLE_ACTION,
+        tracking_number="LPR-2026-00001",
+    )
+
+
+def previews(action: str) -> dict[str, str]:
+    out = {}
+    for platform in PLATFORMS:
+        try:
+            out[platform] = render_caption(platform, sample_context(action[:2000]))
+        except Exception as exc:  # a broken template must show on this page, not crash it
+            out[platform] = f"(templat gagal dirender: {type(exc).__name__})"
+    return out
+
+
+def _agency(session: Session, code: str) -> Agency:
+    agency = session.scalar(select(Agency).where(Agency.code == code))
+    if agency is None:
+        raise BadInput(f"unknown agency {code!r}", "Instansi tidak dikenal.")
+    return agency
+
+
+def connect_account(
+    ctx: AppContext,
+    session: Session,
+    viewer: Viewer,
+    agency: str,
+    platform: str,
+    handle: str,
+    credentials: str,
+) -> SocialAccount:
+    if platform not in PLATFORMS:
+        raise BadInput(f"unknown platform {platform!r}", "Platform tidak dikenal.")
+    try:
+        creds = json.loads(credentials or "{}")
+    except ValueError:
+        raise BadInput("credentials are not JSON", "Kredensial harus berupa JSON.") from None
+    if not isinstance(creds, dict) or not handle.strip():
+        raise BadInput("bad account form", "Isi nama akun dan kredensial (objek JSON).")
+    if session.scalar(
+        select(SocialAccount).where(
+            SocialAccount.platform == platform, SocialAccount.handle == handle.strip()
+        )
+    ):
+        raise Conflict("account exists", "Akun ini sudah terhubung.")
+    account = SocialAccount(
+        agency_id=_agency(session, agency).id,
+        platform=platform,
+        handle=handle.strip(),
+        credentials=ctx.vault.encrypt_json(creds),
+    )
+    session.add(account)
+    session.flush()
+    # Credentials are never written to the audit log, only which account was connected.
+    audit.record(
+        session,
+        actor=viewer.actor,
+        action="account.connected",
+        object_type="account",
+        object_id=account.id,
+        platform=platform,
+    )
+    return account
+
+
+def test_account(ctx: AppContext, session: Session, viewer: Viewer, account_id: int) -> str:
+    """Build the adapter and ask the platform for a marker that cannot exist: reaching it with
+    valid credentials answers "not found"; bad credentials raise the platform's error."""
+    account = session.get(SocialAccount, account_id)
+    if account is None:
+        raise NotFound(f"account {account_id}")
+    try:
+        build_platform(account, ctx.vault, ctx.http, ctx.settings).find_by_marker("LBT-TEST-0")
+        result = "ok"
+    except LaporError as exc:
+        result = exc.user_message
+    except Exception as exc:  # a network failure is an answer here, not a server error
+        result = f"Tidak dapat menghubungi platform ({type(exc).__name__})."
+    audit.record(
+        session,
+        actor=viewer.actor,
+        action="account.tested",
+        object_type="account",
+        object_id=account.id,
+        ok=result == "ok",
+    )
+    return result
+
+
+def change_account(session: Session, viewer: Viewer, account_id: int, change: str) -> None:
+    account = session.get(SocialAccount, account_id)
+    if account is None:
+        raise NotFound(f"account {account_id}")
+    if change not in ACCOUNT_TRANSITIONS:
+        raise BadInput(f"unknown change {change!r}")
+    status, action = ACCOUNT_TRANSITIONS[change]
+    account.status, account.status_reason = status, "" if status == "active" else "dijeda admin"
+    audit.record(
+        session, actor=viewer.actor, action=action, object_type="account", object_id=account.id
+    )
+
+
+def save_user(
+    session: Session,
+    viewer: Viewer,
+    *,
+    username: str,
+    role: str,
+    agency: str,
+    full_name: str,
+    password: str,
+    active: bool,
+) -> User:
+    if role not in ROLES:
+        raise BadInput(f"unknown role {role!r}", "Peran tidak dikenal.")
+    agency_id = _agency(session, agency).id if agency else None
+    if role == "pic" and agency_id is None:
+        raise BadInput("a PIC needs an agency", "PIC wajib memiliki instansi.")
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    created = user is None
+    if user is None:
+        if not username.strip():
+            raise BadInput("empty username", "Nama pengguna wajib diisi.")
+        user = User(username=username.strip(), role=role)
+        session.add(user)
+    user.role, user.agency_id, user.active = role, agency_id, active
+    user.full_name = full_name.strip() or user.full_name
+    session.flush()
+    if password:
+        try:
+            set_password(session, user, password, viewer.actor)
+        except ValueError:
+            raise BadInput("short password", "Kata sandi minimal 10 karakter.") from None
+    if not active:
+        end_sessions(session, user.id)
+    audit.record(
+        session,
+        actor=viewer.actor,
+        action="user.created" if created else "user.updated",
+        object_type="user",
+        object_id=user.id,
+        role=role,
+        agency=agency or None,
+        active=active,
+    )
+    return user
+
+
+def router(ctx: AppContext) -> APIRouter:
+    r = APIRouter(include_in_schema=False)
+
+    def pages(request: Request) -> Pages:
+        found: Pages = request.app.state.pages
+        return found
+
+    @r.get("/admin")
+    def overview(request: Request, user: Annotated[Viewer, Depends(admins)]) -> Response:
+        with ctx.readonly_sessions() as session:
+            agencies = session.execute(
+                select(Agency, func.count(SocialAccount.id))
+                .outerjoin(SocialAccount, SocialAccount.agency_id == Agency.id)
+                .group_by(Agency.id)
+                .order_by(Agency.name)
+            ).all()
+            accounts = session.execute(
+                select(SocialAccount, Agency.code).join(Agency).order_by(SocialAccount.id)
+            ).all()
+            users = session.execute(
+                select(User, Agency.code)
+                .outerjoin(Agency, Agency.id == User.agency_id)
+                .order_by(User.username)
+            ).all()
+        return pages(request).render(
+            request,
+            "admin/index.html",
+            agencies=agencies,
+            accounts=accounts,
+            users=users,
+            platforms=PLATFORMS,
+            roles=ROLES,
+            flash=request.query_params.get("pesan", ""),
+        )
+
+    def done(message: str) -> Response:
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/admin?pesan={quote(message)}", status_code=303)
+
+    @r.post("/admin/accounts")
+    def account_add(
+        user: Annotated[Viewer, Depends(writer)],
+        agency: Annotated[str, Form(max_length=40)],
+        platform: Annotated[str, Form(max_length=20)],
+        handle: Annotated[str, Form(max_length=120)],
+        credentials: Annotated[str, Form(max_length=4000)] = "{}",
+    ) -> Response:
+        with ctx.sessions() as session, session.begin():
+            connect_account(ctx, session, user, agency, platform, handle, credentials)
+        return done("Akun tersambung.")
+
+    @r.post("/admin/accounts/{account_id}/test")
+    def account_test(account_id: int, user: Annotated[Viewer, Depends(writer)]) -> Response:
+        with ctx.sessions() as session, session.begin():
+            result = test_account(ctx, session, user, account_id)
+        return done("Uji koneksi berhasil." if result == "ok" else f"Uji koneksi gagal: {result}")
+
+    @r.post("/admin/accounts/{account_id}/{change}")
+    def account_change(
+        account_id: int, change: str, user: Annotated[Viewer, Depends(writer)]
+    ) -> Response:
+        with ctx.sessions() as session, session.begin():
+            change_account(session, user, account_id, change)
+        return done("Status akun diubah.")
+
+    @r.post("/admin/users")
+    def user_save(
+        user: Annotated[Viewer, Depends(writer)],
+        username: Annotated[str, Form(max_length=80)],
+        role: Annotated[str, Form(max_length=20)],
+        agency: Annotated[str, Form(max_length=40)] = "",
+        full_name: Annotated[str, Form(max_length=200)] = "",
+        password: Annotated[str, Form(max_length=200)] = "",
+        active: Annotated[bool, Form()] = True,
+    ) -> Response:
+        with ctx.sessions() as session, session.begin():
+            save_user(
+                session,
+                user,
+                username=username,
+                role=role,
+                agency=agency,
+                full_name=full_name,
+                password=password,
+                active=active,
+            )
+        return done("Pengguna disimpan.")
+
+    @r.get("/admin/templates")
+    def templates_page(
+        request: Request,
+        user: Annotated[Viewer, Depends(admins)],
+        action: str = "",
+        partial: bool = False,
+    ) -> Response:
+        return pages(request).render(
+            request,
+            "admin/template_previews.html" if partial else "admin/templates.html",
+            previews=previews(action),
+            action=action,
+            sample=asdict(sample_context(action)),
+        )
+
+    return r

@@ -1,0 +1,381 @@
+"""Accounts and access for the web app: argon2id passwords, server-side sessions, CSRF tokens,
+login throttling, and the role rules every route declares.
+
+A session is a random token in an HttpOnly, SameSite=Lax cookie (Secure when the app is served
+over HTTPS); the database keeps only its SHA-256, with the user, times and a revocation mark,
+so "logout everywhere" is one UPDATE. Each session has its own CSRF token, required on every
+form post (hidden ``csrf_token`` field) and on every JSON API write (``X-CSRF-Token`` header).
+
+Errors (all :class:`WebError`, rendered in Bahasa Indonesia by ``publisher.web.app``)::
+
+    WebError
+    ├── NotAuthenticated   401: no valid session (HTML pages redirect to the login form)
+    ├── Forbidden          403: the role may not use this route, or the CSRF token is wrong
+    ├── NotFound           404: absent, or outside the user's agency (never "exists elsewhere")
+    ├── Conflict           409: the action does not fit the object's state
+    ├── BadInput           400: a parameter is malformed (e.g. a paging cursor)
+    └── TooManyAttempts    429: login throttled
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any, cast
+
+from argon2 import PasswordHasher, profiles
+from argon2.exceptions import InvalidHashError, VerificationError
+from fastapi import Request
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session
+
+from publisher import audit
+from publisher.clock import utcnow
+from publisher.context import AppContext
+from publisher.db.models import LoginThrottle, User, WebSession
+
+SESSION_COOKIE = "lapor_session"
+LOGIN_CSRF_COOKIE = "lapor_login_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SESSION_LIFETIME = timedelta(hours=12)
+SESSION_IDLE = timedelta(hours=2)
+# last_seen is written at most this often, so reading pages does not take the write lock.
+TOUCH_EVERY = timedelta(minutes=1)
+
+# (failures allowed in the window, window, lock-out) per kind of throttle key.
+THROTTLE = {
+    "user": (5, timedelta(minutes=15), timedelta(minutes=15)),
+    "ip": (30, timedelta(minutes=15), timedelta(minutes=15)),
+}
+
+
+class WebError(Exception):
+    status = 500
+    user_message = "Terjadi kesalahan."
+
+    def __init__(self, message: str = "", user_message: str | None = None) -> None:
+        super().__init__(message or self.user_message)
+        if user_message:
+            self.user_message = user_message
+
+
+class NotAuthenticated(WebError):
+    status = 401
+    user_message = "Silakan masuk terlebih dahulu."
+
+
+class Forbidden(WebError):
+    status = 403
+    user_message = "Anda tidak berhak membuka halaman ini."
+
+
+class NotFound(WebError):
+    status = 404
+    user_message = "Data tidak ditemukan."
+
+
+class Conflict(WebError):
+    status = 409
+    user_message = "Tindakan ini tidak sesuai dengan keadaan data saat ini."
+
+
+class BadInput(WebError):
+    status = 400
+    user_message = "Isian tidak valid."
+
+
+class TooManyAttempts(WebError):
+    status = 429
+    user_message = "Terlalu banyak percobaan masuk. Coba lagi dalam 15 menit."
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in user as seen by a request (plain values, no ORM session attached)."""
+
+    user_id: int
+    username: str
+    full_name: str
+    role: str
+    agency_id: int | None
+    session_id: str
+    csrf_token: str
+
+    @property
+    def actor(self) -> str:
+        return f"user:{self.username}"
+
+
+# --- passwords --------------------------------------------------------------------------------
+
+
+# argon2id cost profiles. "standard" is the library's RFC 9106 low-memory profile; "test" is
+# for test suites only (a stored hash carries its own parameters, so either verifies any hash).
+HASH_PROFILES = {
+    "standard": profiles.RFC_9106_LOW_MEMORY,
+    "test": profiles.CHEAPEST,
+}
+_active_profile = ["standard"]
+
+
+def use_hash_profile(name: str) -> None:
+    """Choose the cost profile for new hashes (tests choose "test")."""
+    if name not in HASH_PROFILES:
+        raise ValueError(f"unknown hash profile {name!r}")
+    _active_profile[0] = name
+    _dummy_hash.cache_clear()
+
+
+def hasher() -> PasswordHasher:
+    return PasswordHasher.from_parameters(HASH_PROFILES[_active_profile[0]])
+
+
+@cache
+def _dummy_hash() -> str:
+    return hasher().hash(secrets.token_hex(16))
+
+
+def hash_password(password: str) -> str:
+    if len(password) < 10:
+        raise ValueError("a password needs at least 10 characters")
+    return hasher().hash(password)
+
+
+def verify_password(stored: str | None, password: str) -> bool:
+    """Constant work whether or not the user exists, so timing does not reveal usernames."""
+    try:
+        return hasher().verify(stored or _dummy_hash(), password) and stored is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# --- throttling -------------------------------------------------------------------------------
+
+
+def _throttle_keys(username: str, client: str) -> list[tuple[str, str]]:
+    user_key = hashlib.sha256(username.strip().casefold().encode()).hexdigest()[:40]
+    return [("user", f"user:{user_key}"), ("ip", f"ip:{client}"[:80])]
+
+
+def throttled(session: Session, username: str, client: str, now: datetime) -> bool:
+    for _kind, key in _throttle_keys(username, client):
+        row = session.get(LoginThrottle, key)
+        if row is not None and row.locked_until is not None and row.locked_until > now:
+            return True
+    return False
+
+
+def record_failure(session: Session, username: str, client: str, now: datetime) -> None:
+    for kind, key in _throttle_keys(username, client):
+        allowed, window, lock = THROTTLE[kind]
+        row = session.get(LoginThrottle, key)
+        if row is None:
+            row = LoginThrottle(key=key, failures=0, window_started_at=now)
+            session.add(row)
+        if now - row.window_started_at > window:
+            row.failures, row.window_started_at, row.locked_until = 0, now, None
+        row.failures += 1
+        if row.failures >= allowed:
+            row.locked_until = now + lock
+
+
+def _clear_failures(session: Session, username: str, client: str) -> None:
+    for kind, key in _throttle_keys(username, client):
+        if kind == "user" and (row := session.get(LoginThrottle, key)) is not None:
+            session.delete(row)
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def login(
+    session: Session, username: str, password: str, client: str, *, now: datetime | None = None
+) -> tuple[str, User]:
+    """Check the password and open a session; returns (cookie token, user).
+
+    Raises :class:`TooManyAttempts` while locked out and :class:`NotAuthenticated` on a wrong
+    username or password (the same message for both). The raise rolls the caller's transaction
+    back, so the caller records the failure (:func:`record_failure`) in a transaction of its own.
+    """
+    now = now or utcnow()
+    if throttled(session, username, client, now):
+        raise TooManyAttempts("login throttled")
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not ok or not user.active:
+        raise NotAuthenticated("bad credentials", "Nama pengguna atau kata sandi salah.")
+    if hasher().check_needs_rehash(user.password_hash or ""):
+        user.password_hash = hasher().hash(password)
+    _clear_failures(session, username, client)
+    token = secrets.token_urlsafe(32)
+    session.add(
+        WebSession(
+            id=_digest(token),
+            user_id=user.id,
+            csrf_token=secrets.token_urlsafe(32),
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + SESSION_LIFETIME,
+        )
+    )
+    audit.record(
+        session,
+        actor=f"user:{user.username}",
+        action="login",
+        object_type="user",
+        object_id=user.id,
+    )
+    return token, user
+
+
+def load_viewer(ctx: AppContext, token: str | None, *, now: datetime | None = None) -> Viewer:
+    if not token:
+        raise NotAuthenticated("no session cookie")
+    now = now or utcnow()
+    digest = _digest(token)
+    with ctx.readonly_sessions() as session:
+        row = session.execute(
+            select(WebSession, User)
+            .join(User, User.id == WebSession.user_id)
+            .where(WebSession.id == digest)
+        ).first()
+    if row is None:
+        raise NotAuthenticated("unknown session")
+    web_session, user = row
+    if (
+        web_session.revoked_at is not None
+        or web_session.expires_at <= now
+        or now - web_session.last_seen_at > SESSION_IDLE
+        or not user.active
+    ):
+        raise NotAuthenticated("session ended")
+    if now - web_session.last_seen_at > TOUCH_EVERY:
+        with ctx.sessions() as session, session.begin():
+            session.execute(
+                update(WebSession).where(WebSession.id == digest).values(last_seen_at=now)
+            )
+    return Viewer(
+        user_id=user.id,
+        username=user.username,
+        full_name=user.full_name,
+        role=user.role,
+        agency_id=user.agency_id,
+        session_id=digest,
+        csrf_token=web_session.csrf_token,
+    )
+
+
+def logout(session: Session, viewer: Viewer, *, everywhere: bool = False) -> int:
+    """End this session, or every session of the user; returns how many were ended."""
+    query = update(WebSession).where(WebSession.revoked_at.is_(None))
+    if everywhere:
+        query = query.where(WebSession.user_id == viewer.user_id)
+    else:
+        query = query.where(WebSession.id == viewer.session_id)
+    ended = cast(CursorResult[Any], session.execute(query.values(revoked_at=utcnow()))).rowcount
+    audit.record(
+        session,
+        actor=viewer.actor,
+        action="logout.everywhere" if everywhere else "logout",
+        object_type="user",
+        object_id=viewer.user_id,
+        sessions=ended,
+    )
+    return int(ended)
+
+
+def end_sessions(session: Session, user_id: int) -> int:
+    result = session.execute(
+        update(WebSession)
+        .where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
+def set_password(session: Session, user: User, password: str, actor: str) -> None:
+    """Set a password and end the user's sessions (a reset must log out a thief too)."""
+    user.password_hash = hash_password(password)
+    end_sessions(session, user.id)
+    audit.record(
+        session, actor=actor, action="user.password_set", object_type="user", object_id=user.id
+    )
+
+
+# --- request dependencies ---------------------------------------------------------------------
+
+
+def app_ctx(request: Request) -> AppContext:
+    ctx = request.app.state.ctx
+    assert isinstance(ctx, AppContext)
+    return ctx
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def viewer(request: Request) -> Viewer:
+    """The signed-in user; cached on the request so several dependencies share one look-up."""
+    cached = getattr(request.state, "viewer", None)
+    if isinstance(cached, Viewer):
+        return cached
+    found = load_viewer(app_ctx(request), request.cookies.get(SESSION_COOKIE))
+    request.state.viewer = found
+    return found
+
+
+def admit(request: Request, roles: tuple[str, ...]) -> Viewer:
+    user = viewer(request)
+    if user.role not in roles:
+        raise Forbidden(f"role {user.role} may not use {request.url.path}")
+    return user
+
+
+def require(*roles: str) -> Callable[[Request], Awaitable[Viewer]]:
+    """A dependency admitting only the given roles (the route table in docs/web.md).
+
+    Async on purpose: FastAPI runs a sync dependency in the thread pool, a hop that costs more
+    than the session look-up itself (one primary-key read)."""
+
+    async def dependency(request: Request) -> Viewer:
+        return admit(request, roles)
+
+    return dependency
+
+
+async def check_csrf(request: Request, user: Viewer) -> None:
+    """A write needs this session's token in the form or the header."""
+    supplied = request.headers.get(CSRF_HEADER, "")
+    if not supplied and request.headers.get("content-type", "").startswith(
+        ("multipart/form-data", "application/x-www-form-urlencoded")
+    ):
+        form = await request.form()
+        value = form.get("csrf_token")
+        supplied = value if isinstance(value, str) else ""
+    if not supplied or not hmac.compare_digest(supplied, user.csrf_token):
+        raise Forbidden("missing or wrong CSRF token", "Formulir kedaluwarsa. Muat ulang halaman.")
+
+
+def csrf_writer(*roles: str) -> Callable[[Request], object]:
+    """A dependency for write routes: role check and CSRF check together."""
+
+    async def dependency(request: Request) -> Viewer:
+        user = admit(request, roles)
+        await check_csrf(request, user)
+        return user
+
+    return dependency
+
+
+def cookie_secure(ctx: AppContext) -> bool:
+    return ctx.settings.public_base_url.startswith("https://")

@@ -1,0 +1,95 @@
+"""Jinja2 for the web pages (``templates/web/``): autoescaped, with filters that show times in
+Asia/Jakarta and ages in Bahasa Indonesia. Built once per app, never at import."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from publisher.clock import utcnow
+from publisher.paths import templates_dir
+
+# Words shown for the stored states (tables, not ifs scattered over templates).
+STATE_LABELS = {
+    "pending_review": "Menunggu tinjauan",
+    "approved": "Disetujui",
+    "rejected": "Ditolak",
+    "blocked": "Diblokir penyaring",
+    "withdrawn": "Ditarik",
+    "pending": "Menunggu kirim",
+    "sending": "Sedang dikirim",
+    "published": "Terbit",
+    "failed": "Gagal",
+    "unknown": "Belum pasti",
+    "cancelled": "Dibatalkan",
+    "active": "Aktif",
+    "paused": "Dijeda",
+    "needs_reconnect": "Perlu disambung ulang",
+    "ok": "Diterima",
+    "resolved": "Selesai",
+    "closed": "Ditutup",
+    "pass": "Lolos",
+    "review": "Perlu ditinjau",
+    "block": "Diblokir",
+    "manual": "Saring manual",
+}
+ROLE_LABELS = {"pic": "PIC", "reviewer": "Reviewer", "admin": "Admin"}
+PII_LABELS = {
+    "name": "nama",
+    "phone": "nomor telepon",
+    "nik": "NIK",
+    "kk": "nomor KK",
+    "email": "e-mail",
+    "address": "alamat",
+    "rt_rw": "RT/RW",
+    "plate": "pelat kendaraan",
+}
+
+
+def _wib(moment: datetime | None, tz: ZoneInfo) -> str:
+    if moment is None:
+        return "-"
+    return moment.astimezone(tz).strftime("%d/%m/%Y %H:%M") + " WIB"
+
+
+def age_text(moment: datetime | None, now: datetime | None = None) -> str:
+    if moment is None:
+        return "-"
+    seconds = max(0, int(((now or utcnow()) - moment).total_seconds()))
+    if seconds < 3600:
+        return f"{seconds // 60} menit"
+    if seconds < 86400:
+        return f"{seconds // 3600} jam"
+    return f"{seconds // 86400} hari"
+
+
+class Pages:
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.env = Environment(
+            loader=FileSystemLoader(templates_dir() / "web"),
+            autoescape=select_autoescape(["html", "j2"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters["wib"] = lambda m: _wib(m, tz)
+        self.env.filters["age"] = age_text
+        self.env.filters["state"] = lambda s: STATE_LABELS.get(s, s)
+        self.env.filters["role"] = lambda r: ROLE_LABELS.get(r, r)
+        self.env.filters["pii"] = lambda k: PII_LABELS.get(k, k)
+
+    def render(
+        self, request: Request, name: str, status_code: int = 200, **context: Any
+    ) -> HTMLResponse:
+        viewer = getattr(request.state, "viewer", None)
+        html = self.env.get_template(name).render(
+            request=request,
+            viewer=viewer,
+            csrf_token=viewer.csrf_token if viewer is not None else "",
+            **context,
+        )
+        return HTMLResponse(html, status_code=status_code)

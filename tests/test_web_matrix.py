@@ -1,0 +1,213 @@
+"""The authorisation matrix: every route x every role x own/other agency gets exactly the
+expected status, every write without its CSRF token is refused, and no route is left out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from publisher.context import AppContext
+from publisher.db.models import Delivery, SocialAccount
+from publisher.web.app import create_app
+from tests.factories import feed_record, jpeg
+from tests.flow import add_account, feed_and_draft
+from tests.web_support import client, make_user, sign_in, waiting_case
+
+ROLES = ("pic_own", "pic_other", "reviewer", "admin")
+
+
+@dataclass(frozen=True)
+class Rule:
+    method: str
+    path: str  # with {case}, {waiting}, {post}, {delivery}, {account}, {sha} placeholders
+    expect: tuple[int, int, int, int]  # pic_own, pic_other, reviewer, admin
+    anonymous: int
+    data: dict[str, object] | None = None
+    json: dict[str, object] | None = None
+
+
+# Writes carry a payload the rules refuse *after* authorisation (400/409/422), so the whole
+# matrix runs against one world without one role's action changing another's answer.
+MATRIX = (
+    Rule("GET", "/", (303, 303, 303, 303), 303),
+    Rule("GET", "/pic", (200, 200, 403, 403), 303),
+    Rule("GET", "/pic/cases/{waiting}/follow-up", (200, 404, 403, 403), 303),
+    Rule(
+        "POST",
+        "/pic/cases/{waiting}/follow-up",
+        (422, 404, 403, 403),
+        401,
+        data={"action_text": "x"},
+    ),
+    Rule("GET", "/pic/submissions", (200, 200, 403, 403), 303),
+    Rule("GET", "/media/{sha}", (200, 404, 200, 200), 303),
+    Rule("GET", "/review", (403, 403, 200, 200), 303),
+    Rule("GET", "/review/cases/{case}", (403, 403, 200, 200), 303),
+    Rule("POST", "/review/cases/{case}/approve", (403, 403, 400, 400), 401, data={}),
+    Rule("POST", "/review/cases/{case}/reject", (403, 403, 400, 400), 401, data={"reason": "x"}),
+    Rule("POST", "/review/posts/{post}/edit", (403, 403, 409, 409), 401, data={"caption": "x"}),
+    Rule("GET", "/deliveries", (403, 403, 200, 200), 303),
+    Rule("POST", "/deliveries/{delivery}/retry", (403, 403, 409, 409), 401, data={}),
+    Rule("POST", "/deliveries/{delivery}/takedown", (403, 403, 400, 400), 401, data={}),
+    Rule("POST", "/deliveries/{delivery}/settle", (403, 403, 409, 409), 401, data={}),
+    Rule("GET", "/audit", (403, 403, 200, 200), 303),
+    Rule("GET", "/admin", (403, 403, 403, 200), 303),
+    Rule("GET", "/admin/templates", (403, 403, 403, 200), 303),
+    Rule(
+        "POST",
+        "/admin/accounts",
+        (403, 403, 403, 400),
+        401,
+        data={"agency": "dpupr", "platform": "myspace", "handle": "x"},
+    ),
+    Rule("POST", "/admin/accounts/{account}/test", (403, 403, 403, 303), 401, data={}),
+    Rule("POST", "/admin/accounts/{account}/{change}", (403, 403, 403, 400), 401, data={}),
+    Rule("POST", "/admin/users", (403, 403, 403, 400), 401, data={"username": "u", "role": "raja"}),
+    Rule("POST", "/logout", (303, 303, 303, 303), 401, data={}),
+    Rule("POST", "/logout/everywhere", (303, 303, 303, 303), 401, data={}),
+    Rule("GET", "/api/v1/me", (200, 200, 200, 200), 401),
+    Rule("GET", "/api/v1/review-queue", (403, 403, 200, 200), 401),
+    Rule("GET", "/api/v1/posts", (200, 200, 200, 200), 401),
+    Rule("GET", "/api/v1/posts/{post}", (200, 404, 200, 200), 401),
+    Rule(
+        "POST",
+        "/api/v1/posts/{post}/approve",
+        (403, 403, 400, 400),
+        401,
+        json={"scheduled_for": "2000-01-01T08:00:00"},
+    ),
+    Rule("POST", "/api/v1/posts/{post}/reject", (403, 403, 409, 409), 401, json={"reason": ""}),
+    Rule("POST", "/api/v1/posts/{post}/edit", (403, 403, 409, 409), 401, json={"caption": "x"}),
+    Rule("GET", "/api/v1/deliveries", (403, 403, 200, 200), 401),
+    Rule("POST", "/api/v1/deliveries/{delivery}/retry", (403, 403, 409, 409), 401, json={}),
+)
+# Routes outside the matrix, and why.
+UNGUARDED = {
+    "/login",
+    "/healthz",
+    "/readyz",
+    "/openapi.json",
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/redoc",
+}
+SESSION_ENDING = ("/logout", "/logout/everywhere")
+
+
+def world(ctx: AppContext) -> dict[str, str]:
+    for name, role, agency in (
+        ("pic_own", "pic", "dpupr"),
+        ("pic_other", "pic", "dinsos"),
+        ("reviewer", "reviewer", None),
+        ("admin", "admin", None),
+    ):
+        make_user(ctx, name, role, agency)
+    account = add_account(ctx, "folder", "dpupr")
+    sha = ctx.media.put(jpeg(), ".jpg")
+    (post,) = feed_and_draft(ctx, feed_record(1))
+    from publisher.db.models import FollowUp, Media
+
+    with ctx.sessions() as session, session.begin():
+        follow_up = session.scalar(select(FollowUp))
+        assert follow_up is not None
+        session.add(Media(follow_up_id=follow_up.id, sha256=sha, state="ok", mime="image/jpeg"))
+        session.add(Delivery(post_id=post.id, account_id=account, state="pending", marker="m"))
+        delivery = session.scalar(select(Delivery.id))
+    return {
+        "case": str(post.case_id),
+        "waiting": str(waiting_case(ctx, 2)),
+        "post": str(post.id),
+        "delivery": str(delivery),
+        "account": str(account),
+        "change": "explode",
+        "sha": sha,
+    }
+
+
+def call(web: TestClient, rule: Rule, ids: dict[str, str], token: str | None) -> int:
+    path = rule.path.format(**ids)
+    if rule.method == "GET":
+        return web.get(path).status_code
+    headers = {"X-CSRF-Token": token} if token and rule.json is not None else {}
+    if rule.json is not None:
+        return web.post(path, json=rule.json, headers=headers).status_code
+    data = dict(rule.data or {})
+    if token:
+        data["csrf_token"] = token
+    return web.post(path, data=data).status_code
+
+
+def test_every_route_answers_each_role_and_agency_as_the_matrix_says_and_needs_csrf(
+    ctx: AppContext,
+) -> None:
+    ids = world(ctx)
+    mismatches = []
+    for index, role in enumerate(ROLES):
+        web = client(ctx)
+        token = sign_in(web, role)
+        for rule in MATRIX:
+            if rule.path in SESSION_ENDING:
+                continue
+            got = call(web, rule, ids, token)
+            if got != rule.expect[index]:
+                mismatches.append((rule.method, rule.path, role, got, rule.expect[index]))
+        for rule in MATRIX:
+            if rule.path in SESSION_ENDING:
+                fresh = client(ctx)
+                got = call(fresh, rule, ids, sign_in(fresh, role))
+                if got != rule.expect[index]:
+                    mismatches.append((rule.method, rule.path, role, got, rule.expect[index]))
+    anonymous = client(ctx)
+    for rule in MATRIX:
+        got = call(anonymous, rule, ids, None)
+        if got != rule.anonymous:
+            mismatches.append((rule.method, rule.path, "anonymous", got, rule.anonymous))
+    assert mismatches == []
+    every_write_without_its_csrf_token_is_refused_for_every_role(ctx, ids)
+
+
+def every_write_without_its_csrf_token_is_refused_for_every_role(
+    ctx: AppContext, ids: dict[str, str]
+) -> None:
+    writes = [r for r in MATRIX if r.method == "POST"]
+    for role in ROLES:
+        web = client(ctx)
+        sign_in(web, role)
+        for rule in writes:
+            assert call(web, rule, ids, None) == 403, (rule.path, role)
+        assert web.get("/api/v1/me").status_code == 200  # nothing above ended the session
+    with ctx.sessions() as session:
+        assert session.scalar(select(SocialAccount.status)) == "active"
+
+
+def test_the_matrix_covers_every_route_of_the_app(ctx: AppContext) -> None:
+    app = create_app(ctx)
+    routes = {
+        (method, route.path)
+        for route in app.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods
+    }
+    covered = {(rule.method, rule.path) for rule in MATRIX}
+    normalise = {
+        "{case_id}": "{case}",
+        "{post_id}": "{post}",
+        "{delivery_id}": "{delivery}",
+        "{account_id}": "{account}",
+        "{sha256}": "{sha}",
+    }
+    missing = []
+    for method, path in routes:
+        if path in UNGUARDED:
+            continue
+        for raw, short in normalise.items():
+            path = path.replace(raw, short)
+        if (method, path) not in covered and (
+            method,
+            path.replace("{case}", "{waiting}"),
+        ) not in covered:
+            missing.append((method, path))
+    assert missing == []
