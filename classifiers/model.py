@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 
 from classifiers.errors import ModelCorrupt, ModelError, ModelNotFound, ModelVersionMismatch
 from classifiers.features import WORD_TOKEN, TfidfFeatures
-from classifiers.normalize import MASK_TOKENS, NormalizerConfig, normalize
+from classifiers.normalize import NormalizerConfig, normalize
 
 FORMAT_VERSION = 1
 METADATA_NAME = "model.json"
@@ -190,8 +190,12 @@ class ConflictModel:
         for index, value in zip(word_indices.tolist(), word_values.tolist(), strict=True):
             word_push[str(terms[index])] = value * float(self._coef_word[index])
         unigram: dict[str, float] = {}
+        vocabulary = self.features.word.vocabulary
         for token in set(WORD_TOKEN.findall(text)):
-            unigram[token] = word_push.get(token, 0.0) + self._char_push(token) * char_factor
+            # Only words the model learned from the corpus can be named: a reporter's name
+            # or any other word never seen in training never reaches a reviewer as a reason.
+            if token in vocabulary:
+                unigram[token] = word_push.get(token, 0.0) + self._char_push(token) * char_factor
         candidates: list[tuple[float, str]] = [
             (push, token) for token, push in unigram.items() if push > 0.0
         ]

@@ -4,9 +4,10 @@ Steps, in order (each is a table or a regular expression, no hidden state):
 
 1. Unicode NFKC; identifiers are masked *before* lower-casing, because vehicle plates are
    recognised by their capitals: URLs, e-mail, phone numbers, NIK/KK (16 digits), plates,
-   RT/RW numbers (before plates, which look alike), money amounts (``xuang``: amounts are a strong pungli signal) and any other
-   number (``xangka``). Masks keep the model from learning identities and stop personal data
-   from ever appearing in a reason shown to a reviewer.
+   RT/RW numbers (before plates, which look alike), money amounts (``xuang``: amounts are a
+   strong pungli signal) and any other number (``xangka``). Masks keep the model from
+   learning identities and stop personal data from ever appearing in a reason shown to a
+   reviewer.
 2. Lower-case; reduplication written with a 2 (``anak2``) is expanded; runs of three or more
    equal letters are shortened (``parahhh`` -> ``parahh``).
 3. Slang, abbreviations and Javanese words are mapped to standard Indonesian with the table in

@@ -45,8 +45,8 @@ from classifiers.model import (
 )
 from classifiers.normalize import NormalizerConfig, normalize
 
-BLOCK_RECALL = 0.97
-REVIEW_RECALL = 0.99
+BLOCK_RECALL = 0.98
+REVIEW_RECALL = 0.995
 FOLDS = 5
 SEED = 20261127
 WORD_RANGE = (1, 2)
@@ -71,7 +71,7 @@ def _make_classifier(kind: str) -> Any:
 
     factories: dict[str, Callable[[], Any]] = {
         "logreg": lambda: LogisticRegression(
-            C=20.0, class_weight="balanced", solver="liblinear", max_iter=2000
+            C=10.0, class_weight="balanced", solver="liblinear", max_iter=1000
         ),
         "linearsvc": lambda: LinearSVC(C=0.5, class_weight="balanced"),
         "sgd_huber": lambda: SGDClassifier(
@@ -179,9 +179,14 @@ def _calibrated(candidate: Candidate) -> Any:
 
 
 def out_of_fold(
-    candidate: Candidate, texts: Sequence[str], y: NDArray[np.int_]
+    candidate: Candidate, texts: Sequence[str], y: NDArray[np.int_], calibrated: bool = True
 ) -> NDArray[np.float64]:
-    """Calibrated out-of-fold probabilities (vectorisers refitted inside each fold)."""
+    """Out-of-fold scores (vectorisers refitted inside each fold).
+
+    Calibrated probabilities for threshold choice; raw decision values for comparing
+    candidates, where only the ranking matters (ROC AUC and the pass rate at a recall
+    target are unchanged by a monotonic calibration) and calibration would cost 6x the fits.
+    """
     from sklearn.model_selection import StratifiedKFold
 
     probabilities = np.zeros(len(texts), dtype=np.float64)
@@ -189,9 +194,13 @@ def out_of_fold(
     for train_index, test_index in folds.split(np.zeros(len(y)), y):
         fold_train = [texts[i] for i in train_index]
         word, char, x_train = _fit_transform(candidate, fold_train)
-        model = _calibrated(candidate).fit(x_train, y[train_index])
         x_test = _transform(word, char, [texts[i] for i in test_index])
-        probabilities[test_index] = model.predict_proba(x_test)[:, 1]
+        if calibrated:
+            model = _calibrated(candidate).fit(x_train, y[train_index])
+            probabilities[test_index] = model.predict_proba(x_test)[:, 1]
+        else:
+            model = _make_classifier(candidate.classifier).fit(x_train, y[train_index])
+            probabilities[test_index] = model.decision_function(x_test)
     return probabilities
 
 
@@ -216,26 +225,60 @@ def general_pass_rate(
 def compare_candidates(
     examples: Sequence[LabelledExample], candidates: Sequence[Candidate] = CANDIDATES
 ) -> list[CandidateResult]:
-    """Cross-validate each candidate on ``examples``; best first."""
+    """Cross-validate each candidate on ``examples``; best first.
+
+    Vectorisers are fitted once per fold and normalisation variant and shared by every
+    classifier using that variant (the expensive part is the char n-gram vocabulary).
+    """
+    from scipy import sparse
     from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
 
     y = np.array([e.y for e in examples])
-    normalised: dict[NormalizerConfig, list[str]] = {}
+    folds = list(
+        StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED).split(
+            np.zeros(len(y)), y
+        )
+    )
+    blocks_by_config: dict[NormalizerConfig, list[tuple[Any, Any, Any, Any]]] = {}
     results: list[CandidateResult] = []
     for candidate in candidates:
         started = time.perf_counter()
-        if candidate.normalizer not in normalised:
-            normalised[candidate.normalizer] = [
-                normalize(e.text, candidate.normalizer) for e in examples
-            ]
-        texts = normalised[candidate.normalizer]
-        oof = out_of_fold(candidate, texts, y)
-        block = threshold_for_recall(oof, y, BLOCK_RECALL)
+        config = candidate.normalizer
+        if config not in blocks_by_config:
+            texts = [normalize(e.text, config) for e in examples]
+            per_fold = []
+            for train_index, test_index in folds:
+                word, char = _vectorizers(Candidate("all", "ridge", config))
+                assert char is not None  # char_features defaults to True
+                fold_train = [texts[i] for i in train_index]
+                fold_test = [texts[i] for i in test_index]
+                per_fold.append(
+                    (
+                        word.fit_transform(fold_train),
+                        char.fit_transform(fold_train),
+                        word.transform(fold_test),
+                        char.transform(fold_test),
+                    )
+                )
+            blocks_by_config[config] = per_fold
+        scores = np.zeros(len(y), dtype=np.float64)
+        for (train_index, test_index), (w_train, c_train, w_test, c_test) in zip(
+            folds, blocks_by_config[config], strict=True
+        ):
+            if candidate.char_features:
+                x_train = sparse.hstack([w_train, c_train], format="csr")
+                x_test = sparse.hstack([w_test, c_test], format="csr")
+            else:
+                x_train, x_test = w_train, w_test
+            model = _make_classifier(candidate.classifier).fit(x_train, y[train_index])
+            scores[test_index] = model.decision_function(x_test)
+        block = threshold_for_recall(scores, y, BLOCK_RECALL)
         results.append(
             CandidateResult(
                 name=candidate.name,
-                roc_auc=float(roc_auc_score(y, oof)),
-                general_pass_at_block_recall=general_pass_rate(oof, y, block),
+                roc_auc=float(roc_auc_score(y, scores)),
+                general_pass_at_block_recall=general_pass_rate(scores, y, block),
                 seconds=time.perf_counter() - started,
             )
         )
@@ -245,8 +288,8 @@ def compare_candidates(
 
 def _library_versions() -> dict[str, str]:
     import scipy
-    import skops
     import sklearn
+    import skops
 
     return {
         "python": platform.python_version(),
