@@ -7,9 +7,11 @@ Artefact = two files in one directory (default: ``classifiers/artifacts/``):
 * ``conflict-model-<sha12>.skops``: a skops file holding only plain types (dict, list, str,
   numbers, numpy arrays): vocabularies, idf weights, coefficients, calibration, thresholds.
 
-Loading never executes code: the sha256 is checked first, then skops' own list of untrusted
-types must be a subset of ``TRUSTED_TYPES`` (an explicit, empty allow-list: the artefact
-holds no objects at all), then the contents are validated and cross-checked with the metadata.
+Loading never executes code: the sha256 is checked first; then every node type in the skops
+schema must be on ``ALLOWED_TYPES`` (dict, list, str, numbers, numpy arrays: stricter than
+skops' defaults, which trust scikit-learn classes too), skops' own untrusted-type list must be
+empty, and ``skops.io.loads`` runs with ``trusted=[]``; then the contents are validated and
+cross-checked with the metadata.
 Saving is atomic: the model file gets a fresh content-addressed name, and the switch to it is
 one ``os.replace`` of ``model.json``; a crash leaves the old model in force.
 
@@ -20,6 +22,7 @@ Errors (see ``classifiers.errors``): ``ModelNotFound``, ``ModelCorrupt``,
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -38,9 +41,14 @@ from classifiers.normalize import NormalizerConfig, normalize
 
 FORMAT_VERSION = 1
 METADATA_NAME = "model.json"
-# Types skops may instantiate beyond its safe built-ins. Empty on purpose: the artefact holds
-# only dicts, lists, strings, numbers and numpy arrays. Never pass ``trusted=True``.
-TRUSTED_TYPES: tuple[str, ...] = ()
+# The only node types an artefact may contain. The artefact holds no objects at all, so no
+# class is ever instantiated on load. Never pass ``trusted=True`` to skops.
+ALLOWED_TYPES = frozenset(
+    {
+        "builtins.dict", "builtins.list", "builtins.tuple", "builtins.str", "builtins.int",
+        "builtins.float", "builtins.bool", "numpy.ndarray",
+    }
+)
 MAX_REASONS = 5
 
 Decision = Literal["block", "review", "pass"]
@@ -286,6 +294,23 @@ def _check_params(params: object, metadata: Mapping[str, Any]) -> dict[str, Any]
     return params
 
 
+def _schema_types(data: bytes) -> set[str]:
+    """Every ``module.class`` named by a node of the skops schema inside ``data``."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        schema = json.loads(archive.read("schema.json"))
+    found: set[str] = set()
+    pending: list[object] = [schema]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            if "__class__" in node:
+                found.add(f"{node.get('__module__')}.{node['__class__']}")
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return found
+
+
 def load_model(path: Path | None = None) -> ConflictModel:
     """Load and verify an artefact; ``path`` is its directory or ``model.json``.
 
@@ -310,11 +335,12 @@ def load_model(path: Path | None = None) -> ConflictModel:
     import skops.io
 
     try:
-        untrusted = skops.io.get_untrusted_types(data=data)
-        refused = sorted(set(untrusted) - set(TRUSTED_TYPES))
+        refused = sorted(
+            (_schema_types(data) - ALLOWED_TYPES) | set(skops.io.get_untrusted_types(data=data))
+        )
         if refused:
             raise ModelCorrupt(f"model file holds untrusted types: {', '.join(refused)}")
-        params = skops.io.loads(data, trusted=list(TRUSTED_TYPES))
+        params = skops.io.loads(data, trusted=[])
     except ModelError:
         raise
     except (zipfile.BadZipFile, ValueError, KeyError, TypeError, OSError, EOFError) as exc:
