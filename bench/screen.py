@@ -16,7 +16,9 @@ two are identical and the char n-gram cache is not flattered by exact repeats.
 from __future__ import annotations
 
 import json
+import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -45,8 +47,11 @@ def make_cases(count: int) -> list[dict[str, str]]:
         example = rng.choice(corpus)
         extra = f" Nama saya {fake.name()}, HP {fake.msisdn()[:12]}, RT {rng.randint(1, 15)}."
         cases.append(
-            {"id": f"bench-{index}", "complaint": example.complaint + extra,
-             "follow_up": example.follow_up}
+            {
+                "id": f"bench-{index}",
+                "complaint": example.complaint + extra,
+                "follow_up": example.follow_up,
+            }
         )
     return cases
 
@@ -59,7 +64,9 @@ def naive_matrix(model_texts: list[str]) -> sparse.csr_matrix:
     blocks = []
     for block, analyzer in ((model.features.word, "word"), (model.features.char, "char_wb")):
         vectorizer = TfidfVectorizer(
-            analyzer=analyzer, ngram_range=block.ngram_range, sublinear_tf=True,
+            analyzer=analyzer,
+            ngram_range=block.ngram_range,
+            sublinear_tf=True,
             vocabulary=block.vocabulary,
         )
         vectorizer.idf_ = block.idf
@@ -73,17 +80,34 @@ def main() -> None:
         source, target = Path(temp) / "in.jsonl", Path(temp) / "out.jsonl"
         source.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases))
         runs = []
+        cpu = []
         for _ in range(3):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             subprocess.run(
-                [sys.executable, "-m", "classifiers", "screen", "--input", str(source),
-                 "--output", str(target)],
-                check=True, capture_output=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "classifiers",
+                    "screen",
+                    "--input",
+                    str(source),
+                    "--output",
+                    str(target),
+                ],
+                check=True,
+                capture_output=True,
             )
             runs.append(time.perf_counter() - started)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
         lines = target.read_text().count("\n")
-    print(f"screen {CASES} cases end to end (fresh process): best {min(runs):.2f} s, "
-          f"runs {', '.join(f'{r:.2f}' for r in runs)} s, {lines} lines out")
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(
+        f"screen {CASES} cases end to end (fresh process): best {min(runs):.2f} s wall, "
+        f"runs {', '.join(f'{r:.2f}' for r in runs)} s; CPU time "
+        f"{', '.join(f'{c:.2f}' for c in cpu)} s; {lines} lines out"
+    )
 
     started = time.perf_counter()
     model = load_model()
@@ -98,13 +122,24 @@ def main() -> None:
     naive = naive_matrix(normalised)
     naive_seconds = time.perf_counter() - started
     assert np.allclose((fast - naive).data, 0.0)
-    print(f"features for {CASES} cases: cached n-grams {fast_seconds:.2f} s, "
-          f"scikit-learn analyzers {naive_seconds:.2f} s "
-          f"({naive_seconds / fast_seconds:.1f}x)")
+    print(
+        f"features for {CASES} cases: cached n-grams {fast_seconds:.2f} s, "
+        f"scikit-learn analyzers {naive_seconds:.2f} s "
+        f"({naive_seconds / fast_seconds:.1f}x)"
+    )
 
     started = time.perf_counter()
     model.score(texts)
-    print(f"score with reasons in-process, {CASES} cases: {time.perf_counter() - started:.2f} s")
+    print(
+        f"score (reasons for block/review) in-process, {CASES} cases: "
+        f"{time.perf_counter() - started:.2f} s"
+    )
+    started = time.perf_counter()
+    model.score(texts, reasons_for_pass=True)
+    print(
+        f"score (reasons for every case) in-process, {CASES} cases: "
+        f"{time.perf_counter() - started:.2f} s"
+    )
 
     fresh = load_model()
     timings = []
@@ -113,8 +148,10 @@ def main() -> None:
         fresh.score([text])
         timings.append((time.perf_counter() - started) * 1000)
     timings.sort()
-    print(f"single case after load: median {statistics.median(timings):.2f} ms, "
-          f"p95 {timings[int(len(timings) * 0.95)]:.2f} ms, min {timings[0]:.2f} ms")
+    print(
+        f"single case after load: median {statistics.median(timings):.2f} ms, "
+        f"p95 {timings[int(len(timings) * 0.95)]:.2f} ms, min {timings[0]:.2f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -87,9 +87,7 @@ def cli_screen(input_path: Path, output_path: Path, model_path: Path | None = No
 def _train(args: argparse.Namespace) -> int:
     from classifiers.training import train
 
-    result = train(
-        corpus_path=args.corpus, output_dir=args.model_dir, candidate=args.candidate
-    )
+    result = train(corpus_path=args.corpus, output_dir=args.model_dir, candidate=args.candidate)
     for row in result.comparison:
         print(
             f"{row.name:18s} roc_auc={row.roc_auc:.4f} "

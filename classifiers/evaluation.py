@@ -136,8 +136,10 @@ def render_report(report: EvaluationReport) -> list[Any]:
     summary.add_column("metric")
     summary.add_column("value", justify="right")
     rows = [
-        ("cases (conflict / general)", f"{report.cases} ({report.conflict_cases} / "
-         f"{report.general_cases})"),
+        (
+            "cases (conflict / general)",
+            f"{report.cases} ({report.conflict_cases} / {report.general_cases})",
+        ),
         ("ROC AUC", f"{report.roc_auc:.4f}"),
         ("block threshold", f"{report.block_threshold:.4f}"),
         ("review threshold", f"{report.review_threshold:.4f}"),
@@ -146,8 +148,11 @@ def render_report(report: EvaluationReport) -> list[Any]:
         ("general not blocked", f"{report.general_not_blocked:.4f}"),
         ("recall at review", f"{report.recall_at_review:.4f}"),
         ("general below review (pass)", f"{report.general_pass:.4f}"),
-        ("confusion [TP FN / FP TN]", f"{report.true_positives} {report.false_negatives} / "
-         f"{report.false_positives} {report.true_negatives}"),
+        (
+            "confusion [TP FN / FP TN]",
+            f"{report.true_positives} {report.false_negatives} / "
+            f"{report.false_positives} {report.true_negatives}",
+        ),
     ]
     for name, value in rows:
         summary.add_row(name, value)
@@ -156,7 +161,10 @@ def render_report(report: EvaluationReport) -> list[Any]:
         topics.add_column(column, justify="left" if column in {"topic", "label"} else "right")
     for topic in report.per_topic:
         topics.add_row(
-            topic.topic, topic.label, str(topic.cases), str(topic.errors),
+            topic.topic,
+            topic.label,
+            str(topic.cases),
+            str(topic.errors),
             f"{topic.error_rate:.2%}",
         )
     return [summary, topics]
@@ -185,8 +193,11 @@ class ExternalCheck:
 
 def default_hate_speech_dir() -> Path:
     """../shared/data/id-multilabel-hatespeech relative to the repository root."""
-    return Path(__file__).resolve().parents[1].parent / "shared" / "data" / (
-        "id-multilabel-hatespeech"
+    return (
+        Path(__file__).resolve().parents[1].parent
+        / "shared"
+        / "data"
+        / ("id-multilabel-hatespeech")
     )
 
 

@@ -59,30 +59,36 @@ class _Block:
     def __post_init__(self) -> None:
         self.vocabulary = {term: index for index, term in enumerate(self.terms.tolist())}
 
-    def finish(
-        self, indices: list[int], indptr: list[int]
-    ) -> tuple[sparse.csr_matrix, NDArray[np.float64]]:
+    def finish(self, counts: sparse.csr_matrix) -> tuple[sparse.csr_matrix, NDArray[np.float64]]:
         """Counts -> sublinear tf * idf -> l2-normalised rows; also each row's 1/norm."""
-        rows = len(indptr) - 1
-        data = np.ones(len(indices), dtype=np.float64)
-        matrix = sparse.csr_matrix(
-            (data, np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int64)),
-            shape=(rows, len(self.terms)),
-        )
+        matrix = sparse.csr_matrix(counts, dtype=np.float64)
         matrix.sum_duplicates()
         np.log(matrix.data, out=matrix.data)
         matrix.data += 1.0
         matrix.data *= self.idf[matrix.indices]
-        squared = matrix.multiply(matrix).sum(axis=1).A1
-        norms = np.sqrt(squared)
+        rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=matrix.data**2, minlength=matrix.shape[0]))
         norms[norms == 0.0] = 1.0
         inverse = 1.0 / norms
         matrix.data *= np.repeat(inverse, np.diff(matrix.indptr))
         return matrix, inverse
 
 
+def _csr(indices: list[int], indptr: list[int], columns: int) -> sparse.csr_matrix:
+    data = np.ones(len(indices), dtype=np.float64)
+    return sparse.csr_matrix(
+        (data, np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+        shape=(len(indptr) - 1, columns),
+    )
+
+
 class TfidfFeatures:
-    """Word + char_wb TF-IDF transform from stored vocabularies (no scikit-learn needed)."""
+    """Word + char_wb TF-IDF transform from stored vocabularies (no scikit-learn needed).
+
+    The char block is computed as (documents x distinct words) @ (distinct words x char
+    n-grams): exact counts, with the per-word n-gram lists cached and the heavy summing done
+    by scipy in C.
+    """
 
     def __init__(
         self,
@@ -122,26 +128,50 @@ class TfidfFeatures:
     def transform_blocks(
         self, texts: Sequence[str]
     ) -> tuple[sparse.csr_matrix, sparse.csr_matrix, NDArray[np.float64]]:
-        """(word block, char block, char rows' 1/norm) for already-normalised texts."""
+        """(word block, char block, char rows' 1/norm) for normalised texts.
+
+        Texts must be normalised (``classifiers.normalize``): word characters separated by
+        single spaces; that is what makes the token shortcuts below exact.
+        """
         word_vocabulary = self.word.vocabulary
-        word_range = self.word.ngram_range
+        low, high = self.word.ngram_range
         w_indices: list[int] = []
         w_indptr = [0]
-        c_indices: list[int] = []
-        c_indptr = [0]
-        char_indices = self.char_indices
+        distinct: dict[str, int] = {}
+        t_indices: list[int] = []
+        t_indptr = [0]
         for text in texts:
-            w_indices.extend(
-                word_vocabulary[gram]
-                for gram in word_ngrams(text, word_range)
-                if gram in word_vocabulary
-            )
+            tokens = text.split()
+            t_indices.extend([distinct.setdefault(w, len(distinct)) for w in tokens])
+            t_indptr.append(len(t_indices))
+            # scikit-learn's word tokens are runs of 2+ word characters; in normalised text
+            # (word characters and single spaces only) that is every token longer than 1.
+            words = [w for w in tokens if len(w) > 1]
+            for n in range(max(low, 2), high + 1):
+                grams = [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
+                w_indices.extend([word_vocabulary[g] for g in grams if g in word_vocabulary])
             w_indptr.append(len(w_indices))
-            for word in text.split():
-                c_indices.extend(char_indices(word))
-            c_indptr.append(len(c_indices))
-        word_block, _ = self.word.finish(w_indices, w_indptr)
-        char_block, char_inverse_norms = self.char.finish(c_indices, c_indptr)
+        per_doc = _csr(t_indices, t_indptr, len(distinct))
+        # Unigrams and char n-grams: (documents x distinct words) @ (distinct words x terms).
+        u_indices: list[int] = []
+        u_indptr = [0]
+        m_indices: list[int] = []
+        m_indptr = [0]
+        use_unigrams = low <= 1
+        for word in distinct:
+            index = word_vocabulary.get(word) if use_unigrams else None
+            if index is not None:
+                u_indices.append(index)
+            u_indptr.append(len(u_indices))
+            m_indices.extend(self.char_indices(word))
+            m_indptr.append(len(m_indices))
+        n_word = len(self.word.terms)
+        word_counts = _csr(w_indices, w_indptr, n_word) + per_doc @ _csr(
+            u_indices, u_indptr, n_word
+        )
+        word_block, _ = self.word.finish(word_counts)
+        per_word = _csr(m_indices, m_indptr, len(self.char.terms))
+        char_block, char_inverse_norms = self.char.finish(per_doc @ per_word)
         return word_block, char_block, char_inverse_norms
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:

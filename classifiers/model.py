@@ -7,11 +7,14 @@ Artefact = two files in one directory (default: ``classifiers/artifacts/``):
 * ``conflict-model-<sha12>.skops``: a skops file holding only plain types (dict, list, str,
   numbers, numpy arrays): vocabularies, idf weights, coefficients, calibration, thresholds.
 
-Loading never executes code: the sha256 is checked first; then every node type in the skops
-schema must be on ``ALLOWED_TYPES`` (dict, list, str, numbers, numpy arrays: stricter than
-skops' defaults, which trust scikit-learn classes too), skops' own untrusted-type list must be
-empty, and ``skops.io.loads`` runs with ``trusted=[]``; then the contents are validated and
-cross-checked with the metadata.
+Loading never executes code: the sha256 is checked first; then the skops file is read by
+``read_plain_skops``, which accepts only the node types on ``ALLOWED_TYPES`` (dict, list, str,
+numbers, numpy arrays of numbers or strings, read with ``allow_pickle=False``): stricter than
+skops' defaults, which trust scikit-learn classes too, and no class is ever instantiated. The
+artefact is a standard skops file (written by ``skops.io.dumps``; ``skops.io.loads(data,
+trusted=[])`` reads it identically, tested); scoring just does not import skops and
+scikit-learn, which would cost about 2 s of the 5 s screening budget. Then the contents are
+validated and cross-checked with the metadata.
 Saving is atomic: the model file gets a fresh content-addressed name, and the switch to it is
 one ``os.replace`` of ``model.json``; a crash leaves the old model in force.
 
@@ -36,17 +39,24 @@ import numpy as np
 from numpy.typing import NDArray
 
 from classifiers.errors import ModelCorrupt, ModelError, ModelNotFound, ModelVersionMismatch
-from classifiers.features import WORD_TOKEN, TfidfFeatures
+from classifiers.features import TfidfFeatures
 from classifiers.normalize import NormalizerConfig, normalize
 
 FORMAT_VERSION = 1
 METADATA_NAME = "model.json"
+SKOPS_PROTOCOL = 2
 # The only node types an artefact may contain. The artefact holds no objects at all, so no
 # class is ever instantiated on load. Never pass ``trusted=True`` to skops.
 ALLOWED_TYPES = frozenset(
     {
-        "builtins.dict", "builtins.list", "builtins.tuple", "builtins.str", "builtins.int",
-        "builtins.float", "builtins.bool", "numpy.ndarray",
+        "builtins.dict",
+        "builtins.list",
+        "builtins.tuple",
+        "builtins.str",
+        "builtins.int",
+        "builtins.float",
+        "builtins.bool",
+        "numpy.ndarray",
     }
 )
 MAX_REASONS = 5
@@ -130,6 +140,7 @@ class ConflictModel:
         # repeats close). Cached because words repeat across documents.
         self._word_char_push: dict[str, float] = {}
         self._char_weight = self._coef_char * self.features.char.idf
+        self._terms: list[str] = self.features.word.terms.tolist()
 
     # -- scoring ---------------------------------------------------------------------------
 
@@ -155,23 +166,32 @@ class ConflictModel:
             return "review"
         return "pass"
 
-    def score(self, texts: Sequence[str]) -> list[Score]:
-        """Score a batch of screening texts (complaint + newline + follow-up note)."""
+    def score(self, texts: Sequence[str], reasons_for_pass: bool = False) -> list[Score]:
+        """Score a batch of screening texts (complaint + newline + follow-up note).
+
+        Reasons are listed for ``block`` and ``review`` decisions; a ``pass`` gets none unless
+        ``reasons_for_pass`` (nothing pushed it far enough to be worth a reviewer's reading,
+        and skipping them halves the cost of a typical batch, which is mostly general).
+        """
         normalised = [normalize(text, self.normalizer) for text in texts]
         word_block, char_block, char_norms = self.features.transform_blocks(normalised)
         raw = word_block @ self._coef_word + char_block @ self._coef_char + self._intercept
         probabilities = self.calibrate(np.asarray(raw, dtype=np.float64))
+        # Every word feature's contribution at once; rows are sliced below.
+        pushes = (word_block.data * self._coef_word[word_block.indices]).tolist()
+        indices = word_block.indices.tolist()
+        indptr = word_block.indptr.tolist()
         scores: list[Score] = []
         for row, text in enumerate(normalised):
             probability = float(probabilities[row])
-            start, end = word_block.indptr[row], word_block.indptr[row + 1]
-            reasons = self._reasons(
-                text,
-                word_block.indices[start:end],
-                word_block.data[start:end],
-                char_norms[row],
-            )
-            scores.append(Score(probability, self.decide(probability), reasons))
+            decision = self.decide(probability)
+            reasons: list[str] = []
+            if decision != "pass" or reasons_for_pass:
+                start, end = indptr[row], indptr[row + 1]
+                reasons = self._reasons(
+                    text, indices[start:end], pushes[start:end], float(char_norms[row])
+                )
+            scores.append(Score(probability, decision, reasons))
         return scores
 
     # -- reasons ---------------------------------------------------------------------------
@@ -188,31 +208,34 @@ class ConflictModel:
     def _reasons(
         self,
         text: str,
-        word_indices: NDArray[np.int32],
-        word_values: NDArray[np.float64],
+        word_indices: list[int],
+        word_pushes: list[float],
         char_factor: float,
     ) -> list[str]:
-        """The words and phrases whose features pushed this text's score up the most."""
-        terms = self.features.word.terms
-        word_push: dict[str, float] = {}
-        for index, value in zip(word_indices.tolist(), word_values.tolist(), strict=True):
-            word_push[str(terms[index])] = value * float(self._coef_word[index])
+        """The words and phrases whose features pushed this text's score up the most.
+
+        ``word_pushes`` are this row's word-feature contributions (value * coefficient).
+        """
+        terms = self._terms
+        word_push = dict(zip([terms[i] for i in word_indices], word_pushes, strict=True))
         unigram: dict[str, float] = {}
         vocabulary = self.features.word.vocabulary
-        for token in set(WORD_TOKEN.findall(text)):
+        char_push = self._char_push
+        for token in set(text.split()):
             # Only words the model learned from the corpus can be named: a reporter's name
             # or any other word never seen in training never reaches a reviewer as a reason.
             if token in vocabulary:
-                unigram[token] = word_push.get(token, 0.0) + self._char_push(token) * char_factor
+                unigram[token] = word_push.get(token, 0.0) + char_push(token) * char_factor
         candidates: list[tuple[float, str]] = [
             (push, token) for token, push in unigram.items() if push > 0.0
         ]
         for phrase, push in word_push.items():
-            if " " not in phrase or push <= 0.0:
+            if push <= 0.0 or " " not in phrase:
                 continue
             left, right = phrase.split(" ", 1)
-            if unigram.get(left, 0.0) > 0.0 and unigram.get(right, 0.0) > 0.0:
-                candidates.append((push + unigram[left] + unigram[right], phrase))
+            left_push, right_push = unigram.get(left, 0.0), unigram.get(right, 0.0)
+            if left_push > 0.0 and right_push > 0.0:
+                candidates.append((push + left_push + right_push, phrase))
         candidates.sort(reverse=True)
         chosen: list[str] = []
         used: set[str] = set()
@@ -294,21 +317,54 @@ def _check_params(params: object, metadata: Mapping[str, Any]) -> dict[str, Any]
     return params
 
 
-def _schema_types(data: bytes) -> set[str]:
-    """Every ``module.class`` named by a node of the skops schema inside ``data``."""
+_PLAIN_JSON = (str, int, float, bool)
+
+
+def _read_node(node: object, archive: zipfile.ZipFile) -> object:
+    """Rebuild one skops schema node; only plain containers, JSON scalars and arrays."""
+    if not isinstance(node, dict):
+        raise ModelCorrupt("model file schema is malformed")
+    kind = f"{node.get('__module__')}.{node.get('__class__')}"
+    loader = node.get("__loader__")
+    if kind not in ALLOWED_TYPES:
+        raise ModelCorrupt(f"model file holds untrusted types: {kind}")
+    if loader == "DictNode" and kind == "builtins.dict":
+        content = node.get("content")
+        if not isinstance(content, dict):
+            raise ModelCorrupt("model file schema is malformed")
+        return {str(key): _read_node(value, archive) for key, value in content.items()}
+    if loader in {"ListNode", "TupleNode"} and kind in {"builtins.list", "builtins.tuple"}:
+        content = node.get("content")
+        if not isinstance(content, list):
+            raise ModelCorrupt("model file schema is malformed")
+        items = [_read_node(item, archive) for item in content]
+        return items if loader == "ListNode" else tuple(items)
+    if loader == "JsonNode" and node.get("is_json") is True:
+        value = json.loads(str(node.get("content")))
+        if value is not None and not isinstance(value, _PLAIN_JSON):
+            raise ModelCorrupt("model file holds a non-scalar JSON node")
+        return value
+    if loader == "NdArrayNode" and kind == "numpy.ndarray" and node.get("type") == "numpy":
+        with archive.open(str(node.get("file"))) as handle:
+            array = np.load(io.BytesIO(handle.read()), allow_pickle=False)
+        if array.dtype.kind not in "biufU":
+            raise ModelCorrupt(f"model file holds an array of dtype {array.dtype}")
+        return array
+    raise ModelCorrupt(f"model file holds untrusted types: {kind} via {loader}")
+
+
+def read_plain_skops(data: bytes) -> object:
+    """Read a skops file that holds only plain data, without importing skops.
+
+    Stricter than ``skops.io.loads(data, trusted=[])`` (which still trusts scikit-learn
+    classes) and it imports neither skops nor scikit-learn, which would cost about 2 s of the
+    screening budget. The result equals skops' own (tested).
+    """
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         schema = json.loads(archive.read("schema.json"))
-    found: set[str] = set()
-    pending: list[object] = [schema]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, dict):
-            if "__class__" in node:
-                found.add(f"{node.get('__module__')}.{node['__class__']}")
-            pending.extend(node.values())
-        elif isinstance(node, list):
-            pending.extend(node)
-    return found
+        if not isinstance(schema, dict) or schema.get("protocol") != SKOPS_PROTOCOL:
+            raise ModelCorrupt("model file uses an unsupported skops protocol")
+        return _read_node(schema, archive)
 
 
 def load_model(path: Path | None = None) -> ConflictModel:
@@ -330,22 +386,13 @@ def load_model(path: Path | None = None) -> ConflictModel:
         raise ModelCorrupt(f"model file unreadable: {model_path}: {exc}") from None
     if len(data) != metadata.get("size_bytes") or _sha256(data) != metadata.get("sha256"):
         raise ModelCorrupt(f"model file does not match its recorded sha256: {model_path.name}")
-    # Imported here: skops pulls in scikit-learn, which scoring code should pay for only once
-    # it actually loads a model (never at import time).
-    import skops.io
-
     try:
-        refused = sorted(
-            (_schema_types(data) - ALLOWED_TYPES) | set(skops.io.get_untrusted_types(data=data))
-        )
-        if refused:
-            raise ModelCorrupt(f"model file holds untrusted types: {', '.join(refused)}")
-        params = skops.io.loads(data, trusted=[])
+        params = read_plain_skops(data)
     except ModelError:
         raise
     except (zipfile.BadZipFile, ValueError, KeyError, TypeError, OSError, EOFError) as exc:
         raise ModelCorrupt(f"model file unreadable: {type(exc).__name__}: {exc}") from None
-    except Exception as exc:  # skops raises many types for bad input; all mean "corrupt"
+    except Exception as exc:  # zip, JSON and npy readers raise many types; all mean corrupt
         raise ModelCorrupt(f"model file unreadable: {type(exc).__name__}") from None
     return ConflictModel(_check_params(params, metadata), metadata)
 

@@ -28,18 +28,18 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-MASK_TOKENS = frozenset(
-    {"xurl", "xemail", "xtelp", "xnik", "xplat", "xuang", "xangka"}
-)
+MASK_TOKENS = frozenset({"xurl", "xemail", "xtelp", "xnik", "xplat", "xuang", "xangka"})
 
-# Pattern, replacement; applied in this order on the original-case text.
-_MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE), " xurl "),
-    (re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"), " xemail "),
-    (re.compile(r"(?<!\d)(?:\+?62|0)8\d{1,3}[- ]?\d{3,4}[- ]?\d{3,5}(?!\d)"), " xtelp "),
-    (re.compile(r"(?<!\d)\d{16}(?!\d)"), " xnik "),
-    (re.compile(r"\b(rt|rw)\.? ?\d{1,3}\b", re.IGNORECASE), r" \1 xangka "),
-    (re.compile(r"\b[A-Z]{1,2} ?\d{1,4} ?[A-Z]{1,3}\b"), " xplat "),
+# Pattern, replacement, and a cheap test that must pass before the pattern can match at all
+# (most complaints have no e-mail or URL). Applied in this order on the original-case text;
+# RT/RW numbers go before plates, which look alike.
+_MASKS: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE), " xurl ", "url"),
+    (re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"), " xemail ", "@"),
+    (re.compile(r"(?<!\d)(?:\+?62|0)8\d{1,3}[- ]?\d{3,4}[- ]?\d{3,5}(?!\d)"), " xtelp ", "digit"),
+    (re.compile(r"(?<!\d)\d{16}(?!\d)"), " xnik ", "digit"),
+    (re.compile(r"\b(rt|rw)\.? ?\d{1,3}\b", re.IGNORECASE), r" \1 xangka ", "digit"),
+    (re.compile(r"\b[A-Z]{1,2} ?\d{1,4} ?[A-Z]{1,3}\b"), " xplat ", "digit"),
     (
         re.compile(
             r"\brp\.? ?\d[\d.,]*(?: ?(?:rb|ribu|ewu|jt|juta|yuta|k))?\b"
@@ -47,8 +47,11 @@ _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
             re.IGNORECASE,
         ),
         " xuang ",
+        "digit",
     ),
 )
+_DIGIT = re.compile(r"\d")
+_URL_HINT = re.compile(r"://|www\.", re.IGNORECASE)
 _REDUPLICATION = re.compile(r"\b([a-z]{2,})2\b")
 _LONG_RUNS = re.compile(r"([a-z])\1{2,}")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -57,19 +60,82 @@ _NON_WORD = re.compile(r"[^\w]+")
 # Never dropped by stopword removal: they carry who-did-what-to-whom.
 PROTECTED_WORDS = frozenset(
     {
-        "saya", "kami", "kita", "dia", "mereka", "kamu", "beliau", "bapak", "ibu", "tidak",
-        "bukan", "belum", "tidakada", "anak", "suami", "istri", "kades", "tetangga",
+        "saya",
+        "kami",
+        "kita",
+        "dia",
+        "mereka",
+        "kamu",
+        "beliau",
+        "bapak",
+        "ibu",
+        "tidak",
+        "bukan",
+        "belum",
+        "tidakada",
+        "anak",
+        "suami",
+        "istri",
+        "kades",
+        "tetangga",
     }
 )
 
 # Function words whose removal was measured (``training.compare_candidates``).
 STOPWORDS = frozenset(
     {
-        "yang", "di", "ke", "dari", "dan", "atau", "untuk", "pada", "dengan", "ini", "itu",
-        "juga", "sudah", "akan", "ada", "karena", "tapi", "tetapi", "saja", "lagi", "sama",
-        "oleh", "dalam", "agar", "supaya", "kalau", "jika", "bila", "para", "pun", "lah",
-        "kah", "nya", "sih", "dong", "kok", "ya", "yaa", "deh", "nih", "tuh", "kan", "banget",
-        "sangat", "mohon", "tolong", "terima", "kasih", "sebagai", "bahwa", "adalah", "yaitu",
+        "yang",
+        "di",
+        "ke",
+        "dari",
+        "dan",
+        "atau",
+        "untuk",
+        "pada",
+        "dengan",
+        "ini",
+        "itu",
+        "juga",
+        "sudah",
+        "akan",
+        "ada",
+        "karena",
+        "tapi",
+        "tetapi",
+        "saja",
+        "lagi",
+        "sama",
+        "oleh",
+        "dalam",
+        "agar",
+        "supaya",
+        "kalau",
+        "jika",
+        "bila",
+        "para",
+        "pun",
+        "lah",
+        "kah",
+        "nya",
+        "sih",
+        "dong",
+        "kok",
+        "ya",
+        "yaa",
+        "deh",
+        "nih",
+        "tuh",
+        "kan",
+        "banget",
+        "sangat",
+        "mohon",
+        "tolong",
+        "terima",
+        "kasih",
+        "sebagai",
+        "bahwa",
+        "adalah",
+        "yaitu",
     }
 )
 
@@ -120,8 +186,14 @@ def _stemmer() -> Callable[[str], str]:
 def mask_identifiers(text: str) -> str:
     """Replace identifiers and numbers with mask tokens (original case expected)."""
     text = unicodedata.normalize("NFKC", text)
-    for pattern, replacement in _MASKS:
-        text = pattern.sub(replacement, text)
+    hints = {
+        "url": _URL_HINT.search(text) is not None,
+        "@": "@" in text,
+        "digit": _DIGIT.search(text) is not None,
+    }
+    for pattern, replacement, hint in _MASKS:
+        if hints[hint]:
+            text = pattern.sub(replacement, text)
     return text
 
 

@@ -75,8 +75,12 @@ def _make_classifier(kind: str) -> Any:
         ),
         "linearsvc": lambda: LinearSVC(C=0.5, class_weight="balanced"),
         "sgd_huber": lambda: SGDClassifier(
-            loss="modified_huber", alpha=5e-5, class_weight="balanced", random_state=SEED,
-            max_iter=50, tol=None,
+            loss="modified_huber",
+            alpha=5e-5,
+            class_weight="balanced",
+            random_state=SEED,
+            max_iter=50,
+            tol=None,
         ),
         "ridge": lambda: RidgeClassifier(alpha=1.0, class_weight="balanced"),
     }
@@ -142,7 +146,10 @@ def _vectorizers(candidate: Candidate) -> tuple[Any, Any | None]:
     word = TfidfVectorizer(ngram_range=WORD_RANGE, sublinear_tf=True, min_df=1, dtype=np.float64)
     char = (
         TfidfVectorizer(
-            analyzer="char_wb", ngram_range=CHAR_RANGE, sublinear_tf=True, min_df=2,
+            analyzer="char_wb",
+            ngram_range=CHAR_RANGE,
+            sublinear_tf=True,
+            min_df=2,
             dtype=np.float64,
         )
         if candidate.char_features
@@ -236,9 +243,7 @@ def compare_candidates(
 
     y = np.array([e.y for e in examples])
     folds = list(
-        StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED).split(
-            np.zeros(len(y)), y
-        )
+        StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED).split(np.zeros(len(y)), y)
     )
     blocks_by_config: dict[NormalizerConfig, list[tuple[Any, Any, Any, Any]]] = {}
     results: list[CandidateResult] = []
@@ -443,11 +448,21 @@ def retrain(
     old_version = current.version if current is not None else None
     if worse:
         return RetrainResult(
-            "rejected", f"worse on held-out split: {', '.join(worse)}", new_hash,
-            old_version, fitted.metadata["version"], old_metrics, new_metrics,
+            "rejected",
+            f"worse on held-out split: {', '.join(worse)}",
+            new_hash,
+            old_version,
+            fitted.metadata["version"],
+            old_metrics,
+            new_metrics,
         )
     save_model(fitted.params, fitted.metadata, model_dir)
     return RetrainResult(
-        "promoted", "not worse on held-out split", new_hash, old_version,
-        fitted.metadata["version"], old_metrics, new_metrics,
+        "promoted",
+        "not worse on held-out split",
+        new_hash,
+        old_version,
+        fitted.metadata["version"],
+        old_metrics,
+        new_metrics,
     )

@@ -21,11 +21,17 @@ def _write(path: Path, rows: list[object]) -> Path:
 
 
 def test_screen_writes_one_scored_line_per_case(tmp_path: Path) -> None:
-    source = _write(tmp_path / "in.jsonl", [
-        {"id": "a1", "complaint": "Kades menyelewengkan dana desa untuk beli mobil pribadi",
-         "follow_up": "Inspektorat memeriksa"},
-        {"id": 2, "complaint": "Lampu jalan di depan masjid mati sudah seminggu"},
-    ])
+    source = _write(
+        tmp_path / "in.jsonl",
+        [
+            {
+                "id": "a1",
+                "complaint": "Kades menyelewengkan dana desa untuk beli mobil pribadi",
+                "follow_up": "Inspektorat memeriksa",
+            },
+            {"id": 2, "complaint": "Lampu jalan di depan masjid mati sudah seminggu"},
+        ],
+    )
     target = tmp_path / "out.jsonl"
     assert cli_screen(source, target) == 2
     rows = [json.loads(line) for line in target.read_text("utf-8").splitlines()]
@@ -43,9 +49,9 @@ def test_screen_decision_uses_the_block_threshold(tmp_path: Path) -> None:
         "Saluran irigasi tersier jebol dan sawah kekurangan air sejak seminggu",
         "Ada pungutan 50 ribu saat mengambil rapor di sekolah negeri anak saya",
     ]
-    source = _write(tmp_path / "in.jsonl", [
-        {"id": str(i), "complaint": c} for i, c in enumerate(complaints)
-    ])
+    source = _write(
+        tmp_path / "in.jsonl", [{"id": str(i), "complaint": c} for i, c in enumerate(complaints)]
+    )
     cli_screen(source, tmp_path / "out.jsonl")
     for line in (tmp_path / "out.jsonl").read_text("utf-8").splitlines():
         row = json.loads(line)
@@ -67,16 +73,32 @@ def test_without_a_usable_model_nothing_is_screened(tmp_path: Path) -> None:
     with pytest.raises(ModelNotFound):
         cli_screen(source, tmp_path / "out.jsonl", model_path=tmp_path / "nothing")
     assert not (tmp_path / "out.jsonl").exists()
-    code = main(["screen", "--input", str(source), "--output", str(tmp_path / "o.jsonl"),
-                 "--model-dir", str(tmp_path / "nothing")])
+    code = main(
+        [
+            "screen",
+            "--input",
+            str(source),
+            "--output",
+            str(tmp_path / "o.jsonl"),
+            "--model-dir",
+            str(tmp_path / "nothing"),
+        ]
+    )
     assert code == 3
 
 
 def test_the_evaluation_report_has_metrics_table_and_json() -> None:
     report = evaluate(load_model())
     data = json.loads(report.to_json())
-    for key in ("roc_auc", "precision", "recall", "confusion_matrix", "per_topic",
-                "general_not_blocked", "general_pass"):
+    for key in (
+        "roc_auc",
+        "precision",
+        "recall",
+        "confusion_matrix",
+        "per_topic",
+        "general_not_blocked",
+        "general_pass",
+    ):
         assert key in data
     assert data["true_positives"] + data["false_negatives"] == data["conflict_cases"]
     assert report.recall >= 0.95 and report.roc_auc >= 0.95

@@ -63,9 +63,24 @@ def test_the_corpus_covers_dialect_short_texts_and_every_conflict_family(
     assert sum(word_count(e.complaint) <= 10 for e in corpus) >= 100
     assert sum(word_count(e.complaint) >= 60 for e in corpus) >= 20
     topics = Counter(e.topic for e in corpus if e.label == "conflict")
-    for family in ("tetangga", "tanah", "warisan", "pungli", "danadesa", "nepotisme", "sara",
-                   "tawuran", "kdrt", "utang", "rentenir", "koperasi", "ancaman", "asusila",
-                   "usaha", "antardesa"):
+    for family in (
+        "tetangga",
+        "tanah",
+        "warisan",
+        "pungli",
+        "danadesa",
+        "nepotisme",
+        "sara",
+        "tawuran",
+        "kdrt",
+        "utang",
+        "rentenir",
+        "koperasi",
+        "ancaman",
+        "asusila",
+        "usaha",
+        "antardesa",
+    ):
         assert topics[family] >= 15, family
 
 
@@ -76,8 +91,13 @@ def test_the_split_is_fixed_by_id_and_keeps_reviewer_examples_in_training(
     assert 0.15 < len(test) / len(corpus) < 0.25
     assert [e.id for e in test] == [e.id for e in split(corpus)[1]]
     reviewer = LabelledExample(
-        id=test[0].id, complaint="x " * 8, follow_up="y", label="conflict", topic="tanah",
-        reason="r", source="reviewer",
+        id=test[0].id,
+        complaint="x " * 8,
+        follow_up="y",
+        label="conflict",
+        topic="tanah",
+        reason="r",
+        source="reviewer",
     )
     assert is_test(reviewer.id)
     assert reviewer in split([reviewer])[0]
@@ -91,8 +111,14 @@ def test_the_data_hash_ignores_order_but_not_content(corpus: list[LabelledExampl
 
 
 def test_it_rejects_a_line_with_an_unknown_label(tmp_path: Path) -> None:
-    bad = {"id": "x1", "complaint": "satu dua tiga empat lima enam tujuh delapan",
-           "follow_up": "ok", "label": "maybe", "topic": "jalan", "reason": "r"}
+    bad = {
+        "id": "x1",
+        "complaint": "satu dua tiga empat lima enam tujuh delapan",
+        "follow_up": "ok",
+        "label": "maybe",
+        "topic": "jalan",
+        "reason": "r",
+    }
     path = tmp_path / "c.jsonl"
     path.write_text(json.dumps(bad) + "\n", encoding="utf-8")
     with pytest.raises(CorpusError, match="label"):
@@ -100,8 +126,14 @@ def test_it_rejects_a_line_with_an_unknown_label(tmp_path: Path) -> None:
 
 
 def test_it_rejects_a_complaint_shorter_than_eight_words(tmp_path: Path) -> None:
-    bad = {"id": "x1", "complaint": "lampu mati", "follow_up": "ok", "label": "general",
-           "topic": "pju", "reason": "r"}
+    bad = {
+        "id": "x1",
+        "complaint": "lampu mati",
+        "follow_up": "ok",
+        "label": "general",
+        "topic": "pju",
+        "reason": "r",
+    }
     path = tmp_path / "c.jsonl"
     path.write_text(json.dumps(bad) + "\n", encoding="utf-8")
     with pytest.raises(CorpusError, match="2 words"):

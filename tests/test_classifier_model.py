@@ -66,11 +66,13 @@ def test_the_committed_model_loads_with_thresholds_from_evaluation(model: Confli
 
 
 def test_it_blocks_a_land_dispute_and_passes_a_broken_street_light(model: ConflictModel) -> None:
-    conflict, general = model.score([
-        "Tetangga memindahkan patok batas tanah ke pekarangan saya dan mengancam kalau saya "
-        "protes\nDimediasi di balai desa",
-        "Lampu jalan di depan SD sudah mati dua minggu, gelap sekali\nLampu sudah diganti",
-    ])
+    conflict, general = model.score(
+        [
+            "Tetangga memindahkan patok batas tanah ke pekarangan saya dan mengancam kalau saya "
+            "protes\nDimediasi di balai desa",
+            "Lampu jalan di depan SD sudah mati dua minggu, gelap sekali\nLampu sudah diganti",
+        ]
+    )
     assert isinstance(conflict, Score) and conflict.decision == "block"
     assert general.decision == "pass"
     assert conflict.probability > general.probability
@@ -192,9 +194,7 @@ def test_a_file_with_untrusted_types_is_refused_even_with_a_matching_hash(
     payload = skops.io.dumps({"format_version": FORMAT_VERSION, "evil": LogisticRegression()})
     path = _model_file(artefact)
     path.write_bytes(payload)
-    _rewrite_metadata(
-        artefact, sha256=hashlib.sha256(payload).hexdigest(), size_bytes=len(payload)
-    )
+    _rewrite_metadata(artefact, sha256=hashlib.sha256(payload).hexdigest(), size_bytes=len(payload))
     with pytest.raises(ModelCorrupt, match="untrusted"):
         load_model(artefact)
 
@@ -207,9 +207,7 @@ def test_a_file_of_the_wrong_format_version_inside_is_refused(artefact: Path) ->
     params["format_version"] = FORMAT_VERSION + 1
     payload = skops.io.dumps(params, compression=zipfile.ZIP_DEFLATED)
     path.write_bytes(payload)
-    _rewrite_metadata(
-        artefact, sha256=hashlib.sha256(payload).hexdigest(), size_bytes=len(payload)
-    )
+    _rewrite_metadata(artefact, sha256=hashlib.sha256(payload).hexdigest(), size_bytes=len(payload))
     with pytest.raises(ModelVersionMismatch):
         load_model(artefact)
 
@@ -235,3 +233,43 @@ def test_saving_switches_models_atomically_and_removes_the_old_file(
     assert not old_file.exists()
     assert [p.name for p in artefact.iterdir() if p.name.startswith(".")] == []
     assert _model_file(artefact).stat().st_mode & 0o777 == 0o644
+
+
+def test_the_plain_reader_gives_exactly_what_skops_gives(artefact: Path) -> None:
+    from classifiers.model import read_plain_skops
+
+    data = _model_file(artefact).read_bytes()
+    ours = read_plain_skops(data)
+    theirs = skops.io.loads(data, trusted=[])
+    assert isinstance(ours, dict) and ours.keys() == theirs.keys()
+    for key, value in theirs.items():
+        if isinstance(value, np.ndarray):
+            assert np.array_equal(ours[key], value)
+        else:
+            assert ours[key] == value
+
+
+def test_screening_imports_neither_skops_nor_scikit_learn() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from classifiers import load_model; "
+        "load_model().score(['lampu jalan mati sejak seminggu di depan sekolah']); "
+        "print(sorted(m for m in ('sklearn', 'skops') if m in sys.modules))"
+    )
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=root,
+        env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_empty_and_odd_texts_score_without_error(model: ConflictModel) -> None:
+    scores = model.score(["", "   ", "!!!", "xx", "\n"])
+    assert all(0.0 <= s.probability <= 1.0 for s in scores)

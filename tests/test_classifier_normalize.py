@@ -6,8 +6,10 @@ from classifiers.normalize import NormalizerConfig, normalize
 
 
 def test_it_masks_phone_numbers_nik_plates_rt_rw_and_money() -> None:
-    text = ("Hub 081234567890 atau +6285712345678, NIK 3328012345678901, motor G 1234 AB, "
-            "RT 03 RW 05, diminta 150rb dan Rp 2.000.000")
+    text = (
+        "Hub 081234567890 atau +6285712345678, NIK 3328012345678901, motor G 1234 AB, "
+        "RT 03 RW 05, diminta 150rb dan Rp 2.000.000"
+    )
     out = normalize(text)
     for leaked in ("0812", "6285", "3328", "1234", "03", "05", "150", "2.000"):
         assert leaked not in out

@@ -38,11 +38,16 @@ def trained(small_corpus: Path, tmp_path: Path) -> Path:
 def test_fast_features_equal_scikit_learn_tfidf() -> None:
     texts = [normalize(e.text) for e in load_corpus()[:300]]
     word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit(texts)
-    char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
-                           min_df=2).fit(texts)
+    char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2).fit(
+        texts
+    )
     fast = TfidfFeatures(
-        word.get_feature_names_out().astype(str), word.idf_, (1, 2),
-        char.get_feature_names_out().astype(str), char.idf_, (2, 5),
+        word.get_feature_names_out().astype(str),
+        word.idf_,
+        (1, 2),
+        char.get_feature_names_out().astype(str),
+        char.idf_,
+        (2, 5),
     )
     expected = sparse.hstack([word.transform(texts), char.transform(texts)]).toarray()
     assert np.allclose(fast.transform(texts).toarray(), expected)
@@ -81,13 +86,20 @@ def test_reviewer_decisions_trigger_training_and_then_are_remembered(
 ) -> None:
     decisions = [
         LabelledExample(
-            id=f"review-{i}", complaint=complaint, follow_up="Ditolak reviewer: rawan konflik",
-            label="conflict", topic="tetangga", reason="reject-as-conflict", source="reviewer",
+            id=f"review-{i}",
+            complaint=complaint,
+            follow_up="Ditolak reviewer: rawan konflik",
+            label="conflict",
+            topic="tetangga",
+            reason="reject-as-conflict",
+            source="reviewer",
         )
-        for i, complaint in enumerate([
-            "Pemilik toko sebelah menaruh gerobak di depan rumah kami dan marah saat ditegur",
-            "Keluarga besar kami ribut soal pembagian kebun kelapa peninggalan kakek",
-        ])
+        for i, complaint in enumerate(
+            [
+                "Pemilik toko sebelah menaruh gerobak di depan rumah kami dan marah saat ditegur",
+                "Keluarga besar kami ribut soal pembagian kebun kelapa peninggalan kakek",
+            ]
+        )
     ]
     first = retrain(decisions, corpus_path=small_corpus, model_dir=trained)
     assert first.status in {"promoted", "rejected"}
@@ -103,8 +115,12 @@ def test_a_new_model_that_is_not_good_enough_is_not_promoted(
 ) -> None:
     before = (trained / "model.json").read_text("utf-8")
     decision = LabelledExample(
-        id="review-x", complaint="Tetangga menutup saluran air kami dengan semen dan marah marah",
-        follow_up="Ditolak reviewer", label="conflict", topic="tetangga", reason="reject",
+        id="review-x",
+        complaint="Tetangga menutup saluran air kami dengan semen dan marah marah",
+        follow_up="Ditolak reviewer",
+        label="conflict",
+        topic="tetangga",
+        reason="reject",
         source="reviewer",
     )
     # A negative tolerance demands a strict improvement on every guarded metric, which a
