@@ -1,6 +1,15 @@
-"""The conflict-prone classifier. Public API: :func:`load_model`, :class:`ConflictModel`,
-:class:`Score` and the typed load errors."""
+"""Conflict-prone complaint classifier for lapor-publisher.
 
+Public API (the screening job and the CLI call exactly these)::
+
+    from classifiers import ConflictModel, Score, load_model, default_model_path
+    from classifiers import ModelError, ModelNotFound, ModelCorrupt, ModelVersionMismatch
+    from classifiers import cli_screen
+
+Importing this package does no work: nothing is loaded until ``load_model`` is called.
+"""
+
+from classifiers.cli import cli_screen
 from classifiers.errors import ModelCorrupt, ModelError, ModelNotFound, ModelVersionMismatch
 from classifiers.model import ConflictModel, Score, default_model_path, load_model
 
@@ -11,6 +20,7 @@ __all__ = [
     "ModelNotFound",
     "ModelVersionMismatch",
     "Score",
+    "cli_screen",
     "default_model_path",
     "load_model",
 ]

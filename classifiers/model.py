@@ -1,62 +1,447 @@
-"""Interim keyword screener with the final model's interface (replaced by the trained model)."""
+"""The conflict-prone model at scoring time: loading the artefact safely, scoring, reasons.
+
+Artefact = two files in one directory (default: ``classifiers/artifacts/``):
+
+* ``model.json``: metadata: format version, the name, size and sha256 of the model file,
+  model version, training data hash, metrics, thresholds, library versions;
+* ``conflict-model-<sha12>.skops``: a skops file holding only plain types (dict, list, str,
+  numbers, numpy arrays): vocabularies, idf weights, coefficients, calibration, thresholds.
+
+Loading never executes code: the sha256 is checked first; then the skops file is read by
+``read_plain_skops``, which accepts only the node types on ``ALLOWED_TYPES`` (dict, list, str,
+numbers, numpy arrays of numbers or strings, read with ``allow_pickle=False``): stricter than
+skops' defaults, which trust scikit-learn classes too, and no class is ever instantiated. The
+artefact is a standard skops file (written by ``skops.io.dumps``; ``skops.io.loads(data,
+trusted=[])`` reads it identically, tested); scoring just does not import skops and
+scikit-learn, which would cost about 2 s of the 5 s screening budget. Then the contents are
+validated and cross-checked with the metadata.
+Saving is atomic: the model file gets a fresh content-addressed name, and the switch to it is
+one ``os.replace`` of ``model.json``; a crash leaves the old model in force.
+
+Errors (see ``classifiers.errors``): ``ModelNotFound``, ``ModelCorrupt``,
+``ModelVersionMismatch``, all subclasses of ``ModelError``. Nothing here fails open.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
-import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+import os
+import tempfile
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from classifiers.errors import ModelCorrupt, ModelNotFound
+import numpy as np
+from numpy.typing import NDArray
+
+from classifiers.errors import ModelCorrupt, ModelError, ModelNotFound, ModelVersionMismatch
+from classifiers.features import TfidfFeatures
+from classifiers.normalize import NormalizerConfig, normalize
+
+FORMAT_VERSION = 1
+METADATA_NAME = "model.json"
+SKOPS_PROTOCOL = 2
+# The only node types an artefact may contain. The artefact holds no objects at all, so no
+# class is ever instantiated on load. Never pass ``trusted=True`` to skops.
+ALLOWED_TYPES = frozenset(
+    {
+        "builtins.dict",
+        "builtins.list",
+        "builtins.tuple",
+        "builtins.str",
+        "builtins.int",
+        "builtins.float",
+        "builtins.bool",
+        "numpy.ndarray",
+    }
+)
+MAX_REASONS = 5
 
 Decision = Literal["block", "review", "pass"]
 
+# How a masked token is named to a reviewer.
+_MASK_NAMES: dict[str, str] = {
+    "xuang": "nominal uang",
+    "xangka": "angka",
+    "xtelp": "nomor telepon",
+    "xnik": "NIK",
+    "xplat": "pelat nomor",
+    "xurl": "tautan",
+    "xemail": "alamat e-mail",
+}
+_REQUIRED_ARRAYS = ("word_terms", "word_idf", "char_terms", "char_idf", "coef")
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class Score:
+    """The model's verdict on one text."""
+
     probability: float
     decision: Decision
-    reasons: list[str]
+    reasons: list[str] = field(default_factory=list)
+
+
+def default_model_dir() -> Path:
+    return Path(__file__).resolve().parent / "artifacts"
 
 
 def default_model_path() -> Path:
-    return Path(__file__).resolve().parent / "artifacts" / "keywords.json"
+    """The committed artefact's metadata file."""
+    return default_model_dir() / METADATA_NAME
+
+
+def _display(phrase: str) -> str:
+    return " ".join(f"[{_MASK_NAMES[t]}]" if t in _MASK_NAMES else t for t in phrase.split())
+
+
+def reason_text(phrase: str) -> str:
+    """A reviewer-facing Bahasa Indonesia phrase for one pushing word or phrase."""
+    if phrase in _MASK_NAMES:
+        return f"penyebutan {_MASK_NAMES[phrase]} menaikkan skor"
+    kind = "frasa" if " " in phrase else "kata"
+    return f'{kind} "{_display(phrase)}" menaikkan skor'
 
 
 class ConflictModel:
-    def __init__(self, version: str, weights: dict[str, float], block: float, review: float):
-        self.version = version
-        self.block_threshold = block
-        self.review_threshold = review
-        self._weights = weights
-        self._pattern = re.compile(
-            r"\b(" + "|".join(re.escape(w) for w in sorted(weights, key=len, reverse=True)) + r")"
-        )
+    """A loaded, validated model. Cheap to call; safe to share between threads for reading."""
 
-    def score(self, texts: Sequence[str]) -> list[Score]:
-        out = []
-        for text in texts:
-            hits = sorted({m.group(1) for m in self._pattern.finditer(text.lower())})
-            p = min(0.99, 0.05 + sum(self._weights[h] for h in hits))
-            decision: Decision = (
-                "block"
-                if p >= self.block_threshold
-                else "review"
-                if p >= self.review_threshold
-                else "pass"
-            )
-            out.append(Score(p, decision, [f'kata "{h}" menaikkan skor' for h in hits]))
-        return out
+    def __init__(self, params: Mapping[str, Any], metadata: Mapping[str, Any]) -> None:
+        self.params = dict(params)
+        self.metadata = dict(metadata)
+        self.version: str = str(params["version"])
+        self.block_threshold: float = float(params["block_threshold"])
+        self.review_threshold: float = float(params["review_threshold"])
+        self.normalizer = NormalizerConfig.from_dict(params["normalizer"])
+        self.features = TfidfFeatures(
+            np.asarray(params["word_terms"]),
+            np.asarray(params["word_idf"], dtype=np.float64),
+            (int(params["word_range"][0]), int(params["word_range"][1])),
+            np.asarray(params["char_terms"]),
+            np.asarray(params["char_idf"], dtype=np.float64),
+            (int(params["char_range"][0]), int(params["char_range"][1])),
+        )
+        coef = np.asarray(params["coef"], dtype=np.float64)
+        n_word = self.features.n_word
+        self._coef_word: NDArray[np.float64] = coef[:n_word]
+        self._coef_char: NDArray[np.float64] = coef[n_word:]
+        self._intercept = float(params["intercept"])
+        calibration = params["calibration"]
+        self._calibration_kind = str(calibration["kind"])
+        self._cal_a = float(calibration.get("a", 0.0))
+        self._cal_b = float(calibration.get("b", 0.0))
+        self._cal_x = np.asarray(calibration.get("x", np.zeros(0)), dtype=np.float64)
+        self._cal_y = np.asarray(calibration.get("y", np.zeros(0)), dtype=np.float64)
+        # Per word: sum of coef * idf over its char n-grams: the char block's push before the
+        # row's l2 scaling, exact when each n-gram occurs once in the text (sublinear tf keeps
+        # repeats close). Cached because words repeat across documents.
+        self._word_char_push: dict[str, float] = {}
+        self._char_weight = self._coef_char * self.features.char.idf
+        self._terms: list[str] = self.features.word.terms.tolist()
+
+    # -- scoring ---------------------------------------------------------------------------
+
+    def decision_function(self, normalised: Sequence[str]) -> NDArray[np.float64]:
+        word_block, char_block, _ = self.features.transform_blocks(normalised)
+        raw = word_block @ self._coef_word + char_block @ self._coef_char + self._intercept
+        return np.asarray(raw, dtype=np.float64)
+
+    def calibrate(self, raw: NDArray[np.float64]) -> NDArray[np.float64]:
+        if self._calibration_kind == "sigmoid":
+            return np.asarray(1.0 / (1.0 + np.exp(self._cal_a * raw + self._cal_b)))
+        return np.asarray(np.interp(raw, self._cal_x, self._cal_y))
+
+    def probabilities(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        """Probability of conflict for raw texts, without reasons (for evaluation)."""
+        normalised = [normalize(text, self.normalizer) for text in texts]
+        return self.calibrate(self.decision_function(normalised))
+
+    def decide(self, probability: float) -> Decision:
+        if probability >= self.block_threshold:
+            return "block"
+        if probability >= self.review_threshold:
+            return "review"
+        return "pass"
+
+    def score(self, texts: Sequence[str], reasons_for_pass: bool = False) -> list[Score]:
+        """Score a batch of screening texts (complaint + newline + follow-up note).
+
+        Reasons are listed for ``block`` and ``review`` decisions; a ``pass`` gets none unless
+        ``reasons_for_pass`` (nothing pushed it far enough to be worth a reviewer's reading,
+        and skipping them halves the cost of a typical batch, which is mostly general).
+        """
+        normalised = [normalize(text, self.normalizer) for text in texts]
+        word_block, char_block, char_norms = self.features.transform_blocks(normalised)
+        raw = word_block @ self._coef_word + char_block @ self._coef_char + self._intercept
+        probabilities = self.calibrate(np.asarray(raw, dtype=np.float64))
+        # Every word feature's contribution at once; rows are sliced below.
+        pushes = (word_block.data * self._coef_word[word_block.indices]).tolist()
+        indices = word_block.indices.tolist()
+        indptr = word_block.indptr.tolist()
+        scores: list[Score] = []
+        for row, text in enumerate(normalised):
+            probability = float(probabilities[row])
+            decision = self.decide(probability)
+            reasons: list[str] = []
+            if decision != "pass" or reasons_for_pass:
+                start, end = indptr[row], indptr[row + 1]
+                reasons = self._reasons(
+                    text, indices[start:end], pushes[start:end], float(char_norms[row])
+                )
+            scores.append(Score(probability, decision, reasons))
+        return scores
+
+    # -- reasons ---------------------------------------------------------------------------
+
+    def _char_push(self, word: str) -> float:
+        push = self._word_char_push.get(word)
+        if push is None:
+            indices = self.features.char_indices(word)
+            push = float(self._char_weight[indices].sum()) if indices else 0.0
+            if len(self._word_char_push) < 500_000:
+                self._word_char_push[word] = push
+        return push
+
+    def _reasons(
+        self,
+        text: str,
+        word_indices: list[int],
+        word_pushes: list[float],
+        char_factor: float,
+    ) -> list[str]:
+        """The words and phrases whose features pushed this text's score up the most.
+
+        ``word_pushes`` are this row's word-feature contributions (value * coefficient).
+        """
+        terms = self._terms
+        word_push = dict(zip([terms[i] for i in word_indices], word_pushes, strict=True))
+        unigram: dict[str, float] = {}
+        vocabulary = self.features.word.vocabulary
+        char_push = self._char_push
+        for token in set(text.split()):
+            # Only words the model learned from the corpus can be named: a reporter's name
+            # or any other word never seen in training never reaches a reviewer as a reason.
+            if token in vocabulary:
+                unigram[token] = word_push.get(token, 0.0) + char_push(token) * char_factor
+        candidates: list[tuple[float, str]] = [
+            (push, token) for token, push in unigram.items() if push > 0.0
+        ]
+        for phrase, push in word_push.items():
+            if push <= 0.0 or " " not in phrase:
+                continue
+            left, right = phrase.split(" ", 1)
+            left_push, right_push = unigram.get(left, 0.0), unigram.get(right, 0.0)
+            if left_push > 0.0 and right_push > 0.0:
+                candidates.append((push + left_push + right_push, phrase))
+        candidates.sort(reverse=True)
+        chosen: list[str] = []
+        used: set[str] = set()
+        for _, phrase in candidates:
+            tokens = set(phrase.split())
+            if tokens & used or (tokens <= {"xangka"}):
+                continue
+            chosen.append(phrase)
+            used |= tokens
+            if len(chosen) == MAX_REASONS:
+                break
+        return [reason_text(phrase) for phrase in chosen]
+
+
+# -- artefact I/O ----------------------------------------------------------------------------
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _metadata_path(path: Path | None) -> Path:
+    if path is None:
+        return default_model_path()
+    return path / METADATA_NAME if path.is_dir() else path
+
+
+def read_metadata(path: Path | None = None) -> dict[str, Any]:
+    """The metadata of an artefact (no model file check); raises the typed errors."""
+    meta_path = _metadata_path(path)
+    try:
+        raw = meta_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ModelNotFound(f"model metadata not found: {meta_path}") from None
+    except OSError as exc:
+        raise ModelCorrupt(f"model metadata unreadable: {meta_path}: {exc}") from None
+    try:
+        metadata = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ModelCorrupt(f"model metadata is not valid JSON: {exc.msg}") from None
+    if not isinstance(metadata, dict):
+        raise ModelCorrupt("model metadata must be a JSON object")
+    version = metadata.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ModelVersionMismatch(
+            f"model format version {version!r}, this code reads {FORMAT_VERSION}"
+        )
+    return metadata
+
+
+def _check_params(params: object, metadata: Mapping[str, Any]) -> dict[str, Any]:
+    if not isinstance(params, dict):
+        raise ModelCorrupt("model file does not hold a parameter mapping")
+    if params.get("format_version") != FORMAT_VERSION:
+        raise ModelVersionMismatch(
+            f"model file format version {params.get('format_version')!r}, "
+            f"this code reads {FORMAT_VERSION}"
+        )
+    for key in _REQUIRED_ARRAYS:
+        if not isinstance(params.get(key), np.ndarray):
+            raise ModelCorrupt(f"model file lacks array {key!r}")
+    n_word, n_char = len(params["word_terms"]), len(params["char_terms"])
+    if len(params["word_idf"]) != n_word or len(params["char_idf"]) != n_char:
+        raise ModelCorrupt("model file vocabularies and idf weights disagree")
+    if params["coef"].shape != (n_word + n_char,):
+        raise ModelCorrupt("model file coefficients do not match the vocabularies")
+    calibration = params.get("calibration")
+    if not isinstance(calibration, dict) or calibration.get("kind") not in {"sigmoid", "isotonic"}:
+        raise ModelCorrupt("model file has no valid calibration")
+    thresholds = metadata.get("thresholds", {})
+    for name in ("block", "review"):
+        stored = params.get(f"{name}_threshold")
+        if not isinstance(stored, float) or stored != thresholds.get(name):
+            raise ModelCorrupt(f"{name} threshold in model file and metadata disagree")
+    if params.get("version") != metadata.get("version"):
+        raise ModelCorrupt("model version in model file and metadata disagree")
+    if not 0.0 <= params["review_threshold"] <= params["block_threshold"] <= 1.0:
+        raise ModelCorrupt("thresholds out of order")
+    return params
+
+
+_PLAIN_JSON = (str, int, float, bool)
+
+
+def _read_node(node: object, archive: zipfile.ZipFile) -> object:
+    """Rebuild one skops schema node; only plain containers, JSON scalars and arrays."""
+    if not isinstance(node, dict):
+        raise ModelCorrupt("model file schema is malformed")
+    kind = f"{node.get('__module__')}.{node.get('__class__')}"
+    loader = node.get("__loader__")
+    if kind not in ALLOWED_TYPES:
+        raise ModelCorrupt(f"model file holds untrusted types: {kind}")
+    if loader == "DictNode" and kind == "builtins.dict":
+        content = node.get("content")
+        if not isinstance(content, dict):
+            raise ModelCorrupt("model file schema is malformed")
+        return {str(key): _read_node(value, archive) for key, value in content.items()}
+    if loader in {"ListNode", "TupleNode"} and kind in {"builtins.list", "builtins.tuple"}:
+        content = node.get("content")
+        if not isinstance(content, list):
+            raise ModelCorrupt("model file schema is malformed")
+        items = [_read_node(item, archive) for item in content]
+        return items if loader == "ListNode" else tuple(items)
+    if loader == "JsonNode" and node.get("is_json") is True:
+        value = json.loads(str(node.get("content")))
+        if value is not None and not isinstance(value, _PLAIN_JSON):
+            raise ModelCorrupt("model file holds a non-scalar JSON node")
+        return value
+    if loader == "NdArrayNode" and kind == "numpy.ndarray" and node.get("type") == "numpy":
+        with archive.open(str(node.get("file"))) as handle:
+            array = np.load(io.BytesIO(handle.read()), allow_pickle=False)
+        if array.dtype.kind not in "biufU":
+            raise ModelCorrupt(f"model file holds an array of dtype {array.dtype}")
+        return array
+    raise ModelCorrupt(f"model file holds untrusted types: {kind} via {loader}")
+
+
+def read_plain_skops(data: bytes) -> object:
+    """Read a skops file that holds only plain data, without importing skops.
+
+    Stricter than ``skops.io.loads(data, trusted=[])`` (which still trusts scikit-learn
+    classes) and it imports neither skops nor scikit-learn, which would cost about 2 s of the
+    screening budget. The result equals skops' own (tested).
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        schema = json.loads(archive.read("schema.json"))
+        if not isinstance(schema, dict) or schema.get("protocol") != SKOPS_PROTOCOL:
+            raise ModelCorrupt("model file uses an unsupported skops protocol")
+        return _read_node(schema, archive)
 
 
 def load_model(path: Path | None = None) -> ConflictModel:
-    path = path or default_model_path()
-    if not path.exists():
-        raise ModelNotFound(f"no model at {path}")
+    """Load and verify an artefact; ``path`` is its directory or ``model.json``.
+
+    Raises a ``ModelError`` subclass for any problem; never returns a half-usable model.
+    """
+    meta_path = _metadata_path(path)
+    metadata = read_metadata(meta_path)
+    name = metadata.get("model_file")
+    if not isinstance(name, str) or "/" in name or "\\" in name or not name.endswith(".skops"):
+        raise ModelCorrupt("model metadata names no valid model file")
+    model_path = meta_path.parent / name
     try:
-        raw = json.loads(path.read_text("utf-8"))
-        return ConflictModel(raw["version"], raw["weights"], raw["block"], raw["review"])
-    except (ValueError, KeyError) as exc:
-        raise ModelCorrupt(f"unreadable model {path}: {type(exc).__name__}") from None
+        data = model_path.read_bytes()
+    except FileNotFoundError:
+        raise ModelNotFound(f"model file not found: {model_path}") from None
+    except OSError as exc:
+        raise ModelCorrupt(f"model file unreadable: {model_path}: {exc}") from None
+    if len(data) != metadata.get("size_bytes") or _sha256(data) != metadata.get("sha256"):
+        raise ModelCorrupt(f"model file does not match its recorded sha256: {model_path.name}")
+    try:
+        params = read_plain_skops(data)
+    except ModelError:
+        raise
+    except (zipfile.BadZipFile, ValueError, KeyError, TypeError, OSError, EOFError) as exc:
+        raise ModelCorrupt(f"model file unreadable: {type(exc).__name__}: {exc}") from None
+    except Exception as exc:  # zip, JSON and npy readers raise many types; all mean corrupt
+        raise ModelCorrupt(f"model file unreadable: {type(exc).__name__}") from None
+    return ConflictModel(_check_params(params, metadata), metadata)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        os.fchmod(handle, 0o644)  # readable like any checked-in file, not mkstemp's 0600
+        with os.fdopen(handle, "wb") as temp:
+            temp.write(data)
+            temp.flush()
+            os.fsync(temp.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+
+
+def save_model(
+    params: Mapping[str, Any], metadata: Mapping[str, Any], directory: Path | None = None
+) -> Path:
+    """Write an artefact atomically and return the path of its ``model.json``.
+
+    ``metadata`` gets ``format_version``, ``model_file``, ``size_bytes`` and ``sha256`` added.
+    Model files no longer referenced are removed afterwards.
+    """
+    import skops.io
+
+    directory = directory or default_model_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    payload = dict(params)
+    payload["format_version"] = FORMAT_VERSION
+    data = skops.io.dumps(payload, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    digest = _sha256(data)
+    model_name = f"conflict-model-{digest[:12]}.skops"
+    _atomic_write(directory / model_name, data)
+    full = dict(metadata)
+    full.update(
+        format_version=FORMAT_VERSION, model_file=model_name, size_bytes=len(data), sha256=digest
+    )
+    text = json.dumps(full, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    meta_path = directory / METADATA_NAME
+    _atomic_write(meta_path, text.encode("utf-8"))
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    for old in directory.glob("conflict-model-*.skops"):
+        if old.name != model_name:
+            old.unlink(missing_ok=True)
+    return meta_path

@@ -69,7 +69,8 @@ def test_a_blocked_post_needs_a_written_override_by_a_reviewer_who_did_not_submi
 ) -> None:
     add_account(ctx, "folder", "dpupr")
     conflict = "Sengketa tanah warisan dengan tetangga, dia mengancam akan membakar rumah."
-    (post,) = feed_and_draft(ctx, feed_record(5, complaint=conflict))
+    mediation = "Sudah dilakukan mediasi antara kedua pihak di balai desa."
+    (post,) = feed_and_draft(ctx, feed_record(5, complaint=conflict, action=mediation))
     assert post.review_state == "blocked"
     submitter, other = add_user(ctx, "budi"), add_user(ctx, "sari")
     with ctx.sessions() as session, session.begin():

@@ -93,6 +93,11 @@ def test_a_retried_upload_that_already_arrived_is_stored_once(ctx: AppContext) -
         assert len(list(session.scalars(select(Media)))) == 1
 
 
+NOT_A_PHOTO = (
+    "foto.jpg: Format berkas tidak didukung. Kirim foto (JPEG/PNG/WebP/HEIC) atau video (MP4/MOV)."
+)
+
+
 def test_a_file_that_is_not_a_photo_is_refused_with_the_reason(ctx: AppContext) -> None:
     make_user(ctx, "pic1", "pic", "dpupr")
     case_id = waiting_case(ctx, 1)
@@ -107,10 +112,7 @@ def test_a_file_that_is_not_a_photo_is_refused_with_the_reason(ctx: AppContext) 
         ],
     )
     assert response.status_code == 422
-    assert (
-        "foto.jpg: Format berkas tidak didukung. Kirim foto (JPEG/PNG/WebP/HEIC) atau video (MP4/MOV)."
-        in response.text
-    )
+    assert NOT_A_PHOTO in response.text
     assert ACTION in response.text  # what the PIC typed is kept
     with ctx.sessions() as session:
         assert session.scalar(select(FollowUp)) is None
@@ -121,9 +123,7 @@ def test_a_file_that_is_not_a_photo_is_refused_with_the_reason(ctx: AppContext) 
         headers={"Accept": "application/json"},
     )
     assert as_json.status_code == 422
-    assert as_json.json()["errors"] == [
-        "foto.jpg: Format berkas tidak didukung. Kirim foto (JPEG/PNG/WebP/HEIC) atau video (MP4/MOV)."
-    ]
+    assert as_json.json()["errors"] == [NOT_A_PHOTO]
 
 
 def test_a_follow_up_needs_an_action_and_a_photo(ctx: AppContext) -> None:

@@ -1,0 +1,7 @@
+"""``python -m classifiers``: see ``classifiers.cli``."""
+
+import sys
+
+from classifiers.cli import main
+
+sys.exit(main())

@@ -1,0 +1,179 @@
+"""Fast TF-IDF features for scoring: word 1-2-grams plus character n-grams within words.
+
+Training fits scikit-learn's ``TfidfVectorizer`` (word and ``char_wb``); scoring uses
+``TfidfFeatures``, built from the fitted vocabularies and idf weights, which gives the same
+matrix (tested) but is several times faster on large batches: ``char_wb`` n-grams never cross
+a word boundary, so each distinct word's n-gram indices are computed once and cached, instead
+of re-slicing every word of every document in Python. It also avoids importing scikit-learn
+at scoring time.
+
+Both blocks use sublinear tf, idf and l2 normalisation per block, then are stacked side by side
+(the layout of a ``FeatureUnion``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import sparse
+
+WORD_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+
+def word_ngrams(text: str, ngram_range: tuple[int, int]) -> list[str]:
+    """Word n-grams exactly as scikit-learn's default word analyzer makes them."""
+    tokens = WORD_TOKEN.findall(text)
+    low, high = ngram_range
+    grams: list[str] = []
+    for n in range(low, high + 1):
+        grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return grams
+
+
+def char_wb_ngrams(word: str, ngram_range: tuple[int, int]) -> list[str]:
+    """Character n-grams of one space-padded word, as scikit-learn's ``char_wb`` makes them."""
+    padded = f" {word} "
+    low, high = ngram_range
+    grams: list[str] = []
+    for n in range(low, high + 1):
+        if len(padded) <= n:  # a short word counts once, as scikit-learn does
+            grams.append(padded)
+            break
+        grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+    return grams
+
+
+@dataclass
+class _Block:
+    """One TF-IDF block: vocabulary, idf, n-gram range."""
+
+    terms: NDArray[np.str_]
+    idf: NDArray[np.float64]
+    ngram_range: tuple[int, int]
+    vocabulary: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.vocabulary = {term: index for index, term in enumerate(self.terms.tolist())}
+
+    def finish(self, counts: sparse.csr_matrix) -> tuple[sparse.csr_matrix, NDArray[np.float64]]:
+        """Counts -> sublinear tf * idf -> l2-normalised rows; also each row's 1/norm."""
+        matrix = sparse.csr_matrix(counts, dtype=np.float64)
+        matrix.sum_duplicates()
+        np.log(matrix.data, out=matrix.data)
+        matrix.data += 1.0
+        matrix.data *= self.idf[matrix.indices]
+        rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=matrix.data**2, minlength=matrix.shape[0]))
+        norms[norms == 0.0] = 1.0
+        inverse = 1.0 / norms
+        matrix.data *= np.repeat(inverse, np.diff(matrix.indptr))
+        return matrix, inverse
+
+
+def _csr(indices: list[int], indptr: list[int], columns: int) -> sparse.csr_matrix:
+    data = np.ones(len(indices), dtype=np.float64)
+    return sparse.csr_matrix(
+        (data, np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+        shape=(len(indptr) - 1, columns),
+    )
+
+
+class TfidfFeatures:
+    """Word + char_wb TF-IDF transform from stored vocabularies (no scikit-learn needed).
+
+    The char block is computed as (documents x distinct words) @ (distinct words x char
+    n-grams): exact counts, with the per-word n-gram lists cached and the heavy summing done
+    by scipy in C.
+    """
+
+    def __init__(
+        self,
+        word_terms: NDArray[np.str_],
+        word_idf: NDArray[np.float64],
+        word_range: tuple[int, int],
+        char_terms: NDArray[np.str_],
+        char_idf: NDArray[np.float64],
+        char_range: tuple[int, int],
+    ) -> None:
+        self.word = _Block(word_terms, word_idf, word_range)
+        self.char = _Block(char_terms, char_idf, char_range)
+        self._char_cache: dict[str, list[int]] = {}
+
+    @property
+    def n_word(self) -> int:
+        return len(self.word.terms)
+
+    @property
+    def n_features(self) -> int:
+        return len(self.word.terms) + len(self.char.terms)
+
+    def char_indices(self, word: str) -> list[int]:
+        """Vocabulary indices of one word's char n-grams (cached; duplicates kept)."""
+        cached = self._char_cache.get(word)
+        if cached is None:
+            vocabulary = self.char.vocabulary
+            cached = [
+                vocabulary[gram]
+                for gram in char_wb_ngrams(word, self.char.ngram_range)
+                if gram in vocabulary
+            ]
+            if len(self._char_cache) < 500_000:
+                self._char_cache[word] = cached
+        return cached
+
+    def transform_blocks(
+        self, texts: Sequence[str]
+    ) -> tuple[sparse.csr_matrix, sparse.csr_matrix, NDArray[np.float64]]:
+        """(word block, char block, char rows' 1/norm) for normalised texts.
+
+        Texts must be normalised (``classifiers.normalize``): word characters separated by
+        single spaces; that is what makes the token shortcuts below exact.
+        """
+        word_vocabulary = self.word.vocabulary
+        low, high = self.word.ngram_range
+        w_indices: list[int] = []
+        w_indptr = [0]
+        distinct: dict[str, int] = {}
+        t_indices: list[int] = []
+        t_indptr = [0]
+        for text in texts:
+            tokens = text.split()
+            t_indices.extend([distinct.setdefault(w, len(distinct)) for w in tokens])
+            t_indptr.append(len(t_indices))
+            # scikit-learn's word tokens are runs of 2+ word characters; in normalised text
+            # (word characters and single spaces only) that is every token longer than 1.
+            words = [w for w in tokens if len(w) > 1]
+            for n in range(max(low, 2), high + 1):
+                grams = [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
+                w_indices.extend([word_vocabulary[g] for g in grams if g in word_vocabulary])
+            w_indptr.append(len(w_indices))
+        per_doc = _csr(t_indices, t_indptr, len(distinct))
+        # Unigrams and char n-grams: (documents x distinct words) @ (distinct words x terms).
+        u_indices: list[int] = []
+        u_indptr = [0]
+        m_indices: list[int] = []
+        m_indptr = [0]
+        use_unigrams = low <= 1
+        for word in distinct:
+            index = word_vocabulary.get(word) if use_unigrams else None
+            if index is not None:
+                u_indices.append(index)
+            u_indptr.append(len(u_indices))
+            m_indices.extend(self.char_indices(word))
+            m_indptr.append(len(m_indices))
+        n_word = len(self.word.terms)
+        word_counts = _csr(w_indices, w_indptr, n_word) + per_doc @ _csr(
+            u_indices, u_indptr, n_word
+        )
+        word_block, _ = self.word.finish(word_counts)
+        per_word = _csr(m_indices, m_indptr, len(self.char.terms))
+        char_block, char_inverse_norms = self.char.finish(per_doc @ per_word)
+        return word_block, char_block, char_inverse_norms
+
+    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        word_block, char_block, _ = self.transform_blocks(texts)
+        return sparse.hstack([word_block, char_block], format="csr")
