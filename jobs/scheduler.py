@@ -25,7 +25,7 @@ class JobSpec:
 
 
 SCHEDULE: tuple[JobSpec, ...] = (
-    JobSpec("collect", 300),
+    JobSpec("collect", 60),  # each source keeps its own interval_minutes (jobs.intake)
     JobSpec("screen", 60),
     JobSpec("render", 60),
     JobSpec("publish", 30),
