@@ -6,25 +6,33 @@ quarantined, errors) and summarised in ``source_state`` for ``lapor sources stat
 A batch that loses a deadlock or serialisation race on PostgreSQL is retried as a whole
 (its records are idempotent), so two collectors running at once both finish.
 
+Media downloads (:func:`download_media`) and WhatsApp answers (:func:`settle_whatsapp`) are
+run from here too, by the collect job and right after a WhatsApp webhook.
+
 Errors: :class:`publisher.errors.SourceError` from a source stops that source's run; it is
 recorded as the run's error, never raised to the caller.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from publisher.clock import utcnow
+from publisher.context import AppContext
 from publisher.crypto import Vault
 from publisher.db.models import SourceRun, SourceState
 from publisher.errors import SourceError
 from publisher.intake import IntakeCounts, ingest, quarantine
 from publisher.sources.base import Batch, CaseSource
+from publisher.sources.download import DownloadCounts, Fetcher, fetch_pending_media
+from publisher.sources.whatsapp import Graph, finish_media_messages, send_replies
 
 log = logging.getLogger(__name__)
 
@@ -99,3 +107,40 @@ def is_due(state: SourceState | None, interval_minutes: int, now: datetime) -> b
     if state is None or state.last_run_at is None:
         return True
     return now - state.last_run_at >= timedelta(minutes=interval_minutes)
+
+
+Counts = dict[str, Any]
+
+
+def graph(ctx: AppContext) -> Graph | None:
+    """The WhatsApp Graph client, when WhatsApp is configured."""
+    settings = ctx.settings
+    if not settings.whatsapp_access_token:
+        return None
+    return Graph(ctx.http, settings.whatsapp_graph_url, settings.whatsapp_access_token)
+
+
+def download_media(ctx: AppContext, *, only_ids: list[int] | None = None) -> DownloadCounts:
+    client = graph(ctx)
+    whatsapp: Fetcher | None = client.media_bytes if client is not None else None
+    with ctx.sessions() as session, session.begin():
+        return fetch_pending_media(
+            session, ctx.http, ctx.media, whatsapp=whatsapp, only_ids=only_ids
+        )
+
+
+def settle_whatsapp(ctx: AppContext, *, media_ids: list[int] | None = None) -> Counts:
+    """Download the given (or all due) WhatsApp media, then answer the PICs."""
+    client = graph(ctx)
+    if client is None:
+        return {}
+    counts: Counts = {}
+    if media_ids is None or media_ids:
+        media = download_media(ctx, only_ids=media_ids)
+        counts.update({f"media_{k}": v for k, v in dataclasses.asdict(media).items()})
+    with ctx.sessions() as session, session.begin():
+        counts["answers_ready"] = finish_media_messages(session)
+    with ctx.sessions() as session, session.begin():
+        sent = send_replies(session, ctx.vault, client, ctx.settings.whatsapp_phone_number_id)
+    counts.update({f"replies_{k}": v for k, v in sent.items()})
+    return counts

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from publisher.context import AppContext
+from publisher.web.intake import router as intake_router
 
 
 def create_app(ctx: AppContext) -> FastAPI:
@@ -22,4 +23,5 @@ def create_app(ctx: AppContext) -> FastAPI:
             conn.execute(text("SELECT 1"))
         return {"status": "ready"}
 
+    app.include_router(intake_router(ctx))
     return app
