@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+import jsonschema_rs
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -94,17 +94,21 @@ def describe_validation_error(exc: ValidationError) -> str:
 
 
 @cache
-def _schema_validator() -> Draft202012Validator:
-    return Draft202012Validator(case_record_schema(), format_checker=FormatChecker())
+def _schema_validator() -> Any:
+    return jsonschema_rs.validator_for(case_record_schema(), validate_formats=True)
 
 
 def schema_errors(raw: object) -> list[str]:
     """The JSON Schema's objections to ``raw``: paths and rule names, never the values."""
+    validator = _schema_validator()
+    if validator.is_valid(raw):
+        return []
     found = []
-    for error in sorted(_schema_validator().iter_errors(raw), key=lambda e: list(e.path)):
-        path = ".".join(str(p) for p in error.path) or "record"
-        found.append(f"{path}: violates '{error.validator}' of the case-feed schema")
-    return found
+    for error in validator.iter_errors(raw):
+        path = ".".join(str(p) for p in error.instance_path) or "record"
+        rule = error.schema_path[-1] if error.schema_path else "schema"
+        found.append(f"{path}: violates '{rule}' of the case-feed schema")
+    return sorted(found)
 
 
 def parse_record(raw: object) -> CaseRecord:
@@ -157,8 +161,21 @@ def ingest(
     counts = IntakeCounts(fetched=len(raws))
     agencies = {a.code: a for a in session.scalars(select(Agency))}
     places = load_reference().kecamatan_by_name()
+    # One query for the batch's known cases: unchanged re-feeds stop here, without a savepoint.
+    ids = [r["id"] for r in raws if isinstance(r, dict) and isinstance(r.get("id"), str)]
+    query = select(Case.external_id, Case.content_hash).where(
+        Case.source == source, Case.external_id.in_(ids)
+    )
+    known: dict[str, str] = {ext: digest for ext, digest in session.execute(query)}
     for index, raw in enumerate(raws):
         reason = ""
+        digest = content_hash(raw)
+        raw_id = raw.get("id") if isinstance(raw, dict) else None
+        if isinstance(raw_id, str) and known.get(raw_id) == digest:
+            counts.unchanged += 1
+            if report is not None:
+                report.append(RecordOutcome(index, raw_id, "unchanged"))
+            continue
         try:
             record = parse_record(raw)
             agency = agencies.get(record.agency)
@@ -172,13 +189,19 @@ def ingest(
                     RecordOutcome(index, exc.external_id or "", "quarantined", exc.reason)
                 )
             continue
-        digest = content_hash(raw)
         kecamatan = places[record.kecamatan.casefold()].name
         outcome = "quarantined"
         for attempt in range(2):
             try:
                 with session.begin_nested():
-                    outcome = _upsert(session, vault, source, record, agency, kecamatan, digest)
+                    outcome = _upsert(
+                        session,
+                        vault,
+                        source,
+                        record,
+                        (agency, kecamatan, digest),
+                        assume_new=attempt == 0 and record.id not in known,
+                    )
                 break
             except IntegrityError as exc:
                 # Another collector inserted the same (source, id) first: now it is an update.
@@ -225,11 +248,19 @@ def _upsert(
     vault: Vault,
     source: str,
     record: CaseRecord,
-    agency: Agency,
-    kecamatan: str,
-    digest: str,
+    resolved: tuple[Agency, str, str],
+    *,
+    assume_new: bool,
 ) -> str:
-    case = session.scalar(select(Case).where(Case.source == source, Case.external_id == record.id))
+    """Insert or update one case. ``assume_new`` skips the look-up for an id the batch query
+    did not find; if another collector inserted it since, the unique key says so and the
+    caller retries with the look-up."""
+    agency, kecamatan, digest = resolved
+    case = None
+    if not assume_new:
+        case = session.scalar(
+            select(Case).where(Case.source == source, Case.external_id == record.id)
+        )
     if case is not None and case.content_hash == digest:
         return "unchanged"
     if (
@@ -261,28 +292,38 @@ def _upsert(
     case.content_hash = digest
     session.flush()
     if record.follow_up is not None:
-        _upsert_follow_up(session, case, record, reporter if scrub else None)
+        _upsert_follow_up(session, case, record, reporter if scrub else None, outcome == "new")
     return outcome
 
 
 def _upsert_follow_up(
-    session: Session, case: Case, record: CaseRecord, scrub_for: dict[str, Any] | None
+    session: Session,
+    case: Case,
+    record: CaseRecord,
+    scrub_for: dict[str, Any] | None,
+    case_is_new: bool,
 ) -> None:
     fu_in = record.follow_up
     assert fu_in is not None
-    follow_up = session.scalar(
-        select(FollowUp).where(FollowUp.case_id == case.id, FollowUp.external_id == fu_in.id)
-    )
+    follow_up = None
+    if not case_is_new:
+        follow_up = session.scalar(
+            select(FollowUp).where(FollowUp.case_id == case.id, FollowUp.external_id == fu_in.id)
+        )
     if follow_up is None:
         follow_up = FollowUp(case_id=case.id, external_id=fu_in.id, channel="feed")
         session.add(follow_up)
     follow_up.action_text = scrub_reporter(fu_in.text, scrub_for) if scrub_for else fu_in.text
     follow_up.submitted_at = fu_in.submitted_at
     session.flush()
-    known = {
-        m.position: m
-        for m in session.scalars(select(Media).where(Media.follow_up_id == follow_up.id))
-    }
+    known = (
+        {}
+        if case_is_new
+        else {
+            m.position: m
+            for m in session.scalars(select(Media).where(Media.follow_up_id == follow_up.id))
+        }
+    )
     for position, media_in in enumerate(fu_in.media):
         media = known.get(position)
         if media is not None and media.source_url == media_in.url:

@@ -183,12 +183,14 @@ class Open311Source:
         client: httpx.Client,
         *,
         now: Callable[[], datetime] = utcnow,
+        max_results: int = MAX_RESULTS,
     ) -> None:
         self.name = cfg.name
         self.cfg = cfg
         self.base_url = cfg.url.rstrip("/")
         self.client = client
         self.now = now
+        self.max_results = max_results  # the server's cap; the spec's default is 1,000
 
     def fetch(self, cursor: str) -> Iterator[Batch]:
         now = self.now().replace(microsecond=0)
@@ -218,7 +220,7 @@ class Open311Source:
     def _window(self, start: datetime, end: datetime, services: dict[str, str]) -> Iterator[Batch]:
         params = {"status": "closed", "start_date": w3(start), "end_date": w3(end)}
         found = requests_of(self._get("requests.json", params))
-        if len(found) >= MAX_RESULTS and end - start > MIN_WINDOW:
+        if len(found) >= self.max_results and end - start > MIN_WINDOW:
             # A full page may have been cut at the cap: halve the window until it is not.
             middle = start + (end - start) / 2
             yield from self._window(start, middle, services)
