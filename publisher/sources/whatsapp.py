@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 ALBUM_WINDOW = timedelta(minutes=30)
 MAX_REPLY_ATTEMPTS = 5
 MEDIA_KINDS = {"image": "photo", "video": "video"}
-COMMAND = re.compile(r"^\s*TL[\s:.-]+([A-Za-z0-9][A-Za-z0-9/-]{2,59})\b[\s:.,-]*(.*)$", re.S)
+COMMAND = re.compile(r"^\s*TL[\s:.-]+([A-Za-z0-9][A-Za-z0-9/-]{2,59})\b[\s:.,-]*(.*)$", re.S | re.I)
 
 # What we answer, per outcome. {tn} is the tracking number, {why} the media problem.
 REPLIES: dict[str, str] = {
