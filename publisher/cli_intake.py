@@ -45,11 +45,23 @@ def import_cases(
             )
         except IntakeError as exc:
             raise fail(str(exc)) from None
-    table = Table("row", "id", "outcome" if not dry_run else "would be", "reason")
+    verb = "would be" if dry_run else "is"
     for row in report.rows:
-        if row.outcome != "unchanged":
-            table.add_row(str(row.row), row.external_id, row.outcome, row.reason)
-    console.print(table)
+        if row.outcome == "quarantined":
+            # One line per bad row, never wrapped, so it can be read or grepped.
+            console.print(
+                f"row {row.row} ({row.external_id or '?'}): {row.reason}",
+                soft_wrap=True,
+                highlight=False,
+                markup=False,
+            )
+        elif row.outcome != "unchanged":
+            console.print(
+                f"row {row.row} ({row.external_id}) {verb} {row.outcome}",
+                soft_wrap=True,
+                highlight=False,
+                markup=False,
+            )
     counts = report.counts.as_dict()
     summary = ", ".join(f"{k}: {v}" for k, v in counts.items() if k != "fetched")
     prefix = "dry run, nothing stored" if dry_run else "imported"

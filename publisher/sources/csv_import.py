@@ -183,6 +183,7 @@ def row_to_record(row: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any
     history = [
         {"status": status, "at": _when(flat[column])} for status, column in HISTORY if flat[column]
     ]
+    updated = _when(flat["updated_at"] or flat["resolved_at"] or flat["follow_up_at"])
     record: dict[str, Any] = {
         "id": flat["id"] or flat["tracking_number"],
         "tracking_number": flat["tracking_number"],
@@ -195,14 +196,14 @@ def row_to_record(row: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any
         "reporter": reporter,
         "status": flat["status"] or "resolved",
         "history": history,
-        "updated_at": _when(flat["updated_at"] or flat["resolved_at"] or flat["follow_up_at"]),
+        "updated_at": updated,
     }
     if flat["follow_up_text"]:
         urls = [u for u in re.split(r"[\s,;]+", flat["media_urls"]) if u]
         record["follow_up"] = {
             "id": flat["follow_up_id"] or f"{record['id']}-tl",
             "text": flat["follow_up_text"],
-            "submitted_at": _when(flat["follow_up_at"] or flat["updated_at"]),
+            "submitted_at": _when(flat["follow_up_at"]) or updated,
             "media": [
                 {"url": u, "taken_by": flat["media_taken_by"] or "pic", "phase": ""} for u in urls
             ],

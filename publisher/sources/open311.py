@@ -147,6 +147,8 @@ def to_case_record(raw: object, cfg: SourceConfig, services: dict[str, str]) -> 
     if not kecamatan:
         raise RecordInvalid("address: names no kecamatan of Kabupaten Tegal", ext)
     complaint = _text(raw, "description") or name
+    if not complaint:
+        raise RecordInvalid("description: missing, and no service name to stand for it", ext)
     history = [{"status": "received", "at": requested}]
     if status == "closed":
         history.append({"status": "closed", "at": updated})
