@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from publisher.cli import console, context, fail
 from publisher.errors import IntakeError
 
-app = typer.Typer()
-sources_app = typer.Typer(
+app: typer.Typer = typer.Typer()
+sources_app: typer.Typer = typer.Typer(
     help="Case sources: last runs, history, quarantine.", no_args_is_help=True
 )
 app.add_typer(sources_app, name="sources")

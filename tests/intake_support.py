@@ -55,9 +55,7 @@ def plaintext_everywhere(ctx: AppContext) -> str:
     parts: list[str] = []
     with ctx.engine.connect() as conn:
         for table in Base.metadata.sorted_tables:
-            columns = [
-                c.name for c in table.columns if not isinstance(c.type, LargeBinary)
-            ]
+            columns = [c.name for c in table.columns if not isinstance(c.type, LargeBinary)]
             if not inspect(conn).has_table(table.name):
                 continue
             cols = ", ".join(f'"{c}"' for c in columns)

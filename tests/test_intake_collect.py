@@ -17,11 +17,11 @@ from jobs.pipeline import run_job
 from publisher.collect import run_source
 from publisher.context import AppContext
 from publisher.db.models import Case, FollowUp, Media, SourceRun, SourceState
+from publisher.errors import RecordInvalid
 from publisher.fakes.case_feed import FakeCaseFeed
 from publisher.fakes.open311 import FakeOpen311
 from publisher.fakes.server import ServerThread
 from publisher.fakes.sp4n import FakeSp4n, report
-from publisher.errors import RecordInvalid
 from publisher.intake import parse_record, schema_errors
 from publisher.settings import SourceConfig
 from publisher.sources.base import case_record_schema
@@ -48,8 +48,11 @@ def test_the_published_schema_is_exactly_the_models() -> None:
         ({"privacy": "publik"}, False, False),
         ({"reporter": {"nama": "x"}}, False, False),
         ({"tracking_number": 12345}, False, False),
-        ({"follow_up": {"id": "f", "text": "ok", "submitted_at": "2025-01-01T00:00:00Z"}},
-         False, False),
+        (
+            {"follow_up": {"id": "f", "text": "ok", "submitted_at": "2025-01-01T00:00:00Z"}},
+            False,
+            False,
+        ),
         # JSON Schema's date-time cannot demand an offset-free time be refused; the model does.
         ({"history": [{"status": "resolved", "at": "2025-01-01T00:00:00"}]}, False, False),
     ],
@@ -70,8 +73,11 @@ def session_reason(ctx: AppContext, source: str, external_id: str) -> str | None
     from publisher.db.models import Quarantine
 
     with ctx.sessions() as session:
-        return session.scalar(select(Quarantine.reason).where(
-            Quarantine.source == source, Quarantine.external_id == external_id))
+        return session.scalar(
+            select(Quarantine.reason).where(
+                Quarantine.source == source, Quarantine.external_id == external_id
+            )
+        )
 
 
 @pytest.fixture
@@ -86,8 +92,10 @@ def test_each_source_runs_on_its_own_interval_and_every_run_is_recorded(
 ) -> None:
     fake, url = feed
     fake.add(feed_record(1), {"id": "broken"})
-    sources = [SourceConfig(name="app", url=url, interval_minutes=10),
-               SourceConfig(name="lain", url=url, interval_minutes=60)]
+    sources = [
+        SourceConfig(name="app", url=url, interval_minutes=10),
+        SourceConfig(name="lain", url=url, interval_minutes=60),
+    ]
     ctx = make_context(sqlite_url, tmp_path, sources=sources)
     try:
         first = run_job(ctx, "collect")
@@ -96,17 +104,26 @@ def test_each_source_runs_on_its_own_interval_and_every_run_is_recorded(
         second = run_job(ctx, "collect")
         assert (second["sources_run"], second["sources_not_due"]) == (0, 2)
         with ctx.sessions() as session, session.begin():
-            session.execute(update(SourceState).where(SourceState.name == "app").values(
-                last_run_at=datetime.now(UTC) - timedelta(minutes=11)))
+            session.execute(
+                update(SourceState)
+                .where(SourceState.name == "app")
+                .values(last_run_at=datetime.now(UTC) - timedelta(minutes=11))
+            )
         third = run_job(ctx, "collect")
         assert (third["sources_run"], third["sources_not_due"]) == (1, 1)
         with ctx.sessions() as session:
             runs = session.scalars(select(SourceRun).order_by(SourceRun.id)).all()
         assert [r.source for r in runs] == ["app", "lain", "app"]
-        assert runs[0].counts == {"fetched": 2, "new": 1, "updated": 0, "unchanged": 0,
-                                  "stale": 0, "quarantined": 1, "errors": 0}
-        assert "tracking_number: already used" in str(
-            session_reason(ctx, "lain", "T-1"))
+        assert runs[0].counts == {
+            "fetched": 2,
+            "new": 1,
+            "updated": 0,
+            "unchanged": 0,
+            "stale": 0,
+            "quarantined": 1,
+            "errors": 0,
+        }
+        assert "tracking_number: already used" in str(session_reason(ctx, "lain", "T-1"))
         assert all(r.finished_at is not None for r in runs)
     finally:
         ctx.close()
@@ -145,8 +162,9 @@ def test_two_collectors_at_once_store_each_case_once_on_both_databases(
 
     def collect() -> None:
         try:
-            counts, error = run_source(any_ctx.sessions, any_ctx.vault,
-                                       JsonFeedSource("app", url, any_ctx.http))
+            counts, error = run_source(
+                any_ctx.sessions, any_ctx.vault, JsonFeedSource("app", url, any_ctx.http)
+            )
             assert error == ""
             results.append(counts.new)
         except BaseException as exc:
@@ -185,11 +203,21 @@ def _open311_world(files: str, urls: list[str]) -> tuple[Any, Any]:
     fake = FakeOpen311()
     now = datetime.now(UTC) - timedelta(days=2)
     for n, media in ((1, urls[0]), (2, "")):
-        fake.add({"service_request_id": str(n), "status": "closed", "service_code": "1",
-                  "description": "Jalan rusak.", "status_notes": "Sudah diperbaiki.", "requested_datetime": now.isoformat(),
-                  "address": "Jl. Raya, Slawi", "media_url": media or None})
-    cfg = SourceConfig(name="kota", kind="open311", url="x", default_agency="dpupr",
-                       history_days=10)
+        fake.add(
+            {
+                "service_request_id": str(n),
+                "status": "closed",
+                "service_code": "1",
+                "description": "Jalan rusak.",
+                "status_notes": "Sudah diperbaiki.",
+                "requested_datetime": now.isoformat(),
+                "address": "Jl. Raya, Slawi",
+                "media_url": media or None,
+            }
+        )
+    cfg = SourceConfig(
+        name="kota", kind="open311", url="x", default_agency="dpupr", history_days=10
+    )
     from publisher.sources.open311 import Open311Source
 
     return fake, lambda ctx, url: Open311Source(cfg.model_copy(update={"url": url}), ctx.http)
@@ -198,9 +226,15 @@ def _open311_world(files: str, urls: list[str]) -> tuple[Any, Any]:
 def _sp4n_world(files: str, urls: list[str]) -> tuple[Any, Any]:
     fake = FakeSp4n()
     now = datetime.now(UTC)
-    fake.add(report(1, reporter=person(1), updated=now,
-                    attachments=[{"url": u, "oleh": "instansi"} for u in urls]),
-             report(2, reporter=person(2), updated=now))
+    fake.add(
+        report(
+            1,
+            reporter=person(1),
+            updated=now,
+            attachments=[{"url": u, "oleh": "instansi"} for u in urls],
+        ),
+        report(2, reporter=person(2), updated=now),
+    )
     from publisher.sources.sp4n import Sp4nSource
 
     cfg = SourceConfig(name="sp4n", kind="sp4n", url="x", token=fake.token)
@@ -213,8 +247,9 @@ def files() -> Iterator[str]:
         yield server.url
 
 
-@pytest.mark.parametrize("world", [_feed_world, _open311_world, _sp4n_world],
-                         ids=["json_feed", "open311", "sp4n"])
+@pytest.mark.parametrize(
+    "world", [_feed_world, _open311_world, _sp4n_world], ids=["json_feed", "open311", "sp4n"]
+)
 @pytest.mark.parametrize(("name", "state", "reason"), FAULTS, ids=[f[0] for f in FAULTS])
 def test_a_bad_media_file_never_blocks_the_case_and_says_why(
     ctx: AppContext, files: str, world: Any, name: str, state: str, reason: str

@@ -18,20 +18,45 @@ from tests.factories import person
 from tests.flow import add_account
 from tests.intake_support import draft, plaintext_everywhere
 
-HEADER = ["id", "tracking_number", "agency", "category", "kecamatan", "desa", "complaint",
-          "privacy", "status", "reporter_name", "reporter_phone", "received_at", "resolved_at",
-          "follow_up_text", "media_urls", "updated_at"]
+HEADER = [
+    "id",
+    "tracking_number",
+    "agency",
+    "category",
+    "kecamatan",
+    "desa",
+    "complaint",
+    "privacy",
+    "status",
+    "reporter_name",
+    "reporter_phone",
+    "received_at",
+    "resolved_at",
+    "follow_up_text",
+    "media_urls",
+    "updated_at",
+]
 
 
 def row(n: int, **overrides: str) -> dict[str, str]:
     who = person(n)
     values = {
-        "id": f"XL-{n}", "tracking_number": f"LPR-2025-1{n:04d}", "agency": "dpupr",
-        "category": "jalan", "kecamatan": "Slawi", "desa": "Procot",
-        "complaint": "Jalan berlubang di depan balai desa.", "privacy": "normal",
-        "status": "resolved", "reporter_name": who["name"], "reporter_phone": who["phone"],
-        "received_at": "2025-05-01 08:00", "resolved_at": "2025-05-03 15:30",
-        "follow_up_text": "Lubang sudah ditambal.", "media_urls": "", "updated_at": "",
+        "id": f"XL-{n}",
+        "tracking_number": f"LPR-2025-1{n:04d}",
+        "agency": "dpupr",
+        "category": "jalan",
+        "kecamatan": "Slawi",
+        "desa": "Procot",
+        "complaint": "Jalan berlubang di depan balai desa.",
+        "privacy": "normal",
+        "status": "resolved",
+        "reporter_name": who["name"],
+        "reporter_phone": who["phone"],
+        "received_at": "2025-05-01 08:00",
+        "resolved_at": "2025-05-03 15:30",
+        "follow_up_text": "Lubang sudah ditambal.",
+        "media_urls": "",
+        "updated_at": "",
     }
     values.update(overrides)
     return values
@@ -81,15 +106,27 @@ def test_a_dry_run_shows_what_would_change_and_stores_nothing(
 def test_every_bad_row_is_reported_by_row_number_and_the_good_rows_are_stored(
     ctx: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rows = [row(1), row(2, kecamatan="Atlantis"), row(3, received_at="kemarin"),
-            row(4, tracking_number=""), row(5, status="beres"), row(6)]
+    rows = [
+        row(1),
+        row(2, kecamatan="Atlantis"),
+        row(3, received_at="kemarin"),
+        row(4, tracking_number=""),
+        row(5, status="beres"),
+        row(6),
+    ]
     result = run(ctx, monkeypatch, "import", str(write_csv(tmp_path / "k.csv", rows)))
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    for number, reason in ((3, "kecamatan"), (4, "history.0.at"), (5, "tracking_number"),
-                           (6, "status")):
+    for number, reason in (
+        (3, "kecamatan"),
+        (4, "history.0.at"),
+        (5, "tracking_number"),
+        (6, "status"),
+    ):
         assert any(line.startswith(f"row {number} ") and reason in line for line in lines), (
-            number, result.output)
+            number,
+            result.output,
+        )
     assert count(ctx, Case) == 2 and count(ctx, Quarantine) == 4
 
 
@@ -99,17 +136,44 @@ def test_an_xlsx_with_its_own_headers_is_imported_through_a_column_mapping(
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.append(["No. Laporan", "OPD", "Kategori", "Kecamatan", "Isi Aduan", "Status",
-                  "Tindak Lanjut", "Selesai"])
+    sheet.append(
+        [
+            "No. Laporan",
+            "OPD",
+            "Kategori",
+            "Kecamatan",
+            "Isi Aduan",
+            "Status",
+            "Tindak Lanjut",
+            "Selesai",
+        ]
+    )
     from datetime import datetime
 
-    sheet.append(["LPR-2025-20001", "dpupr", "jalan", "Slawi", "Jalan berlubang parah.",
-                  "resolved", "Sudah ditambal.", datetime(2025, 5, 3, 15, 30)])
+    sheet.append(
+        [
+            "LPR-2025-20001",
+            "dpupr",
+            "jalan",
+            "Slawi",
+            "Jalan berlubang parah.",
+            "resolved",
+            "Sudah ditambal.",
+            datetime(2025, 5, 3, 15, 30),
+        ]
+    )
     path = tmp_path / "rekap.xlsx"
     book.save(path)
-    mapping = ["No. Laporan=tracking_number", "OPD=agency", "Kategori=category",
-               "Kecamatan=kecamatan", "Isi Aduan=complaint", "Status=status",
-               "Tindak Lanjut=follow_up_text", "Selesai=resolved_at"]
+    mapping = [
+        "No. Laporan=tracking_number",
+        "OPD=agency",
+        "Kategori=category",
+        "Kecamatan=kecamatan",
+        "Isi Aduan=complaint",
+        "Status=status",
+        "Tindak Lanjut=follow_up_text",
+        "Selesai=resolved_at",
+    ]
     args = ["import", str(path), "--source", "rekap"]
     for pair in mapping:
         args += ["--map", pair]
@@ -118,7 +182,9 @@ def test_an_xlsx_with_its_own_headers_is_imported_through_a_column_mapping(
     with ctx.sessions() as session:
         case = session.scalar(select(Case))
         assert case is not None and (case.source, case.tracking_number) == (
-            "rekap", "LPR-2025-20001")
+            "rekap",
+            "LPR-2025-20001",
+        )
         assert case.resolved_at is not None and case.resolved_at.hour == 8  # 15:30 WIB in UTC
 
 
@@ -137,9 +203,16 @@ def test_imported_rahasia_never_reaches_a_post_and_anonim_never_names_the_report
     ctx: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     who = person(9)
-    rows = [row(1, privacy="rahasia"),
-            row(2, privacy="anonim", reporter_name=who["name"], reporter_phone=who["phone"],
-                complaint=f"Pelapor {who['name']} minta jalan diperbaiki.")]
+    rows = [
+        row(1, privacy="rahasia"),
+        row(
+            2,
+            privacy="anonim",
+            reporter_name=who["name"],
+            reporter_phone=who["phone"],
+            complaint=f"Pelapor {who['name']} minta jalan diperbaiki.",
+        ),
+    ]
     add_account(ctx, "folder", "dpupr-folder")
     run(ctx, monkeypatch, "import", str(write_csv(tmp_path / "k.csv", rows)))
     posts = draft(ctx)

@@ -39,12 +39,22 @@ def server(app_ctx: AppContext) -> Iterator[str]:
         yield running.url
 
 
-def push(url: str, records: Any, *, secret: str = SECRET, at: int | None = None,
-         body: bytes | None = None, headers: dict[str, str] | None = None) -> httpx.Response:
+def push(
+    url: str,
+    records: Any,
+    *,
+    secret: str = SECRET,
+    at: int | None = None,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
     raw = body if body is not None else json.dumps({"records": records}).encode()
     stamp = int(time.time()) if at is None else at
-    sent = {"Content-Type": "application/json", "X-Lapor-Timestamp": str(stamp),
-            "X-Lapor-Signature": sign_push(secret, stamp, raw)}
+    sent = {
+        "Content-Type": "application/json",
+        "X-Lapor-Timestamp": str(stamp),
+        "X-Lapor-Signature": sign_push(secret, stamp, raw),
+    }
     sent.update(headers or {})
     return httpx.post(f"{url}/api/v1/cases", content=raw, headers=sent)
 
@@ -79,8 +89,16 @@ def test_pushing_the_same_records_again_stores_each_case_once(
 def test_bad_records_are_quarantined_and_the_rest_of_the_push_is_stored(
     app_ctx: AppContext, server: str
 ) -> None:
-    response = push(server, [feed_record(1), feed_record(2, kecamatan="Atlantis"), {"id": 5},
-                             feed_record(3, updated_at=1700000000), feed_record(4)])
+    response = push(
+        server,
+        [
+            feed_record(1),
+            feed_record(2, kecamatan="Atlantis"),
+            {"id": 5},
+            feed_record(3, updated_at=1700000000),
+            feed_record(4),
+        ],
+    )
     assert response.status_code == 202
     body = response.json()
     assert (body["accepted"], body["quarantined"]) == (2, 3)
@@ -158,12 +176,15 @@ def test_pushed_rahasia_never_reaches_a_post_and_anonim_never_names_the_reporter
 ) -> None:
     who = person(5)
     add_account(app_ctx, "folder", "dpupr-folder")
-    anonim = feed_record(1, privacy="anonim", reporter=who,
-                         complaint=f"Saya {who['name']}, HP {who['phone']}, jalan rusak.")
+    anonim = feed_record(
+        1,
+        privacy="anonim",
+        reporter=who,
+        complaint=f"Saya {who['name']}, HP {who['phone']}, jalan rusak.",
+    )
     push(server, [anonim, feed_record(2, privacy="rahasia")])
     posts = draft(app_ctx)
-    assert len(posts) == 1 and posts[0].case_id == case_by_tracking(app_ctx,
-                                                                     "LPR-2025-00001").id
+    assert len(posts) == 1 and posts[0].case_id == case_by_tracking(app_ctx, "LPR-2025-00001").id
     stored = plaintext_everywhere(app_ctx)
     for value in who.values():
         assert value not in stored and value not in posts[0].caption

@@ -73,8 +73,10 @@ def deliver(world: World, message: dict[str, object], secret: str = APP_SECRET) 
     return httpx.post(
         f"{world.url}/webhooks/whatsapp",
         content=body,
-        headers={"Content-Type": "application/json",
-                 "X-Hub-Signature-256": meta_signature(secret, body)},
+        headers={
+            "Content-Type": "application/json",
+            "X-Hub-Signature-256": meta_signature(secret, body),
+        },
     )
 
 
@@ -88,10 +90,18 @@ def replies(world: World, count: int = 1, timeout: float = 10.0) -> list[SentTex
 def test_the_verification_handshake_echoes_the_challenge_only_for_our_token(
     world: World,
 ) -> None:
-    ok = httpx.get(f"{world.url}/webhooks/whatsapp", params={
-        "hub.mode": "subscribe", "hub.verify_token": "verify-me", "hub.challenge": "1158201444"})
-    bad = httpx.get(f"{world.url}/webhooks/whatsapp", params={
-        "hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1"})
+    ok = httpx.get(
+        f"{world.url}/webhooks/whatsapp",
+        params={
+            "hub.mode": "subscribe",
+            "hub.verify_token": "verify-me",
+            "hub.challenge": "1158201444",
+        },
+    )
+    bad = httpx.get(
+        f"{world.url}/webhooks/whatsapp",
+        params={"hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1"},
+    )
     assert (ok.status_code, ok.text, bad.status_code) == (200, "1158201444", 403)
 
 
@@ -99,8 +109,9 @@ def test_a_pics_captioned_photo_becomes_a_follow_up_and_the_pic_is_thanked(
     world: World,
 ) -> None:
     media_id = world.graph.add_media(jpeg())
-    response = deliver(world, media_message(
-        PIC_WA, media_id, caption="TL LPR-2025-00001 jalan sudah ditambal"))
+    response = deliver(
+        world, media_message(PIC_WA, media_id, caption="TL LPR-2025-00001 jalan sudah ditambal")
+    )
     assert response.status_code == 200
     [reply] = replies(world)
     assert reply.to == PIC_WA and "LPR-2025-00001" in reply.body and "diterima" in reply.body
@@ -120,10 +131,15 @@ def test_the_rest_of_an_album_without_caption_joins_the_same_case(world: World) 
     deliver(world, media_message(PIC_WA, second))
     assert len(replies(world, 2)) == 2
     with world.ctx.sessions() as session:
-        assert session.scalar(select(func.count()).select_from(FollowUp).where(
-            FollowUp.channel == "whatsapp")) == 1
-        assert session.scalar(select(func.count()).select_from(Media).where(
-            Media.state == "ok")) == 2
+        assert (
+            session.scalar(
+                select(func.count()).select_from(FollowUp).where(FollowUp.channel == "whatsapp")
+            )
+            == 1
+        )
+        assert (
+            session.scalar(select(func.count()).select_from(Media).where(Media.state == "ok")) == 2
+        )
 
 
 @pytest.mark.parametrize(
@@ -174,8 +190,11 @@ def test_a_bad_signature_and_a_body_that_is_not_a_notification_are_refused(
 ) -> None:
     forged = deliver(world, text_message(PIC_WA, "TL LPR-2025-00001 x"), secret="guess")
     body = b"{not json"
-    broken = httpx.post(f"{world.url}/webhooks/whatsapp", content=body,
-                        headers={"X-Hub-Signature-256": meta_signature(APP_SECRET, body)})
+    broken = httpx.post(
+        f"{world.url}/webhooks/whatsapp",
+        content=body,
+        headers={"X-Hub-Signature-256": meta_signature(APP_SECRET, body)},
+    )
     assert (forged.status_code, broken.status_code) == (401, 400)
     with world.ctx.sessions() as session:
         assert session.scalar(select(WhatsAppMessage.id)) is None
@@ -204,8 +223,11 @@ def test_an_unregistered_number_is_not_answered_and_its_number_is_not_kept(
 
 
 def test_phone_numbers_and_commands_are_read_the_way_pics_type_them() -> None:
-    assert {normalise_phone(n) for n in ("0812-3456-7890", "+62 812 3456 7890",
-                                         "6281234567890")} == {"6281234567890"}
+    assert {
+        normalise_phone(n) for n in ("0812-3456-7890", "+62 812 3456 7890", "6281234567890")
+    } == {"6281234567890"}
     assert parse_command("tl lpr-2025-00123: jalan sudah ditambal") == (
-        "LPR-2025-00123", "jalan sudah ditambal")
+        "LPR-2025-00123",
+        "jalan sudah ditambal",
+    )
     assert parse_command("jalan sudah ditambal") is None

@@ -45,15 +45,24 @@ def tegal_request(n: int, days_ago: float = 5, **overrides: Any) -> dict[str, An
 
 @pytest.fixture
 def open311() -> Iterator[tuple[FakeOpen311, str]]:
-    fake = FakeOpen311(services=[{"service_code": "006", "service_name": "Jalan Rusak",
-                                  "metadata": False, "type": "realtime"}])
+    fake = FakeOpen311(
+        services=[
+            {
+                "service_code": "006",
+                "service_name": "Jalan Rusak",
+                "metadata": False,
+                "type": "realtime",
+            }
+        ]
+    )
     with ServerThread(fake.app()) as server:
         yield fake, server.url
 
 
 def source(ctx: AppContext, url: str, max_results: int = 1000, **cfg: Any) -> Open311Source:
-    config = SourceConfig(name="kota", kind="open311", url=url,
-                          agency_map={"Dinas PU": "dpupr"}, **cfg)
+    config = SourceConfig(
+        name="kota", kind="open311", url=url, agency_map={"Dinas PU": "dpupr"}, **cfg
+    )
     return Open311Source(config, ctx.http, now=lambda: NOW, max_results=max_results)
 
 
@@ -73,7 +82,11 @@ def test_closed_requests_become_cases_with_the_status_notes_as_follow_up(
         case = session.scalar(select(Case))
         assert case is not None
         assert (case.tracking_number, case.kecamatan, case.desa, case.status) == (
-            "KOTA-9001", "Slawi", "Procot", "closed")
+            "KOTA-9001",
+            "Slawi",
+            "Procot",
+            "closed",
+        )
         follow_up = session.scalar(select(FollowUp))
         media = session.scalar(select(Media))
         assert follow_up is not None and "ditambal" in follow_up.action_text
@@ -99,8 +112,11 @@ def test_history_is_walked_in_windows_of_at_most_90_days(
     fake.add(tegal_request(1, days_ago=200), tegal_request(2, days_ago=100), tegal_request(3))
     counts, error = run_source(ctx.sessions, ctx.vault, source(ctx, url, history_days=250))
     assert (error, counts.new) == ("", 3)
-    spans = [datetime.fromisoformat(c["end"].replace("Z", "+00:00"))
-             - datetime.fromisoformat(c["start"].replace("Z", "+00:00")) for c in fake.calls]
+    spans = [
+        datetime.fromisoformat(c["end"].replace("Z", "+00:00"))
+        - datetime.fromisoformat(c["start"].replace("Z", "+00:00"))
+        for c in fake.calls
+    ]
     assert len(spans) == 3 and max(spans) <= timedelta(days=90)
 
 
@@ -132,8 +148,11 @@ def test_the_next_run_rewalks_the_lookback_and_picks_up_a_late_closure(
 
 def test_the_spec_examples_leading_zero_numbers_are_tolerated() -> None:
     folder = shared_path("fixtures", "open311", "georeport-v2-spec-examples")
-    for name in ("json-service-requests.json.txt", "json-service-request.json.txt",
-                 "json-service-list.json.txt"):
+    for name in (
+        "json-service-requests.json.txt",
+        "json-service-request.json.txt",
+        "json-service-list.json.txt",
+    ):
         text = (folder / name).read_text()
         with pytest.raises(ValueError):
             json.loads(text)  # the quirk: not strict JSON
@@ -150,8 +169,9 @@ def test_a_repaired_spec_request_satisfies_the_open311_schema_once_ids_are_strin
     registry: Registry[Any] = Registry().with_resource(
         "request.json", Resource.opaque(request_schema)
     )
-    validator = Draft4Validator(json.loads((schemas / "requests.json").read_text()),
-                                registry=registry)
+    validator = Draft4Validator(
+        json.loads((schemas / "requests.json").read_text()), registry=registry
+    )
     body = requests_of(decode_body((folder / "json-service-requests.json.txt").read_text()))
     # Known quirk (SOURCES.md): bare-number ids and zip codes fail the schema as served...
     assert list(validator.iter_errors(body))
@@ -167,8 +187,9 @@ def test_the_spec_examples_served_verbatim_are_quarantined_for_their_san_francis
     fake, url = open311
     folder = shared_path("fixtures", "open311", "georeport-v2-spec-examples")
     fake.raw_requests = (folder / "json-service-requests.json.txt").read_bytes()
-    counts, error = run_source(ctx.sessions, ctx.vault, source(ctx, url, history_days=30,
-                                                               default_agency="dpupr"))
+    counts, error = run_source(
+        ctx.sessions, ctx.vault, source(ctx, url, history_days=30, default_agency="dpupr")
+    )
     assert error == "" and counts.quarantined == 2 * 1  # one window, two requests
     with ctx.sessions() as session:
         reasons = set(session.scalars(select(Quarantine.reason)))
@@ -218,7 +239,12 @@ def test_a_wrong_api_key_reports_the_servers_open311_error(
 
 
 def test_mapping_a_request_needs_no_network() -> None:
-    cfg = SourceConfig(name="kota", kind="open311", url="http://x", default_agency="dpupr",
-                       category_map={"006": "jalan"})
+    cfg = SourceConfig(
+        name="kota",
+        kind="open311",
+        url="http://x",
+        default_agency="dpupr",
+        category_map={"006": "jalan"},
+    )
     record = to_case_record({**tegal_request(1), "service_request_id": 9001}, cfg, {})
     assert (record["id"], record["category"], record["agency"]) == ("9001", "jalan", "dpupr")

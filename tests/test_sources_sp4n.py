@@ -74,11 +74,16 @@ def test_attachments_by_the_reporter_are_never_marked_as_the_pics(
     ctx: AppContext, sp4n: tuple[FakeSp4n, str]
 ) -> None:
     fake, url = sp4n
-    fake.add(make(1, attachments=[
-        {"url": f"{url}/files/a.jpg", "oleh": "instansi"},
-        {"url": f"{url}/files/b.jpg", "oleh": "pelapor"},
-        {"url": f"{url}/files/c.jpg"},
-    ]))
+    fake.add(
+        make(
+            1,
+            attachments=[
+                {"url": f"{url}/files/a.jpg", "oleh": "instansi"},
+                {"url": f"{url}/files/b.jpg", "oleh": "pelapor"},
+                {"url": f"{url}/files/c.jpg"},
+            ],
+        )
+    )
     run_source(ctx.sessions, ctx.vault, source(ctx, url))
     with ctx.sessions() as session:
         by = list(session.scalars(select(Media.supplied_by).order_by(Media.position)))
@@ -105,9 +110,14 @@ def test_an_anonim_reporter_appears_nowhere_but_in_the_encrypted_fields(
 ) -> None:
     fake, url = sp4n
     who = person(77)
-    raw = report(1, reporter=who, updated=BASE, anonim=True,
-                 text=f"Saya {who['name']} ({who['phone']}) melapor jalan rusak di desa.",
-                 action=f"Sudah ditindaklanjuti, terima kasih Bapak/Ibu {who['name']}.")
+    raw = report(
+        1,
+        reporter=who,
+        updated=BASE,
+        anonim=True,
+        text=f"Saya {who['name']} ({who['phone']}) melapor jalan rusak di desa.",
+        action=f"Sudah ditindaklanjuti, terima kasih Bapak/Ibu {who['name']}.",
+    )
     fake.add(raw)
     add_account(ctx, "folder", "dpupr-folder")
     run_source(ctx.sessions, ctx.vault, source(ctx, url))
@@ -118,7 +128,8 @@ def test_an_anonim_reporter_appears_nowhere_but_in_the_encrypted_fields(
         assert all(value not in p.caption for p in posts)
     case = case_by_tracking(ctx, "SP4N-4500001")
     assert case.privacy_mode == "anonim" and case.reporter is not None
-    assert ctx.vault.decrypt_json(case.reporter)["name"] == who["name"]  # type: ignore[index]
+    reporter = ctx.vault.decrypt_json(case.reporter)
+    assert isinstance(reporter, dict) and reporter["name"] == who["name"]
 
 
 @pytest.mark.parametrize(

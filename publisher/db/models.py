@@ -412,9 +412,6 @@ class WhatsAppMessage(Base):
 
 
 __all__ = [
-    "PushReceipt",
-    "SourceRun",
-    "WhatsAppMessage",
     "Agency",
     "AuditLog",
     "Base",
@@ -426,9 +423,12 @@ __all__ = [
     "Kecamatan",
     "Media",
     "Post",
+    "PushReceipt",
     "Quarantine",
     "Screening",
     "SocialAccount",
+    "SourceRun",
     "SourceState",
     "User",
+    "WhatsAppMessage",
 ]
