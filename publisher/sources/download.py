@@ -158,7 +158,10 @@ def fetch_pending_media(
     )
     if only_ids is not None:
         query = query.where(Media.id.in_(only_ids))
-    rows = [m for m in session.scalars(query).all() if _scheme(m.source_url) in fetchers]
+    if whatsapp is None:
+        # Left for a pass that can reach the Graph API; they must not fill this pass's limit.
+        query = query.where(Media.source_url.not_like(f"{WHATSAPP_SCHEME}%"))
+    rows = list(session.scalars(query).all())
     if not rows:
         return counts
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(rows)))) as pool:
