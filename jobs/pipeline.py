@@ -10,45 +10,17 @@ from typing import Any
 
 from classifiers import load_model
 from jobs import ops as ops_jobs
+from jobs.intake import collect
 from publisher import outbox
 from publisher.clock import utcnow
-from publisher.collect import run_source
 from publisher.context import AppContext
 from publisher.db.models import JobRun
 from publisher.drafting import draft_posts
 from publisher.screening import screen_pending
-from publisher.sources.base import CaseSource
-from publisher.sources.download import fetch_pending_media
-from publisher.sources.json_feed import JsonFeedSource
 
 log = logging.getLogger(__name__)
 
 Counts = dict[str, Any]
-
-
-def configured_sources(ctx: AppContext) -> list[CaseSource]:
-    sources: list[CaseSource] = []
-    for cfg in ctx.settings.sources:
-        if cfg.kind == "json_feed":
-            sources.append(JsonFeedSource(cfg.name, cfg.url, ctx.http, cfg.token))
-    return sources
-
-
-def collect(ctx: AppContext) -> Counts:
-    counts: Counts = {"fetched": 0, "new": 0, "updated": 0, "unchanged": 0, "quarantined": 0}
-    errors = []
-    for source in configured_sources(ctx):
-        got, error = run_source(ctx.sessions, ctx.vault, source)
-        for key, value in got.as_dict().items():
-            counts[key] += value
-        if error:
-            errors.append(error)
-    with ctx.sessions() as session, session.begin():
-        media = fetch_pending_media(session, ctx.http, ctx.media, ctx.private_media)
-    counts.update({f"media_{k}": v for k, v in dataclasses.asdict(media).items()})
-    if errors:
-        counts["source_errors"] = errors
-    return counts
 
 
 def screen(ctx: AppContext) -> Counts:

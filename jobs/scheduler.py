@@ -71,7 +71,7 @@ class JobSpec:
 
 
 SCHEDULE: tuple[JobSpec, ...] = (
-    JobSpec("collect", every_seconds=300),
+    JobSpec("collect", every_seconds=60),  # each source keeps its own interval_minutes
     JobSpec("screen", every_seconds=60),
     JobSpec("render", every_seconds=60),
     JobSpec("publish", every_seconds=30),

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from publisher import cli_web
 from publisher.cli_posts import app as posts_app
@@ -32,7 +32,6 @@ review_app = typer.Typer(help="Review drafted posts.", no_args_is_help=True)
 accounts_app = typer.Typer(help="Agency social-media accounts.", no_args_is_help=True)
 users_app = typer.Typer(help="Users: PICs, reviewers, admins.", no_args_is_help=True)
 deliveries_app = typer.Typer(help="The outbox: what was sent where.", no_args_is_help=True)
-sources_app = typer.Typer(help="Case sources.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(jobs_app, name="jobs")
@@ -40,7 +39,6 @@ app.add_typer(review_app, name="review")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(users_app, name="users")
 app.add_typer(deliveries_app, name="deliveries")
-app.add_typer(sources_app, name="sources")
 app.add_typer(posts_app, name="post")
 media_app = typer.Typer(help="Sanitise and render photos and videos.", no_args_is_help=True)
 app.add_typer(media_app, name="media")
@@ -359,7 +357,7 @@ def review_reject(
     console.print(f"post {post_id} rejected")
 
 
-# --- deliveries and sources -------------------------------------------------------------------
+# --- deliveries -------------------------------------------------------------------------------
 
 
 @deliveries_app.command("list")
@@ -405,30 +403,6 @@ def deliveries_settle(
         except LaporError as exc:
             raise fail(str(exc)) from None
     console.print(f"delivery {delivery_id} settled")
-
-
-@sources_app.command("status")
-def sources_status() -> None:
-    """Each source's last run: counts, cursor and error."""
-    from publisher.db.models import Quarantine, SourceState
-
-    with context() as ctx, ctx.sessions() as session:
-        table = Table("source", "last run", "counts", "cursor", "quarantined (open)", "error")
-        for state in session.scalars(select(SourceState).order_by(SourceState.name)):
-            open_q = session.scalar(
-                select(func.count())
-                .select_from(Quarantine)
-                .where(Quarantine.source == state.name, Quarantine.resolved_at.is_(None))
-            )
-            table.add_row(
-                state.name,
-                str(state.last_run_at or "-"),
-                json.dumps(state.last_counts),
-                state.cursor,
-                str(open_q),
-                state.last_error,
-            )
-        console.print(table)
 
 
 # --- running ----------------------------------------------------------------------------------
@@ -538,6 +512,11 @@ def redact(
         raise fail(f"cannot read or write: {exc.strerror}") from None
     if code:
         raise typer.Exit(code)
+
+
+from publisher.cli_intake import app as intake_app  # noqa: E402  (it imports from here)
+
+app.add_typer(intake_app)
 
 
 def main() -> None:

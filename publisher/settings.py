@@ -23,10 +23,22 @@ class SourceConfig(BaseModel):
     """One configured case source (``LAPOR_SOURCES`` is a JSON list of these)."""
 
     name: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    kind: Literal["json_feed"] = "json_feed"
+    kind: Literal["json_feed", "open311", "sp4n"] = "json_feed"
     url: str
     token: str | None = None
     interval_minutes: int = Field(default=10, ge=1)
+    # --- intake: per-kind options (publisher/sources/*: each module documents its own) ---
+    # open311 + sp4n: their codes -> ours. Unmapped agencies fall back to default_agency.
+    agency_map: dict[str, str] = Field(default_factory=dict)
+    category_map: dict[str, str] = Field(default_factory=dict)
+    default_agency: str | None = None
+    tracking_prefix: str = ""  # open311: prefix of the public tracking number (default NAME-)
+    api_key: str | None = None  # open311
+    jurisdiction_id: str | None = None  # open311
+    history_days: int = Field(default=365, ge=1)  # open311: how far back the first run walks
+    lookback_days: int = Field(default=90, ge=0)  # open311: re-walked each run (late closures)
+    field_map: dict[str, str] = Field(default_factory=dict)  # sp4n: our field -> dotted path
+    status_map: dict[str, str] = Field(default_factory=dict)  # sp4n: their status -> ours
 
 
 class Settings(BaseSettings):
@@ -80,6 +92,14 @@ class Settings(BaseSettings):
 
     # Instagram announced a cut from 30 hashtags to 5 in late 2025; kept as a setting (posts).
     instagram_hashtag_cap: int = Field(default=5, ge=1, le=30)
+    # --- intake: push endpoint and WhatsApp Cloud API (publisher/web/intake.py) ---
+    push_secret: str = ""  # HMAC key(s) of POST /api/v1/cases, comma-separated (rotation)
+    push_source: str = "app"  # the source name pushed cases are stored under
+    whatsapp_app_secret: str = ""  # signs X-Hub-Signature-256
+    whatsapp_verify_token: str = ""  # the hub.verify_token of the webhook handshake
+    whatsapp_access_token: str = ""  # bearer token for the Graph API (media, messages)
+    whatsapp_phone_number_id: str = ""  # our business number's id: replies are sent from it
+    whatsapp_graph_url: str = "https://graph.facebook.com/v21.0"
 
     @field_validator("timezone")
     @classmethod

@@ -24,7 +24,10 @@ def test_the_wheel_bundles_templates_and_finds_them_when_installed(tmp_path: Pat
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
         for required in (
-            "publisher/_templates/posts/telegram.txt.j2",
+            "publisher/_templates/posts/telegram/photo.txt.j2",
+            "publisher/_templates/web/base.html",
+            "publisher/web/static/vendor/htmx-2.0.11.min.js",
+            "classifiers/artifacts/model.json",
             "publisher/db/migrations/env.py",
             "publisher/db/migrations/script.py.mako",
             "publisher/reference/tegal.json",

@@ -165,6 +165,9 @@ class Case(Base):
     content_hash: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # --- intake (0002_intake): the source's own updated_at, so an older record arriving late
+    # (a replayed push, a slow collector) never overwrites a newer one.
+    source_updated_at: Mapped[datetime | None] = mapped_column()
 
     agency: Mapped[Agency | None] = relationship()
     follow_ups: Mapped[list[FollowUp]] = relationship(back_populates="case", order_by="FollowUp.id")
@@ -214,6 +217,8 @@ class Media(Base):
     unblurred_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
     face_boxes: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
     held_for_review: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # Why it was refused, in Bahasa Indonesia, for the PIC (reject_reason is the English log text).
+    reject_message: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Screening(Base):
@@ -394,6 +399,67 @@ class TemplateOverride(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+# --- intake (0002_intake) ----------------------------------------------------------------------
+
+
+class SourceRun(Base):
+    """One run of one case source: what it fetched and stored, and why it stopped if it did."""
+
+    __tablename__ = "source_runs"
+    __table_args__ = (Index("ix_source_runs_source_started", "source", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(40))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+    # fetched, new, updated, unchanged, stale, quarantined, errors
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str] = mapped_column(Text, default="")
+
+
+class PushReceipt(Base):
+    """Signatures of accepted pushes, kept for the replay window: the same signed body twice
+    is a replay and is refused."""
+
+    __tablename__ = "push_receipts"
+
+    signature: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+WHATSAPP_OUTCOMES = (
+    "accepted",
+    "unknown_pic",
+    "unknown_case",
+    "not_your_agency",
+    "no_case_code",
+    "unreadable_media",
+    "unsupported",
+)
+
+
+class WhatsAppMessage(Base):
+    """Every inbound WhatsApp message, once (Meta redelivers webhooks), with our answer.
+
+    The sender is kept only as the keyed hash (``User.phone_lookup``); the reply is sent to
+    the PIC's number decrypted from their user row, so no phone number is stored here."""
+
+    __tablename__ = "whatsapp_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)
+    sender_lookup: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    media_row_id: Mapped[int | None] = mapped_column(ForeignKey("media.id"))
+    kind: Mapped[str] = mapped_column(String(20), default="text")
+    outcome: Mapped[str] = mapped_column(String(30), default="accepted")
+    reply_text: Mapped[str] = mapped_column(Text, default="")
+    reply_state: Mapped[str] = mapped_column(String(10), default="pending")  # pending/sent/failed
+    reply_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 __all__ = [
     "Agency",
     "AuditLog",
@@ -407,14 +473,17 @@ __all__ = [
     "LoginThrottle",
     "Media",
     "Post",
+    "PushReceipt",
     "Quarantine",
     "SchedulerLock",
     "Screening",
     "SocialAccount",
+    "SourceRun",
     "SourceState",
     "TemplateOverride",
     "User",
     "WebSession",
+    "WhatsAppMessage",
 ]
 
 

@@ -2,7 +2,12 @@
 
 A source yields *raw* dicts (as received) in batches with the cursor to store after the batch;
 validation and storage happen in :mod:`publisher.intake`, so a bad record is quarantined the
-same way whatever it came from.
+same way whatever it came from. Sources whose native shape differs (Open311, SP4N-LAPOR!, CSV)
+translate each record into the :class:`CaseRecord` shape first; what they cannot translate
+travels in :attr:`Batch.rejects`.
+
+:class:`CaseRecord` is the contract of docs/case-feed.md; :func:`case_record_schema` is its JSON
+Schema, published as docs/case-feed.schema.json (a test keeps the two identical).
 """
 
 from __future__ import annotations
@@ -15,11 +20,22 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
+@dataclass(frozen=True)
+class Reject:
+    """A native record a source could not even translate into a :class:`CaseRecord`: it is
+    quarantined with ``reason`` (field names, never values) like any invalid record."""
+
+    raw: object
+    reason: str
+    external_id: str | None = None
+
+
 @dataclass
 class Batch:
-    records: list[dict[str, Any]]
+    records: list[Any]
     cursor: str  # opaque; stored after the batch is committed
     errors: list[str] = field(default_factory=list)  # batch-level problems (not per record)
+    rejects: list[Reject] = field(default_factory=list)
 
 
 class CaseSource(Protocol):
@@ -90,3 +106,16 @@ class CaseRecord(BaseModel):
     history: list[StatusEvent] = Field(default_factory=list)
     follow_up: FollowUpIn | None = None
     updated_at: datetime
+
+
+SCHEMA_ID = "https://lapor.tegalkab.go.id/schemas/case-feed/v1/case-record.json"
+
+
+def case_record_schema() -> dict[str, Any]:
+    """The JSON Schema (2020-12) of one :class:`CaseRecord`, as published in docs/."""
+    schema = CaseRecord.model_json_schema(mode="validation")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        **schema,
+    }

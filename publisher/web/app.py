@@ -21,6 +21,7 @@ from publisher.errors import LaporError
 from publisher.web import account, admin, api, audit, deliveries, pic, review
 from publisher.web.auth import NotAuthenticated, WebError
 from publisher.web.dashboard import router as dashboard_router
+from publisher.web.intake import router as intake_router
 from publisher.web.ops import router as ops_router
 from publisher.web.templating import Pages
 
@@ -77,6 +78,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.include_router(audit.router(ctx))
     app.include_router(api.router(ctx))
     app.add_middleware(SecurityHeaders)
+    app.include_router(intake_router(ctx))
     return app
 
 
