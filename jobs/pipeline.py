@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from classifiers import load_model
+from jobs import classifier as classifier_jobs
 from jobs import ops as ops_jobs
 from jobs.intake import collect
 from publisher import outbox
@@ -16,7 +16,7 @@ from publisher.clock import utcnow
 from publisher.context import AppContext
 from publisher.db.models import JobRun
 from publisher.drafting import draft_posts
-from publisher.screening import screen_pending
+from publisher.screening import model_loader, screen_pending
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,8 @@ Counts = dict[str, Any]
 
 def screen(ctx: AppContext) -> Counts:
     with ctx.sessions() as session, session.begin():
-        return dataclasses.asdict(screen_pending(session, load_model))
+        loader = model_loader(ctx.settings.model_dir)
+        return dataclasses.asdict(screen_pending(session, loader))
 
 
 def render(ctx: AppContext) -> Counts:
@@ -56,6 +57,7 @@ JOBS: dict[str, Callable[[AppContext], Counts]] = {
     "reconcile": reconcile,
     "digest": ops_jobs.digest,
     "cleanup": ops_jobs.cleanup,
+    "retrain": classifier_jobs.retrain,
 }
 
 

@@ -76,8 +76,7 @@ SCHEDULE: tuple[JobSpec, ...] = (
     JobSpec("render", every_seconds=60),
     JobSpec("publish", every_seconds=30),
     JobSpec("reconcile", every_seconds=300),
-    # Off until the classifier's training entry point is in JOBS (see docs/deploy.md).
-    JobSpec("retrain", cron="0 2 * * 0", enabled=False),
+    JobSpec("retrain", cron="0 2 * * 0"),  # Sunday 02:00: skips when nothing changed
     JobSpec("digest", cron="0 7 * * 1-5"),
     JobSpec("cleanup", cron="30 3 * * *"),
 )

@@ -518,6 +518,11 @@ from publisher.cli_intake import app as intake_app  # noqa: E402  (it imports fr
 
 app.add_typer(intake_app)
 
+from publisher import cli_classifier  # noqa: E402  (it imports from here)
+
+app.add_typer(cli_classifier.app, name="classifier")
+app.command("screen")(cli_classifier.screen)
+
 
 def main() -> None:
     try:

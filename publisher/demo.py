@@ -255,6 +255,8 @@ def run_demo(*, cases: int, root: str, console: Console) -> None:
         settings = Settings(
             database_url=f"sqlite:///{base / 'lapor.db'}",
             media_dir=base / "media",
+            private_media_dir=base / "private-media",
+            model_dir=base / "model",
             folder_platform_dir=base / "posts",
             secret_key=new_key(),
             sources=[SourceConfig(name="lapor-app", url=feed_server.url)],

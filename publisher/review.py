@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from publisher import audit
 from publisher.clock import utcnow
 from publisher.crypto import Vault
-from publisher.db.models import Delivery, FollowUp, Post, Screening, User
+from publisher.db.models import Delivery, FollowUp, Post, ReviewExample, Screening, User
 from publisher.errors import ReviewError
 from publisher.posts.validate import assert_publishable
 from publisher.privacy.guard import case_identities, describe, finding_key, unresolved_findings
@@ -115,6 +115,9 @@ def approve(
             f"post {post_id} was not screened by the model: a manual screening note is needed",
             "Kasus ini belum disaring model; tuliskan catatan penyaringan manual.",
         )
+    if post.review_state == "blocked":
+        # A block released by a second reviewer says the model was wrong: a general example.
+        record_example(session, post.case_id, "general", "block_release", reviewer)
     now = utcnow()
     post.review_state = "approved"
     post.reviewer_id = reviewer.id
@@ -193,7 +196,11 @@ def allow_finding(
     return post
 
 
-def reject(session: Session, post_id: int, reviewer: User, *, reason: str) -> Post:
+def reject(
+    session: Session, post_id: int, reviewer: User, *, reason: str, as_conflict: bool = False
+) -> Post:
+    """Reject with a reason the PIC reads. ``as_conflict`` records the case as a conflict-prone
+    training example for the classifier."""
     _reviewer(reviewer)
     post = _load(session, post_id)
     if post.review_state not in REVIEWABLE:
@@ -207,6 +214,8 @@ def reject(session: Session, post_id: int, reviewer: User, *, reason: str) -> Po
     post.reviewer_id = reviewer.id
     post.reviewed_at = utcnow()
     post.review_note = reason
+    if as_conflict:
+        record_example(session, post.case_id, "conflict", "reject_conflict", reviewer)
     audit.record(
         session,
         actor=f"user:{reviewer.username}",
@@ -214,8 +223,23 @@ def reject(session: Session, post_id: int, reviewer: User, *, reason: str) -> Po
         object_type="post",
         object_id=post.id,
         reason=reason,
+        as_conflict=as_conflict,
     )
     return post
+
+
+def record_example(session: Session, case_id: int, label: str, origin: str, reviewer: User) -> None:
+    """Store a reviewer's decision as a labelled example for retraining (once per case and
+    kind of decision)."""
+    exists = session.scalar(
+        select(ReviewExample.id).where(
+            ReviewExample.case_id == case_id, ReviewExample.origin == origin
+        )
+    )
+    if exists is None:
+        session.add(
+            ReviewExample(case_id=case_id, label=label, origin=origin, reviewer_id=reviewer.id)
+        )
 
 
 def edit(session: Session, post_id: int, editor: User, *, caption: str) -> Post:

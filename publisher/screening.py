@@ -9,17 +9,27 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from classifiers import ConflictModel, ModelError
+from classifiers import ConflictModel, ModelError, load_model
 from publisher.db.models import Case, FollowUp, Screening
 
 log = logging.getLogger(__name__)
 
 MANUAL_REASON = "Model penyaring tidak tersedia: kasus ini perlu disaring manual oleh reviewer."
 RAHASIA_REASON = "Laporan bersifat rahasia: tidak boleh dipublikasikan."
+
+
+def active_model_path(model_dir: Path) -> Path | None:
+    """The promoted model in ``model_dir`` if there is one, else None (the committed model)."""
+    return model_dir if (model_dir / "model.json").exists() else None
+
+
+def model_loader(model_dir: Path) -> Callable[[], ConflictModel]:
+    return lambda: load_model(active_model_path(model_dir))
 
 
 @dataclass

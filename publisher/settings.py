@@ -51,6 +51,8 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL. SQLite (WAL) by default; postgresql+psycopg://... for more.",
     )
     media_dir: Path = Field(default=DEFAULT_VAR / "media")
+    # Where retrained classifier models are promoted; empty means the committed model is used.
+    model_dir: Path = Field(default=DEFAULT_VAR / "model")
     # Unblurred originals: outside anything served, readable only by the app itself.
     private_media_dir: Path = Field(default=DEFAULT_VAR / "private-media")
     # Comma-separated Fernet keys, newest first (MultiFernet): rotation adds a key at the front.

@@ -65,6 +65,9 @@ def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> Set
         "database_url": database_url,
         "media_dir": tmp_path / "media",
         "folder_platform_dir": tmp_path / "posts",
+        "private_media_dir": tmp_path / "private-media",
+        "model_dir": tmp_path / "model",
+        "backup_dir": tmp_path / "backups",
         "secret_key": new_key(),
     }
     values.update(overrides)

@@ -475,6 +475,7 @@ __all__ = [
     "Post",
     "PushReceipt",
     "Quarantine",
+    "ReviewExample",
     "SchedulerLock",
     "Screening",
     "SocialAccount",
@@ -515,6 +516,7 @@ class LoginThrottle(Base):
     window_started_at: Mapped[datetime] = mapped_column(default=utcnow)
     locked_until: Mapped[datetime | None] = mapped_column()
 
+
 # The review queue's order (risk high to low, then oldest, then id) for one state at a time, so
 # a page is read straight off the index and keyset paging seeks instead of sorting
 # (bench/review_queue.py). ``ix_posts_review_queue`` cannot serve the mixed directions.
@@ -525,3 +527,21 @@ Index(
     Post.created_at,
     Post.id,
 )
+
+
+# --- classifier: reviewers' decisions as training examples (lead) --------------------------
+
+
+class ReviewExample(Base):
+    """A reviewer's decision that says what the model should have said: a reject-as-conflict
+    (label ``conflict``) or a released block (label ``general``). Read by the retrain job."""
+
+    __tablename__ = "review_examples"
+    __table_args__ = (UniqueConstraint("case_id", "origin"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    label: Mapped[str] = mapped_column(String(10))
+    origin: Mapped[str] = mapped_column(String(20))
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -120,6 +120,8 @@ class ApproveIn(BaseModel):
 
 class RejectIn(BaseModel):
     reason: str = Field(max_length=2000)
+    # True when the case is conflict-prone: it becomes a training example for the classifier.
+    as_conflict: bool = False
 
 
 class EditIn(BaseModel):
@@ -257,7 +259,9 @@ def router(ctx: AppContext) -> APIRouter:
         post_id: PostId, body: RejectIn, user: Annotated[Viewer, Depends(writer)]
     ) -> PostOut:
         with ctx.sessions() as session, session.begin():
-            review_views.reject_posts(session, user, [post_id], body.reason)
+            review_views.reject_posts(
+                session, user, [post_id], body.reason, as_conflict=body.as_conflict
+            )
             return post_out(session, get_scoped(session, scoped_posts(user), Post, post_id))
 
     @r.post("/posts/{post_id}/edit", response_model=PostOut, summary="Edit the caption")

@@ -410,13 +410,20 @@ def approve_posts(
     return approved
 
 
-def reject_posts(session: Session, viewer: Viewer, post_ids: list[int], reason: str) -> None:
+def reject_posts(
+    session: Session,
+    viewer: Viewer,
+    post_ids: list[int],
+    reason: str,
+    *,
+    as_conflict: bool = False,
+) -> None:
     if not post_ids:
         raise BadInput("no post chosen", "Pilih minimal satu akun tujuan.")
     user = load_user(session, viewer)
     for post_id in post_ids:
         get_scoped(session, scoped_posts(viewer), Post, post_id)
-        review.reject(session, post_id, user, reason=reason.strip())
+        review.reject(session, post_id, user, reason=reason.strip(), as_conflict=as_conflict)
 
 
 def edit_post(session: Session, viewer: Viewer, post_id: int, caption: str) -> Post:
@@ -510,10 +517,12 @@ def router(ctx: AppContext) -> APIRouter:
         user: Annotated[Viewer, Depends(writer)],
         reason: Annotated[str, Form(max_length=2000)] = "",
         post_ids: Annotated[list[int] | None, Form()] = None,
+        as_conflict: Annotated[bool, Form()] = False,
     ) -> Response:
         with ctx.sessions() as session, session.begin():
             get_scoped(session, scoped_cases(user), Case, case_id)
-            reject_posts(session, user, _of_case(session, case_id, post_ids or []), reason)
+            chosen = _of_case(session, case_id, post_ids or [])
+            reject_posts(session, user, chosen, reason, as_conflict=as_conflict)
         return back(case_id, "rejected")
 
     @r.post("/review/posts/{post_id}/edit")
