@@ -7,6 +7,9 @@ settled by a person, never by re-sending.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from contextlib import ExitStack
 from datetime import timedelta
 from typing import Any
 
@@ -21,10 +24,11 @@ from publisher.errors import (
     RetryableError,
     UnknownOutcome,
 )
-from publisher.platforms.base import PublishRequest, PublishResult, transport_error
+from publisher.platforms.base import MediaFile, PublishRequest, PublishResult, transport_error
 
 DEFAULT_API = "https://api.telegram.org"
 CAPTION_LIMIT = 1024
+MEDIA_GROUP_MAX = 10
 
 # (error_code, description fragment or "" for any, exception class, Bahasa message for admins)
 ERRORS: tuple[tuple[int, str, type[PlatformError], str], ...] = (
@@ -96,13 +100,18 @@ class TelegramPlatform:
         self.api_base = api_base.rstrip("/")
 
     def _call(
-        self, method: str, data: dict[str, str], files: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
+        self,
+        method: str,
+        data: dict[str, str],
+        files: dict[str, Any] | None = None,
+        *,
+        effectful: bool = True,
+    ) -> Any:
         url = f"{self.api_base}/bot{self.bot_token}/{method}"
         try:
             response = self.client.post(url, data=data, files=files)
         except httpx.HTTPError as exc:
-            raise transport_error(exc, "telegram") from None
+            raise transport_error(exc, "telegram", effectful=effectful) from None
         try:
             body = response.json()
         except ValueError:
@@ -111,7 +120,7 @@ class TelegramPlatform:
             body = {}
         if response.status_code == 200 and body.get("ok") is True:
             result = body.get("result")
-            if isinstance(result, dict):
+            if isinstance(result, dict | list | bool):
                 return result
             raise UnknownOutcome("telegram: 200 without a result object")
         raise classify(response.status_code, body)
@@ -119,19 +128,44 @@ class TelegramPlatform:
     def publish(self, request: PublishRequest) -> PublishResult:
         caption = request.caption
         photos = [m for m in request.media if m.kind == "photo"]
-        if photos:
-            with photos[0].path.open("rb") as fh:
+        videos = [m for m in request.media if m.kind == "video"]
+        visual = (photos + videos)[:MEDIA_GROUP_MAX]
+        if len(visual) > 1:
+            result = self._media_group(visual, caption)
+        elif visual:
+            item = visual[0]
+            method, field = (
+                ("sendVideo", "video") if item.kind == "video" else ("sendPhoto", "photo")
+            )
+            with item.path.open("rb") as fh:
                 result = self._call(
-                    "sendPhoto",
+                    method,
                     {"chat_id": self.chat_id, "caption": caption},
-                    {"photo": (photos[0].path.name, fh, photos[0].mime)},
+                    {field: (item.path.name, fh, item.mime)},
                 )
         else:
             result = self._call("sendMessage", {"chat_id": self.chat_id, "text": caption})
-        message_id = str(result.get("message_id", ""))
+        message = result[0] if isinstance(result, list) and result else result
+        message_id = str(message.get("message_id", "")) if isinstance(message, dict) else ""
         if not message_id:
             raise UnknownOutcome("telegram: result without message_id")
         return PublishResult(remote_id=message_id, url=self.message_url(message_id))
+
+    def _media_group(self, items: list[MediaFile], caption: str) -> Any:
+        media: list[dict[str, str]] = []
+        files: dict[str, Any] = {}
+        with ExitStack() as stack:
+            for index, item in enumerate(items):
+                name = f"file{index}"
+                kind = "video" if item.kind == "video" else "photo"
+                entry = {"type": kind, "media": f"attach://{name}"}
+                if index == 0:
+                    entry["caption"] = caption  # the album's caption rides on its first item
+                media.append(entry)
+                files[name] = (item.path.name, stack.enter_context(item.path.open("rb")), item.mime)
+            return self._call(
+                "sendMediaGroup", {"chat_id": self.chat_id, "media": json.dumps(media)}, files
+            )
 
     def message_url(self, message_id: str) -> str:
         if self.chat_id.startswith("@"):
@@ -140,5 +174,19 @@ class TelegramPlatform:
             return f"https://t.me/c/{self.chat_id[4:]}/{message_id}"
         return ""
 
-    def find_by_marker(self, marker: str) -> PublishResult | None:
+    def find_by_marker(
+        self, marker: str, state: Mapping[str, str] | None = None
+    ) -> PublishResult | None:
         return None  # the Bot API cannot read channel history: a person settles it
+
+    def takedown(self, remote_id: str) -> bool:
+        result = self._call(
+            "deleteMessage", {"chat_id": self.chat_id, "message_id": remote_id}, effectful=False
+        )
+        return result is True
+
+    def check(self) -> str:
+        me = self._call("getMe", {}, effectful=False)
+        chat = self._call("getChat", {"chat_id": self.chat_id}, effectful=False)
+        title = chat.get("title") or chat.get("username") or self.chat_id
+        return f"Telegram bot @{me.get('username', '')} in {title}"
