@@ -470,3 +470,6 @@ def main() -> None:
     except ConfigError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise SystemExit(2) from None
+
+
+import publisher.cli_publishing  # noqa: E402, F401  (registers the publishing commands)

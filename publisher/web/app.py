@@ -6,11 +6,13 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from publisher.context import AppContext
+from publisher.web import media as media_routes
 
 
 def create_app(ctx: AppContext) -> FastAPI:
     app = FastAPI(title="lapor-publisher", version="0.1.0")
     app.state.ctx = ctx
+    app.include_router(media_routes.router(ctx))
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
