@@ -479,7 +479,7 @@ def reconcile(ctx: AppContext, now: datetime | None = None) -> ReconcileCounts:
                 .join(SocialAccount, SocialAccount.id == Delivery.account_id)
                 .where(Delivery.state == "unknown")
                 .order_by(Delivery.id)
-            ).tuples()
+            ).all()
         ]
         session.expunge_all()
     platforms: dict[int, Platform] = {}

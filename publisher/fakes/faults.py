@@ -41,6 +41,9 @@ class Fault:
     description: str = "Internal Server Error"
     retry_after: int = 0
     op: str = ""  # only requests of this operation ("" = any)
+    code: int = 0  # the platform's own error code for ``status`` faults (Meta: 368, 200, ...)
+    subcode: int = 0
+    polls: int = 3  # ``slow_container``: extra IN_PROGRESS answers
 
 
 @dataclass

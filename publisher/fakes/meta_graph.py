@@ -86,7 +86,7 @@ class FakeMetaGraph:
     ig_media: list[IgMedia] = field(default_factory=list)
     requests: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(10_000_001))
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _lock: threading.RLock = field(default_factory=threading.RLock)
 
     def fail_next(self, fault: Fault) -> None:
         self.faults.fail_next(fault)
@@ -300,7 +300,7 @@ class FakeMetaGraph:
             fetched.append(sha)
             polls = self.video_polls if media_type in ("VIDEO", "REELS") else 0
         if fault is not None and fault.kind == "slow_container":
-            polls += 3
+            polls += fault.polls
         container = Container(
             self._id(), ig_user, caption, media_type, children, polls, fetched_sha256=fetched
         )
@@ -439,7 +439,9 @@ def _early_fault(fault: Fault | None, node: str) -> JSONResponse | None:
     if fault is None:
         return None
     if fault.kind == "status":
-        return _error(fault.status, 1, fault.description)
+        return _error(
+            fault.status, fault.code or 1, fault.description, subcode=fault.subcode or None
+        )
     if fault.kind == "server_error":
         return _error(500, 2, "An unexpected error has occurred. Please retry your request later.")
     if fault.kind == "expired_token":

@@ -70,7 +70,7 @@ class FakeX:
     exchanges: list[tuple[str, Any, int, Any]] = field(default_factory=list)
     requests: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_860_000_000_000))
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _lock: threading.RLock = field(default_factory=threading.RLock)
 
     def fail_next(self, fault: Fault) -> None:
         self.faults.fail_next(fault)
