@@ -83,7 +83,11 @@ def credentials(platform: str, fakes: Fakes) -> dict[str, str]:
             "username": "dpupr_tegal",
             "api_base": fakes.urls["x"],
         },
-        "telegram": {"bot_token": TG_TOKEN, "chat_id": TG_CHANNEL, "api_base": fakes.urls["telegram"]},
+        "telegram": {
+            "bot_token": TG_TOKEN,
+            "chat_id": TG_CHANNEL,
+            "api_base": fakes.urls["telegram"],
+        },
     }[platform]
 
 

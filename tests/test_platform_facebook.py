@@ -85,7 +85,11 @@ def test_a_page_rate_limit_waits_as_long_as_the_usage_header_says(
     fakes.meta.fail_next(Fault("rate_limit", retry_after=20 * 60, op="fb_publish"))
     counts = outbox.publish_due(ctx)
     delivery = only_delivery(ctx)
-    assert (counts.retry, delivery.state, delivery.last_error_class) == (1, "pending", "rate_limited")
+    assert (counts.retry, delivery.state, delivery.last_error_class) == (
+        1,
+        "pending",
+        "rate_limited",
+    )
     assert utcnow() + timedelta(minutes=19) < delivery.next_attempt_at
     assert delivery.next_attempt_at < utcnow() + timedelta(minutes=21)
     assert delivery.attempts == 0  # the platform's pace is not held against the post

@@ -149,7 +149,8 @@ class XPlatform:
             body = response.json()
         except ValueError:
             body = None
-        if response.status_code in (200, 201) and isinstance(body, dict) and "data" in body:
+        ok = isinstance(body, dict) and ("data" in body or "meta" in body)
+        if 200 <= response.status_code < 300 and ok:
             return body
         body = body if isinstance(body, dict) else {}
         errors = body.get("errors")
