@@ -149,10 +149,9 @@ class XPlatform:
             body = response.json()
         except ValueError:
             body = None
-        ok = isinstance(body, dict) and ("data" in body or "meta" in body)
-        if 200 <= response.status_code < 300 and ok:
-            return body
         body = body if isinstance(body, dict) else {}
+        if 200 <= response.status_code < 300 and ("data" in body or "meta" in body):
+            return body
         errors = body.get("errors")
         first = errors[0] if isinstance(errors, list) and errors else {}
         first = first if isinstance(first, dict) else {}
