@@ -195,3 +195,14 @@ def test_the_fake_pages_feed_lists_posts_as_the_page_post_spec_names_them(
     page = json.loads(shared_path("fixtures", "meta-graph", "specs", "Page.json").read_text())
     feed = next(a for a in page["apis"] if a["method"] == "POST" and a.get("endpoint") == "feed")
     assert {"message", "attached_media"} <= {p["name"] for p in feed["params"]}
+
+
+def test_a_lost_post_is_found_even_pages_deep_in_a_busy_feed(
+    ctx: AppContext, fakes: Fakes, account: int
+) -> None:
+    fakes.meta.fail_next(Fault("drop_after_accept", op="fb_publish"))
+    outbox.publish_due(ctx)
+    for n in range(230):  # other posts made since, e.g. by the agency's staff
+        fakes.meta._store_post(PAGE, f"kegiatan dinas {n}", [], "feed")
+    assert outbox.reconcile(ctx).found_published == 1
+    assert only_delivery(ctx).state == "published"

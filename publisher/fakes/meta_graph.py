@@ -229,8 +229,8 @@ class FakeMetaGraph:
     async def _get_feed(
         self, page: str, form: dict[str, Any], request: Request, fault: Fault | None
     ) -> JSONResponse:
-        limit = min(100, int(request.query_params.get("limit", "25")))
-        posts = sorted(self.live_posts(page), key=lambda p: p.created, reverse=True)[:limit]
+        everything = sorted(self.live_posts(page), key=lambda p: p.created, reverse=True)
+        posts, paging = _page(everything, request)
         data = [
             {
                 "id": p.id,
@@ -240,7 +240,7 @@ class FakeMetaGraph:
             }
             for p in posts
         ]
-        return JSONResponse({"data": data, "paging": {}})
+        return JSONResponse({"data": data, "paging": paging})
 
     # --- Instagram ----------------------------------------------------------------------------
 
@@ -334,10 +334,10 @@ class FakeMetaGraph:
     async def _get_ig_media(
         self, ig_user: str, form: dict[str, Any], request: Request, fault: Fault | None
     ) -> JSONResponse:
-        limit = min(100, int(request.query_params.get("limit", "25")))
-        items = sorted(self.live_ig_media(ig_user), key=lambda m: m.created, reverse=True)[:limit]
+        everything = sorted(self.live_ig_media(ig_user), key=lambda m: m.created, reverse=True)
+        items, paging = _page(everything, request)
         data = [{"id": m.id, "caption": m.caption, "permalink": m.permalink} for m in items]
-        return JSONResponse({"data": data, "paging": {}})
+        return JSONResponse({"data": data, "paging": paging})
 
     # --- nodes --------------------------------------------------------------------------------
 
@@ -378,6 +378,17 @@ class FakeMetaGraph:
                     media.deleted = True
                     return JSONResponse({"success": True})
         return _error(400, 100, f"Object with ID '{node}' does not exist", subcode=33)
+
+
+def _page(items: list[Any], request: Request) -> tuple[list[Any], dict[str, Any]]:
+    """Cursor paging as the Graph API does it (``paging.cursors.after`` + ``paging.next``)."""
+    limit = max(1, min(100, int(request.query_params.get("limit", "25"))))
+    start = int(request.query_params.get("after") or 0)
+    chunk = items[start : start + limit]
+    paging: dict[str, Any] = {"cursors": {"before": str(start), "after": str(start + limit)}}
+    if start + limit < len(items):
+        paging["next"] = str(request.url.include_query_params(after=str(start + limit)))
+    return chunk, paging
 
 
 def _operation(method: str, node: str, edge: str, fake: FakeMetaGraph) -> str:

@@ -205,11 +205,15 @@ class FakeX:
         self, user: str, request: Request, body: Any, fault: Fault | None, user_id: str
     ) -> JSONResponse:
         limit = max(5, min(100, int(request.query_params.get("max_results", "10"))))
-        posts = sorted(self.live_posts(user_id), key=lambda p: p.created, reverse=True)[:limit]
+        start = int(request.query_params.get("pagination_token") or 0)
+        everything = sorted(self.live_posts(user_id), key=lambda p: p.created, reverse=True)
+        posts = everything[start : start + limit]
         data = [{"id": p.id, "text": p.text, "edit_history_tweet_ids": [p.id]} for p in posts]
         meta: dict[str, Any] = {"result_count": len(data)}
         if data:
             meta["newest_id"], meta["oldest_id"] = data[0]["id"], data[-1]["id"]
+        if start + limit < len(everything):
+            meta["next_token"] = str(start + limit)
         return JSONResponse({"data": data, "meta": meta} if data else {"meta": meta})
 
     async def _initialize(

@@ -18,9 +18,10 @@ import httpx
 
 from publisher.errors import UnknownOutcome
 from publisher.platforms.base import PublishRequest, PublishResult, with_marker
-from publisher.platforms.graph import DEFAULT_GRAPH, GraphClient
+from publisher.platforms.graph import DEFAULT_GRAPH, GraphClient, next_cursor
 
 RECENT_POSTS = 100
+SEARCH_PAGES = 5  # how far back an unknown delivery is looked for (5 x 100 posts)
 
 
 class FacebookPagePlatform:
@@ -76,18 +77,18 @@ class FacebookPagePlatform:
     def find_by_marker(
         self, marker: str, state: Mapping[str, str] | None = None
     ) -> PublishResult | None:
-        body = self.graph.call(
-            "GET",
-            f"{self.page_id}/feed",
-            effectful=False,
-            params={"fields": "id,message,permalink_url", "limit": str(RECENT_POSTS)},
-        )
-        for post in body.get("data") or []:
-            if isinstance(post, dict) and marker in str(post.get("message", "")):
-                post_id = str(post["id"])
-                return PublishResult(
-                    remote_id=post_id, url=str(post.get("permalink_url") or self.post_url(post_id))
-                )
+        params = {"fields": "id,message,permalink_url", "limit": str(RECENT_POSTS)}
+        for _ in range(SEARCH_PAGES):
+            body = self.graph.call("GET", f"{self.page_id}/feed", effectful=False, params=params)
+            for post in body.get("data") or []:
+                if isinstance(post, dict) and marker in str(post.get("message", "")):
+                    post_id = str(post["id"])
+                    url = str(post.get("permalink_url") or self.post_url(post_id))
+                    return PublishResult(remote_id=post_id, url=url)
+            after = next_cursor(body)
+            if not after:
+                break
+            params = {**params, "after": after}
         return None
 
     def takedown(self, remote_id: str) -> bool:

@@ -100,6 +100,15 @@ def _regain_minutes(headers: httpx.Headers) -> int | None:
     return best
 
 
+def next_cursor(body: dict[str, Any]) -> str:
+    """The ``after`` cursor of a Graph list answer when there is a next page, else ""."""
+    paging = body.get("paging")
+    if not isinstance(paging, dict) or not paging.get("next"):
+        return ""
+    cursors = paging.get("cursors")
+    return str(cursors.get("after") or "") if isinstance(cursors, dict) else ""
+
+
 class GraphClient:
     def __init__(
         self,

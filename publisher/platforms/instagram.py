@@ -28,11 +28,12 @@ from publisher.clock import utcnow
 from publisher.errors import PermanentError, RateLimited, RetryableError, UnknownOutcome
 from publisher.platforms.base import MediaFile, PublishRequest, PublishResult, with_marker
 from publisher.platforms.errors import ErrorRule
-from publisher.platforms.graph import DEFAULT_GRAPH, META_ERRORS, GraphClient
+from publisher.platforms.graph import DEFAULT_GRAPH, META_ERRORS, GraphClient, next_cursor
 
 CAPTION_LIMIT = 2200
 CAROUSEL_MAX = 10
 RECENT_MEDIA = 50
+SEARCH_PAGES = 10
 
 INSTAGRAM_ERRORS: tuple[ErrorRule, ...] = (
     ErrorRule(
@@ -240,16 +241,20 @@ class InstagramPlatform:
         container = (state or {}).get("container_id", "")
         if container and self._status(container) != "PUBLISHED":
             return None  # the container never went out: provably not published
-        body = self.graph.call(
-            "GET",
-            f"{self.ig_user_id}/media",
-            effectful=False,
-            params={"fields": "id,caption,permalink", "limit": str(RECENT_MEDIA)},
-        )
-        items: list[Any] = body.get("data") or []
-        for item in items:
-            if isinstance(item, dict) and marker in str(item.get("caption", "")):
-                return PublishResult(remote_id=str(item["id"]), url=str(item.get("permalink", "")))
+        params = {"fields": "id,caption,permalink", "limit": str(RECENT_MEDIA)}
+        for _ in range(SEARCH_PAGES):
+            body = self.graph.call(
+                "GET", f"{self.ig_user_id}/media", effectful=False, params=params
+            )
+            items: list[Any] = body.get("data") or []
+            for item in items:
+                if isinstance(item, dict) and marker in str(item.get("caption", "")):
+                    url = str(item.get("permalink", ""))
+                    return PublishResult(remote_id=str(item["id"]), url=url)
+            after = next_cursor(body)
+            if not after:
+                break
+            params = {**params, "after": after}
         if container:
             raise UnknownOutcome("instagram: container published but media not listed yet")
         return None

@@ -29,6 +29,7 @@ TEXT_LIMIT = 280
 CHUNK = 4 * 1024 * 1024
 MAX_MEDIA = 4
 RECENT_POSTS = 100
+SEARCH_PAGES = 5
 
 # twitter-text v3: these code point ranges weigh 1, everything else 2 (emoji, CJK, ...).
 _LIGHT = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
@@ -250,19 +251,23 @@ class XPlatform:
         self, marker: str, state: Mapping[str, str] | None = None
     ) -> PublishResult | None:
         text_sha = (state or {}).get("text_sha256", "")
-        body = self._call(
-            "GET",
-            f"/2/users/{self.user_id}/tweets",
-            effectful=False,
-            params={"max_results": str(RECENT_POSTS), "tweet.fields": "text,created_at"},
-        )
-        for post in body.get("data") or []:
-            if not isinstance(post, dict):
-                continue
-            text = str(post.get("text", ""))
-            if marker in text or (text_sha and _sha(text) == text_sha):
-                post_id = str(post["id"])
-                return PublishResult(remote_id=post_id, url=self.post_url(post_id))
+        params = {"max_results": str(RECENT_POSTS), "tweet.fields": "text,created_at"}
+        for _ in range(SEARCH_PAGES):
+            body = self._call(
+                "GET", f"/2/users/{self.user_id}/tweets", effectful=False, params=params
+            )
+            for post in body.get("data") or []:
+                if not isinstance(post, dict):
+                    continue
+                text = str(post.get("text", ""))
+                if marker in text or (text_sha and _sha(text) == text_sha):
+                    post_id = str(post["id"])
+                    return PublishResult(remote_id=post_id, url=self.post_url(post_id))
+            meta = body.get("meta")
+            token = str(meta.get("next_token") or "") if isinstance(meta, dict) else ""
+            if not token:
+                break
+            params = {**params, "pagination_token": token}
         return None
 
     def takedown(self, remote_id: str) -> bool:
