@@ -177,3 +177,13 @@ def test_the_media_route_refuses_expired_and_forged_links(ctx: AppContext, fakes
     assert httpx.get(expired).status_code == 403
     assert httpx.get(good.replace("sig=", "sig=0")).status_code == 403
     assert httpx.get(sign_media_url(base, secret, "0" * 64, ".jpg")).status_code == 404
+
+
+def test_a_checkpointed_container_that_expired_is_replaced_by_a_new_one(
+    ctx: AppContext, fakes: Fakes, account: int
+) -> None:
+    fakes.meta.fail_next(Fault("slow_container", polls=100, op="ig_container"))
+    outbox.publish_due(ctx)
+    fakes.meta.containers.clear()  # 24 hours later Instagram has forgotten it
+    assert outbox.publish_due(ctx, now=utcnow() + timedelta(hours=1)).published == 1
+    assert len(fakes.meta.containers) == 1 and len(fakes.meta.live_ig_media()) == 1

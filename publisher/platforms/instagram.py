@@ -99,7 +99,10 @@ class InstagramPlatform:
             )
         container = request.state.get("container_id", "")
         if container:
-            status = self._status(container)
+            try:
+                status = self._status(container)
+            except PermanentError:
+                status = "EXPIRED"  # gone (expired after 24 h): never published, start over
             if status == "PUBLISHED":
                 found = self.find_by_marker(request.marker, request.state)
                 if found is None:
