@@ -55,7 +55,7 @@ def test_a_photo_is_fetched_from_our_signed_url_then_published_from_its_containe
     assert sha is not None
     assert container.fetched_sha256 == [hashlib.sha256(ctx.media.read(sha, ".jpg")).hexdigest()]
     delivery = only_delivery(ctx)
-    assert delivery.platform_state == {"container_id": container.id}
+    assert delivery.platform_state["container_id"] == container.id
     assert (delivery.state, delivery.remote_id, delivery.remote_url) == (
         "published",
         media.id,
@@ -89,7 +89,7 @@ def test_a_container_still_processing_after_the_last_poll_is_resumed_not_recreat
     (container,) = fakes.meta.containers.values()
     delivery = only_delivery(ctx)
     assert (delivery.state, delivery.last_error_class) == ("pending", "retry")
-    assert delivery.platform_state == {"container_id": container.id}
+    assert delivery.platform_state["container_id"] == container.id
     assert fakes.meta.live_ig_media() == []
     container.polls_left = 1  # Instagram finishes processing meanwhile
     later = utcnow() + timedelta(hours=1)
@@ -187,3 +187,20 @@ def test_a_checkpointed_container_that_expired_is_replaced_by_a_new_one(
     fakes.meta.containers.clear()  # 24 hours later Instagram has forgotten it
     assert outbox.publish_due(ctx, now=utcnow() + timedelta(hours=1)).published == 1
     assert len(fakes.meta.containers) == 1 and len(fakes.meta.live_ig_media()) == 1
+
+
+def test_a_caption_with_no_room_for_the_marker_is_found_by_its_hash(
+    ctx: AppContext, fakes: Fakes, account: int
+) -> None:
+    from publisher.db.models import Post
+
+    caption = ("Saluran sudah dinormalisasi. " * 80)[:2190] + " #LaporBupatiTegal"
+    with ctx.sessions() as session, session.begin():
+        for post in session.query(Post):
+            post.caption = caption[:2200]
+    fakes.meta.fail_next(Fault("drop_after_accept", op="ig_publish"))
+    assert outbox.publish_due(ctx).unknown == 1
+    (media,) = fakes.meta.live_ig_media()
+    assert "Ref." not in media.caption
+    assert outbox.reconcile(ctx).found_published == 1
+    assert only_delivery(ctx).remote_id == media.id

@@ -17,6 +17,7 @@ it did not, and the delivery may safely go back to the queue.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Mapping
 from datetime import timedelta
@@ -62,6 +63,10 @@ INSTAGRAM_ERRORS: tuple[ErrorRule, ...] = (
 )
 
 
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 class InstagramPlatform:
     name = "instagram"
     searchable = True  # by the container's status, which we checkpoint before publishing
@@ -86,6 +91,8 @@ class InstagramPlatform:
 
     def publish(self, request: PublishRequest) -> PublishResult:
         caption = with_marker(request.caption, request.marker)
+        if len(caption) > CAPTION_LIMIT:
+            caption = request.caption  # no room for the marker: matched by its hash instead
         if len(caption) > CAPTION_LIMIT:
             raise PermanentError(
                 f"instagram: caption of {len(caption)} characters",
@@ -114,7 +121,7 @@ class InstagramPlatform:
             self._check_quota()
             self._check_reachable(media)
             container = self._create_container(media, caption)
-            request.checkpoint({"container_id": container})
+            request.checkpoint({"container_id": container, "caption_sha256": _sha(caption)})
         self._wait_finished(container)
         body = self.graph.call(
             "POST",
@@ -242,6 +249,7 @@ class InstagramPlatform:
         self, marker: str, state: Mapping[str, str] | None = None
     ) -> PublishResult | None:
         container = (state or {}).get("container_id", "")
+        caption_sha = (state or {}).get("caption_sha256", "")
         if container and self._status(container) != "PUBLISHED":
             return None  # the container never went out: provably not published
         params = {"fields": "id,caption,permalink", "limit": str(RECENT_MEDIA)}
@@ -251,7 +259,8 @@ class InstagramPlatform:
             )
             items: list[Any] = body.get("data") or []
             for item in items:
-                if isinstance(item, dict) and marker in str(item.get("caption", "")):
+                text = str(item.get("caption", "")) if isinstance(item, dict) else ""
+                if text and (marker in text or (caption_sha and _sha(text) == caption_sha)):
                     url = str(item.get("permalink", ""))
                     return PublishResult(remote_id=str(item["id"]), url=url)
             after = next_cursor(body)
