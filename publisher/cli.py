@@ -535,3 +535,4 @@ def main() -> None:
 from publisher.cli_ops import register as _register_ops  # noqa: E402  (imports cli's helpers)
 
 _register_ops(app)
+import publisher.cli_publishing  # noqa: E402, F401  (registers the publishing commands)

@@ -7,7 +7,10 @@ from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="Drafted posts: previews and pre-flight checks.", no_args_is_help=True)
+app = typer.Typer(
+    help="Posts: previews, pre-flight checks, status per account, takedown.",
+    no_args_is_help=True,
+)
 
 
 @app.command("preview")

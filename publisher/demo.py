@@ -1,8 +1,10 @@
 """``make demo``: a realistic, self-contained run of the whole flow on local fakes.
 
 Generated reporters (Faker ``id_ID``), Tegal places, photos drawn with Pillow (with GPS in their
-EXIF, which the sanitiser removes), a JSON case feed and a Telegram Bot API served over real
-HTTP on loopback, SQLite under ``var/demo``, and the folder platform writing posts as files.
+EXIF, which the sanitiser removes), a JSON case feed and fake Telegram, Facebook/Instagram
+(Graph API) and X servers over real HTTP on loopback, the web app serving signed media URLs
+(the fake Instagram fetches photos from it, as Instagram does), SQLite under ``var/demo``, and
+the folder platform writing posts as files.
 """
 
 from __future__ import annotations
@@ -38,10 +40,13 @@ from publisher.db.models import (
     User,
 )
 from publisher.fakes.case_feed import FakeCaseFeed
+from publisher.fakes.meta_graph import FakeMetaGraph
 from publisher.fakes.server import ServerThread
 from publisher.fakes.telegram import FakeTelegram
+from publisher.fakes.x_api import FakeX
 from publisher.reference import load_reference, seed
 from publisher.settings import Settings, SourceConfig
+from publisher.web.app import create_app
 
 
 @dataclass(frozen=True)
@@ -244,14 +249,35 @@ def generate_records(
     return records
 
 
+@dataclass
+class DemoFakes:
+    """The fake platforms of the demo and their URLs."""
+
+    telegram: FakeTelegram
+    meta: FakeMetaGraph
+    x: FakeX
+    urls: dict[str, str]
+
+
 def run_demo(*, cases: int, root: str, console: Console) -> None:
     base = Path(root)
     if base.exists():
         shutil.rmtree(base)
     base.mkdir(parents=True)
     rng = random.Random(20251127)
-    feed, telegram = FakeCaseFeed(), FakeTelegram()
-    with ServerThread(feed.app()) as feed_server, ServerThread(telegram.app()) as tg_server:
+    feed = FakeCaseFeed()
+    fakes = DemoFakes(FakeTelegram(), FakeMetaGraph(), FakeX(), {})
+    with (
+        ServerThread(feed.app()) as feed_server,
+        ServerThread(fakes.telegram.app()) as tg_server,
+        ServerThread(fakes.meta.app()) as meta_server,
+        ServerThread(fakes.x.app()) as x_server,
+    ):
+        fakes.urls = {
+            "telegram": tg_server.url,
+            "meta": f"{meta_server.url}/v21.0",
+            "x": x_server.url,
+        }
         settings = Settings(
             database_url=f"sqlite:///{base / 'lapor.db'}",
             media_dir=base / "media",
@@ -264,9 +290,66 @@ def run_demo(*, cases: int, root: str, console: Console) -> None:
         (base / "secret.key").write_text(settings.secret_key + "\n")
         ctx = AppContext.from_settings(settings, worker_id="demo-worker")
         try:
-            _run(ctx, cases, feed, feed_server.url, telegram, tg_server.url, rng, console, base)
+            # Renditions are served from signed URLs by the web app, as in production.
+            with ServerThread(create_app(ctx)) as web:
+                ctx.settings.public_base_url = web.url
+                _run(ctx, cases, feed, feed_server.url, fakes, rng, console, base)
         finally:
             ctx.close()
+
+
+def _accounts(ctx: AppContext, agency: Agency, fakes: DemoFakes) -> list[SocialAccount]:
+    """Folder, Telegram, Facebook Page, Instagram and X accounts for one agency, each known to
+    its fake platform."""
+    code = agency.code.replace("-", "")
+    token = f"{agency.id}00:demo-{agency.code}"
+    channel = f"@{code}_tegal"
+    page_id, ig_id, x_id = f"10{agency.id:04d}", f"178{agency.id:04d}", f"150{agency.id:04d}"
+    fakes.telegram.tokens.add(token)
+    fakes.telegram.channels.add(channel)
+    fakes.meta.tokens.update({f"page-{code}", f"ig-{code}"})
+    fakes.meta.pages[page_id] = agency.name
+    fakes.meta.ig_users[ig_id] = f"{code}.tegal"
+    fakes.x.tokens[f"x-{code}"] = x_id
+    fakes.x.users[x_id] = f"{code}_tegal"
+    specs: list[tuple[str, str, dict[str, Any]]] = [
+        ("folder", agency.code, {}),
+        (
+            "telegram",
+            channel,
+            {"bot_token": token, "chat_id": channel, "api_base": fakes.urls["telegram"]},
+        ),
+        (
+            "facebook",
+            page_id,
+            {"page_id": page_id, "access_token": f"page-{code}", "api_base": fakes.urls["meta"]},
+        ),
+        (
+            "instagram",
+            f"{code}.tegal",
+            {
+                "ig_user_id": ig_id,
+                "access_token": f"ig-{code}",
+                "api_base": fakes.urls["meta"],
+                "poll_interval_s": 0.2,
+            },
+        ),
+        (
+            "x",
+            f"{code}_tegal",
+            {"access_token": f"x-{code}", "user_id": x_id, "api_base": fakes.urls["x"]},
+        ),
+    ]
+    return [
+        SocialAccount(
+            agency_id=agency.id,
+            platform=platform,
+            handle=handle,
+            credentials=ctx.vault.encrypt_json(creds),
+            max_posts_per_hour=60,
+        )
+        for platform, handle, creds in specs
+    ]
 
 
 def _run(
@@ -274,8 +357,7 @@ def _run(
     cases: int,
     feed: FakeCaseFeed,
     feed_url: str,
-    telegram: FakeTelegram,
-    tg_url: str,
+    fakes: DemoFakes,
     rng: random.Random,
     console: Console,
     base: Path,
@@ -287,28 +369,7 @@ def _run(
             reviewer = User(username="demo.reviewer", role="reviewer", full_name="Reviewer Demo")
             session.add(reviewer)
             for agency in session.scalars(select(Agency).where(Agency.kind != "kecamatan")):
-                token = f"{agency.id}00:demo-{agency.code}"
-                channel = f"@{agency.code.replace('-', '')}_tegal"
-                telegram.tokens.add(token)
-                telegram.channels.add(channel)
-                session.add_all(
-                    [
-                        SocialAccount(
-                            agency_id=agency.id,
-                            platform="folder",
-                            handle=agency.code,
-                            credentials=ctx.vault.encrypt_json({}),
-                        ),
-                        SocialAccount(
-                            agency_id=agency.id,
-                            platform="telegram",
-                            handle=channel,
-                            credentials=ctx.vault.encrypt_json(
-                                {"bot_token": token, "chat_id": channel, "api_base": tg_url}
-                            ),
-                        ),
-                    ]
-                )
+                session.add_all(_accounts(ctx, agency, fakes))
     feed.add(*generate_records(cases, feed, feed_url, rng))
     # One broken record, as real feeds have: it is quarantined and the rest goes on.
     feed.add(
@@ -326,15 +387,24 @@ def _run(
     with ctx.sessions() as session, session.begin():
         reviewer_row = session.scalar(select(User).where(User.username == "demo.reviewer"))
         assert reviewer_row is not None
-        for post in review.queue(session, ("pending_review",)):
+        for post in review.queue(session, ("pending_review",), limit=10_000):
             review.approve(session, post.id, reviewer_row, vault=ctx.vault)
             approved += 1
     with console.status("publishing..."):
-        run_job(ctx, "publish")
-    _summary(ctx, console, approved, base, len(telegram.sent))
+        while run_job(ctx, "publish").get("claimed"):
+            pass
+    received = {
+        "telegram": len(fakes.telegram.live()),
+        "facebook": len(fakes.meta.live_posts()),
+        "instagram": len(fakes.meta.live_ig_media()),
+        "x": len(fakes.x.live_posts()),
+    }
+    _summary(ctx, console, approved, base, received)
 
 
-def _summary(ctx: AppContext, console: Console, approved: int, base: Path, tg_sent: int) -> None:
+def _summary(
+    ctx: AppContext, console: Console, approved: int, base: Path, received: dict[str, int]
+) -> None:
     with ctx.sessions() as session:
         collected = session.scalar(select(func.count()).select_from(Case)) or 0
         quarantined = session.scalar(select(func.count()).select_from(Quarantine)) or 0
@@ -369,8 +439,16 @@ def _summary(ctx: AppContext, console: Console, approved: int, base: Path, tg_se
     table.add_row("cases screened out (conflict-prone or rahasia)", str(screened_out))
     table.add_row("posts held as blocked for a second reviewer", str(blocked_posts))
     table.add_row("posts approved", str(approved))
-    for platform in ("folder", "telegram"):
+    for platform in ("folder", "telegram", "facebook", "instagram", "x"):
         table.add_row(f"published to {platform}", str(per_platform.get(platform, 0)))
-    table.add_row("messages received by the fake Telegram", str(tg_sent))
+    for platform, count in received.items():
+        table.add_row(f"posts received by the fake {platform} server", str(count))
+    with ctx.sessions() as session:
+        for state, count in session.execute(
+            select(Delivery.state, func.count())
+            .where(Delivery.state != "published")
+            .group_by(Delivery.state)
+        ).all():
+            table.add_row(f"deliveries {state}", str(count))
     console.print(table)
     console.print(f"posts written as files under: {(base / 'posts').resolve()}")

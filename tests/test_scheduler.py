@@ -192,4 +192,4 @@ def test_the_production_scheduler_adds_the_enabled_jobs_and_a_heartbeat(ctx: App
         "cleanup",
         "_heartbeat",
     } <= ids
-    assert "retrain" not in ids  # off by default until its job exists
+    assert "retrain" in ids  # weekly; it skips itself when nothing changed

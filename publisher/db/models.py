@@ -46,7 +46,15 @@ SUPPLIERS = ("pic", "reporter")
 MEDIA_STATES = ("pending", "ok", "rejected")
 SCREENING_DECISIONS = ("pass", "review", "block", "manual")
 REVIEW_STATES = ("pending_review", "approved", "rejected", "blocked", "withdrawn")
-DELIVERY_STATES = ("pending", "sending", "published", "failed", "unknown", "cancelled")
+DELIVERY_STATES = (
+    "pending",
+    "sending",
+    "published",
+    "failed",
+    "unknown",
+    "cancelled",
+    "taken_down",  # issue 8: deleted from the platform by `lapor post takedown`
+)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -116,6 +124,10 @@ class SocialAccount(Base):
     status_reason: Mapped[str] = mapped_column(Text, default="")
     max_posts_per_hour: Mapped[int] = mapped_column(Integer, default=10)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # --- publishing (issue 8): spacing and a daily window in local time ("" = any time) ---
+    min_spacing_s: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    window_start: Mapped[str] = mapped_column(String(5), default="", server_default="")
+    window_end: Mapped[str] = mapped_column(String(5), default="", server_default="")
 
     agency: Mapped[Agency] = relationship(back_populates="accounts")
 
@@ -291,6 +303,11 @@ class Delivery(Base):
     published_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # --- publishing (issue 8) ---
+    # An adapter's committed progress (Instagram's container id, X's text hash), saved before
+    # the call that makes the post visible so the reconciler can settle by it.
+    platform_state: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    taken_down_at: Mapped[datetime | None] = mapped_column()
 
     post: Mapped[Post] = relationship(back_populates="deliveries")
     account: Mapped[SocialAccount] = relationship()

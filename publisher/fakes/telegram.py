@@ -2,22 +2,35 @@
 
 It answers like the real one: ``{"ok": true, "result": Message}`` or
 ``{"ok": false, "error_code": N, "description": "..."}`` with the same HTTP status, 429 with
-``parameters.retry_after``, a 1,024-character caption limit and a 10 MB photo limit. Every
-request it accepted is kept in :attr:`FakeTelegram.sent` so tests assert on the wire.
-Faults are queued with :meth:`FakeTelegram.fail_next`.
+``parameters.retry_after``, a 1,024-character caption limit and a 10 MB photo limit. Methods:
+``sendMessage``, ``sendPhoto``, ``sendVideo``, ``sendMediaGroup`` (2-10 items, ``attach://``),
+``deleteMessage``, ``getMe``, ``getChat`` (method list checked against the Bot API contract in
+``../shared/fixtures/telegram/api.json`` by a test). Every message it accepted is kept in
+:attr:`FakeTelegram.sent` so tests assert on the wire. Faults: :class:`FaultPlan` (queued with
+:meth:`FakeTelegram.fail_next`, or random); ``drop_after_accept`` really cuts the connection.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp
+
+from publisher.fakes.faults import Fault, FaultPlan, drop_connection, droppable
+
+__all__ = ["FakeTelegram", "Fault", "SentMessage"]
 
 CAPTION_LIMIT = 1024
 PHOTO_LIMIT = 10 * 1024 * 1024
+SEND_METHODS = ("sendMessage", "sendPhoto", "sendVideo", "sendMediaGroup")
+COMMON = frozenset({"server_error", "rate_limit", "expired_token"})
+SEND_FAULTS = COMMON | {"server_error_after", "drop_after_accept"}
 
 
 @dataclass
@@ -28,14 +41,8 @@ class SentMessage:
     caption: str
     photo_bytes: int = 0
     photo_sha256: str = ""
-
-
-@dataclass
-class Fault:
-    kind: str  # "status" (error_code + description), "rate_limit", "drop_after_accept"
-    status: int = 500
-    description: str = "Internal Server Error"
-    retry_after: int = 0
+    items: int = 1
+    deleted: bool = False
 
 
 @dataclass
@@ -43,22 +50,28 @@ class FakeTelegram:
     tokens: set[str] = field(default_factory=set)
     channels: set[str] = field(default_factory=set)
     sent: list[SentMessage] = field(default_factory=list)
-    faults: list[Fault] = field(default_factory=list)
+    faults: FaultPlan = field(default_factory=FaultPlan)
     requests: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def fail_next(self, fault: Fault) -> None:
-        with self._lock:
-            self.faults.append(fault)
+        self.faults.fail_next(fault)
 
-    def app(self) -> FastAPI:
+    def live(self) -> list[SentMessage]:
+        return [m for m in self.sent if not m.deleted]
+
+    def app(self) -> ASGIApp:
         api = FastAPI(title="fake Telegram Bot API")
 
         @api.post("/bot{token}/{method}")
         async def call(token: str, method: str, request: Request) -> JSONResponse:
             form = await request.form()
             data: dict[str, Any] = dict(form)
-            return await self._handle(token, method, data)
+            response = await self._handle(token, method, data)
+            if response is None:
+                drop_connection(request)
+                return _ok(True)
+            return response
 
         @api.get("/bot{token}/getMe")
         async def get_me(token: str) -> JSONResponse:
@@ -66,74 +79,128 @@ class FakeTelegram:
                 return _error(401, "Unauthorized")
             return _ok({"id": 1, "is_bot": True, "first_name": "Lapor", "username": "lapor_bot"})
 
-        return api
+        return droppable(api)
 
-    async def _handle(self, token: str, method: str, data: dict[str, Any]) -> JSONResponse:
+    async def _handle(self, token: str, method: str, data: dict[str, Any]) -> JSONResponse | None:
+        """The answer, or None for "the message is stored; cut the connection"."""
         with self._lock:
             self.requests += 1
-            fault = self.faults.pop(0) if self.faults else None
         if token not in self.tokens:
             return _error(401, "Unauthorized")
-        if fault is not None and fault.kind == "status":
-            return _error(fault.status, fault.description)
-        if fault is not None and fault.kind == "rate_limit":
-            return JSONResponse(
-                {
-                    "ok": False,
-                    "error_code": 429,
-                    "description": f"Too Many Requests: retry after {fault.retry_after}",
-                    "parameters": {"retry_after": fault.retry_after},
-                },
-                status_code=429,
-            )
+        sending = method in SEND_METHODS
+        fault = self.faults.next(
+            "publish" if sending else method, SEND_FAULTS if sending else COMMON
+        )
+        if fault is not None:
+            early = _early(fault)
+            if early is not None:
+                return early
+        if method == "getMe":
+            return _ok({"id": 1, "is_bot": True, "first_name": "Lapor", "username": "lapor_bot"})
         chat_id = str(data.get("chat_id", ""))
         if chat_id not in self.channels:
             return _error(400, "Bad Request: chat not found")
-        caption = str(data.get("caption" if method != "sendMessage" else "text", ""))
+        if method == "getChat":
+            return _ok({"id": -1001, "type": "channel", "title": chat_id, "username": chat_id[1:]})
+        if method == "deleteMessage":
+            return self._delete(chat_id, str(data.get("message_id", "")))
+        if not sending:
+            return _error(404, "Not Found: method not found")
+        outcome = await self._send(method, chat_id, data)
+        if isinstance(outcome, JSONResponse):
+            return outcome
+        if fault is not None and fault.kind == "drop_after_accept":
+            return None  # stored; the client never hears back
+        if fault is not None and fault.kind == "server_error_after":
+            return _error(502, "Bad Gateway")
+        return _ok(outcome)
+
+    def _delete(self, chat_id: str, message_id: str) -> JSONResponse:
+        with self._lock:
+            for message in self.live():
+                if str(message.message_id) == message_id and message.chat_id == chat_id:
+                    message.deleted = True
+                    return _ok(True)
+        return _error(400, "Bad Request: message to delete not found")
+
+    async def _send(self, method: str, chat_id: str, data: dict[str, Any]) -> Any:
+        caption = str(data.get("text" if method == "sendMessage" else "caption", ""))
         if method == "sendMessage" and not caption:
             return _error(400, "Bad Request: message text is empty")
+        blobs: list[bytes] = []
+        if method == "sendMediaGroup":
+            try:
+                media = json.loads(str(data.get("media", "")))
+            except ValueError:
+                return _error(400, "Bad Request: can't parse media JSON object")
+            if not isinstance(media, list) or not 2 <= len(media) <= 10:
+                return _error(400, "Bad Request: wrong number of media in the album")
+            caption = str(media[0].get("caption", "")) if isinstance(media[0], dict) else ""
+            for item in media:
+                ref = str(item.get("media", "")) if isinstance(item, dict) else ""
+                upload = data.get(ref.removeprefix("attach://"))
+                if not ref.startswith("attach://") or upload is None:
+                    return _error(400, "Bad Request: wrong file identifier/HTTP URL specified")
+                blobs.append(await upload.read())
+        elif method in ("sendPhoto", "sendVideo"):
+            field_name = "photo" if method == "sendPhoto" else "video"
+            upload = data.get(field_name)
+            if upload is None or not hasattr(upload, "read"):
+                return _error(400, f"Bad Request: there is no {field_name} in the request")
+            blobs.append(await upload.read())
         if method != "sendMessage" and len(caption) > CAPTION_LIMIT:
             return _error(400, "Bad Request: message caption is too long")
-        photo_size, photo_hash = 0, ""
-        if method == "sendPhoto":
-            upload = data.get("photo")
-            if upload is None or not hasattr(upload, "read"):
-                return _error(400, "Bad Request: there is no photo in the request")
-            blob = await upload.read()
-            if len(blob) > PHOTO_LIMIT:
-                return _error(400, "Bad Request: file is too big")
-            import hashlib
-
-            photo_size, photo_hash = len(blob), hashlib.sha256(blob).hexdigest()
-        elif method != "sendMessage":
-            return _error(404, "Not Found: method not found")
+        if any(len(b) > PHOTO_LIMIT for b in blobs):
+            return _error(400, "Bad Request: file is too big")
+        first = blobs[0] if blobs else b""
         with self._lock:
             message = SentMessage(
                 message_id=len(self.sent) + 1,
                 chat_id=chat_id,
                 method=method,
                 caption=caption,
-                photo_bytes=photo_size,
-                photo_sha256=photo_hash,
+                photo_bytes=len(first),
+                photo_sha256=hashlib.sha256(first).hexdigest() if first else "",
+                items=max(1, len(blobs)),
             )
             self.sent.append(message)
-        if fault is not None and fault.kind == "drop_after_accept":
-            # The message is stored; the client never hears back.
-            raise ConnectionAbortedError("fault: drop after accept")
         result: dict[str, Any] = {
             "message_id": message.message_id,
             "date": 0,
             "chat": {"id": -1001, "type": "channel", "username": chat_id.lstrip("@")},
         }
-        if method == "sendPhoto":
-            result["caption"] = caption
-            result["photo"] = [{"file_id": photo_hash[:20], "file_size": photo_size}]
-        else:
+        if method == "sendMessage":
             result["text"] = caption
-        return _ok(result)
+        else:
+            result["caption"] = caption
+        if method == "sendPhoto":
+            result["photo"] = [{"file_id": message.photo_sha256[:20], "file_size": len(first)}]
+        if method == "sendMediaGroup":
+            return [dict(result, message_id=message.message_id)]
+        return result
 
 
-def _ok(result: dict[str, Any]) -> JSONResponse:
+def _early(fault: Fault) -> JSONResponse | None:
+    if fault.kind == "status":
+        return _error(fault.status, fault.description)
+    if fault.kind == "server_error":
+        return _error(500, "Internal Server Error")
+    if fault.kind == "expired_token":
+        return _error(401, "Unauthorized")
+    if fault.kind == "rate_limit":
+        return JSONResponse(
+            {
+                "ok": False,
+                "error_code": 429,
+                "description": f"Too Many Requests: retry after {fault.retry_after}",
+                "parameters": {"retry_after": fault.retry_after},
+            },
+            status_code=429,
+        )
+    return None
+
+
+def _ok(result: Any) -> JSONResponse:
     return JSONResponse({"ok": True, "result": result})
 
 

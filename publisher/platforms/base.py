@@ -3,13 +3,20 @@
 ``publish`` either returns where the post lives or raises a
 :class:`publisher.errors.PlatformError` subclass that says what to do next (retry, wait,
 reconnect, give up, reconcile). ``find_by_marker`` lets the reconciler settle an ``unknown``
-delivery without re-sending; adapters whose API cannot search return ``None`` and a person
-decides.
+delivery without re-sending; ``searchable`` says whether its ``None`` proves absence (else a
+person decides). ``takedown`` deletes a published post where the platform allows it.
+``check`` is the dry call behind ``lapor accounts test``: it proves the credentials work
+without posting anything.
+
+A multi-step publish (Instagram's container, then ``media_publish``) saves its progress with
+``request.checkpoint`` *before* the step that makes the post visible; the outbox commits it, so
+a later attempt or the reconciler resumes from ``request.state`` instead of starting over.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -23,6 +30,11 @@ class MediaFile:
     path: Path
     kind: str  # photo / video
     mime: str
+    url: str = ""  # signed, expiring public URL (platforms that fetch media themselves)
+
+
+def _no_checkpoint(_state: dict[str, str]) -> None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -31,6 +43,8 @@ class PublishRequest:
     marker: str  # unique per delivery; lets a reconciler find the post
     caption: str
     media: tuple[MediaFile, ...]
+    state: Mapping[str, str] = field(default_factory=dict)
+    checkpoint: Callable[[dict[str, str]], None] = _no_checkpoint
 
 
 @dataclass(frozen=True)
@@ -47,16 +61,35 @@ class Platform(Protocol):
 
     def publish(self, request: PublishRequest) -> PublishResult: ...
 
-    def find_by_marker(self, marker: str) -> PublishResult | None: ...
+    def find_by_marker(
+        self, marker: str, state: Mapping[str, str] | None = None
+    ) -> PublishResult | None: ...
+
+    def takedown(self, remote_id: str) -> bool:
+        """Delete a published post; False when the platform's API cannot delete it."""
+        ...
+
+    def check(self) -> str:
+        """A harmless authenticated call; returns what the account is (a name or id)."""
+        ...
 
 
-def transport_error(exc: httpx.HTTPError, platform: str) -> Exception:
+def with_marker(caption: str, marker: str) -> str:
+    """The caption with the delivery's marker as its last line, so the post can be found."""
+    if not marker or marker in caption:
+        return caption
+    return f"{caption}\n\nRef. {marker}"
+
+
+def transport_error(exc: httpx.HTTPError, platform: str, *, effectful: bool = True) -> Exception:
     """Classify a transport failure by whether the request can have reached the platform.
 
     Only a failure to connect proves the request never left; anything after the connection
-    was made (read timeout, dropped connection) may have been acted on, so it is unknown.
+    was made (read timeout, dropped connection) may have been acted on, so it is unknown for a
+    call that publishes. Steps without a visible effect (uploads of unpublished media, reads)
+    are safe to repeat, so for them any transport failure is retryable.
     """
     never_sent = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-    if isinstance(exc, never_sent):
-        return RetryableError(f"{platform}: could not connect ({type(exc).__name__})")
+    if isinstance(exc, never_sent) or not effectful:
+        return RetryableError(f"{platform}: transport failure ({type(exc).__name__})")
     return UnknownOutcome(f"{platform}: connection lost after sending ({type(exc).__name__})")

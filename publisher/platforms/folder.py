@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from publisher.platforms.base import PublishRequest, PublishResult
@@ -45,8 +46,23 @@ class FolderPlatform:
         os.replace(tmp, target / "post.json")
         return PublishResult(remote_id=request.marker, url=target.resolve().as_uri())
 
-    def find_by_marker(self, marker: str) -> PublishResult | None:
+    def find_by_marker(
+        self, marker: str, state: Mapping[str, str] | None = None
+    ) -> PublishResult | None:
         target = self._dir(marker)
         if (target / "post.json").exists():
             return PublishResult(remote_id=marker, url=target.resolve().as_uri())
         return None
+
+    def takedown(self, remote_id: str) -> bool:
+        target = self._dir(remote_id)
+        if not target.is_dir():
+            return False
+        # post.json goes first so a half-removed folder no longer counts as published.
+        (target / "post.json").unlink(missing_ok=True)
+        shutil.rmtree(target)
+        return True
+
+    def check(self) -> str:
+        (self.root / self.handle).mkdir(parents=True, exist_ok=True)
+        return f"folder {(self.root / self.handle).resolve()}"

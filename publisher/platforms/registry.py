@@ -1,4 +1,8 @@
-"""Build the adapter for an account from its decrypted credentials."""
+"""Build the adapter for an account from its decrypted credentials.
+
+:data:`CREDENTIALS` lists, per platform, the keys its credentials JSON needs (and the optional
+ones); ``api_base`` overrides the platform's URL (the fakes, a proxy).
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,33 @@ from publisher.crypto import Vault
 from publisher.db.models import SocialAccount
 from publisher.errors import NeedsReconnect
 from publisher.platforms.base import Platform
+from publisher.platforms.facebook import FacebookPagePlatform
 from publisher.platforms.folder import FolderPlatform
-from publisher.platforms.telegram import DEFAULT_API, TelegramPlatform
+from publisher.platforms.graph import DEFAULT_GRAPH
+from publisher.platforms.instagram import InstagramPlatform
+from publisher.platforms.telegram import DEFAULT_API as TELEGRAM_API
+from publisher.platforms.telegram import TelegramPlatform
+from publisher.platforms.x import DEFAULT_API as X_API
+from publisher.platforms.x import XPlatform
 from publisher.settings import Settings
 
 Factory = Callable[[SocialAccount, dict[str, Any], httpx.Client, Settings], Platform]
+
+# platform -> (required keys, optional keys)
+CREDENTIALS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "folder": ((), ()),
+    "telegram": (("bot_token", "chat_id"), ("api_base",)),
+    "facebook": (("page_id", "access_token"), ("api_base",)),
+    "instagram": (("ig_user_id", "access_token"), ("api_base", "poll_interval_s")),
+    "x": (("access_token", "user_id"), ("username", "api_base")),
+}
+
+CREDENTIAL_HELP = {
+    "telegram": "Kredensial Telegram belum lengkap (bot_token, chat_id).",
+    "facebook": "Kredensial Facebook belum lengkap (page_id, access_token Halaman).",
+    "instagram": "Kredensial Instagram belum lengkap (ig_user_id, access_token).",
+    "x": "Kredensial X belum lengkap (access_token, user_id).",
+}
 
 
 def _folder(
@@ -27,21 +53,54 @@ def _folder(
 def _telegram(
     account: SocialAccount, creds: dict[str, Any], c: httpx.Client, _s: Settings
 ) -> Platform:
-    try:
-        return TelegramPlatform(
-            c,
-            str(creds["bot_token"]),
-            str(creds["chat_id"]),
-            str(creds.get("api_base") or DEFAULT_API),
-        )
-    except KeyError as exc:
-        raise NeedsReconnect(
-            f"telegram account {account.id} lacks credential {exc.args[0]}",
-            user_message="Kredensial Telegram belum lengkap (bot_token, chat_id).",
-        ) from None
+    return TelegramPlatform(
+        c,
+        str(creds["bot_token"]),
+        str(creds["chat_id"]),
+        str(creds.get("api_base") or TELEGRAM_API),
+    )
 
 
-FACTORIES: dict[str, Factory] = {"folder": _folder, "telegram": _telegram}
+def _facebook(
+    account: SocialAccount, creds: dict[str, Any], c: httpx.Client, _s: Settings
+) -> Platform:
+    return FacebookPagePlatform(
+        c,
+        str(creds["page_id"]),
+        str(creds["access_token"]),
+        str(creds.get("api_base") or DEFAULT_GRAPH),
+    )
+
+
+def _instagram(
+    account: SocialAccount, creds: dict[str, Any], c: httpx.Client, _s: Settings
+) -> Platform:
+    return InstagramPlatform(
+        c,
+        str(creds["ig_user_id"]),
+        str(creds["access_token"]),
+        str(creds.get("api_base") or DEFAULT_GRAPH),
+        poll_interval_s=float(creds.get("poll_interval_s", 2.0)),
+    )
+
+
+def _x(account: SocialAccount, creds: dict[str, Any], c: httpx.Client, _s: Settings) -> Platform:
+    return XPlatform(
+        c,
+        str(creds["access_token"]),
+        str(creds["user_id"]),
+        str(creds.get("username") or account.handle),
+        str(creds.get("api_base") or X_API),
+    )
+
+
+FACTORIES: dict[str, Factory] = {
+    "folder": _folder,
+    "telegram": _telegram,
+    "facebook": _facebook,
+    "instagram": _instagram,
+    "x": _x,
+}
 
 
 def build_platform(
@@ -53,4 +112,11 @@ def build_platform(
     creds = vault.decrypt_json(account.credentials) if account.credentials else {}
     if not isinstance(creds, dict):
         creds = {}
+    required, _optional = CREDENTIALS.get(account.platform, ((), ()))
+    missing = [key for key in required if not creds.get(key)]
+    if missing:
+        raise NeedsReconnect(
+            f"{account.platform} account {account.id} lacks credential(s) {', '.join(missing)}",
+            user_message=CREDENTIAL_HELP.get(account.platform),
+        )
     return factory(account, creds, client, settings)

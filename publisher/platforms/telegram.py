@@ -1,86 +1,84 @@
 """Telegram Bot API, posting to a channel where the bot is an administrator.
 
-Error meanings are a data table (:data:`ERRORS`), matched on ``error_code`` and a fragment of
-``description``. The Bot API cannot read a channel's history, so an ``unknown`` delivery is
-settled by a person, never by re-sending.
+Error meanings are a data table (:data:`ERRORS`, the shared
+:class:`publisher.platforms.errors.ErrorRule` rows), matched on ``error_code`` and a fragment of
+``description``; ``parameters.retry_after`` gives a rate limit's wait. The Bot API cannot
+read a channel's history, so an ``unknown`` delivery is settled by a person, never by
+re-sending.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from contextlib import ExitStack
 from datetime import timedelta
 from typing import Any
 
 import httpx
 
 from publisher.clock import utcnow
-from publisher.errors import (
-    NeedsReconnect,
-    PermanentError,
-    PlatformError,
-    RateLimited,
-    RetryableError,
-    UnknownOutcome,
-)
-from publisher.platforms.base import PublishRequest, PublishResult, transport_error
+from publisher.errors import PlatformError, UnknownOutcome
+from publisher.platforms.base import MediaFile, PublishRequest, PublishResult, transport_error
+from publisher.platforms.errors import ApiFailure, ErrorRule
+from publisher.platforms.errors import classify as classify_failure
 
 DEFAULT_API = "https://api.telegram.org"
 CAPTION_LIMIT = 1024
+MEDIA_GROUP_MAX = 10
 
-# (error_code, description fragment or "" for any, exception class, Bahasa message for admins)
-ERRORS: tuple[tuple[int, str, type[PlatformError], str], ...] = (
-    (
-        401,
-        "",
-        NeedsReconnect,
-        "Token bot Telegram tidak sah atau dicabut. Buat token baru di "
-        "@BotFather lalu sambungkan ulang akun.",
+ERRORS: tuple[ErrorRule, ...] = (
+    ErrorRule(
+        "reconnect",
+        "Token bot Telegram tidak sah atau dicabut. Buat token baru di @BotFather lalu "
+        "sambungkan ulang akun.",
+        status=401,
     ),
-    (
-        403,
-        "",
-        NeedsReconnect,
-        "Bot tidak lagi menjadi admin kanal. Tambahkan kembali bot sebagai "
-        "admin dengan izin mengirim pesan.",
+    ErrorRule(
+        "permission",
+        "Bot tidak lagi menjadi admin kanal. Tambahkan kembali bot sebagai admin dengan izin "
+        "mengirim pesan, lalu lanjutkan akun.",
+        status=403,
     ),
-    (
-        400,
-        "chat not found",
-        NeedsReconnect,
+    ErrorRule(
+        "reconnect",
         "Kanal Telegram tidak ditemukan. Periksa ID kanal di pengaturan akun.",
+        status=400,
+        fragment="chat not found",
     ),
-    (
-        400,
-        "caption is too long",
-        PermanentError,
+    ErrorRule(
+        "invalid",
         "Keterangan terlalu panjang untuk Telegram (maks. 1.024 karakter).",
+        status=400,
+        fragment="caption is too long",
     ),
-    (400, "", PermanentError, "Telegram menolak isi kiriman. Periksa keterangan dan media."),
-    (413, "", PermanentError, "Berkas media terlalu besar untuk Telegram."),
-    (429, "", RateLimited, "Batas kirim Telegram tercapai; dijadwalkan ulang otomatis."),
-    # A 5xx may come after the message was stored: never re-send blindly.
-    (500, "", UnknownOutcome, "Telegram bermasalah saat menerima kiriman; status perlu dicek."),
-    (502, "", UnknownOutcome, "Telegram bermasalah saat menerima kiriman; status perlu dicek."),
-    (503, "", RetryableError, "Telegram sedang tidak tersedia; akan dicoba lagi."),
-    (504, "", UnknownOutcome, "Telegram bermasalah saat menerima kiriman; status perlu dicek."),
+    ErrorRule("invalid", "Telegram menolak isi kiriman. Periksa keterangan dan media.", status=400),
+    ErrorRule("invalid", "Berkas media terlalu besar untuk Telegram.", status=413),
+    ErrorRule(
+        "rate_limited", "Batas kirim Telegram tercapai; dijadwalkan ulang otomatis.", status=429
+    ),
+    # A 5xx may come after the message was stored: "server" is unknown for a send.
+    ErrorRule(
+        "server", "Telegram bermasalah saat menerima kiriman; status perlu dicek.", status=500
+    ),
+    ErrorRule(
+        "server", "Telegram bermasalah saat menerima kiriman; status perlu dicek.", status=502
+    ),
+    ErrorRule("retry", "Telegram sedang tidak tersedia; akan dicoba lagi.", status=503),
+    ErrorRule(
+        "server", "Telegram bermasalah saat menerima kiriman; status perlu dicek.", status=504
+    ),
 )
 
 
-def classify(status: int, body: dict[str, Any]) -> PlatformError:
+def classify(status: int, body: dict[str, Any], *, effectful: bool = True) -> PlatformError:
     code = int(body.get("error_code") or status)
     description = str(body.get("description") or f"HTTP {status}")
-    for err_code, fragment, cls, message in ERRORS:
-        if err_code == code and fragment.lower() in description.lower():
-            text = f"telegram {code}: {description[:200]}"
-            if cls is RateLimited:
-                params = body.get("parameters") or {}
-                wait = int(params.get("retry_after") or 30)
-                return RateLimited(
-                    text, retry_at=utcnow() + timedelta(seconds=wait), user_message=message
-                )
-            return cls(text, user_message=message, code=str(code))
-    if code >= 500:
-        return UnknownOutcome(f"telegram {code}: {description[:200]}", code=str(code))
-    return PermanentError(f"telegram {code}: {description[:200]}", code=str(code))
+    params = body.get("parameters") or {}
+    wait = params.get("retry_after") if isinstance(params, dict) else None
+    retry_at = utcnow() + timedelta(seconds=int(wait)) if isinstance(wait, int) else None
+    failure = ApiFailure("telegram", code, text=description, retry_at=retry_at)
+    return classify_failure(ERRORS, failure, effectful=effectful)
 
 
 class TelegramPlatform:
@@ -96,13 +94,18 @@ class TelegramPlatform:
         self.api_base = api_base.rstrip("/")
 
     def _call(
-        self, method: str, data: dict[str, str], files: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
+        self,
+        method: str,
+        data: dict[str, str],
+        files: dict[str, Any] | None = None,
+        *,
+        effectful: bool = True,
+    ) -> Any:
         url = f"{self.api_base}/bot{self.bot_token}/{method}"
         try:
             response = self.client.post(url, data=data, files=files)
         except httpx.HTTPError as exc:
-            raise transport_error(exc, "telegram") from None
+            raise transport_error(exc, "telegram", effectful=effectful) from None
         try:
             body = response.json()
         except ValueError:
@@ -111,27 +114,52 @@ class TelegramPlatform:
             body = {}
         if response.status_code == 200 and body.get("ok") is True:
             result = body.get("result")
-            if isinstance(result, dict):
+            if isinstance(result, dict | list | bool):
                 return result
             raise UnknownOutcome("telegram: 200 without a result object")
-        raise classify(response.status_code, body)
+        raise classify(response.status_code, body, effectful=effectful)
 
     def publish(self, request: PublishRequest) -> PublishResult:
         caption = request.caption
         photos = [m for m in request.media if m.kind == "photo"]
-        if photos:
-            with photos[0].path.open("rb") as fh:
+        videos = [m for m in request.media if m.kind == "video"]
+        visual = (photos + videos)[:MEDIA_GROUP_MAX]
+        if len(visual) > 1:
+            result = self._media_group(visual, caption)
+        elif visual:
+            item = visual[0]
+            method, field = (
+                ("sendVideo", "video") if item.kind == "video" else ("sendPhoto", "photo")
+            )
+            with item.path.open("rb") as fh:
                 result = self._call(
-                    "sendPhoto",
+                    method,
                     {"chat_id": self.chat_id, "caption": caption},
-                    {"photo": (photos[0].path.name, fh, photos[0].mime)},
+                    {field: (item.path.name, fh, item.mime)},
                 )
         else:
             result = self._call("sendMessage", {"chat_id": self.chat_id, "text": caption})
-        message_id = str(result.get("message_id", ""))
+        message = result[0] if isinstance(result, list) and result else result
+        message_id = str(message.get("message_id", "")) if isinstance(message, dict) else ""
         if not message_id:
             raise UnknownOutcome("telegram: result without message_id")
         return PublishResult(remote_id=message_id, url=self.message_url(message_id))
+
+    def _media_group(self, items: list[MediaFile], caption: str) -> Any:
+        media: list[dict[str, str]] = []
+        files: dict[str, Any] = {}
+        with ExitStack() as stack:
+            for index, item in enumerate(items):
+                name = f"file{index}"
+                kind = "video" if item.kind == "video" else "photo"
+                entry = {"type": kind, "media": f"attach://{name}"}
+                if index == 0:
+                    entry["caption"] = caption  # the album's caption rides on its first item
+                media.append(entry)
+                files[name] = (item.path.name, stack.enter_context(item.path.open("rb")), item.mime)
+            return self._call(
+                "sendMediaGroup", {"chat_id": self.chat_id, "media": json.dumps(media)}, files
+            )
 
     def message_url(self, message_id: str) -> str:
         if self.chat_id.startswith("@"):
@@ -140,5 +168,19 @@ class TelegramPlatform:
             return f"https://t.me/c/{self.chat_id[4:]}/{message_id}"
         return ""
 
-    def find_by_marker(self, marker: str) -> PublishResult | None:
+    def find_by_marker(
+        self, marker: str, state: Mapping[str, str] | None = None
+    ) -> PublishResult | None:
         return None  # the Bot API cannot read channel history: a person settles it
+
+    def takedown(self, remote_id: str) -> bool:
+        result = self._call(
+            "deleteMessage", {"chat_id": self.chat_id, "message_id": remote_id}, effectful=False
+        )
+        return result is True
+
+    def check(self) -> str:
+        me = self._call("getMe", {}, effectful=False)
+        chat = self._call("getChat", {"chat_id": self.chat_id}, effectful=False)
+        title = chat.get("title") or chat.get("username") or self.chat_id
+        return f"Telegram bot @{me.get('username', '')} in {title}"

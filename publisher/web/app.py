@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from publisher.context import AppContext
 from publisher.errors import LaporError
 from publisher.web import account, admin, api, audit, deliveries, pic, review
+from publisher.web import media as media_routes
 from publisher.web.auth import NotAuthenticated, WebError
 from publisher.web.dashboard import router as dashboard_router
 from publisher.web.intake import router as intake_router
@@ -40,6 +41,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     )
     app.state.ctx = ctx
     app.state.pages = Pages(ctx.settings.tz)
+    app.include_router(media_routes.router(ctx))
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -1,0 +1,486 @@
+"""A fake Meta Graph API: Facebook Pages and Instagram content publishing.
+
+Built from the Graph node specs (``../shared/fixtures/meta-graph/specs``: ``Page``,
+``PagePost``, ``IGUser``, ``ShadowIGMediaBuilder``, ``IGMedia``) and Meta's error contract:
+``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}``, code 190 with HTTP
+400 for an expired token, rate limits as codes 4/17/32/613 with ``X-Business-Use-Case-Usage``
+(``estimated_time_to_regain_access`` in minutes), code 506 for a duplicate status, 9004 when
+Instagram cannot fetch a media URL, 9007 when a container is not ready.
+
+The fake Instagram really fetches ``image_url`` / ``video_url`` over HTTP, as Instagram does.
+Everything accepted is kept (:attr:`FakeMetaGraph.posts`, :attr:`FakeMetaGraph.ig_media`) so
+tests count on the server's side. Faults: :class:`publisher.fakes.faults.FaultPlan`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp
+
+from publisher.fakes.faults import Fault, FaultPlan, drop_connection, droppable
+
+COMMON = frozenset({"server_error", "rate_limit", "expired_token"})
+PUBLISH_FAULTS = COMMON | {"server_error_after", "drop_after_accept", "duplicate"}
+IG_PUBLISH_FAULTS = COMMON | {"server_error_after", "drop_after_accept"}
+CONTAINER_FAULTS = COMMON | {"slow_container", "unfetchable_media"}
+
+
+@dataclass
+class PagePost:
+    id: str
+    page_id: str
+    message: str
+    photos: list[str]
+    kind: str  # feed / video
+    created: float
+    deleted: bool = False
+
+
+@dataclass
+class Container:
+    id: str
+    ig_user: str
+    caption: str
+    media_type: str
+    children: list[str]
+    polls_left: int
+    status_code: str = "IN_PROGRESS"
+    fetched_sha256: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IgMedia:
+    id: str
+    ig_user: str
+    caption: str
+    container_id: str
+    created: float
+    deleted: bool = False
+
+    @property
+    def permalink(self) -> str:
+        return f"https://www.instagram.com/p/FAKE{self.id}/"
+
+
+@dataclass
+class FakeMetaGraph:
+    tokens: set[str] = field(default_factory=set)
+    pages: dict[str, str] = field(default_factory=dict)  # page id -> name
+    ig_users: dict[str, str] = field(default_factory=dict)  # ig user id -> username
+    quota_total: int = 100  # Instagram API-published posts per rolling 24 hours
+    video_polls: int = 2  # IN_PROGRESS answers before a video container is FINISHED
+    faults: FaultPlan = field(default_factory=FaultPlan)
+    photos: dict[str, dict[str, Any]] = field(default_factory=dict)
+    posts: list[PagePost] = field(default_factory=list)
+    containers: dict[str, Container] = field(default_factory=dict)
+    ig_media: list[IgMedia] = field(default_factory=list)
+    requests: int = 0
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(10_000_001))
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def fail_next(self, fault: Fault) -> None:
+        self.faults.fail_next(fault)
+
+    def _id(self) -> str:
+        with self._lock:
+            return str(next(self._ids))
+
+    def live_posts(self, page_id: str | None = None) -> list[PagePost]:
+        return [p for p in self.posts if not p.deleted and page_id in (None, p.page_id)]
+
+    def live_ig_media(self, ig_user: str | None = None) -> list[IgMedia]:
+        return [m for m in self.ig_media if not m.deleted and ig_user in (None, m.ig_user)]
+
+    # --- the app ------------------------------------------------------------------------------
+
+    def app(self) -> ASGIApp:
+        api = FastAPI(title="fake Meta Graph API")
+
+        @api.get("/{version}/{node}")
+        async def get_node(version: str, node: str, request: Request) -> JSONResponse:
+            return await self._dispatch("GET", node, "", request)
+
+        @api.delete("/{version}/{node}")
+        async def delete_node(version: str, node: str, request: Request) -> JSONResponse:
+            return await self._dispatch("DELETE", node, "", request)
+
+        @api.get("/{version}/{node}/{edge}")
+        async def get_edge(version: str, node: str, edge: str, request: Request) -> JSONResponse:
+            return await self._dispatch("GET", node, edge, request)
+
+        @api.post("/{version}/{node}/{edge}")
+        async def post_edge(version: str, node: str, edge: str, request: Request) -> JSONResponse:
+            return await self._dispatch("POST", node, edge, request)
+
+        return droppable(api)
+
+    async def _dispatch(self, method: str, node: str, edge: str, request: Request) -> JSONResponse:
+        with self._lock:
+            self.requests += 1
+        token = _token(request)
+        form: dict[str, Any] = dict(await request.form()) if method == "POST" else {}
+        if token not in self.tokens:
+            return _expired()
+        op = _operation(method, node, edge, self)
+        allowed = {
+            "fb_publish": PUBLISH_FAULTS,
+            "ig_publish": IG_PUBLISH_FAULTS,
+            "ig_container": CONTAINER_FAULTS,
+        }.get(op, COMMON)
+        fault = self.faults.next(op, frozenset(allowed))
+        early = _early_fault(fault, node)
+        if early is not None:
+            return early
+        handler = {
+            ("POST", "photos"): self._photos,
+            ("POST", "feed"): self._feed,
+            ("POST", "videos"): self._videos,
+            ("GET", "feed"): self._get_feed,
+            ("POST", "media"): self._container,
+            ("POST", "media_publish"): self._media_publish,
+            ("GET", "media"): self._get_ig_media,
+            ("GET", "content_publishing_limit"): self._limit,
+        }.get((method, edge))
+        if handler is not None:
+            response = await handler(node, form, request, fault)
+        elif method == "GET" and not edge:
+            response = self._get(node, request)
+        elif method == "DELETE" and not edge:
+            response = self._delete(node)
+        else:
+            response = _error(400, 100, "Unsupported request", subcode=33)
+        return _after_fault(fault, request, response)
+
+    # --- Facebook Page ------------------------------------------------------------------------
+
+    async def _photos(
+        self, page: str, form: dict[str, Any], request: Request, fault: Fault | None
+    ) -> JSONResponse:
+        if page not in self.pages:
+            return _error(400, 100, "Unsupported post request.", subcode=33)
+        upload = form.get("source")
+        if upload is None or not hasattr(upload, "read"):
+            return _error(400, 324, "Requires upload file")
+        blob = await upload.read()
+        if not blob:
+            return _error(400, 324, "Missing or invalid image file")
+        photo_id = self._id()
+        published = str(form.get("published", "true")).lower() != "false"
+        self.photos[photo_id] = {
+            "page": page,
+            "sha256": hashlib.sha256(blob).hexdigest(),
+            "published": published,
+        }
+        if published:
+            post = self._store_post(page, str(form.get("caption", "")), [photo_id], "feed")
+            return JSONResponse({"id": photo_id, "post_id": post.id})
+        return JSONResponse({"id": photo_id})
+
+    def _store_post(self, page: str, message: str, photos: list[str], kind: str) -> PagePost:
+        post = PagePost(f"{page}_{self._id()}", page, message, photos, kind, time.time())
+        with self._lock:
+            self.posts.append(post)
+        return post
+
+    async def _feed(
+        self, page: str, form: dict[str, Any], request: Request, fault: Fault | None
+    ) -> JSONResponse:
+        if page not in self.pages:
+            return _error(400, 100, "Unsupported post request.", subcode=33)
+        message = str(form.get("message", ""))
+        photos: list[str] = []
+        for key, value in sorted(form.items()):
+            if key.startswith("attached_media["):
+                try:
+                    fbid = str(json.loads(str(value))["media_fbid"])
+                except (ValueError, KeyError, TypeError):
+                    return _error(400, 100, "Invalid parameter attached_media")
+                if fbid not in self.photos or self.photos[fbid]["page"] != page:
+                    return _error(400, 100, "Invalid parameter attached_media", subcode=2069019)
+                photos.append(fbid)
+        if not message and not photos:
+            return _error(400, 100, "Invalid parameter: message or attached_media is required")
+        if fault is not None and fault.kind == "duplicate":
+            return _error(400, 506, "Duplicate status message")
+        post = self._store_post(page, message, photos, "feed")
+        return JSONResponse({"id": post.id})
+
+    async def _videos(
+        self, page: str, form: dict[str, Any], request: Request, fault: Fault | None
+    ) -> JSONResponse:
+        if page not in self.pages:
+            return _error(400, 100, "Unsupported post request.", subcode=33)
+        upload = form.get("source")
+        if upload is None or not hasattr(upload, "read") or not await upload.read():
+            return _error(400, 390, "There was a problem uploading your video file.")
+        post = self._store_post(page, str(form.get("description", "")), [], "video")
+        return JSONResponse({"id": post.id.split("_", 1)[1]})
+
+    async def _get_feed(
+        self, page: str, form: dict[str, Any], request: Request, fault: Fault | None
+    ) -> JSONResponse:
+        everything = sorted(self.live_posts(page), key=lambda p: p.created, reverse=True)
+        posts, paging = _page(everything, request)
+        data = [
+            {
+                "id": p.id,
+                "message": p.message,
+                "permalink_url": f"https://www.facebook.com/{p.id}",
+                "created_time": time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(p.created)),
+            }
+            for p in posts
+        ]
+        return JSONResponse({"data": data, "paging": paging})
+
+    # --- Instagram ----------------------------------------------------------------------------
+
+    async def _limit(
+        self, ig_user: str, form: dict[str, Any], request: Request, fault: Fault | None
+    ) -> JSONResponse:
+        if ig_user not in self.ig_users:
+            return _error(400, 100, "Unsupported get request.", subcode=33)
+        return JSONResponse(
+            {
+                "data": [
+                    {
+                        "quota_usage": self._usage(ig_user),
+                        "config": {"quota_total": self.quota_total, "quota_duration": 86400},
+                    }
+                ]
+            }
+        )
+
+    def _usage(self, ig_user: str) -> int:
+        since = time.time() - 86400
+        return sum(1 for m in self.ig_media if m.ig_user == ig_user and m.created >= since)
+
+    async def _container(
+        self, ig_user: str, form: dict[str, Any], request: Request, fault: Fault | None
+    ) -> JSONResponse:
+        if ig_user not in self.ig_users:
+            return _error(400, 100, "Unsupported post request.", subcode=33)
+        media_type = str(form.get("media_type", "IMAGE")).upper()
+        caption = str(form.get("caption", ""))
+        if len(caption) > 2200:
+            return _error(400, 100, "The caption is too long.", subcode=2207004)
+        children: list[str] = []
+        fetched: list[str] = []
+        if media_type == "CAROUSEL":
+            children = [c for c in str(form.get("children", "")).split(",") if c]
+            if not 2 <= len(children) <= 10 or any(c not in self.containers for c in children):
+                return _error(400, 100, "Invalid children", subcode=2207033)
+            polls = 0
+        else:
+            url = str(
+                form.get("video_url" if media_type in ("VIDEO", "REELS") else "image_url", "")
+            )
+            if not url:
+                return _error(400, 100, "The parameter image_url is required.")
+            sha = None
+            if fault is None or fault.kind != "unfetchable_media":
+                sha = await _fetch(url)
+            if sha is None:
+                return _error(
+                    400,
+                    9004,
+                    "Only photo or video can be accepted as media type.",
+                    subcode=2207052,
+                    title="Media download has failed.",
+                )
+            fetched.append(sha)
+            polls = self.video_polls if media_type in ("VIDEO", "REELS") else 0
+        if fault is not None and fault.kind == "slow_container":
+            polls += fault.polls
+        container = Container(
+            self._id(), ig_user, caption, media_type, children, polls, fetched_sha256=fetched
+        )
+        if polls == 0:
+            container.status_code = "FINISHED"
+        with self._lock:
+            self.containers[container.id] = container
+        return JSONResponse({"id": container.id})
+
+    async def _media_publish(
+        self, ig_user: str, form: dict[str, Any], request: Request, fault: Fault | None
+    ) -> JSONResponse:
+        container = self.containers.get(str(form.get("creation_id", "")))
+        if container is None or container.ig_user != ig_user:
+            return _error(400, 100, "Invalid parameter creation_id", subcode=2207008)
+        if self._usage(ig_user) >= self.quota_total:
+            return _error(400, 9, "Application request limit reached", subcode=2207042)
+        with self._lock:
+            if container.status_code != "FINISHED":
+                return _error(
+                    400,
+                    9007,
+                    "Media ID is not available",
+                    subcode=2207027,
+                )
+            container.status_code = "PUBLISHED"
+            media = IgMedia(self._id(), ig_user, container.caption, container.id, time.time())
+            self.ig_media.append(media)
+        return JSONResponse({"id": media.id})
+
+    async def _get_ig_media(
+        self, ig_user: str, form: dict[str, Any], request: Request, fault: Fault | None
+    ) -> JSONResponse:
+        everything = sorted(self.live_ig_media(ig_user), key=lambda m: m.created, reverse=True)
+        items, paging = _page(everything, request)
+        data = [{"id": m.id, "caption": m.caption, "permalink": m.permalink} for m in items]
+        return JSONResponse({"data": data, "paging": paging})
+
+    # --- nodes --------------------------------------------------------------------------------
+
+    def _get(self, node: str, request: Request) -> JSONResponse:
+        if node in self.pages:
+            return JSONResponse({"id": node, "name": self.pages[node]})
+        if node in self.ig_users:
+            return JSONResponse({"id": node, "username": self.ig_users[node]})
+        container = self.containers.get(node)
+        if container is not None:
+            with self._lock:
+                if container.status_code == "IN_PROGRESS":
+                    container.polls_left -= 1
+                    if container.polls_left <= 0:
+                        container.status_code = "FINISHED"
+                    status = "IN_PROGRESS"
+                else:
+                    status = container.status_code
+            return JSONResponse({"id": node, "status_code": status, "status": status})
+        for media in self.live_ig_media():
+            if media.id == node:
+                return JSONResponse(
+                    {"id": node, "caption": media.caption, "permalink": media.permalink}
+                )
+        for post in self.live_posts():
+            if post.id == node:
+                return JSONResponse({"id": node, "message": post.message})
+        return _error(400, 100, f"Object with ID '{node}' does not exist", subcode=33)
+
+    def _delete(self, node: str) -> JSONResponse:
+        with self._lock:
+            for post in self.live_posts():
+                if post.id == node or post.id.endswith(f"_{node}"):
+                    post.deleted = True
+                    return JSONResponse({"success": True})
+            for media in self.live_ig_media():
+                if media.id == node:
+                    media.deleted = True
+                    return JSONResponse({"success": True})
+        return _error(400, 100, f"Object with ID '{node}' does not exist", subcode=33)
+
+
+def _page(items: list[Any], request: Request) -> tuple[list[Any], dict[str, Any]]:
+    """Cursor paging as the Graph API does it (``paging.cursors.after`` + ``paging.next``)."""
+    limit = max(1, min(100, int(request.query_params.get("limit", "25"))))
+    start = int(request.query_params.get("after") or 0)
+    chunk = items[start : start + limit]
+    paging: dict[str, Any] = {"cursors": {"before": str(start), "after": str(start + limit)}}
+    if start + limit < len(items):
+        paging["next"] = str(request.url.include_query_params(after=str(start + limit)))
+    return chunk, paging
+
+
+def _operation(method: str, node: str, edge: str, fake: FakeMetaGraph) -> str:
+    if method == "POST" and edge in ("feed", "videos"):
+        return "fb_publish"
+    if method == "POST" and edge == "media_publish":
+        return "ig_publish"
+    if method == "POST" and edge == "media":
+        return "ig_container"
+    if method == "POST" and edge == "photos":
+        return "fb_photo"
+    return "read"
+
+
+def _token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.query_params.get("access_token", "")
+
+
+async def _fetch(url: str) -> str | None:
+    try:
+        async with httpx.AsyncClient(timeout=10) as client:
+            response = await client.get(url)
+    except httpx.HTTPError:
+        return None
+    if response.status_code != 200 or not response.content:
+        return None
+    return hashlib.sha256(response.content).hexdigest()
+
+
+def _error(
+    status: int, code: int, message: str, *, subcode: int | None = None, title: str = ""
+) -> JSONResponse:
+    error: dict[str, Any] = {
+        "message": message,
+        "type": "OAuthException",
+        "code": code,
+        "fbtrace_id": "AfakeTrace123",
+    }
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    if title:
+        error["error_user_title"] = title
+    return JSONResponse({"error": error}, status_code=status)
+
+
+def _expired() -> JSONResponse:
+    return _error(
+        400,
+        190,
+        "Error validating access token: Session has expired on Friday, 27-Nov-26 10:00:00 PST.",
+        subcode=463,
+    )
+
+
+def _early_fault(fault: Fault | None, node: str) -> JSONResponse | None:
+    if fault is None:
+        return None
+    if fault.kind == "status":
+        return _error(
+            fault.status, fault.code or 1, fault.description, subcode=fault.subcode or None
+        )
+    if fault.kind == "server_error":
+        return _error(500, 2, "An unexpected error has occurred. Please retry your request later.")
+    if fault.kind == "expired_token":
+        return _expired()
+    if fault.kind == "rate_limit":
+        minutes = max(0, fault.retry_after // 60)
+        usage = {
+            node: [
+                {
+                    "type": "pages",
+                    "call_count": 100,
+                    "total_cputime": 40,
+                    "total_time": 60,
+                    "estimated_time_to_regain_access": minutes,
+                }
+            ]
+        }
+        response = _error(400, 32, "Page request limit reached")
+        response.headers["X-Business-Use-Case-Usage"] = json.dumps(usage)
+        return response
+    return None
+
+
+def _after_fault(fault: Fault | None, request: Request, response: JSONResponse) -> JSONResponse:
+    if fault is None or response.status_code != 200:
+        return response
+    if fault.kind == "drop_after_accept":
+        drop_connection(request)
+    elif fault.kind == "server_error_after":
+        return _error(500, 1, "An unknown error occurred")
+    return response

@@ -1,0 +1,150 @@
+"""Platform error meanings as data, shared by every adapter.
+
+Each adapter declares a tuple of :class:`ErrorRule` rows; :func:`classify` finds the first row
+matching an HTTP status, the platform's own error code and subcode and a fragment of its
+message, and turns it into one exception of :mod:`publisher.errors`. The outcomes::
+
+    retry         the request provably did not take effect: retry with backoff
+    rate_limited  the platform said "wait": retry at the time it gave (or a default)
+    reconnect     token expired or revoked: pause the account, alert its admins
+    permission    the token lacks a permission or role: pause the account, alert its admins
+    invalid       the content is refused (size, format, caption): a person edits it
+    policy        the platform blocks it for policy reasons: a person decides
+    duplicate     the platform already has this exact content: reconcile, never re-send
+    unknown       the request may have taken effect: reconcile, never re-send
+    server        a server-side failure: ``retry`` for calls without a visible effect
+                  (uploads, containers, reads), ``unknown`` for the call that publishes
+
+Extra exception classes (subclasses of the tree in :mod:`publisher.errors`)::
+
+    NeedsReconnect
+    └── PermissionDenied        error_class "permission"
+    PermanentError
+    └── PolicyBlocked           error_class "policy"
+    UnknownOutcome
+    └── DuplicateContent        error_class "duplicate": the reconciler looks for our post
+
+Every rule carries the Bahasa Indonesia message that tells an admin what to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from publisher.clock import utcnow
+from publisher.errors import (
+    NeedsReconnect,
+    PermanentError,
+    PlatformError,
+    RateLimited,
+    RetryableError,
+    UnknownOutcome,
+)
+
+
+class PermissionDenied(NeedsReconnect):
+    error_class = "permission"
+    user_message = (
+        "Akun tidak punya izin untuk memposting (peran atau izin aplikasi dicabut). Admin perlu "
+        "memberi izin lagi lalu melanjutkan akun; akun dijeda sampai itu dilakukan."
+    )
+
+
+class PolicyBlocked(PermanentError):
+    error_class = "policy"
+    user_message = (
+        "Platform memblokir kiriman ini karena kebijakannya. Periksa isi kiriman dan "
+        "status akun di platform sebelum mengirim ulang."
+    )
+
+
+class DuplicateContent(UnknownOutcome):
+    error_class = "duplicate"
+    user_message = (
+        "Platform menyebut isi yang sama sudah pernah terbit. Sistem mencari kiriman itu di "
+        "akun sebelum memutuskan; tidak dikirim ulang."
+    )
+
+
+OUTCOMES: dict[str, type[PlatformError]] = {
+    "retry": RetryableError,
+    "rate_limited": RateLimited,
+    "reconnect": NeedsReconnect,
+    "permission": PermissionDenied,
+    "invalid": PermanentError,
+    "policy": PolicyBlocked,
+    "duplicate": DuplicateContent,
+    "unknown": UnknownOutcome,
+}
+
+DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class ErrorRule:
+    """One row of an adapter's error table. ``None`` / ``""`` match anything."""
+
+    outcome: str
+    message: str
+    status: int | None = None
+    code: int | None = None
+    subcode: int | None = None
+    fragment: str = ""
+
+    def matches(self, status: int, code: int | None, subcode: int | None, text: str) -> bool:
+        return (
+            (self.status is None or self.status == status)
+            and (self.code is None or self.code == code)
+            and (self.subcode is None or self.subcode == subcode)
+            and self.fragment.lower() in text.lower()
+        )
+
+
+@dataclass(frozen=True)
+class ApiFailure:
+    """What an adapter extracted from one failed response."""
+
+    platform: str
+    status: int
+    code: int | None = None
+    subcode: int | None = None
+    text: str = ""
+    retry_at: datetime | None = None
+
+
+FALLBACK_MESSAGES = {
+    "server": "Platform sedang bermasalah; sistem akan mencoba lagi atau memeriksa statusnya.",
+    "invalid": "Platform menolak kiriman ini. Periksa isi dan media, lalu kirim ulang.",
+}
+
+
+def classify(
+    rules: tuple[ErrorRule, ...], failure: ApiFailure, *, effectful: bool
+) -> PlatformError:
+    """The exception for ``failure`` per ``rules``; unmatched 5xx are server errors, the rest
+    invalid. ``effectful`` says whether the failed call is the one that makes a post visible."""
+    rule = next(
+        (
+            r
+            for r in rules
+            if r.matches(failure.status, failure.code, failure.subcode, failure.text)
+        ),
+        None,
+    )
+    if rule is None:
+        outcome = "server" if failure.status >= 500 else "invalid"
+        rule = ErrorRule(outcome, FALLBACK_MESSAGES[outcome])
+    outcome = rule.outcome
+    if outcome == "server":
+        outcome = "unknown" if effectful else "retry"
+    code = f"{failure.code}" if failure.code is not None else str(failure.status)
+    detail = f"{failure.platform} HTTP {failure.status} code {code}"
+    if failure.subcode is not None:
+        detail += f"/{failure.subcode}"
+    # Platform texts are about our request, never about a person, but keep them short.
+    detail += f": {failure.text[:200]}"
+    if outcome == "rate_limited":
+        retry_at = failure.retry_at or utcnow() + DEFAULT_RATE_LIMIT_WAIT
+        return RateLimited(detail, retry_at=retry_at, user_message=rule.message, code=code)
+    return OUTCOMES[outcome](detail, user_message=rule.message, code=code)

@@ -1,0 +1,156 @@
+"""Test harness for publishing: the fake Meta, X and Telegram servers over real HTTP on
+loopback, the web app serving signed media, accounts on all of them, and approved posts made
+through the real flow (intake, screening, rendering, review)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from jobs.pipeline import run_job
+from publisher import review
+from publisher.context import AppContext
+from publisher.db.models import Delivery, FollowUp, Media, SocialAccount, User
+from publisher.fakes.meta_graph import FakeMetaGraph
+from publisher.fakes.server import ServerThread
+from publisher.fakes.telegram import FakeTelegram
+from publisher.fakes.x_api import FakeX
+from publisher.intake import ingest
+from publisher.web.app import create_app
+from tests.factories import feed_record, jpeg
+from tests.flow import add_account
+
+PAGE, PAGE_TOKEN = "1029384756", "EAAG-page-token"
+IG_USER, IG_TOKEN = "17841400000000001", "EAAG-ig-token"
+X_USER, X_TOKEN = "1500000000000000001", "x-user-token"
+TG_TOKEN, TG_CHANNEL = "123:secret", "@dpupr_tegal"
+
+
+@dataclass
+class Fakes:
+    meta: FakeMetaGraph
+    x: FakeX
+    telegram: FakeTelegram
+    urls: dict[str, str] = field(default_factory=dict)
+
+
+@contextmanager
+def running_fakes(*, video_polls: int = 0) -> Iterator[Fakes]:
+    meta = FakeMetaGraph(
+        tokens={PAGE_TOKEN, IG_TOKEN},
+        pages={PAGE: "DPUPR Kabupaten Tegal"},
+        ig_users={IG_USER: "dpupr.tegal"},
+        video_polls=video_polls,
+    )
+    x = FakeX(tokens={X_TOKEN: X_USER}, users={X_USER: "dpupr_tegal"})
+    telegram = FakeTelegram(tokens={TG_TOKEN}, channels={TG_CHANNEL})
+    with ExitStack() as stack:
+        urls = {
+            "meta": stack.enter_context(ServerThread(meta.app())).url + "/v21.0",
+            "x": stack.enter_context(ServerThread(x.app())).url,
+            "telegram": stack.enter_context(ServerThread(telegram.app())).url,
+        }
+        yield Fakes(meta, x, telegram, urls)
+
+
+@contextmanager
+def serving_media(ctx: AppContext) -> Iterator[str]:
+    """Serve the web app (its signed media route) and point the public base URL at it."""
+    with ServerThread(create_app(ctx)) as server:
+        previous = ctx.settings.public_base_url
+        ctx.settings.public_base_url = server.url
+        try:
+            yield server.url
+        finally:
+            ctx.settings.public_base_url = previous
+
+
+def credentials(platform: str, fakes: Fakes) -> dict[str, str]:
+    return {
+        "facebook": {"page_id": PAGE, "access_token": PAGE_TOKEN, "api_base": fakes.urls["meta"]},
+        "instagram": {
+            "ig_user_id": IG_USER,
+            "access_token": IG_TOKEN,
+            "api_base": fakes.urls["meta"],
+            "poll_interval_s": "0.05",
+        },
+        "x": {
+            "access_token": X_TOKEN,
+            "user_id": X_USER,
+            "username": "dpupr_tegal",
+            "api_base": fakes.urls["x"],
+        },
+        "telegram": {
+            "bot_token": TG_TOKEN,
+            "chat_id": TG_CHANNEL,
+            "api_base": fakes.urls["telegram"],
+        },
+    }[platform]
+
+
+def add_platform_account(
+    ctx: AppContext, platform: str, fakes: Fakes, *, per_hour: int = 10_000
+) -> int:
+    handle = {"facebook": PAGE, "instagram": "dpupr.tegal", "x": "dpupr_tegal"}.get(
+        platform, TG_CHANNEL
+    )
+    account_id = add_account(ctx, platform, handle, credentials(platform, fakes))
+    with ctx.sessions() as session, session.begin():
+        account = session.get(SocialAccount, account_id)
+        assert account is not None
+        account.max_posts_per_hour = per_hour
+    return account_id
+
+
+def approved_posts(ctx: AppContext, cases: int, *, photos: int = 1, start: int = 1) -> None:
+    """``cases`` resolved cases with ``photos`` PIC photos each, drafted for every account of
+    their agency and approved by a reviewer (one delivery per post)."""
+    with ctx.sessions() as session, session.begin():
+        ingest(session, ctx.vault, "app", [feed_record(n) for n in range(start, start + cases)])
+    shas = [ctx.media.put(jpeg(colour=(20 * i, 90, 90)), ".jpg") for i in range(photos)]
+    with ctx.sessions() as session, session.begin():
+        for follow_up in session.scalars(select(FollowUp)):
+            if follow_up.media:
+                continue
+            for position, sha in enumerate(shas):
+                session.add(
+                    Media(
+                        follow_up_id=follow_up.id,
+                        position=position,
+                        sha256=sha,
+                        kind="photo",
+                        mime="image/jpeg",
+                        state="ok",
+                        supplied_by="pic",
+                    )
+                )
+    run_job(ctx, "screen")
+    run_job(ctx, "render")
+    with ctx.sessions() as session, session.begin():
+        reviewer = session.scalar(select(User).where(User.username == "rev"))
+        if reviewer is None:
+            reviewer = User(username="rev", role="reviewer")
+            session.add(reviewer)
+            session.flush()
+        for post in review.queue(session, ("pending_review",), limit=10_000):
+            review.approve(session, post.id, reviewer)
+
+
+def deliveries(ctx: AppContext) -> list[Delivery]:
+    with ctx.sessions() as session:
+        return list(session.scalars(select(Delivery).order_by(Delivery.id)))
+
+
+def only_delivery(ctx: AppContext) -> Delivery:
+    (delivery,) = deliveries(ctx)
+    return delivery
+
+
+def account_status(ctx: AppContext, account_id: int) -> str:
+    with ctx.sessions() as session:
+        account = session.get(SocialAccount, account_id)
+        assert account is not None
+        return account.status

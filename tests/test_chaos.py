@@ -1,0 +1,307 @@
+"""The chaos test: 500 deliveries across Facebook, Instagram, X and Telegram accounts, real
+``lapor worker`` processes SIGKILLed at random points, and every fault the fakes know injected
+at random. Afterwards, counted on the fake servers' side: every delivery is published exactly
+once, or is waiting for a person with its reason (failed, or unknown on Telegram) and was
+published at most once. Zero duplicates, zero lost.
+
+The harness plays two roles the real world would: the admin (resuming an account paused by an
+injected expired token) and the clock (a rate limit or a backoff is waited out by moving
+``next_attempt_at`` to now; a SIGKILLed worker's lease is expired by backdating its claim).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from publisher.clock import utcnow
+from publisher.context import AppContext
+from publisher.db.models import Delivery, Post, SocialAccount
+from publisher.outbox import NEEDS_PERSON_MESSAGE
+from publisher.platforms.x import post_text
+from tests.conftest import make_context
+from tests.publishing_env import (
+    Fakes,
+    add_platform_account,
+    approved_posts,
+    running_fakes,
+    serving_media,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = 125  # x 4 accounts = 500 deliveries
+CHAOS = {
+    "server_error": 0.03,
+    "rate_limit": 0.02,
+    "expired_token": 0.004,
+    "drop_after_accept": 0.04,
+    "server_error_after": 0.02,
+    "duplicate": 0.01,
+    "slow_container": 0.08,
+    "unfetchable_media": 0.03,
+}
+EXPECTED_KINDS = set(CHAOS)
+MAX_KILLS = 8
+
+
+@dataclass
+class Workers:
+    env: dict[str, str]
+    log_dir: Path
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    killed: list[str] = field(default_factory=list)
+    killed_at: dict[str, float] = field(default_factory=dict)
+    # name -> (monotonic time it was seen up, how long it may live after that)
+    up: dict[str, tuple[float, float]] = field(default_factory=dict)
+    started: int = 0
+
+    def start(self) -> None:
+        self.started += 1
+        name = f"chaos-{self.started}"
+        log = (self.log_dir / f"{name}.log").open("wb")
+        self.procs[name] = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from publisher.cli import main; main()",
+                "worker",
+                "--worker-id",
+                name,
+                "--idle",
+                "0.1",
+                "--reconcile-every",
+                "2",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def due_for_a_kill(self, rng: random.Random) -> str | None:
+        """A worker that is up and past its random lifetime (so kills land mid-work, not
+        during a slow interpreter start on a loaded machine)."""
+        now = time.monotonic()
+        for name in sorted(self.procs):
+            if name not in self.up:
+                if b"started" in (self.log_dir / f"{name}.log").read_bytes():
+                    self.up[name] = (now, rng.uniform(0.3, 2.5))
+                continue
+            seen, lifetime = self.up[name]
+            if now - seen >= lifetime:
+                return name
+        return None
+
+    def kill(self, name: str) -> str:
+        proc = self.procs.pop(name)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        self.killed.append(name)
+        self.killed_at[name] = time.monotonic()
+        return name
+
+    def dead_for(self, seconds: float) -> list[str]:
+        cutoff = time.monotonic() - seconds
+        return [name for name, at in self.killed_at.items() if at <= cutoff]
+
+    def stop_all(self) -> None:
+        for proc in self.procs.values():
+            proc.send_signal(signal.SIGTERM)
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # pragma: no cover - a hung worker is a failure
+                proc.kill()
+                raise
+        self.procs.clear()
+
+
+def _settled(ctx: AppContext) -> tuple[bool, Counter[str]]:
+    with ctx.sessions() as session:
+        rows = session.execute(
+            select(Delivery.state, Delivery.last_error, SocialAccount.platform).join(
+                SocialAccount, SocialAccount.id == Delivery.account_id
+            )
+        ).all()
+    states = Counter(state for state, _, _ in rows)
+    done = all(
+        state in ("published", "failed")
+        or (state == "unknown" and platform == "telegram" and error == NEEDS_PERSON_MESSAGE)
+        for state, error, platform in rows
+    )
+    return done, states
+
+
+def _play_admin_and_clock(ctx: AppContext, killed: list[str], lease_s: int) -> None:
+    now = utcnow()
+    with ctx.sessions() as session, session.begin():
+        session.execute(
+            update(SocialAccount)
+            .where(SocialAccount.status != "active")
+            .values(status="active", status_reason="")
+        )
+        session.execute(
+            update(Delivery)
+            .where(Delivery.state == "pending", Delivery.next_attempt_at > now)
+            .values(next_attempt_at=now)
+        )
+        if killed:
+            session.execute(
+                update(Delivery)
+                .where(Delivery.state == "sending", Delivery.claimed_by.in_(killed))
+                .values(claimed_at=now - timedelta(seconds=lease_s + 5))
+            )
+
+
+def _short_x_captions(ctx: AppContext) -> None:
+    # The foundation's X template does not fit 280 weighted characters yet (captions issue).
+    with ctx.sessions() as session, session.begin():
+        rows = session.execute(
+            select(Post, SocialAccount)
+            .join(SocialAccount, SocialAccount.id == Post.account_id)
+            .where(SocialAccount.platform == "x")
+        ).all()
+        for post, _account in rows:
+            post.caption = (
+                f"Laporan {post.case.tracking_number} sudah ditindaklanjuti. #LaporBupatiTegal"
+            )
+
+
+def _count_on_fakes(fakes: Fakes, delivery: Delivery, platform: str, caption: str) -> list[str]:
+    marker = delivery.marker
+    if platform == "facebook":
+        return [p.id for p in fakes.meta.live_posts() if marker in p.message]
+    if platform == "instagram":
+        return [m.id for m in fakes.meta.live_ig_media() if marker in m.caption]
+    if platform == "x":
+        text, _ = post_text(caption, marker)
+        return [p.id for p in fakes.x.live_posts() if p.text == text]
+    return [str(m.message_id) for m in fakes.telegram.live() if m.caption == caption]
+
+
+def run_chaos(ctx: AppContext, tmp_path: Path, workers_n: int, budget_s: float) -> None:
+    rng = random.Random(8)
+    with running_fakes() as fakes, serving_media(ctx) as media_url:
+        fakes.meta.quota_total = 10_000
+        fakes.meta.video_polls = 0
+        for plan in (fakes.meta.faults, fakes.x.faults, fakes.telegram.faults):
+            plan.chaos = dict(CHAOS)
+            plan.retry_after = 1
+        for platform in ("facebook", "instagram", "x", "telegram"):
+            add_platform_account(ctx, platform, fakes)
+        approved_posts(ctx, CASES)
+        _short_x_captions(ctx)
+        with ctx.sessions() as session:
+            total = session.scalar(select(Delivery.id).order_by(Delivery.id.desc()).limit(1))
+        assert total == CASES * 4
+        lease_s = ctx.settings.sending_lease_s
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "LAPOR_DATABASE_URL": ctx.settings.database_url,
+            "LAPOR_SECRET_KEY": ctx.settings.secret_key,
+            "LAPOR_MEDIA_DIR": str(ctx.settings.media_dir),
+            "LAPOR_FOLDER_PLATFORM_DIR": str(ctx.settings.folder_platform_dir),
+            "LAPOR_PUBLIC_BASE_URL": media_url,
+            "LAPOR_SENDING_LEASE_S": str(lease_s),
+            "LAPOR_HTTP_TIMEOUT_S": "5",
+            "LAPOR_MAX_DELIVERY_ATTEMPTS": "40",
+            "LAPOR_LOG_LEVEL": "WARNING",
+        }
+        workers = Workers(env, tmp_path)
+        for _ in range(workers_n):
+            workers.start()
+        deadline = time.monotonic() + budget_s
+        try:
+            while True:
+                time.sleep(0.2)
+                done, states = _settled(ctx)
+                if done:
+                    break
+                assert time.monotonic() < deadline, f"not settled in time: {dict(states)}"
+                victim = workers.due_for_a_kill(rng) if len(workers.killed) < MAX_KILLS else None
+                if victim is not None:
+                    workers.kill(victim)
+                    workers.start()
+                # A killed worker's request may still be landing: expire its lease a beat later.
+                _play_admin_and_clock(ctx, workers.dead_for(1.0), lease_s)
+        finally:
+            workers.stop_all()
+        _verify(ctx, fakes, workers)
+
+
+def _verify(ctx: AppContext, fakes: Fakes, workers: Workers) -> None:
+    with ctx.sessions() as session:
+        rows = session.execute(
+            select(Delivery, SocialAccount.platform, Post.caption)
+            .join(SocialAccount, SocialAccount.id == Delivery.account_id)
+            .join(Post, Post.id == Delivery.post_id)
+        ).all()
+    matched = 0
+    outcome: Counter[str] = Counter()
+    for delivery, platform, caption in rows:
+        found = _count_on_fakes(fakes, delivery, platform, caption)
+        assert len(found) <= 1, f"duplicate for delivery {delivery.id} on {platform}: {found}"
+        matched += len(found)
+        if delivery.state == "published":
+            assert found == [delivery.remote_id], f"delivery {delivery.id} on {platform}"
+        elif delivery.state == "failed":
+            assert found == [] and delivery.last_error, f"delivery {delivery.id} on {platform}"
+        else:
+            assert (delivery.state, platform) == ("unknown", "telegram")
+            assert delivery.last_error == NEEDS_PERSON_MESSAGE
+        outcome[f"{platform}:{delivery.state}"] += 1
+    on_fakes = (
+        len(fakes.meta.live_posts())
+        + len(fakes.meta.live_ig_media())
+        + len(fakes.x.live_posts())
+        + len(fakes.telegram.live())
+    )
+    assert on_fakes == matched  # nothing on the platforms that is not one of our deliveries
+    injected: Counter[str] = Counter()
+    for plan in (fakes.meta.faults, fakes.x.faults, fakes.telegram.faults):
+        injected.update(plan.injected)
+    assert set(injected) >= EXPECTED_KINDS, (
+        f"faults not exercised: {EXPECTED_KINDS - set(injected)}"
+    )
+    assert len(workers.killed) >= 3
+    published = sum(n for key, n in outcome.items() if key.endswith(":published"))
+    assert published >= 0.9 * len(rows)
+    print(
+        f"\nchaos: {len(rows)} deliveries, {len(workers.killed)} workers SIGKILLed, "
+        f"faults {dict(injected)}, outcome {dict(outcome)}"
+    )
+
+
+@pytest.mark.slow
+def test_chaos_on_sqlite_with_one_worker_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    ctx = make_context(
+        f"sqlite:///{tmp_path / 'chaos.db'}", tmp_path, sending_lease_s=30, http_timeout_s=5
+    )
+    try:
+        run_chaos(ctx, tmp_path, workers_n=1, budget_s=240)
+    finally:
+        ctx.close()
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_chaos_on_postgresql_with_four_workers_loses_and_duplicates_nothing(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    ctx = make_context(postgres_url, tmp_path, sending_lease_s=30, http_timeout_s=5)
+    try:
+        run_chaos(ctx, tmp_path, workers_n=4, budget_s=240)
+    finally:
+        ctx.close()

@@ -1,0 +1,211 @@
+"""X API v2 through the fake over HTTP: chunked media upload, every error class, reconciliation
+by marker or by text hash; the fake's request and response shapes checked against X's
+official OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from jsonschema import Draft7Validator
+
+from publisher import outbox
+from publisher.clock import utcnow
+from publisher.context import AppContext
+from publisher.db.models import Post
+from publisher.fakes.faults import Fault
+from publisher.platforms.x import post_text, weighted_length
+from tests.conftest import shared_path
+from tests.publishing_env import (
+    X_USER,
+    Fakes,
+    account_status,
+    add_platform_account,
+    approved_posts,
+    only_delivery,
+    running_fakes,
+)
+
+
+@pytest.fixture
+def fakes() -> Iterator[Fakes]:
+    with running_fakes() as running:
+        yield running
+
+
+@pytest.fixture
+def account(ctx: AppContext, fakes: Fakes) -> int:
+    account_id = add_platform_account(ctx, "x", fakes)
+    approved_posts(ctx, 1)
+    # The foundation's X template does not fit 280 weighted characters yet (captions issue).
+    _shorten_caption(ctx)
+    return account_id
+
+
+def _shorten_caption(ctx: AppContext) -> None:
+    with ctx.sessions() as session, session.begin():
+        for post in session.query(Post):
+            post.caption = "Jalan sudah ditambal. #LaporBupatiTegal"
+
+
+def test_a_post_uploads_its_photo_in_chunks_and_carries_the_marker(
+    ctx: AppContext, fakes: Fakes, account: int
+) -> None:
+    assert outbox.publish_due(ctx).published == 1
+    (post,) = fakes.x.live_posts(X_USER)
+    delivery = only_delivery(ctx)
+    assert post.text.endswith(f"Ref. {delivery.marker}") and len(post.media_ids) == 1
+    ops = [op for op, *_ in fakes.x.exchanges]
+    assert ops == [
+        "initializeMediaUpload",
+        "appendMediaUpload",
+        "finalizeMediaUpload",
+        "createPosts",
+    ]
+    assert delivery.remote_url == f"https://x.com/dpupr_tegal/status/{post.id}"
+
+
+def test_a_429_waits_until_x_rate_limit_reset(ctx: AppContext, fakes: Fakes, account: int) -> None:
+    fakes.x.fail_next(Fault("rate_limit", retry_after=600, op="publish"))
+    outbox.publish_due(ctx)
+    delivery = only_delivery(ctx)
+    assert (delivery.state, delivery.last_error_class) == ("pending", "rate_limited")
+    assert utcnow() + timedelta(seconds=590) < delivery.next_attempt_at
+    assert delivery.next_attempt_at < utcnow() + timedelta(seconds=610)
+
+
+def test_a_revoked_token_pauses_the_account(ctx: AppContext, fakes: Fakes, account: int) -> None:
+    fakes.x.tokens.clear()
+    outbox.publish_due(ctx)
+    assert only_delivery(ctx).last_error_class == "needs_reconnect"
+    assert "Token X" in only_delivery(ctx).last_error
+    assert account_status(ctx, account) == "needs_reconnect"
+
+
+def test_a_forbidden_write_pauses_the_account_for_a_permission(
+    ctx: AppContext, fakes: Fakes, account: int
+) -> None:
+    fakes.x.fail_next(Fault("status", status=403, description="Forbidden", op="publish"))
+    outbox.publish_due(ctx)
+    assert only_delivery(ctx).last_error_class == "permission"
+    assert account_status(ctx, account) == "paused"
+
+
+def test_a_dropped_connection_after_the_post_is_settled_by_its_marker(
+    ctx: AppContext, fakes: Fakes, account: int
+) -> None:
+    fakes.x.fail_next(Fault("drop_after_accept", op="publish"))
+    assert outbox.publish_due(ctx).unknown == 1
+    assert outbox.reconcile(ctx).found_published == 1
+    (post,) = fakes.x.live_posts()
+    assert only_delivery(ctx).remote_id == post.id
+
+
+def test_a_caption_too_long_for_the_marker_is_found_by_the_hash_of_its_text(
+    ctx: AppContext, fakes: Fakes, account: int
+) -> None:
+    long_caption = "Perbaikan jalan selesai. " * 10 + "#LaporBupatiTegal"
+    with ctx.sessions() as session, session.begin():
+        for post in session.query(Post):
+            post.caption = long_caption
+    assert weighted_length(long_caption) <= 280 < weighted_length(long_caption + "\n\nRef. x" * 3)
+    assert post_text(long_caption, "LBT-1-abcdef") == (long_caption, False)
+    fakes.x.fail_next(Fault("drop_after_accept", op="publish"))
+    outbox.publish_due(ctx)
+    assert "text_sha256" in only_delivery(ctx).platform_state
+    assert outbox.reconcile(ctx).found_published == 1
+
+
+def test_a_duplicate_refusal_for_a_post_we_never_made_goes_to_a_person(
+    ctx: AppContext, fakes: Fakes, account: int
+) -> None:
+    fakes.x.fail_next(Fault("duplicate", op="publish"))
+    outbox.publish_due(ctx)
+    assert only_delivery(ctx).last_error_class == "duplicate"
+    assert outbox.reconcile(ctx).failed == 1
+    assert only_delivery(ctx).state == "failed"
+
+
+def test_a_server_error_on_create_is_checked_before_sending_again(
+    ctx: AppContext, fakes: Fakes, account: int
+) -> None:
+    fakes.x.fail_next(Fault("server_error_after", op="publish"))
+    assert outbox.publish_due(ctx).unknown == 1
+    assert outbox.reconcile(ctx).found_published == 1
+    assert len(fakes.x.live_posts()) == 1
+
+
+def test_an_over_long_text_is_refused_before_any_call(
+    ctx: AppContext, fakes: Fakes, account: int
+) -> None:
+    with ctx.sessions() as session, session.begin():
+        for post in session.query(Post):
+            post.caption = "kata " * 80
+    outbox.publish_due(ctx)
+    delivery = only_delivery(ctx)
+    assert (delivery.state, delivery.last_error_class) == ("failed", "invalid")
+    assert "280" in delivery.last_error
+    assert fakes.x.exchanges == []
+
+
+def test_takedown_deletes_the_post(ctx: AppContext, fakes: Fakes, account: int) -> None:
+    outbox.publish_due(ctx)
+    outbox.takedown(ctx, only_delivery(ctx).post_id, "user:admin", "permintaan dinas")
+    assert fakes.x.live_posts() == [] and only_delivery(ctx).state == "taken_down"
+
+
+def _validator(spec: dict[str, Any], schema: dict[str, Any]) -> Draft7Validator:
+    return Draft7Validator({**schema, "components": spec["components"]})
+
+
+def _operations(spec: dict[str, Any]) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    found = {}
+    for path in spec["paths"].values():
+        for operation in path.values():
+            if isinstance(operation, dict) and "operationId" in operation:
+                body = operation.get("requestBody", {}).get("content", {})
+                found[operation["operationId"]] = (body, operation["responses"])
+    return found
+
+
+def test_the_fake_x_speaks_the_official_openapi_shapes(
+    ctx: AppContext, fakes: Fakes, account: int
+) -> None:
+    spec = json.loads(shared_path("fixtures", "x-openapi", "openapi.json").read_text())
+    operations = _operations(spec)
+    outbox.publish_due(ctx)
+    fakes.x.fail_next(Fault("rate_limit", retry_after=5, op="getUsersPosts"))
+    outbox.check_account(ctx, account)
+    outbox.takedown(ctx, only_delivery(ctx).post_id, "user:admin", "uji kontrak")
+    import httpx
+
+    from tests.publishing_env import X_TOKEN
+
+    headers = {"Authorization": f"Bearer {X_TOKEN}"}
+    httpx.get(f"{fakes.urls['x']}/2/users/{X_USER}/tweets", headers=headers)
+    httpx.get(f"{fakes.urls['x']}/2/users/{X_USER}/tweets", headers=headers)
+    checked = set()
+    for op, request_json, status, response_json in fakes.x.exchanges:
+        body_spec, responses = operations[op]
+        if request_json is not None and "application/json" in body_spec:
+            _validator(spec, body_spec["application/json"]["schema"]).validate(request_json)
+        content = (responses.get(str(status)) or responses["default"])["content"]
+        schema = content.get("application/json") or content["application/problem+json"]
+        if status < 400:
+            _validator(spec, schema["schema"]).validate(response_json)
+        else:
+            assert {"title", "detail", "type"} <= set(response_json)
+        checked.add((op, status))
+    assert {
+        ("initializeMediaUpload", 200),
+        ("appendMediaUpload", 200),
+        ("finalizeMediaUpload", 200),
+        ("createPosts", 201),
+        ("getUsersMe", 200),
+        ("deletePosts", 200),
+        ("getUsersPosts", 200),
+        ("getUsersPosts", 429),
+    } <= checked
