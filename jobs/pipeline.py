@@ -37,6 +37,7 @@ def render(ctx: AppContext) -> Counts:
                 ctx.vault,
                 ctx.settings.tz,
                 instagram_hashtag_cap=ctx.settings.instagram_hashtag_cap,
+                store=ctx.media,
             )
         )
 

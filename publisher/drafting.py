@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from publisher import audit
 from publisher.crypto import Vault
 from publisher.db.models import Case, Media, Post, Screening, SocialAccount
+from publisher.media import BannerText, MediaStore, before_after_collage, render_for_platform
 from publisher.posts.overrides import overrides_for_agency
 from publisher.privacy.guard import case_identities, default_detector
 from publisher.rendering import caption_context, default_renderer, media_kind
@@ -39,7 +42,10 @@ def draft_posts(
     *,
     limit: int = 500,
     instagram_hashtag_cap: int | None = None,
+    store: MediaStore | None = None,
 ) -> DraftCounts:
+    """Draft the posts of screened cases. With ``store``, each post carries renditions made for
+    its platform; without it, the sanitised originals (for tests of captions alone)."""
     counts = DraftCounts()
     renderer = default_renderer(instagram_hashtag_cap)
     cases = session.scalars(
@@ -74,6 +80,7 @@ def draft_posts(
         media = publishable_media(follow_up.media)
         kind = media_kind(media)
         context = caption_context(case, case.agency, follow_up, tz, known=known, kind=kind)
+        when = (case.resolved_at or follow_up.submitted_at).astimezone(tz).date()
         overrides = overrides_for_agency(session, case.agency.id)
         state = "blocked" if screening.decision == "block" else "pending_review"
         for account in accounts:
@@ -84,7 +91,11 @@ def draft_posts(
                 caption=renderer.render(
                     account.platform, context, override=overrides.get((account.platform, kind))
                 ),
-                media=media,
+                media=(
+                    renditions(store, media, account.platform, BannerText(case.agency.name, when))
+                    if store is not None
+                    else media
+                ),
                 risk_score=screening.score if screening.score is not None else 1.0,
                 review_state=state,
             )
@@ -104,6 +115,45 @@ def draft_posts(
     return counts
 
 
+def renditions(
+    store: MediaStore, media: list[dict[str, Any]], platform: str, banner: BannerText
+) -> list[dict[str, Any]]:
+    """What this platform gets: each photo fitted to its rules (crop or pad, never distorted),
+    and, when the PIC marked photos before and after, a branded collage of the pair first.
+    Videos were made to fit at intake; they pass as they are."""
+    out: list[dict[str, Any]] = []
+    photos = [m for m in media if m["kind"] == "photo"]
+    before = next((m for m in photos if m.get("phase") == "before"), None)
+    after = next((m for m in photos if m.get("phase") == "after"), None)
+    if before is not None and after is not None:
+        collage = before_after_collage(
+            store.read(before["sha256"], ".jpg"), store.read(after["sha256"], ".jpg"), banner
+        )
+        out.append(_photo_entry(store, collage, "before_after"))
+    for m in media:
+        if m["kind"] != "photo":
+            out.append(m)
+            continue
+        fitted = render_for_platform(store.read(m["sha256"], ".jpg"), platform)
+        out.append(_photo_entry(store, fitted, str(m.get("phase") or "")))
+    return out
+
+
+def _photo_entry(store: MediaStore, data: bytes, phase: str) -> dict[str, Any]:
+    with Image.open(io.BytesIO(data)) as image:
+        width, height = image.size
+    return {
+        "sha256": store.put(data, ".jpg"),
+        "kind": "photo",
+        "mime": "image/jpeg",
+        "phase": phase,
+        "suffix": ".jpg",
+        "size_bytes": len(data),
+        "width": width,
+        "height": height,
+    }
+
+
 def publishable_media(media: list[Media]) -> list[dict[str, Any]]:
     """Only the PIC's own accepted photos and videos; the reporter's are never used by default."""
     return [
@@ -113,6 +163,10 @@ def publishable_media(media: list[Media]) -> list[dict[str, Any]]:
             "mime": m.mime,
             "phase": m.phase,
             "suffix": ".mp4" if m.kind == "video" else ".jpg",
+            "size_bytes": m.size_bytes,
+            "width": m.width,
+            "height": m.height,
+            "duration_s": m.duration_s,
         }
         for m in media
         if m.state == "ok" and m.supplied_by == "pic" and not m.held_for_review

@@ -160,7 +160,8 @@ def test_a_follow_up_goes_from_a_phone_to_two_published_accounts(
     counts = run_job(ctx, "publish")
     assert counts["published"] == 2
     (sent,) = fake.sent
-    assert sent.method == "sendPhoto" and "#LaporBupatiTegal" in sent.caption
+    # Before and after photos: the branded collage leads, then both photos, as one album.
+    assert sent.method in ("sendPhoto", "sendMediaGroup") and "#LaporBupatiTegal" in sent.caption
 
     reviewer.goto(f"{site}/deliveries")
     check_accessibility(reviewer, "deliveries")
@@ -191,7 +192,7 @@ def test_the_pic_form_works_with_javascript_switched_off(
     page.set_input_files("#after", str(bad))
     page.get_by_role("button", name="Kirim tindak lanjut").click()
     page.wait_for_load_state()
-    assert "bukan-foto.jpg: Berkas bukan foto yang dapat dibaca." in page.content()
+    assert "bukan-foto.jpg: Format berkas tidak didukung." in page.content()
     shot(page, "09-pic-no-js-rejected-file")
     _, after = photos(tmp_path)
     page.set_input_files("#after", str(after))

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from publisher import outbox
 from publisher.clock import utcnow
 from publisher.context import AppContext
-from publisher.db.models import Media
+from publisher.db.models import Post
 from publisher.fakes.faults import Fault
 from publisher.platforms.media_urls import sign_media_url
 from tests.publishing_env import (
@@ -51,7 +51,7 @@ def test_a_photo_is_fetched_from_our_signed_url_then_published_from_its_containe
     (media,) = fakes.meta.live_ig_media(IG_USER)
     (container,) = fakes.meta.containers.values()
     with ctx.sessions() as session:
-        sha = session.scalar(select(Media.sha256))
+        sha = session.scalars(select(Post)).one().media[0]["sha256"]  # the Instagram rendition
     assert sha is not None
     assert container.fetched_sha256 == [hashlib.sha256(ctx.media.read(sha, ".jpg")).hexdigest()]
     delivery = only_delivery(ctx)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from publisher import outbox, review
 from publisher.clock import utcnow
 from publisher.context import AppContext
-from publisher.db.models import Delivery, DeliveryAttempt, Media, SocialAccount
+from publisher.db.models import Delivery, DeliveryAttempt, Media, Post, SocialAccount
 from publisher.fakes.server import ServerThread
 from publisher.fakes.telegram import FakeTelegram, Fault
 from tests.factories import feed_record, jpeg
@@ -91,7 +91,7 @@ def test_an_approved_post_is_sent_to_telegram_with_its_caption_and_photo(
     assert sent.method == "sendPhoto" and sent.chat_id == CHANNEL
     assert sent.caption.endswith("#LaporBupatiTegal") and "LPR-2025-00001" in sent.caption
     with ctx.sessions() as session:
-        sha = session.scalar(select(Media.sha256))
+        sha = session.scalars(select(Post)).one().media[0]["sha256"]  # the rendition
     assert sent.photo_sha256 == sha
     assert delivery.state == "published"
     assert delivery.remote_url == f"https://t.me/dpupr_tegal/{sent.message_id}"
@@ -211,7 +211,7 @@ def test_the_photo_sent_is_the_sanitised_one(
     prepare(ctx, url)
     outbox.publish_due(ctx)
     with ctx.sessions() as session:
-        sha = session.scalar(select(Media.sha256))
+        sha = session.scalars(select(Post)).one().media[0]["sha256"]  # the rendition
     assert sha is not None
     data = ctx.media.read(sha, ".jpg")
     assert hashlib.sha256(data).hexdigest() == fake.sent[0].photo_sha256

@@ -23,6 +23,7 @@ from publisher.clock import utcnow
 from publisher.errors import PermanentError, RetryableError, UnknownOutcome
 from publisher.platforms.base import MediaFile, PublishRequest, PublishResult, transport_error
 from publisher.platforms.errors import ApiFailure, ErrorRule, classify
+from publisher.posts.twitter_text import weighted_length
 
 DEFAULT_API = "https://api.x.com"
 TEXT_LIMIT = 280
@@ -32,9 +33,6 @@ RECENT_POSTS = 100
 SEARCH_PAGES = 5
 
 # twitter-text v3: these code point ranges weigh 1, everything else 2 (emoji, CJK, ...).
-_LIGHT = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
-_ZERO = frozenset({0xFE0F, 0x200D})
-
 _RECONNECT = (
     "Token X kedaluwarsa atau dicabut. Admin perlu mengotorisasi ulang aplikasi di akun X "
     "lalu menyambungkan ulang; akun dijeda sampai itu dilakukan."
@@ -75,17 +73,6 @@ X_ERRORS: tuple[ErrorRule, ...] = (
     ErrorRule("invalid", "Berkas media terlalu besar untuk X.", status=413),
     ErrorRule("invalid", "X menolak isi kiriman. Periksa teks dan media.", status=400),
 )
-
-
-def weighted_length(text: str) -> int:
-    """X's weighted length (twitter-text v3 without URL shortening: captions carry no links)."""
-    total = 0
-    for char in text:
-        point = ord(char)
-        if point in _ZERO:
-            continue
-        total += 1 if any(lo <= point <= hi for lo, hi in _LIGHT) else 2
-    return total
 
 
 def post_text(caption: str, marker: str) -> tuple[str, bool]:
