@@ -677,11 +677,14 @@ def takedown(ctx: AppContext, post_id: int, actor: str, reason: str) -> Takedown
                 TakedownLine(delivery.id, label, delivery.state, delivery.state, "reconcile first")
             )
     for delivery_id, remote_id in ids:
-        report.lines.append(_takedown_one(ctx, delivery_id, remote_id, actor))
+        report.lines.append(takedown_delivery(ctx, delivery_id, remote_id, actor))
     return report
 
 
-def _takedown_one(ctx: AppContext, delivery_id: int, remote_id: str, actor: str) -> TakedownLine:
+def takedown_delivery(
+    ctx: AppContext, delivery_id: int, remote_id: str, actor: str
+) -> TakedownLine:
+    """Delete one published delivery on its platform (when the platform allows it)."""
     with ctx.sessions() as session:
         delivery = session.get(Delivery, delivery_id)
         assert delivery is not None

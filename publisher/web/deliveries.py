@@ -154,6 +154,14 @@ def router(ctx: AppContext) -> APIRouter:
         user: Annotated[Viewer, Depends(writer)],
         reason: Annotated[str, Form(max_length=500)] = "",
     ) -> Response:
+        with ctx.readonly_sessions() as session:
+            live = get_scoped(session, scoped_deliveries(user), Delivery, delivery_id)
+            remote_id = live.remote_id if live.state == "published" else None
+        if remote_id is not None and len(reason.strip()) >= 5:
+            # Ask the platform to delete it first; only if it cannot is a person sent to do it.
+            line = outbox.takedown_delivery(ctx, delivery_id, remote_id, user.actor)
+            if line.after == "taken_down":
+                return done()
         with ctx.sessions() as session, session.begin():
             takedown(session, user, delivery_id, reason)
         return done()
