@@ -11,13 +11,15 @@ re-encoding) before it is stored; a rejected file rejects the submission with it
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Annotated, cast
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
-from sqlalchemy import func, select
+from sqlalchemy import Text, func, select
+from sqlalchemy import cast as sa_cast
 from sqlalchemy.orm import Session
 
 from publisher import audit
@@ -27,7 +29,7 @@ from publisher.errors import MediaRejected
 from publisher.media import SanitizedMedia, sanitize
 from publisher.media.sanitize import MAX_BYTES
 from publisher.web.auth import Conflict, NotFound, Viewer, csrf_writer, require
-from publisher.web.scope import get_scoped, scoped_cases, scoped_follow_ups
+from publisher.web.scope import get_scoped, scoped_cases, scoped_follow_ups, scoped_posts
 from publisher.web.templating import Pages
 
 MAX_FILES = 10
@@ -173,21 +175,35 @@ def submissions(session: Session, viewer: Viewer, limit: int = 100) -> list[Subm
     return [SubmissionView(fu, case, posts.get(case.id, [])) for fu, case in pairs]
 
 
+SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
 def media_file(ctx: AppContext, session: Session, viewer: Viewer, sha256: str) -> Response:
-    """A stored photo or video, only if one of its follow-ups is in the viewer's scope."""
+    """A stored photo or video, only if one of its follow-ups is in the viewer's scope, or a
+    platform rendition (fitted photo, before/after collage) of a post in the viewer's scope."""
+    if not SHA256.fullmatch(sha256):
+        raise NotFound("not a media address")
     media = session.scalar(
         select(Media)
         .where(Media.sha256 == sha256, Media.state == "ok")
         .where(Media.follow_up_id.in_(scoped_follow_ups(viewer).with_only_columns(FollowUp.id)))
         .limit(1)
     )
-    if media is None:
-        raise NotFound(f"media {sha256[:12]} not in scope")
-    suffix = ".mp4" if media.kind == "video" else ".jpg"
-    path = ctx.media.path(media.sha256, suffix)
+    if media is not None:
+        suffix, mime = (".mp4" if media.kind == "video" else ".jpg"), media.mime
+    else:
+        # Renditions live only in Post.media; the address is 64 hex digits, safe in LIKE.
+        post = session.scalar(
+            scoped_posts(viewer).where(sa_cast(Post.media, Text).contains(sha256)).limit(1)
+        )
+        entry = next((m for m in post.media if m.get("sha256") == sha256), None) if post else None
+        if entry is None:
+            raise NotFound(f"media {sha256[:12]} not in scope")
+        suffix, mime = str(entry.get("suffix") or ".jpg"), str(entry.get("mime") or "")
+    path = ctx.media.path(sha256, suffix)
     if not path.exists():
         raise NotFound(f"media {sha256[:12]} missing from the store")
-    return FileResponse(path, media_type=media.mime or "application/octet-stream")
+    return FileResponse(path, media_type=mime or "application/octet-stream")
 
 
 def router(ctx: AppContext) -> APIRouter:
