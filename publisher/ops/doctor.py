@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-import httpx
 from pydantic import ValidationError
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from publisher.context import AppContext
+from publisher.db.models import SocialAccount
 from publisher.errors import ConfigError, LaporError
 from publisher.settings import Settings, describe_validation_error
 
@@ -148,7 +148,7 @@ def check_reference_data(probe: Probe) -> Result:
 def check_secret_key(probe: Probe) -> Result:
     if not probe.schema_ok or probe.ctx is None:
         return Result("secret key", "fail", "not checked: database missing or not migrated")
-    from publisher.db.models import Case, SocialAccount
+    from publisher.db.models import Case
 
     with probe.ctx.readonly_sessions() as session:
         token = session.scalar(
@@ -268,35 +268,25 @@ def _loopback(url: str) -> bool:
         return False
 
 
-def _telegram_dry_call(ctx: AppContext, creds: dict[str, object]) -> tuple[Status, str]:
-    base = str(creds.get("api_base") or "https://api.telegram.org").rstrip("/")
+def _dry_call(
+    ctx: AppContext, account: SocialAccount, creds: dict[str, object]
+) -> tuple[Status, str]:
+    """The adapter's own harmless authenticated call (``Platform.check``)."""
+    from publisher.errors import PlatformError
+    from publisher.platforms.registry import build_platform
+
     try:
-        response = ctx.http.get(f"{base}/bot{creds.get('bot_token', '')}/getMe", timeout=5)
-    except httpx.HTTPError as exc:
-        if _loopback(base):
+        return "ok", build_platform(account, ctx.vault, ctx.http, ctx.settings).check()
+    except PlatformError as exc:
+        base = str(creds.get("api_base") or "")
+        if base and _loopback(base):
             return "ok", "local fake platform (demo), not running now: nothing to check"
-        return "warn", f"Telegram unreachable ({type(exc).__name__})"
-    if response.status_code == 200:
-        return "ok", "bot token accepted (getMe)"
-    return "fail", f"bot token refused (HTTP {response.status_code})"
-
-
-def _folder_dry_call(ctx: AppContext, creds: dict[str, object]) -> tuple[Status, str]:
-    folder = ctx.settings.folder_platform_dir
-    return ("ok", f"{folder} writable") if _writable(folder) else ("fail", f"{folder} not writable")
-
-
-DRY_CALLS: dict[str, Callable[[AppContext, dict[str, object]], tuple[Status, str]]] = {
-    "telegram": _telegram_dry_call,
-    "folder": _folder_dry_call,
-}
+        return "fail", exc.user_message
 
 
 def check_platforms(probe: Probe) -> Result:
     if not probe.schema_ok or probe.ctx is None:
         return Result("platform accounts", "fail", "not checked: database missing or not migrated")
-    from publisher.db.models import SocialAccount
-
     ctx = probe.ctx
     with ctx.readonly_sessions() as session:
         accounts = session.scalars(select(SocialAccount).order_by(SocialAccount.id)).all()
@@ -308,7 +298,6 @@ def check_platforms(probe: Probe) -> Result:
             "add one with `lapor accounts add`",
         )
     problems: list[str] = []
-    checked: set[tuple[str, str]] = set()
     for account in accounts:
         if account.status != "active":
             problems.append(f"account {account.id} ({account.platform}) is {account.status}")
@@ -318,15 +307,7 @@ def check_platforms(probe: Probe) -> Result:
         except LaporError:
             problems.append(f"account {account.id}: credentials do not decrypt")
             continue
-        dry = DRY_CALLS.get(account.platform)
-        if dry is None:
-            problems.append(f"account {account.id}: no adapter for {account.platform} yet")
-            continue
-        key = (account.platform, str(creds.get("bot_token", "")) if isinstance(creds, dict) else "")
-        if key in checked:
-            continue
-        checked.add(key)
-        status, detail = dry(ctx, dict(creds) if isinstance(creds, dict) else {})
+        status, detail = _dry_call(ctx, account, dict(creds) if isinstance(creds, dict) else {})
         if status != "ok":
             problems.append(f"account {account.id} ({account.platform}): {detail}")
     if problems:
