@@ -18,6 +18,7 @@ def add_account(
     handle: str,
     creds: dict[str, Any] | None = None,
     agency: str = "dpupr",
+    max_posts_per_hour: int = 10,
 ) -> int:
     with ctx.sessions() as session, session.begin():
         agency_row = session.scalar(select(Agency).where(Agency.code == agency))
@@ -27,6 +28,7 @@ def add_account(
             platform=platform,
             handle=handle,
             credentials=ctx.vault.encrypt_json(creds or {}),
+            max_posts_per_hour=max_posts_per_hour,
         )
         session.add(account)
         session.flush()

@@ -41,8 +41,8 @@ while time.monotonic() < deadline:
 def test_two_workers_and_two_schedulers_do_nothing_twice(postgres_url: str, tmp_path: Path) -> None:
     ctx = make_context(postgres_url, tmp_path)
     try:
-        add_account(ctx, "folder", "dpupr-a")
-        add_account(ctx, "folder", "dpupr-b")
+        add_account(ctx, "folder", "dpupr-a", max_posts_per_hour=100)
+        add_account(ctx, "folder", "dpupr-b", max_posts_per_hour=100)
         feed_and_draft(ctx, *(feed_record(n) for n in range(1, 13)))
         add_user(ctx, "rina")
         with ctx.sessions() as session, session.begin():

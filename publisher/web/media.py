@@ -17,7 +17,7 @@ MIME = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".mp4"
 
 
 def router(ctx: AppContext) -> APIRouter:
-    api = APIRouter()
+    api = APIRouter(include_in_schema=False)  # a file route, not part of the JSON API
 
     @api.get(ROUTE + "/{name}")
     def media(name: str, expires: int = 0, sig: str = "") -> FileResponse:
