@@ -11,6 +11,7 @@ from typing import Any
 from classifiers import load_model
 from jobs import ops as ops_jobs
 from jobs.intake import collect
+from jobs.notify import notify
 from publisher import outbox
 from publisher.clock import utcnow
 from publisher.context import AppContext
@@ -56,6 +57,7 @@ JOBS: dict[str, Callable[[AppContext], Counts]] = {
     "reconcile": reconcile,
     "digest": ops_jobs.digest,
     "cleanup": ops_jobs.cleanup,
+    "notify": notify,
 }
 
 
