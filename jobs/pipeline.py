@@ -18,6 +18,7 @@ from publisher.context import AppContext
 from publisher.db.models import JobRun
 from publisher.drafting import draft_posts
 from publisher.screening import screen_pending
+from publisher.tracking import sp4n_tracking_url
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ def render(ctx: AppContext) -> Counts:
                 ctx.vault,
                 ctx.settings.tz,
                 instagram_hashtag_cap=ctx.settings.instagram_hashtag_cap,
+                tracking_url=lambda c: sp4n_tracking_url(ctx.settings, c.source, c.tracking_number),
             )
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,6 +40,7 @@ def draft_posts(
     *,
     limit: int = 500,
     instagram_hashtag_cap: int | None = None,
+    tracking_url: Callable[[Case], str] | None = None,
 ) -> DraftCounts:
     counts = DraftCounts()
     renderer = default_renderer(instagram_hashtag_cap)
@@ -73,7 +75,15 @@ def draft_posts(
         ]
         media = publishable_media(follow_up.media)
         kind = media_kind(media)
-        context = caption_context(case, case.agency, follow_up, tz, known=known, kind=kind)
+        context = caption_context(
+            case,
+            case.agency,
+            follow_up,
+            tz,
+            known=known,
+            kind=kind,
+            tracking_url=tracking_url(case) if tracking_url else "",
+        )
         overrides = overrides_for_agency(session, case.agency.id)
         state = "blocked" if screening.decision == "block" else "pending_review"
         for account in accounts:

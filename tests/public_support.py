@@ -81,3 +81,35 @@ def post_states(ctx: AppContext, n: int) -> list[str]:
         return list(
             session.scalars(select(Post.review_state).where(Post.case_id == case_id(ctx, n)))
         )
+
+
+def add_photo(ctx: AppContext, n: int, *, supplied_by: str = "pic", colour: int = 90) -> str:
+    """Store a sanitised photo on case ``n``'s follow-up (before drafting); returns its sha256."""
+    from publisher.db.models import FollowUp, Media
+    from tests.factories import jpeg
+
+    sha = ctx.media.put(jpeg(1200, 900, (colour, 120, 60)), ".jpg")
+    with ctx.sessions() as session, session.begin():
+        follow_up = session.scalar(select(FollowUp).where(FollowUp.case_id == case_id(ctx, n)))
+        assert follow_up is not None
+        position = len(follow_up.media)
+        session.add(
+            Media(
+                follow_up_id=follow_up.id,
+                position=position,
+                sha256=sha,
+                kind="photo",
+                mime="image/jpeg",
+                supplied_by=supplied_by,
+                state="ok",
+                width=1200,
+                height=900,
+            )
+        )
+    return sha
+
+
+def feed_only(ctx: AppContext, records: list[dict[str, Any]], source: str = "app") -> None:
+    """Cases stored, not yet screened or drafted."""
+    with ctx.sessions() as session, session.begin():
+        ingest(session, ctx.vault, source, records)
