@@ -90,7 +90,7 @@ def test_an_sp4n_case_links_to_its_tracking_page_in_the_post_and_on_the_page(
     publish(ctx)
     link = "https://www.lapor.go.id/laporan/detil/TGL-7H2K9"
     with ctx.sessions() as session:
-        captions = dict(session.execute(select(Post.case_id, Post.caption)).tuples().all())
+        captions = {c: t for c, t in session.execute(select(Post.case_id, Post.caption))}
     assert link in captions[case_id(ctx, 1)]
     assert "SP4N-LAPOR" not in captions[case_id(ctx, 2)]
     client = TestClient(create_app(ctx))
