@@ -167,7 +167,12 @@ def serve(settings: Settings, port: int, naive: bool, ready: Any) -> None:
 
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
     server = uvicorn.Server(config)
-    threading.Thread(target=lambda: (time.sleep(0.5), ready.set()), daemon=True).start()
+
+    def announce() -> None:
+        time.sleep(0.5)
+        ready.set()
+
+    threading.Thread(target=announce, daemon=True).start()
     server.run()
 
 
@@ -272,9 +277,8 @@ def main() -> None:
         )
         start = time.perf_counter()
         build(settings, args.posts)
-        print(
-            f"built {args.posts} posts in {time.perf_counter() - start:.1f} s (cpus={os.cpu_count()})"
-        )
+        took = time.perf_counter() - start
+        print(f"built {args.posts} posts in {took:.1f} s (cpus={os.cpu_count()})")
 
         ctx = AppContext.from_settings(settings)
         from publisher.web.public import build_snapshot
@@ -291,9 +295,8 @@ def main() -> None:
         try:
             start = time.perf_counter()
             httpx.get(f"{base}/publik", timeout=60)
-            print(
-                f"cold first request (snapshot + render):      {(time.perf_counter() - start) * 1000:.0f} ms"
-            )
+            cold = (time.perf_counter() - start) * 1000
+            print(f"cold first request (snapshot + render):      {cold:.0f} ms")
             report("cached app, TTL 1 s, GET /publik mix", *load(base, args.requests, args.clients))
             home_only = []
             with httpx.Client(base_url=base, timeout=60) as http:
