@@ -38,6 +38,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -64,6 +65,8 @@ from publisher.paths import templates_dir
 from publisher.privacy.guard import case_identities, scrub
 from publisher.rendering import official_place, plain_category, public_text
 from publisher.tracking import sp4n_sources
+
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 24
 FEED_SIZE = 30
@@ -298,6 +301,9 @@ class Cached:
             value = self._build(self._version + 1)
             self._version += 1
             self._value, self._built_at = value, time.monotonic()
+        except Exception:
+            # Keep serving the previous value; the next stale read tries again.
+            log.exception("public cache rebuild failed")
         finally:
             self._refreshing = False
 
@@ -589,12 +595,16 @@ class PublicSite:
         source = self.ctx.media.path(sha256, ".jpg")
         if not source.exists():
             raise HTTPException(404, "Foto tidak ditemukan.")
-        with Image.open(source) as image:
-            image.draft("RGB", (THUMB_WIDTH, THUMB_WIDTH))
-            small = ImageOps.exif_transpose(image).convert("RGB")
-            small.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))
-            out = io.BytesIO()
-            small.save(out, "JPEG", quality=70, optimize=True, progressive=True)
+        try:
+            with Image.open(source) as image:
+                image.draft("RGB", (THUMB_WIDTH, THUMB_WIDTH))
+                small = ImageOps.exif_transpose(image).convert("RGB")
+                small.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))
+                out = io.BytesIO()
+                small.save(out, "JPEG", quality=70, optimize=True, progressive=True)
+        except (OSError, ValueError):
+            log.warning("public thumbnail of media %s could not be made", sha256[:12])
+            raise HTTPException(404, "Foto tidak ditemukan.") from None
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(".tmp")
         tmp.write_bytes(out.getvalue())
@@ -682,9 +692,9 @@ def router(ctx: AppContext, site: PublicSite | None = None) -> APIRouter:
             )
         )
 
-    @api.get("/foto/{name}")
-    def photo(name: str) -> Response:
-        sha = name.removesuffix(".jpg")
+    @api.get("/foto/{sha256}.jpg")
+    def photo(sha256: str) -> Response:
+        sha = sha256
         if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
             raise HTTPException(404, "Foto tidak ditemukan.")
         if sha not in site.current().photos:
