@@ -334,3 +334,28 @@ def test_an_approved_but_not_yet_published_case_is_not_told_anything(
     publish(wa_ctx)
     notify.run(wa_ctx)
     assert [s.name for s in wa.sent_templates] == [PUBLISHED]
+
+
+@pytest.mark.postgres
+def test_the_notification_flow_works_on_postgresql_too(
+    postgres_url: str, tmp_path: Path, fake: tuple[FakeWhatsApp, str]
+) -> None:
+    wa, url = fake
+    values: dict[str, object] = {
+        "notify_enabled": True,
+        "whatsapp_access_token": "wa-access-token",
+        "whatsapp_phone_number_id": "1055500001",
+        "whatsapp_graph_url": f"{url}/{VERSION}",
+        "http_timeout_s": 1.0,
+    }
+    ctx = make_context(postgres_url, tmp_path, **values)
+    add_account(ctx, "folder", "dpupr")
+    wa.faults = [RATE_LIMIT]
+    published_case(ctx, 1)
+    ingest_records(ctx, [feed_record(2, privacy="rahasia")])
+    first = notify.run(ctx)
+    assert (first.queued, first.sent, first.retry) == (2, 1, 1)
+    notify.run(ctx, now=utcnow() + timedelta(hours=1))
+    notify.run(ctx, now=utcnow() + timedelta(hours=2))
+    assert sorted(s.name for s in wa.sent_templates) == [HANDLED, PUBLISHED]
+    ctx.close()

@@ -223,3 +223,18 @@ def test_a_new_publication_appears_once_the_snapshot_is_refreshed(
         assert time.monotonic() < deadline, "the snapshot was never refreshed"
         time.sleep(0.2)
     ctx.close()
+
+
+@pytest.mark.postgres
+def test_the_public_page_reads_the_same_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    ctx = make_context(postgres_url, tmp_path)
+    add_account(ctx, "folder", "dpupr")
+    cid = published_case(ctx, 1)
+    ingest_records(ctx, [feed_record(2, privacy="rahasia"), feed_record(3, complaint=CONFLICT)])
+    client = web(ctx)
+    home = client.get("/publik").text
+    assert "LPR-2025-00001" in home
+    assert "LPR-2025-00002" not in home and "LPR-2025-00003" not in home
+    assert client.get(f"/publik/tl/{cid}").status_code == 200
+    assert client.get("/publik/kinerja").status_code == 200
+    ctx.close()
