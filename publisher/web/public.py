@@ -231,17 +231,12 @@ def build_snapshot(ctx: AppContext, version: int = 1) -> Snapshot:
                     caption_raw=caption,
                     sp4n_url=_sp4n_url(ctx, source, tracking) if source in sp4n else "",
                 )
+            # One post speaks for the case: the long-form one, with its own renditions (each
+            # platform's post carries its own crops of the same photos).
             rank = CAPTION_ORDER.index(platform) if platform in CAPTION_ORDER else 98
             if rank < item.caption_rank:
                 item.caption_raw, item.caption_rank = caption, rank
-            for entry in media or []:
-                sha = str(entry.get("sha256", "")) if isinstance(entry, dict) else ""
-                if not sha or sha in reporter_media:
-                    continue
-                if entry.get("kind") == "photo" and sha not in item.photos:
-                    item.photos.append(sha)
-                elif entry.get("kind") == "video":
-                    item.has_video = True
+                item.photos, item.has_video = _post_media(media, reporter_media)
             if remote_url.startswith(("https://", "http://")) and all(
                 link.url != remote_url for link in item.links
             ):
@@ -260,6 +255,20 @@ def build_snapshot(ctx: AppContext, version: int = 1) -> Snapshot:
         built_at=time.monotonic(),
         version=version,
     )
+
+
+def _post_media(media: Any, reporter_media: set[str]) -> tuple[list[str], bool]:
+    photos: list[str] = []
+    has_video = False
+    for entry in media if isinstance(media, list) else []:
+        sha = str(entry.get("sha256", "")) if isinstance(entry, dict) else ""
+        if not sha or sha in reporter_media:
+            continue
+        if entry.get("kind") == "photo" and sha not in photos:
+            photos.append(sha)
+        elif entry.get("kind") == "video":
+            has_video = True
+    return photos, has_video
 
 
 def _sp4n_url(ctx: AppContext, source: str, tracking: str) -> str:
