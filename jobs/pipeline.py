@@ -11,12 +11,14 @@ from typing import Any
 from jobs import classifier as classifier_jobs
 from jobs import ops as ops_jobs
 from jobs.intake import collect
+from jobs.notify import notify
 from publisher import outbox
 from publisher.clock import utcnow
 from publisher.context import AppContext
 from publisher.db.models import JobRun
 from publisher.drafting import draft_posts
 from publisher.screening import model_loader, screen_pending
+from publisher.tracking import sp4n_tracking_url
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ def render(ctx: AppContext) -> Counts:
                 ctx.settings.tz,
                 instagram_hashtag_cap=ctx.settings.instagram_hashtag_cap,
                 store=ctx.media,
+                tracking_url=lambda c: sp4n_tracking_url(ctx.settings, c.source, c.tracking_number),
             )
         )
 
@@ -59,6 +62,7 @@ JOBS: dict[str, Callable[[AppContext], Counts]] = {
     "digest": ops_jobs.digest,
     "cleanup": ops_jobs.cleanup,
     "retrain": classifier_jobs.retrain,
+    "notify": notify,
 }
 
 

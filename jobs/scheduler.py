@@ -79,6 +79,7 @@ SCHEDULE: tuple[JobSpec, ...] = (
     JobSpec("retrain", cron="0 2 * * 0"),  # Sunday 02:00: skips when nothing changed
     JobSpec("digest", cron="0 7 * * 1-5"),
     JobSpec("cleanup", cron="30 3 * * *"),
+    JobSpec("notify", every_seconds=120),  # reporter messages; off unless LAPOR_NOTIFY_ENABLED
 )
 
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -43,6 +44,7 @@ def draft_posts(
     limit: int = 500,
     instagram_hashtag_cap: int | None = None,
     store: MediaStore | None = None,
+    tracking_url: Callable[[Case], str] | None = None,
 ) -> DraftCounts:
     """Draft the posts of screened cases. With ``store``, each post carries renditions made for
     its platform; without it, the sanitised originals (for tests of captions alone)."""
@@ -79,7 +81,15 @@ def draft_posts(
         ]
         media = publishable_media(follow_up.media)
         kind = media_kind(media)
-        context = caption_context(case, case.agency, follow_up, tz, known=known, kind=kind)
+        context = caption_context(
+            case,
+            case.agency,
+            follow_up,
+            tz,
+            known=known,
+            kind=kind,
+            tracking_url=tracking_url(case) if tracking_url else "",
+        )
         when = (case.resolved_at or follow_up.submitted_at).astimezone(tz).date()
         overrides = overrides_for_agency(session, case.agency.id)
         state = "blocked" if screening.decision == "block" else "pending_review"

@@ -89,6 +89,8 @@ class CaptionContext:
     tracking_number: str
     kind: str = "photo"
     hashtags: tuple[str, ...] = (HASHTAG, *OPTIONAL_HASHTAGS)
+    # SP4N-LAPOR!'s public tracking page of the case ("" when it has none; publisher.tracking).
+    tracking_url: str = ""
 
     def but(self, **changes: Any) -> CaptionContext:
         """A copy with ``changes`` (``dataclasses.replace`` re-runs field handling: 5x slower)."""
@@ -218,6 +220,7 @@ def caption_context(
     known_names: Sequence[str] = (),
     known_numbers: Sequence[str] = (),
     kind: str = "photo",
+    tracking_url: str = "",
 ) -> CaptionContext:
     if known is None:
         known = KnownIdentities(names=tuple(known_names), phones=tuple(known_numbers))
@@ -234,6 +237,7 @@ def caption_context(
         action=public_text(" ".join(follow_up.action_text.split()), known),
         tracking_number=public_text(case.tracking_number, known),
         kind=kind if kind in KINDS else "photo",
+        tracking_url=public_text(tracking_url, known) if tracking_url else "",
     )
 
 

@@ -102,6 +102,22 @@ class Settings(BaseSettings):
     whatsapp_access_token: str = ""  # bearer token for the Graph API (media, messages)
     whatsapp_phone_number_id: str = ""  # our business number's id: replies are sent from it
     whatsapp_graph_url: str = "https://graph.facebook.com/v21.0"
+    # --- public page and reporter notification (issue 11) ------------------------------
+    # SP4N-LAPOR!'s public tracking page of a report; {tracking_id} is the case's tracking
+    # number from a source of kind "sp4n". Empty: no link is shown.
+    sp4n_tracking_url: str = ""
+    # Seconds the public page keeps its snapshot and aggregates before refreshing them.
+    public_cache_s: int = Field(default=60, ge=1)
+    # Reporter notification (publisher/notify.py): off until the templates are approved by Meta.
+    notify_enabled: bool = False
+    notify_template_published: str = "lapor_tindak_lanjut_terbit"
+    notify_template_handled: str = "lapor_tindak_lanjut_selesai"
+    notify_template_language: str = "id"
+    # Cases published / resolved longer ago than this are not notified (no backlog blast).
+    notify_max_age_days: int = Field(default=14, ge=1)
+    # A resolved case with nothing published after this many days gets the "handled" message.
+    notify_unpublished_after_days: int = Field(default=7, ge=0)
+    notify_max_attempts: int = Field(default=6, ge=1)
 
     @field_validator("timezone")
     @classmethod

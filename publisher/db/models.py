@@ -562,3 +562,69 @@ class ReviewExample(Base):
     origin: Mapped[str] = mapped_column(String(20))
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- public page and reporter notification (issue 11: publisher/web/public.py, notify.py) ----
+
+NOTIFICATION_KINDS = ("published", "handled")
+# pending -> sending -> sent | pending (retry later) | failed | unknown (never re-sent);
+# skipped: nothing to send (no WhatsApp number, opted out, too old) — kept so it is decided once.
+NOTIFICATION_STATES = ("pending", "sending", "sent", "failed", "unknown", "skipped")
+
+
+class ReporterNotification(Base):
+    """One private WhatsApp template message to a case's reporter, decided once per case.
+
+    The phone number is never stored here: it is decrypted from ``cases.reporter`` at send time.
+    """
+
+    __tablename__ = "reporter_notifications"
+    __table_args__ = (Index("ix_reporter_notifications_due", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))  # published / handled
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    reason: Mapped[str] = mapped_column(String(60), default="")  # why skipped / failed (no PII)
+    template: Mapped[str] = mapped_column(String(120), default="")
+    link: Mapped[str] = mapped_column(Text, default="")
+    # Sent as biz_opaque_callback_data: a status webhook carrying it settles an ``unknown``.
+    marker: Mapped[str] = mapped_column(String(40), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str] = mapped_column(String(80), default="")
+    claimed_at: Mapped[datetime | None] = mapped_column()
+    remote_id: Mapped[str] = mapped_column(String(200), default="")  # wamid
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class NotificationAttempt(Base):
+    """Written and committed *before* each Cloud API call, like ``delivery_attempts``."""
+
+    __tablename__ = "notification_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(
+        ForeignKey("reporter_notifications.id"), index=True
+    )
+    worker: Mapped[str] = mapped_column(String(80))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+    outcome: Mapped[str] = mapped_column(String(30), default="started")
+    error: Mapped[str] = mapped_column(Text, default="")
+
+
+class WhatsAppOptOut(Base):
+    """A number that replied STOP: only its keyed hash (``sources.whatsapp.phone_lookup``)."""
+
+    __tablename__ = "whatsapp_opt_outs"
+
+    phone_lookup: Mapped[str] = mapped_column(String(64), primary_key=True)
+    opted_out_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Published deliveries newest first: the public page's snapshot reads them straight off this.
+Index("ix_deliveries_published", Delivery.state, Delivery.published_at)

@@ -24,6 +24,7 @@ from publisher.web.auth import NotAuthenticated, WebError
 from publisher.web.dashboard import router as dashboard_router
 from publisher.web.intake import router as intake_router
 from publisher.web.ops import router as ops_router
+from publisher.web.public import router as public_router
 from publisher.web.templating import Pages
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -81,6 +82,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.include_router(api.router(ctx))
     app.add_middleware(SecurityHeaders)
     app.include_router(intake_router(ctx))
+    app.include_router(public_router(ctx))  # /publik: public pages, no login
     return app
 
 

@@ -34,6 +34,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
+from publisher import notify
 from publisher.clock import utcnow
 from publisher.collect import settle_whatsapp
 from publisher.context import AppContext
@@ -110,10 +111,14 @@ def _store_push(ctx: AppContext, receipt: str, records: list[Any]) -> IntakeRepo
         raise HTTPException(409, "this signed request was already received") from None
 
 
-def _store_whatsapp(ctx: AppContext, messages: list[Inbound]) -> tuple[int, list[int]]:
+def _store_whatsapp(
+    ctx: AppContext, messages: list[Inbound], payload: Any = None
+) -> tuple[int, list[int]]:
     media_ids: list[int] = []
     handled = 0
     with ctx.sessions() as session, session.begin():
+        # Reporter notification (issue 11): STOP / MULAI replies and template statuses.
+        notify.handle_webhook(session, ctx.settings.secret_keys, payload)
         for inbound in messages:
             row = handle_inbound(session, ctx.vault, ctx.settings.secret_keys, inbound)
             if row is not None:
@@ -231,10 +236,11 @@ def router(ctx: AppContext) -> APIRouter:
         if not signature_ok(ctx.settings.whatsapp_app_secret, body, header):
             raise HTTPException(401, "bad X-Hub-Signature-256")
         try:
-            messages = inbound_messages(json.loads(body))
+            payload = json.loads(body)
+            messages = inbound_messages(payload)
         except ValueError:
             raise HTTPException(400, "not a WhatsApp Cloud API notification") from None
-        handled, media_ids = await run_in_threadpool(_store_whatsapp, ctx, messages)
+        handled, media_ids = await run_in_threadpool(_store_whatsapp, ctx, messages, payload)
         if handled:
             tasks.add_task(settle_whatsapp, ctx, media_ids=media_ids)
         return JSONResponse({"status": "ok", "handled": handled})
