@@ -34,6 +34,10 @@ CHECKS = [
 def test_the_json_api_never_fails_and_always_matches_its_openapi_document(
     ctx: AppContext,
 ) -> None:
+    # Every endpoint configured, as in production: unconfigured ones answer 503 by design.
+    ctx.settings.push_secret = "schemathesis-push-secret-0123456789"
+    ctx.settings.whatsapp_app_secret = "schemathesis-app-secret"
+    ctx.settings.whatsapp_verify_token = "schemathesis-verify"
     make_user(ctx, "rev", "reviewer")
     add_account(ctx, "folder", "dpupr")
     add_account(ctx, "telegram", "@dpupr_tegal", {"bot_token": "1:x", "chat_id": "@dpupr_tegal"})

@@ -136,7 +136,9 @@ def _charts(report: Report) -> dict[str, Any]:
 
 
 def router(ctx: AppContext) -> APIRouter:
-    api = APIRouter(prefix="/dashboard", dependencies=[Depends(require_dashboard_user)])
+    api = APIRouter(
+        prefix="/dashboard", dependencies=[Depends(require_dashboard_user)], include_in_schema=False
+    )
     env = _environment()
 
     @api.get("", response_class=HTMLResponse)

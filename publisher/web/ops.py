@@ -66,7 +66,7 @@ def readiness(ctx: AppContext) -> dict[str, str]:
 
 
 def router(ctx: AppContext) -> APIRouter:
-    api = APIRouter()
+    api = APIRouter(include_in_schema=False)  # probes and metrics, not the JSON API
     registry = build_registry(ctx)
 
     @api.get("/readyz")
