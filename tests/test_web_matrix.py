@@ -79,7 +79,11 @@ MATRIX = (
     ),
     # Nothing to reset in this world: the admin is sent back to the (unchanged) edit page.
     Rule(
-        "POST", "/admin/overrides/{agency}/{platform}/{kind}/reset", (403, 403, 403, 303), 401, data={}
+        "POST",
+        "/admin/overrides/{agency}/{platform}/{kind}/reset",
+        (403, 403, 403, 303),
+        401,
+        data={},
     ),
     Rule("POST", "/logout", (303, 303, 303, 303), 401, data={}),
     Rule("POST", "/logout/everywhere", (303, 303, 303, 303), 401, data={}),
