@@ -66,6 +66,25 @@ MATRIX = (
     Rule("POST", "/admin/accounts/{account}/test", (403, 403, 403, 303), 401, data={}),
     Rule("POST", "/admin/accounts/{account}/{change}", (403, 403, 403, 400), 401, data={}),
     Rule("POST", "/admin/users", (403, 403, 403, 400), 401, data={"username": "u", "role": "raja"}),
+    Rule("GET", "/admin/overrides", (403, 403, 403, 200), 303),
+    Rule("GET", "/admin/overrides/{agency}/{platform}/{kind}", (403, 403, 403, 200), 303),
+    # No template text: refused as malformed (422) before anything is checked or stored.
+    Rule("POST", "/admin/overrides/{agency}/{platform}/{kind}", (403, 403, 403, 422), 401, data={}),
+    Rule(
+        "POST",
+        "/admin/overrides/{agency}/{platform}/{kind}/preview",
+        (403, 403, 403, 422),
+        401,
+        data={},
+    ),
+    # Nothing to reset in this world: the admin is sent back to the (unchanged) edit page.
+    Rule(
+        "POST",
+        "/admin/overrides/{agency}/{platform}/{kind}/reset",
+        (403, 403, 403, 303),
+        401,
+        data={},
+    ),
     Rule("POST", "/logout", (303, 303, 303, 303), 401, data={}),
     Rule("POST", "/logout/everywhere", (303, 303, 303, 303), 401, data={}),
     Rule("GET", "/api/v1/me", (200, 200, 200, 200), 401),
@@ -124,6 +143,9 @@ def world(ctx: AppContext) -> dict[str, str]:
         "account": str(account),
         "change": "explode",
         "sha": sha,
+        "agency": "dpupr",
+        "platform": "x",
+        "kind": "photo",
     }
 
 

@@ -2,8 +2,9 @@
 encrypted credentials, test the connection, pause and resume), users (create, change role and
 agency, deactivate, set a password), and a live preview of the caption templates.
 
-Caption templates are files under ``templates/posts/`` reviewed like code, so the page previews
-them (with any action text typed in) rather than editing them in the database.
+The built-in caption templates are files under ``templates/posts/`` reviewed like code, so the
+page previews them (with any action text typed in); an agency's own templates are edited in
+``publisher.web.overrides``.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from publisher.web.auth import NotAuthenticated, WebError
 from publisher.web.dashboard import router as dashboard_router
 from publisher.web.intake import router as intake_router
 from publisher.web.ops import router as ops_router
+from publisher.web.overrides import router as overrides_router
 from publisher.web.public import router as public_router
 from publisher.web.templating import Pages
 
@@ -78,6 +79,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.include_router(review.router(ctx))
     app.include_router(deliveries.router(ctx))
     app.include_router(admin.router(ctx))
+    app.include_router(overrides_router(ctx))  # /admin/overrides: agency caption templates
     app.include_router(audit.router(ctx))
     app.include_router(api.router(ctx))
     app.add_middleware(SecurityHeaders)
