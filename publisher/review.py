@@ -9,6 +9,11 @@ writes the audit log. The rules:
 * a post whose caption still holds personal data (a finding no reviewer marked a false
   positive) is never approved.
 
+* a reporter's own photo is never published by default; a reviewer may add one to a post awaiting
+  review with a written reason (``include_reporter_photo``);
+* a photo whose faces were blurred is published unblurred only when a reviewer says why
+  (``publish_unblurred``); the unblurred copy comes from the private store.
+
 * an edit sends the post back to review (a blocked post stays blocked: editing the caption does
   not change what the case is about), and cancels its outbox row if nothing was sent yet.
 
@@ -18,22 +23,41 @@ when set, else the latest follow-up's ``pic_user_id``).
 
 from __future__ import annotations
 
+import hashlib
+import io
 import secrets
 from datetime import datetime
+from typing import Any
 
+from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from publisher import audit
 from publisher.clock import utcnow
 from publisher.crypto import Vault
-from publisher.db.models import Delivery, FollowUp, Post, ReviewExample, Screening, User
+from publisher.db.models import (
+    Delivery,
+    FollowUp,
+    Media,
+    Post,
+    ReviewExample,
+    Screening,
+    User,
+)
 from publisher.errors import ReviewError
+from publisher.media import MediaStore, render_for_platform
 from publisher.posts.validate import assert_publishable
 from publisher.privacy.guard import case_identities, describe, finding_key, unresolved_findings
 from publisher.rendering import HASHTAG
 
 REVIEWABLE = ("pending_review", "blocked")
+# Shown when approval is refused, and on the review page while findings remain.
+PERSONAL_DATA_MESSAGE = (
+    "Keterangan masih memuat data pribadi. Samarkan temuan yang disorot, atau tandai "
+    "sebagai bukan data pribadi dengan alasan."
+)
+MIN_REASON = 5
 EDITABLE = ("pending_review", "blocked", "approved")
 # Characters a caption may have per platform (X counts weighted characters; this is the
 # plain upper bound, the posts engineer's renderer applies the weighting).
@@ -160,8 +184,7 @@ def assert_no_personal_data(post: Post, vault: Vault | None) -> None:
     if found:
         raise ReviewError(
             f"post {post.id} still contains personal data: {describe(found)}",
-            "Keterangan masih memuat data pribadi. Samarkan temuan yang disorot, atau tandai "
-            "sebagai bukan data pribadi dengan alasan.",
+            PERSONAL_DATA_MESSAGE,
         )
 
 
@@ -297,3 +320,184 @@ def queue(session: Session, states: tuple[str, ...] = REVIEWABLE, limit: int = 2
             .limit(limit)
         )
     )
+
+
+def _awaiting(post: Post) -> None:
+    if post.review_state not in REVIEWABLE:
+        raise ReviewError(
+            f"post {post.id} is {post.review_state}, not awaiting review",
+            "Kiriman ini tidak sedang menunggu tinjauan.",
+        )
+
+
+def _reason(reason: str, what: str) -> None:
+    if len(reason.strip()) < MIN_REASON:
+        raise ReviewError(
+            f"{what} needs a written reason",
+            f"Tuliskan alasannya (min. {MIN_REASON} karakter).",
+        )
+
+
+def _case_photo(session: Session, post: Post, media_id: int) -> Media:
+    """An accepted photo of the post's own case (a form cannot reach another case's media)."""
+    media = session.get(Media, media_id)
+    follow_up = session.get(FollowUp, media.follow_up_id) if media is not None else None
+    if (
+        media is None
+        or follow_up is None
+        or follow_up.case_id != post.case_id
+        or media.kind != "photo"
+        or media.state != "ok"
+        or not media.sha256
+    ):
+        raise ReviewError(
+            f"media {media_id} is not an accepted photo of post {post.id}'s case",
+            "Foto tidak ditemukan pada laporan ini.",
+        )
+    return media
+
+
+def _rendition(
+    store: MediaStore, data: bytes, platform: str, media: Media, **extra: Any
+) -> dict[str, Any]:
+    fitted = render_for_platform(data, platform)
+    with Image.open(io.BytesIO(fitted)) as image:
+        width, height = image.size
+    return {
+        "sha256": store.put(fitted, ".jpg"),
+        "kind": "photo",
+        "mime": "image/jpeg",
+        "phase": media.phase or "",
+        "suffix": ".jpg",
+        "size_bytes": len(fitted),
+        "width": width,
+        "height": height,
+        # Which upload this rendition was made from, so a later action can find it again.
+        "source_media_id": media.id,
+        **extra,
+    }
+
+
+def include_reporter_photo(
+    session: Session,
+    store: MediaStore,
+    post_id: int,
+    media_id: int,
+    reviewer: User,
+    reason: str,
+) -> Post:
+    """Add the reporter's own photo ``media_id`` to a post awaiting review, fitted to the post's
+    platform and written to the public ``store``. Drafting never uses reporter photos; a
+    reviewer decides it, with a reason that goes to the audit log."""
+    _reviewer(reviewer)
+    post = _load(session, post_id)
+    _awaiting(post)
+    _reason(reason, "including a reporter's photo")
+    media = _case_photo(session, post, media_id)
+    if media.supplied_by != "reporter":
+        raise ReviewError(
+            f"media {media_id} was not supplied by the reporter",
+            "Foto ini bukan foto pelapor.",
+        )
+    if any(entry.get("source_media_id") == media.id for entry in post.media):
+        raise ReviewError(
+            f"media {media_id} is already in post {post_id}", "Foto ini sudah ada di kiriman."
+        )
+    entry = _rendition(
+        store,
+        store.read(media.sha256, ".jpg"),
+        post.account.platform,
+        media,
+        supplied_by="reporter",
+    )
+    post.media = [*post.media, entry]
+    audit.record(
+        session,
+        actor=f"user:{reviewer.username}",
+        action="post.reporter_photo_included",
+        object_type="post",
+        object_id=post.id,
+        media_id=media.id,
+        reason=reason.strip(),
+    )
+    session.flush()
+    return post
+
+
+def _rendition_index(store: MediaStore, post: Post, media: Media) -> int | None:
+    """Where ``media``'s photo sits in ``post.media``: by the source recorded on the entry, else
+    as the unrendered original, else as drafting's rendition of it (rendering is deterministic,
+    so the same photo gives the same content address)."""
+    for index, entry in enumerate(post.media):
+        if entry.get("source_media_id") == media.id or entry.get("sha256") == media.sha256:
+            return index
+    if not store.exists(media.sha256, ".jpg"):
+        return None
+    drafted = render_for_platform(store.read(media.sha256, ".jpg"), post.account.platform)
+    digest = hashlib.sha256(drafted).hexdigest()
+    for index, entry in enumerate(post.media):
+        if entry.get("sha256") == digest:
+            return index
+    return None
+
+
+def publish_unblurred(
+    session: Session,
+    private_store: MediaStore,
+    media_store: MediaStore,
+    post_id: int,
+    media_id: int,
+    reviewer: User,
+    reason: str,
+) -> Post:
+    """Replace the blurred rendition of photo ``media_id`` in a post awaiting review with one
+    made from the unblurred copy in the private store. Only a reviewer, only with a reason."""
+    _reviewer(reviewer)
+    post = _load(session, post_id)
+    _awaiting(post)
+    _reason(reason, "publishing a photo unblurred")
+    media = _case_photo(session, post, media_id)
+    if not media.face_boxes or not media.unblurred_sha256:
+        raise ReviewError(
+            f"media {media_id} has no blurred faces", "Foto ini tidak memuat wajah yang disamarkan."
+        )
+    if not private_store.exists(media.unblurred_sha256, ".jpg"):
+        raise ReviewError(
+            f"the unblurred copy of media {media_id} is missing from the private store",
+            "Salinan foto tanpa samaran tidak tersedia.",
+        )
+    index = _rendition_index(media_store, post, media)
+    if index is None:
+        raise ReviewError(
+            f"media {media_id} is not among post {post_id}'s photos",
+            "Foto ini tidak ada di kiriman; sertakan dulu fotonya.",
+        )
+    if post.media[index].get("unblurred"):
+        raise ReviewError(
+            f"media {media_id} is already unblurred in post {post_id}",
+            "Wajah pada foto ini sudah ditampilkan.",
+        )
+    entry = _rendition(
+        media_store,
+        private_store.read(media.unblurred_sha256, ".jpg"),
+        post.account.platform,
+        media,
+        unblurred=True,
+    )
+    if "supplied_by" in post.media[index]:
+        entry["supplied_by"] = post.media[index]["supplied_by"]
+    media_list = list(post.media)
+    media_list[index] = entry
+    post.media = media_list
+    audit.record(
+        session,
+        actor=f"user:{reviewer.username}",
+        action="post.photo_unblurred",
+        object_type="post",
+        object_id=post.id,
+        media_id=media.id,
+        faces=len(media.face_boxes),
+        reason=reason.strip(),
+    )
+    session.flush()
+    return post

@@ -1,6 +1,10 @@
 """The JSON API under ``/api/v1/``: the review queue, posts, review actions and deliveries, with
 the same rules, scoping and audit as the pages (it calls the same functions).
 
+Personal data: ``GET /posts/{id}/findings`` lists what still blocks approval (kinds and offsets);
+``POST /posts/{id}/findings/allow`` marks one a false positive; ``POST /posts/{id}/reporter-photos``
+and ``POST /posts/{id}/unblur`` add a reporter's photo or show blurred faces. All need a reason.
+
 Authentication is the web session cookie; every write needs the session's CSRF token in the
 ``X-CSRF-Token`` header (``GET /api/v1/me`` returns it). Errors are ``{"detail": "..."}`` with
 an Indonesian message: 400 malformed input, 401 not signed in, 403 role or CSRF, 404 absent or
@@ -126,6 +130,26 @@ class RejectIn(BaseModel):
 
 class EditIn(BaseModel):
     caption: str = Field(max_length=70000)
+
+
+class FindingOut(BaseModel):
+    kind: str
+    start: int
+    end: int
+
+
+class AllowFindingIn(BaseModel):
+    """Mark ``caption[start:end]`` (a finding of ``kind``) as not personal data."""
+
+    start: int = Field(ge=0, le=MAX_ID)
+    end: int = Field(ge=0, le=MAX_ID)
+    kind: str = Field(max_length=20)
+    reason: str = Field(max_length=2000)
+
+
+class PhotoActionIn(BaseModel):
+    media_id: int = Field(ge=0, le=MAX_ID)
+    reason: str = Field(max_length=2000)
 
 
 def _delivery_out(d: Delivery) -> DeliveryOut:
@@ -270,6 +294,67 @@ def router(ctx: AppContext) -> APIRouter:
             raise BadInput("NUL in caption", "Keterangan memuat karakter yang tidak sah.")
         with ctx.sessions() as session, session.begin():
             return post_out(session, review_views.edit_post(session, user, post_id, body.caption))
+
+    @r.get(
+        "/posts/{post_id}/findings",
+        response_model=list[FindingOut],
+        summary="Personal-data findings still in the caption (kinds and offsets)",
+    )
+    def findings(post_id: PostId, user: Annotated[Viewer, Depends(reviewers)]) -> list[FindingOut]:
+        with ctx.readonly_sessions() as session:
+            found = get_scoped(session, scoped_posts(user), Post, post_id)
+            return [
+                FindingOut(kind=f.kind, start=f.start, end=f.end)
+                for f in review_views.caption_findings(found, found.case, ctx.vault)
+            ]
+
+    @r.post(
+        "/posts/{post_id}/findings/allow",
+        response_model=PostOut,
+        summary="Mark a finding as not personal data, with a reason",
+    )
+    def allow_finding(
+        post_id: PostId, body: AllowFindingIn, user: Annotated[Viewer, Depends(writer)]
+    ) -> PostOut:
+        with ctx.sessions() as session, session.begin():
+            post = review_views.allow_finding(
+                session,
+                user,
+                post_id,
+                start=body.start,
+                end=body.end,
+                kind=body.kind,
+                reason=body.reason,
+            )
+            return post_out(session, post)
+
+    @r.post(
+        "/posts/{post_id}/reporter-photos",
+        response_model=PostOut,
+        summary="Add the reporter's own photo to a post, with a reason",
+    )
+    def include_reporter_photo(
+        post_id: PostId, body: PhotoActionIn, user: Annotated[Viewer, Depends(writer)]
+    ) -> PostOut:
+        with ctx.sessions() as session, session.begin():
+            post = review_views.include_reporter_photo(
+                ctx, session, user, post_id, body.media_id, body.reason
+            )
+            return post_out(session, post)
+
+    @r.post(
+        "/posts/{post_id}/unblur",
+        response_model=PostOut,
+        summary="Publish a photo without its face blurring, with a reason",
+    )
+    def unblur(
+        post_id: PostId, body: PhotoActionIn, user: Annotated[Viewer, Depends(writer)]
+    ) -> PostOut:
+        with ctx.sessions() as session, session.begin():
+            post = review_views.publish_unblurred(
+                ctx, session, user, post_id, body.media_id, body.reason
+            )
+            return post_out(session, post)
 
     @r.get("/deliveries", response_model=list[DeliveryOut], summary="Deliveries in scope")
     def deliveries(

@@ -10,6 +10,10 @@ lives in ``templates/web/partials/preview_card.html`` so the per-platform previe
 it), the conflict score with its reasons, the personal-data findings highlighted in the screened
 text, the photos, the delivery states, and the actions: approve (choosing accounts and time),
 edit (back to review), reject with a reason, and block release with a written override.
+
+Per post it also shows the personal-data findings still in the caption, highlighted, each with
+a "not personal data" form (reason required); the reporter's own photos a reviewer may add with
+a reason; and the photos whose faces were blurred, with a reasoned "show the faces" action.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Annotated, Any, cast
@@ -39,11 +43,13 @@ from publisher.db.models import (
     Case,
     Delivery,
     FollowUp,
+    Media,
     Post,
     Screening,
     SocialAccount,
     User,
 )
+from publisher.privacy.guard import case_identities, unresolved_findings
 from publisher.rendering import HASHTAG
 from publisher.screening import screening_text
 from publisher.web.auth import BadInput, NotFound, Viewer, csrf_writer, require
@@ -57,6 +63,9 @@ NOTICES = {
     "approved": "Kiriman disetujui dan masuk antrean kirim.",
     "rejected": "Kiriman ditolak; PIC akan melihat alasannya.",
     "edited": "Keterangan diubah; kiriman kembali menunggu tinjauan.",
+    "allowed": "Temuan ditandai bukan data pribadi.",
+    "included": "Foto pelapor disertakan pada kiriman.",
+    "unblurred": "Wajah pada foto ditampilkan tanpa samaran.",
 }
 HIGH_RISK = 0.5
 
@@ -292,6 +301,24 @@ def preflight(
     return [message for check, message in PREFLIGHT if check(post, account, case, screening)]
 
 
+@dataclass(frozen=True)
+class FindingView:
+    """A finding in a caption: kind and offsets (the text is the caption's own slice)."""
+
+    kind: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class PhotoChoice:
+    media: Media
+    faces: int  # faces blurred in it (0: none)
+    in_post: bool  # a rendition of it is among the post's media
+    unblurred: bool  # the post already carries it unblurred
+
+
 @dataclass
 class PostView:
     post: Post
@@ -299,6 +326,10 @@ class PostView:
     deliveries: list[Delivery]
     limit: int
     problems: list[str]
+    findings: list[FindingView] = field(default_factory=list)
+    caption_pieces: list[tuple[str, str]] = field(default_factory=list)
+    reporter_photos: list[PhotoChoice] = field(default_factory=list)
+    blurred_photos: list[PhotoChoice] = field(default_factory=list)
 
 
 @dataclass
@@ -312,7 +343,40 @@ class CaseReview:
     submitter: User | None
 
 
-def case_review(session: Session, viewer: Viewer, case_id: int) -> CaseReview:
+def caption_findings(post: Post, case: Case, vault: Vault | None) -> list[FindingView]:
+    """What the approval check would refuse: findings no reviewer marked a false positive.
+    Without ``vault`` the case's names are unknown and only shapes are found."""
+    known = case_identities(case, vault) if vault is not None else None
+    return [
+        FindingView(f.kind, f.start, f.end, post.caption[f.start : f.end])
+        for f in unresolved_findings(post.caption, known, post.pii_allowed)
+    ]
+
+
+def photo_choices(post: Post, photos: list[Media]) -> tuple[list[PhotoChoice], list[PhotoChoice]]:
+    """The reporter's photos (offered for inclusion) and the blurred photos in the post."""
+    by_source = {e.get("source_media_id"): e for e in post.media if isinstance(e, dict)}
+    shas = {e.get("sha256") for e in post.media if isinstance(e, dict)}
+    reporter, blurred = [], []
+    for m in photos:
+        entry = by_source.get(m.id)
+        # Drafted renditions carry no source: a PIC photo with a rendition is in the post.
+        in_post = (
+            entry is not None
+            or m.sha256 in shas
+            or (m.supplied_by == "pic" and not m.held_for_review and bool(shas))
+        )
+        choice = PhotoChoice(m, len(m.face_boxes), in_post, bool(entry and entry.get("unblurred")))
+        if m.supplied_by == "reporter" and entry is None:
+            reporter.append(choice)
+        if m.face_boxes and m.unblurred_sha256 and in_post:
+            blurred.append(choice)
+    return reporter, blurred
+
+
+def case_review(
+    session: Session, viewer: Viewer, case_id: int, vault: Vault | None = None
+) -> CaseReview:
     case = get_scoped(session, scoped_cases(viewer), Case, case_id)
     rows = list(
         session.execute(
@@ -335,6 +399,11 @@ def case_review(session: Session, viewer: Viewer, case_id: int) -> CaseReview:
         select(Screening).where(Screening.case_id == case.id).order_by(Screening.id.desc())
     )
     follow_up = case.follow_ups[-1] if case.follow_ups else None
+    photos = [
+        m
+        for m in (follow_up.media if follow_up else [])
+        if m.kind == "photo" and m.state == "ok" and m.sha256
+    ]
     text = screening_text(case, follow_up)
     submitter_id = review.submitter_id(session, posts[0][0])
     return CaseReview(
@@ -343,17 +412,71 @@ def case_review(session: Session, viewer: Viewer, case_id: int) -> CaseReview:
         follow_up=follow_up,
         screening=screening,
         posts=[
-            PostView(
-                p,
-                a,
-                deliveries.get(p.id, []),
-                review.CAPTION_LIMITS.get(a.platform, 2200),
-                preflight(p, a, case, screening),
-            )
+            post_view(p, a, case, screening, deliveries.get(p.id, []), photos, vault)
             for p, a in posts
         ],
         screened_text=highlight(text, screening.pii_findings if screening else []),
         submitter=session.get(User, submitter_id) if submitter_id else None,
+    )
+
+
+def post_view(
+    post: Post,
+    account: SocialAccount,
+    case: Case,
+    screening: Screening | None,
+    deliveries: list[Delivery],
+    photos: list[Media],
+    vault: Vault | None,
+) -> PostView:
+    findings = caption_findings(post, case, vault)
+    reporter, blurred = photo_choices(post, photos)
+    problems = preflight(post, account, case, screening)
+    return PostView(
+        post,
+        account,
+        deliveries,
+        review.CAPTION_LIMITS.get(account.platform, 2200),
+        problems,
+        findings,
+        highlight(
+            post.caption, [{"kind": f.kind, "start": f.start, "end": f.end} for f in findings]
+        ),
+        reporter,
+        blurred,
+    )
+
+
+def allow_finding(
+    session: Session, viewer: Viewer, post_id: int, *, start: int, end: int, kind: str, reason: str
+) -> Post:
+    get_scoped(session, scoped_posts(viewer), Post, post_id)
+    return review.allow_finding(
+        session,
+        post_id,
+        load_user(session, viewer),
+        start=start,
+        end=end,
+        kind=kind,
+        reason=reason.strip(),
+    )
+
+
+def include_reporter_photo(
+    ctx: AppContext, session: Session, viewer: Viewer, post_id: int, media_id: int, reason: str
+) -> Post:
+    get_scoped(session, scoped_posts(viewer), Post, post_id)
+    return review.include_reporter_photo(
+        session, ctx.media, post_id, media_id, load_user(session, viewer), reason
+    )
+
+
+def publish_unblurred(
+    ctx: AppContext, session: Session, viewer: Viewer, post_id: int, media_id: int, reason: str
+) -> Post:
+    get_scoped(session, scoped_posts(viewer), Post, post_id)
+    return review.publish_unblurred(
+        session, ctx.private_media, ctx.media, post_id, media_id, load_user(session, viewer), reason
     )
 
 
@@ -473,7 +596,7 @@ def router(ctx: AppContext) -> APIRouter:
     ) -> Response:
         # Rendered inside the session: the page walks the follow-up's media relationship.
         with ctx.readonly_sessions() as session:
-            view = case_review(session, user, case_id)
+            view = case_review(session, user, case_id, ctx.vault)
             return pages(request).render(
                 request,
                 "review/case.html",
@@ -482,6 +605,7 @@ def router(ctx: AppContext) -> APIRouter:
                 editable=review.EDITABLE,
                 flash=NOTICES.get(request.query_params.get("pesan", ""), ""),
                 high_risk=HIGH_RISK,
+                personal_data_message=review.PERSONAL_DATA_MESSAGE,
             )
 
     def back(case_id: int, notice: str) -> Response:
@@ -535,6 +659,46 @@ def router(ctx: AppContext) -> APIRouter:
             post = edit_post(session, user, post_id, caption)
             case_id = post.case_id
         return back(case_id, "edited")
+
+    @r.post("/review/posts/{post_id}/findings/allow")
+    def allow_finding_view(
+        post_id: int,
+        user: Annotated[Viewer, Depends(writer)],
+        start: Annotated[int, Form(ge=0)] = 0,
+        end: Annotated[int, Form(ge=0)] = 0,
+        kind: Annotated[str, Form(max_length=20)] = "",
+        reason: Annotated[str, Form(max_length=2000)] = "",
+    ) -> Response:
+        with ctx.sessions() as session, session.begin():
+            post = allow_finding(
+                session, user, post_id, start=start, end=end, kind=kind, reason=reason
+            )
+            case_id = post.case_id
+        return back(case_id, "allowed")
+
+    @r.post("/review/posts/{post_id}/reporter-photos")
+    def include_view(
+        post_id: int,
+        user: Annotated[Viewer, Depends(writer)],
+        media_id: Annotated[int, Form(ge=0)] = 0,
+        reason: Annotated[str, Form(max_length=2000)] = "",
+    ) -> Response:
+        with ctx.sessions() as session, session.begin():
+            post = include_reporter_photo(ctx, session, user, post_id, media_id, reason)
+            case_id = post.case_id
+        return back(case_id, "included")
+
+    @r.post("/review/posts/{post_id}/unblur")
+    def unblur_view(
+        post_id: int,
+        user: Annotated[Viewer, Depends(writer)],
+        media_id: Annotated[int, Form(ge=0)] = 0,
+        reason: Annotated[str, Form(max_length=2000)] = "",
+    ) -> Response:
+        with ctx.sessions() as session, session.begin():
+            post = publish_unblurred(ctx, session, user, post_id, media_id, reason)
+            case_id = post.case_id
+        return back(case_id, "unblurred")
 
     return r
 
