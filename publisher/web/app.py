@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -63,6 +64,20 @@ def create_app(ctx: AppContext) -> FastAPI:
             return RedirectResponse(f"/login?next={target}", status_code=303)
         pages: Pages = app.state.pages
         return pages.render(request, "error.html", exc.status, message=exc.user_message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        # FastAPI's default answer echoes each bad value ("input"), which may be a reporter's
+        # phone number: answer with where and what is wrong, never the value itself.
+        detail = [
+            {
+                "loc": list(err.get("loc", ())),
+                "msg": str(err.get("msg", "")),
+                "type": err.get("type"),
+            }
+            for err in exc.errors()
+        ]
+        return JSONResponse({"detail": detail}, status_code=422)
 
     @app.exception_handler(LaporError)
     async def lapor_error(request: Request, exc: LaporError) -> Response:
