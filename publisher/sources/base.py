@@ -17,7 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from publisher.errors import SourceError
 
 
 @dataclass(frozen=True)
@@ -119,3 +122,32 @@ def case_record_schema() -> dict[str, Any]:
         "$id": SCHEMA_ID,
         **schema,
     }
+
+
+def get_json_object(
+    client: httpx.Client,
+    url: str,
+    *,
+    params: dict[str, str | int],
+    token: str | None,
+    source: str,
+    what: str,
+) -> dict[str, Any]:
+    """GET one page of a polled source; any failure is a :class:`SourceError` naming the source
+    and what was being read (never the response body, which may hold personal data)."""
+    headers = {"Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    try:
+        response = client.get(url, params=params, headers=headers)
+    except httpx.HTTPError as exc:
+        raise SourceError(f"{source}: {type(exc).__name__} reading {what}") from None
+    if response.status_code != 200:
+        raise SourceError(f"{source}: {what} answered HTTP {response.status_code}")
+    try:
+        body = response.json()
+    except ValueError:
+        raise SourceError(f"{source}: {what} page is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise SourceError(f"{source}: {what} page is not a JSON object")
+    return body

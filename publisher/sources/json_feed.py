@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from publisher.errors import SourceError
-from publisher.sources.base import Batch
+from publisher.sources.base import Batch, get_json_object
 
 PAGE_LIMIT = 200
 MAX_PAGES_PER_RUN = 500
@@ -56,19 +56,11 @@ class JsonFeedSource:
         raise SourceError(f"{self.name}: more than {MAX_PAGES_PER_RUN} pages in one run")
 
     def _get(self, params: dict[str, str | int]) -> dict[str, Any]:
-        headers = {"Accept": "application/json"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        try:
-            response = self.client.get(f"{self.base_url}/cases", params=params, headers=headers)
-        except httpx.HTTPError as exc:
-            raise SourceError(f"{self.name}: {type(exc).__name__} reading the feed") from None
-        if response.status_code != 200:
-            raise SourceError(f"{self.name}: feed answered HTTP {response.status_code}")
-        try:
-            body = response.json()
-        except ValueError:
-            raise SourceError(f"{self.name}: feed page is not valid JSON") from None
-        if not isinstance(body, dict):
-            raise SourceError(f"{self.name}: feed page is not a JSON object")
-        return body
+        return get_json_object(
+            self.client,
+            f"{self.base_url}/cases",
+            params=params,
+            token=self.token,
+            source=self.name,
+            what="the feed",
+        )

@@ -31,7 +31,7 @@ import httpx
 
 from publisher.errors import RecordInvalid, SourceError
 from publisher.settings import SourceConfig
-from publisher.sources.base import Batch, Reject
+from publisher.sources.base import Batch, Reject, get_json_object
 
 PER_PAGE = 200
 MAX_PAGES_PER_RUN = 500
@@ -242,19 +242,11 @@ class Sp4nSource:
         raise SourceError(f"{self.name}: more than {MAX_PAGES_PER_RUN} pages in one run")
 
     def _get(self, params: dict[str, str | int]) -> dict[str, Any]:
-        headers = {"Accept": "application/json"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        try:
-            response = self.client.get(f"{self.base_url}/laporan", params=params, headers=headers)
-        except httpx.HTTPError as exc:
-            raise SourceError(f"{self.name}: {type(exc).__name__} reading SP4N-LAPOR!") from None
-        if response.status_code != 200:
-            raise SourceError(f"{self.name}: SP4N-LAPOR! answered HTTP {response.status_code}")
-        try:
-            body = response.json()
-        except ValueError:
-            raise SourceError(f"{self.name}: SP4N-LAPOR! page is not valid JSON") from None
-        if not isinstance(body, dict):
-            raise SourceError(f"{self.name}: SP4N-LAPOR! page is not a JSON object")
-        return body
+        return get_json_object(
+            self.client,
+            f"{self.base_url}/laporan",
+            params=params,
+            token=self.token,
+            source=self.name,
+            what="SP4N-LAPOR!",
+        )
