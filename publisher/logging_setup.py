@@ -14,7 +14,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, TextIO
 
 # Loggers that say too much at INFO: httpx logs every URL, and URLs can carry bot tokens.
 QUIET = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "apscheduler": logging.WARNING}
@@ -36,18 +36,36 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes each record to ``sys.stderr`` as it is when the record is written.
+
+    A plain ``StreamHandler(sys.stderr)`` keeps the stream it was given; once that is swapped
+    and closed (a test runner's capture, a redirect in a CLI runner) every later line is lost
+    with "I/O operation on closed file"."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        """Ignored: the stream is always the current ``sys.stderr``."""
+
+
 def configure(
     level: str = "INFO",
     fmt: Literal["text", "json"] = "text",
     filters: Sequence[logging.Filter] = (),
-    stream: object = None,
+    stream: TextIO | None = None,
 ) -> logging.Handler:
     """(Re)configure the root logger; safe to call again (it replaces its own handler)."""
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        if handler.get_name() == HANDLER_NAME:
-            root.removeHandler(handler)
-    handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
+    for old in list(root.handlers):
+        if old.get_name() == HANDLER_NAME:
+            root.removeHandler(old)
+    handler: logging.Handler = (
+        logging.StreamHandler(stream) if stream is not None else StderrHandler()
+    )
     handler.set_name(HANDLER_NAME)
     handler.setFormatter(
         JsonFormatter()

@@ -59,7 +59,7 @@ def sanitize_files(
             yield record
             continue
         try:
-            result = sanitize(data, blur_faces=blur_faces)
+            result = sanitize(data, blur_faces=blur_faces, name=path.name)
         except MediaRejected as exc:
             record["reason"] = exc.reason
             record["user_message"] = exc.user_message
@@ -79,6 +79,9 @@ def sanitize_files(
             outputs.append(str(hidden))
         record.update(
             status="ok",
+            # An accepted file has a reason too when something was noticed (a name that
+            # disagrees with the content, bytes dropped from after the image).
+            reason="; ".join(result.notes) or None,
             outputs=outputs,
             kind=result.kind,
             mime=result.mime,

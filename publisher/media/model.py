@@ -39,3 +39,6 @@ class SanitizedMedia:
     video_faces: tuple[VideoFaceHit, ...] = ()
     source_format: str = ""
     actions: tuple[str, ...] = field(default=())
+    # What was noticed about an accepted upload, in English (CLI ``reason``, logs): a name
+    # that disagrees with the content, bytes dropped from after the image.
+    notes: tuple[str, ...] = field(default=())

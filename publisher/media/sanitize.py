@@ -4,7 +4,9 @@ The format is decided by content (:mod:`publisher.media.formats`), never by name
 JPEG, PNG, WebP, HEIC/HEIF, MP4 and MOV pass. Photos are capped in bytes and pixels before any
 pixel is decoded, turned upright from their EXIF orientation by our own table, converted to
 sRGB and re-encoded from the pixels alone into a fresh JPEG (re-saving is not enough: encoders
-carry comments, EXIF GPS and XMP over). Faces are blurred by default. Videos go to
+carry comments, EXIF GPS and XMP over). A photo that decodes but is damaged (an EXIF block that
+does not parse, a HEIF cut off before all its items) is rejected too
+(:mod:`publisher.media.integrity`). Faces are blurred by default. Videos go to
 :mod:`publisher.media.video`.
 
 Errors: everything unacceptable raises :class:`publisher.errors.MediaRejected` with an English
@@ -14,6 +16,7 @@ exception from a decoder on hostile input is turned into a rejection, never a cr
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PIL import Image
@@ -21,6 +24,7 @@ from PIL import Image
 from publisher.errors import MediaRejected
 from publisher.media.faces import FaceBox, blur_detected
 from publisher.media.formats import MediaFormat, sniff
+from publisher.media.integrity import check_exif, check_heif_whole, notes_for
 from publisher.media.model import SanitizedMedia
 from publisher.media.photo import (
     MAX_PIXELS,
@@ -50,8 +54,12 @@ def sanitize(
     blur_faces: bool = True,
     max_side: int = SANITIZED_MAX_SIDE,
     video_limits: VideoLimits | None = None,
+    name: str | None = None,
 ) -> SanitizedMedia:
-    """Validate and clean one upload; raises :class:`MediaRejected` for anything unacceptable."""
+    """Validate and clean one upload; raises :class:`MediaRejected` for anything unacceptable.
+
+    ``name`` (the uploaded file's name, when there is one) never decides anything: it is only
+    compared with the content, and a disagreement is noted on the result."""
     fmt = sniff(data)
     if fmt is None:
         raise MediaRejected(
@@ -67,10 +75,12 @@ def sanitize(
         if fmt.is_video:
             from publisher.media.video import DEFAULT_VIDEO_LIMITS, sanitize_video
 
-            return sanitize_video(
+            video = sanitize_video(
                 data, blur_faces=blur_faces, limits=video_limits or DEFAULT_VIDEO_LIMITS
             )
-        return _sanitize_photo(data, fmt, blur_faces=blur_faces, max_side=max_side)
+            return replace(video, notes=notes_for(data, fmt, name))
+        photo = _sanitize_photo(data, fmt, blur_faces=blur_faces, max_side=max_side)
+        return replace(photo, notes=notes_for(data, fmt, name))
     except MediaRejected:
         raise
     except MemoryError:
@@ -89,7 +99,10 @@ def _sanitize_photo(
     data: bytes, fmt: MediaFormat, *, blur_faces: bool, max_side: int
 ) -> SanitizedMedia:
     actions: list[str] = []
+    if fmt is MediaFormat.HEIF:
+        check_heif_whole(data)
     with open_photo(data, fmt) as opened:
+        check_exif(opened)
         orientation = exif_orientation(opened)
         if orientation != 1:
             actions.append(f"oriented:{orientation}")

@@ -190,6 +190,8 @@ def fetch_pending_media(
                 media.duration_s = result.duration_s
                 media.state, media.reject_reason = "ok", ""
                 counts.stored += 1
+                if result.notes:
+                    log.info("media %s stored: %s", media.id, "; ".join(result.notes))
     return counts
 
 

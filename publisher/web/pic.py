@@ -74,7 +74,9 @@ def check_uploads(uploads: list[Upload]) -> tuple[list[Accepted], list[str]]:
     for upload in uploads:
         name = upload.filename[:80] or "berkas"
         try:
-            accepted.append(Accepted(upload.phase, sanitize(upload.data)))
+            accepted.append(
+                Accepted(upload.phase, sanitize(upload.data, name=upload.filename or None))
+            )
         except MediaRejected as exc:
             errors.append(f"{name}: {exc.user_message}")
     return accepted, errors
