@@ -125,14 +125,18 @@ def build(ctx: AppContext) -> None:
         conn.execute(text("ANALYZE"))
 
 
-def serve(settings: Settings, port: int, ready: Any) -> None:
+def serve(settings: Settings, port: int, ready: Any, freeze_heap: bool = True) -> None:
     import uvicorn
 
     from publisher.web.app import create_app
 
     ctx = AppContext.from_settings(settings)
     config = uvicorn.Config(
-        create_app(ctx), host="127.0.0.1", port=port, log_level="warning", access_log=False
+        create_app(ctx, freeze_heap=freeze_heap),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
     )
     server = uvicorn.Server(config)
     threading.Thread(target=lambda: (time.sleep(0.5), ready.set()), daemon=True).start()
@@ -198,6 +202,36 @@ def time_query(fn: Any, repeat: int = 20) -> float:
     return statistics.median(samples)
 
 
+def run_server_load(
+    settings: Settings, token: str, paths: list[str], requests: int, *, freeze_heap: bool
+) -> tuple[list[float], float, float]:
+    """Serve the app in its own process and load it; (latencies ms, wall s, server CPU ms/req)."""
+    port = free_port()
+    mp = multiprocessing.get_context("spawn")
+    ready = mp.Event()
+    server = mp.Process(target=serve, args=(settings, port, ready, freeze_heap), daemon=True)
+    server.start()
+    try:
+        ready.wait(30)
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(50):
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        load(base, token, paths, 10)  # warm-up
+        cpu_before = process_cpu_s(server.pid)
+        started = time.perf_counter()
+        latencies = load(base, token, paths, requests)
+        wall = time.perf_counter() - started
+        server_cpu_ms = (process_cpu_s(server.pid) - cpu_before) * 1000 / len(latencies)
+    finally:
+        server.terminate()
+        server.join(10)
+    return latencies, wall, server_cpu_ms
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=150, help="requests per client")
@@ -227,42 +261,27 @@ def main() -> None:
                 cursors.append(cursor.encode())
         paths = ["/review"] + [f"/review?after={c}" for c in cursors]
 
-        port = free_port()
-        mp = multiprocessing.get_context("spawn")
-        ready = mp.Event()
-        server = mp.Process(target=serve, args=(settings, port, ready), daemon=True)
-        server.start()
-        try:
-            ready.wait(30)
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(50):
-                try:
-                    if httpx.get(f"{base}/healthz").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
-            load(base, token, paths, 10)  # warm-up
-            cpu_before = process_cpu_s(server.pid)
-            started = time.perf_counter()
-            latencies = load(base, token, paths, args.requests)
-            wall = time.perf_counter() - started
-            server_cpu_ms = (process_cpu_s(server.pid) - cpu_before) * 1000 / len(latencies)
-        finally:
-            server.terminate()
-            server.join(10)
-        print(
-            f"GET /review, {CLIENTS} clients x {args.requests} requests "
-            f"({len(paths)} distinct pages, half the requests on page 1):"
-        )
-        print(
-            f"  p50 {percentile(latencies, 50):.1f} ms  p95 {percentile(latencies, 95):.1f} ms  "
-            f"p99 {percentile(latencies, 99):.1f} ms  max {max(latencies):.1f} ms  "
-            f"throughput {len(latencies) / wall:.0f} req/s"
-        )
-        print(
-            f"  server CPU per request {server_cpu_ms:.1f} ms; machine load average "
-            f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (latency includes waiting for CPU)"
-        )
+        for label, freeze_heap in (
+            ("as shipped", True),
+            ("naive: startup heap not frozen, full collections walk it", False),
+        ):
+            latencies, wall, server_cpu_ms = run_server_load(
+                settings, token, paths, args.requests, freeze_heap=freeze_heap
+            )
+            print(
+                f"GET /review, {label}; {CLIENTS} clients x {args.requests} requests "
+                f"({len(paths)} distinct pages, half the requests on page 1):"
+            )
+            print(
+                f"  p50 {percentile(latencies, 50):.1f} ms  p95 {percentile(latencies, 95):.1f} "
+                f"ms  p99 {percentile(latencies, 99):.1f} ms  max {max(latencies):.1f} ms  "
+                f"throughput {len(latencies) / wall:.0f} req/s"
+            )
+            print(
+                f"  server CPU per request {server_cpu_ms:.1f} ms; machine load average "
+                f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (latency includes waiting "
+                "for CPU)"
+            )
 
         print("queue query alone (median of 20), keyset vs OFFSET at the same depth:")
         with ctx.readonly_sessions() as session:

@@ -149,3 +149,13 @@ def test_digest_messages_reach_the_fake_telegram_over_http(ctx: AppContext) -> N
     text = telegram.sent[0].caption
     assert "Ringkasan harian #LaporBupatiTegal" in text and "Rabu, 14 Mei 2025" in text
     assert "Dipublikasikan kemarin: 0" in text
+
+
+def test_the_served_app_moves_its_startup_heap_out_of_the_collectors_reach(ctx: AppContext) -> None:
+    import gc
+
+    before = gc.get_freeze_count()
+    with TestClient(create_app(ctx)) as served:
+        assert gc.get_freeze_count() > before
+        assert served.get("/healthz").status_code == 200
+    assert gc.get_freeze_count() == 0  # unfrozen at shutdown: a test process does not pile up

@@ -8,6 +8,9 @@ page request is sent to the login form.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -32,8 +35,29 @@ from publisher.web.templating import Pages
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
-def create_app(ctx: AppContext) -> FastAPI:
+@asynccontextmanager
+async def _frozen_heap(_app: FastAPI) -> AsyncIterator[None]:
+    # What is loaded by now (modules, routes, the ORM's and Jinja's machinery) lives as long as
+    # the process. Freezing it keeps the collector from walking it on every full collection:
+    # each walk stopped every request in flight for about 100 ms (bench/review_queue.py; p99
+    # 95 ms -> see docs/performance.md).
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+@asynccontextmanager
+async def _plain(_app: FastAPI) -> AsyncIterator[None]:
+    yield
+
+
+def create_app(ctx: AppContext, *, freeze_heap: bool = True) -> FastAPI:
+    """The app; ``freeze_heap=False`` only for the benchmark's comparison run."""
     app = FastAPI(
+        lifespan=_frozen_heap if freeze_heap else _plain,
         title="lapor-publisher",
         version="0.1.0",
         description=(
