@@ -68,13 +68,15 @@ def test_metrics_export_jobs_queues_and_deliveries(ctx: AppContext, client: Test
 
 
 def test_the_dashboard_is_closed_without_a_token_or_a_session(ctx: AppContext) -> None:
-    unconfigured = TestClient(create_app(ctx)).get("/dashboard")
-    assert unconfigured.status_code == 503 and "LAPOR_OPS_TOKEN" in unconfigured.text
+    unconfigured = TestClient(create_app(ctx), follow_redirects=False)
+    assert unconfigured.get("/dashboard").headers["location"] == "/login?next=/dashboard"
+    assert unconfigured.get("/dashboard", headers=AUTH).status_code == 401  # no token set
     ctx.settings = ctx.settings.model_copy(update={"ops_token": TOKEN})
-    app = TestClient(create_app(ctx))
-    assert app.get("/dashboard").status_code == 401
+    app = TestClient(create_app(ctx), follow_redirects=False)
+    assert app.get("/dashboard").status_code == 303
     assert app.get("/dashboard", headers={"Authorization": "Bearer wrong"}).status_code == 401
     assert app.get("/dashboard/export.csv", headers={"Authorization": "Basic x"}).status_code == 401
+    assert app.get("/dashboard", headers=AUTH).status_code == 200
 
 
 def test_the_dashboard_shows_the_hand_computed_figures(ctx: AppContext, client: TestClient) -> None:

@@ -1,11 +1,10 @@
 """The monitoring dashboard for leadership and admins: ``/dashboard`` (page with SVG charts),
 ``/dashboard/export.csv`` and ``/dashboard/digest`` (today's summary per agency).
 
-Access goes through one dependency, :func:`require_dashboard_user`. Until the login module
-(``publisher.web.auth``) is merged it accepts ``Authorization: Bearer <LAPOR_OPS_TOKEN>``; with
-no token configured the dashboard answers 503, never an open page. When ``publisher.web.auth``
-exists and offers ``current_user(request)``, an admin session is accepted too; the lead points
-this function at the real auth after merging.
+Access goes through one dependency, :func:`require_dashboard_user`: a signed-in admin (the web
+session, like every other page: an anonymous visitor is sent to the login form, another role
+gets the Indonesian 403 page), or a machine sending ``Authorization: Bearer <LAPOR_OPS_TOKEN>``
+(a wrong or unconfigured token is a 401, never an open page).
 
 Templates (``templates/web/dashboard/``) are self-contained (no base layout yet) and carry
 ``data-testid`` attributes for the browser tests.
@@ -31,7 +30,7 @@ from publisher.monitoring.export import KINDS, report_csv
 from publisher.monitoring.stats import Report, build_report
 from publisher.monitoring.workdays import load_calendar
 from publisher.paths import templates_dir
-from publisher.web.auth import SESSION_COOKIE, NotAuthenticated, load_viewer
+from publisher.web.auth import Forbidden, viewer
 from publisher.web.ops import bearer_matches
 
 DASHBOARD_ROLES = ("admin",)
@@ -43,33 +42,21 @@ class DashboardUser:
     via: str  # "session" or "token"
 
 
-def _session_user(request: Request) -> DashboardUser | None:
-    """A signed-in admin (the web app's session cookie), or None."""
-    try:
-        viewer = load_viewer(request.app.state.ctx, request.cookies.get(SESSION_COOKIE))
-    except NotAuthenticated:
-        return None
-    if viewer.role in DASHBOARD_ROLES:
-        return DashboardUser(viewer.username, "session")
-    raise HTTPException(403, "Dasbor hanya untuk admin.")
-
-
 def require_dashboard_user(request: Request) -> DashboardUser:
     """The one gate of every dashboard route (see the module docstring)."""
     ctx: AppContext = request.app.state.ctx
-    user = _session_user(request)
-    if user is not None:
-        return user
-    token = ctx.settings.ops_token
-    if token and bearer_matches(request, token):
-        return DashboardUser("ops-token", "token")
-    if not token:
-        raise HTTPException(503, "Dasbor belum dikonfigurasi: admin perlu mengisi LAPOR_OPS_TOKEN.")
-    raise HTTPException(
-        401,
-        "Perlu masuk sebagai admin untuk membuka dasbor.",
-        headers={"WWW-Authenticate": "Bearer"},
-    )
+    if "authorization" in request.headers:
+        # A machine (a monitoring scraper, curl) asks with a token and gets a plain answer.
+        token = ctx.settings.ops_token
+        if token and bearer_matches(request, token):
+            return DashboardUser("ops-token", "token")
+        raise HTTPException(
+            401, "LAPOR_OPS_TOKEN tidak cocok.", headers={"WWW-Authenticate": "Bearer"}
+        )
+    user = viewer(request)  # NotAuthenticated: the app sends a page request to the login form
+    if user.role not in DASHBOARD_ROLES:
+        raise Forbidden(f"role {user.role} may not use {request.url.path}")
+    return DashboardUser(user.username, "session")
 
 
 def _environment() -> Environment:
