@@ -37,7 +37,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import httpx
 from sqlalchemy import CursorResult, delete, exists, func, select, update
@@ -57,11 +57,16 @@ from publisher.db.models import (
     WhatsAppOptOut,
 )
 from publisher.settings import Settings
-from publisher.sources.whatsapp import normalise_phone, phone_lookup, phone_lookups
+from publisher.sources.whatsapp import (
+    Outcome,
+    graph_outcome,
+    normalise_phone,
+    phone_lookup,
+    phone_lookups,
+)
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["retry", "failed", "unknown"]
 
 STOP_WORDS = frozenset({"STOP", "BERHENTI", "UNSUBSCRIBE"})
 START_WORDS = frozenset({"MULAI", "START"})
@@ -69,39 +74,6 @@ BACKOFF_BASE_S = 60.0
 BACKOFF_MAX_S = 6 * 3600.0
 RESOLVED = ("resolved", "closed")
 IN_FLIGHT = ("pending", "sending", "unknown")
-
-# Graph error codes (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes)
-# whose meaning is "the message was not sent; the same request may succeed later".
-RETRY_CODES: dict[int, str] = {
-    0: "auth exception (token)",
-    4: "too many API calls",
-    190: "access token expired",
-    368: "temporarily blocked for policy violations",
-    80007: "WABA rate limit",
-    130429: "throughput rate limit hit",
-    131048: "spam rate limit hit",
-    131056: "pair rate limit hit",
-    131057: "account in maintenance mode",
-}
-# Codes meaning "rejected: it will never be sent as is" (a person has to look).
-FAILED_CODES: dict[int, str] = {
-    100: "invalid parameter",
-    131008: "required parameter missing",
-    131009: "parameter value not valid",
-    131021: "recipient cannot be sender",
-    131026: "message undeliverable",
-    131030: "recipient not in allowed list",
-    131031: "account locked",
-    131051: "unsupported message type",
-    132000: "template parameter count mismatch",
-    132001: "template does not exist",
-    132005: "template hydrated text too long",
-    132007: "template format character policy violated",
-    132012: "template parameter format mismatch",
-    132015: "template paused",
-    132016: "template disabled",
-    133010: "phone number not registered",
-}
 
 
 class SendFailed(Exception):
@@ -190,20 +162,8 @@ def _rowcount(result: Any) -> int:
 
 
 def _classify(response: httpx.Response) -> SendFailed:
-    code: int | None = None
-    try:
-        error = response.json().get("error", {})
-        code = int(error["code"]) if isinstance(error, dict) else None
-    except (KeyError, ValueError, TypeError, AttributeError):
-        code = None
-    status = response.status_code
-    label = f"HTTP {status} code {code}"
-    if code in RETRY_CODES or status == 429:
-        return SendFailed(f"{label}: {RETRY_CODES.get(code or -1, 'rate limited')}", "retry")
-    if status >= 500 or code in (1, 2, 131000, 131016):
-        # "Something went wrong" / "service unavailable": it may have been accepted.
-        return SendFailed(f"{label}: server error", "unknown")
-    return SendFailed(f"{label}: {FAILED_CODES.get(code or -1, 'rejected')}", "failed")
+    outcome, label = graph_outcome(response)
+    return SendFailed(label, outcome)
 
 
 # --- deciding who is told what ----------------------------------------------------------------

@@ -472,8 +472,10 @@ class WhatsAppMessage(Base):
     kind: Mapped[str] = mapped_column(String(20), default="text")
     outcome: Mapped[str] = mapped_column(String(30), default="accepted")
     reply_text: Mapped[str] = mapped_column(Text, default="")
-    reply_state: Mapped[str] = mapped_column(String(10), default="pending")  # pending/sent/failed
+    # pending -> sending -> sent | failed | unknown (see publisher.sources.whatsapp)
+    reply_state: Mapped[str] = mapped_column(String(10), default="pending")
     reply_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    reply_claimed_at: Mapped[datetime | None] = mapped_column(default=None)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

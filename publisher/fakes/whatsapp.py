@@ -15,7 +15,8 @@ Graph side, as Meta documents it (https://developers.facebook.com/docs/whatsapp/
   (message undeliverable, 400), 100 (invalid parameter, 400). :attr:`faults` injects one
   outcome per template request, in order: a Graph error (e.g. 130429 rate limit hit, 400;
   131000 something went wrong, 500) or ``lost`` (the message is accepted and kept, but the
-  answer comes only after ``delay_s``: the client's lost response).
+  answer comes only after ``delay_s``: the client's lost response). :attr:`text_faults` does
+  the same for text messages (our answers to PICs).
 
 Meta side: :func:`text_message` / :func:`media_message` build webhook notifications in the
 documented ``whatsapp_business_account`` shape and :func:`meta_signature` signs them.
@@ -84,6 +85,7 @@ class FakeWhatsApp:
     sent_templates: list[SentTemplate] = field(default_factory=list)
     undeliverable: set[str] = field(default_factory=set)
     faults: list[Fault] = field(default_factory=list)
+    text_faults: list[Fault] = field(default_factory=list)
     base_url: str = ""  # set once the server runs, to build download URLs
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -141,7 +143,13 @@ class FakeWhatsApp:
                 return _graph_error(400, 100, "Invalid parameter")
             to = str(body.get("to", ""))
             with self._lock:
+                fault = self.text_faults.pop(0) if self.text_faults else None
+            if fault is not None and fault.kind == "error":
+                return _graph_error(fault.status, fault.code, fault.message)
+            with self._lock:
                 self.sent.append(SentText(phone_number_id, to, text))
+            if fault is not None and fault.kind == "lost":
+                await asyncio.sleep(fault.delay_s)
             return JSONResponse(
                 {
                     "messaging_product": "whatsapp",

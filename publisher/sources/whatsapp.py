@@ -16,8 +16,18 @@ Phone numbers are never stored in clear: a PIC's number is in ``users.phone_encr
 looked up by :func:`phone_lookup`, an HMAC-SHA256 of the E.164 digits under a key derived from
 ``LAPOR_SECRET_KEY`` (every configured key is tried, so key rotation keeps look-ups working).
 
+Our answers to PICs follow the outbox's discipline (:func:`send_replies`): a reply is claimed
+and committed as ``sending`` before the call, so a crash or a lost answer leaves it ``unknown``,
+never sent twice::
+
+    pending --claim--> sending --accepted--> sent
+                          |--provably not sent (no connection, rate limit)--> pending
+                          |--refused, or out of attempts--> failed
+                          '--lost answer, server error, crash--> unknown
+
 Errors (module-local): :class:`GraphError` (a Graph API call failed; ``transient`` says whether
-a retry may help). Media problems surface as :class:`publisher.errors.MediaRejected` /
+a retry may help, ``maybe_sent`` that the request may have been accepted all the same). Media
+problems surface as :class:`publisher.errors.MediaRejected` /
 :class:`publisher.sources.download.DownloadFailed`.
 """
 
@@ -30,12 +40,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal, cast
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from publisher import audit
 from publisher.clock import utcnow
@@ -65,10 +75,66 @@ REPLIES: dict[str, str] = {
 }
 
 
+# Graph error codes (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes)
+# whose meaning is "the message was not sent; the same request may succeed later".
+RETRY_CODES: dict[int, str] = {
+    0: "auth exception (token)",
+    4: "too many API calls",
+    190: "access token expired",
+    368: "temporarily blocked for policy violations",
+    80007: "WABA rate limit",
+    130429: "throughput rate limit hit",
+    131048: "spam rate limit hit",
+    131056: "pair rate limit hit",
+    131057: "account in maintenance mode",
+}
+# Codes meaning "rejected: it will never be sent as is" (a person has to look).
+FAILED_CODES: dict[int, str] = {
+    100: "invalid parameter",
+    131008: "required parameter missing",
+    131009: "parameter value not valid",
+    131021: "recipient cannot be sender",
+    131026: "message undeliverable",
+    131030: "recipient not in allowed list",
+    131031: "account locked",
+    131051: "unsupported message type",
+    132000: "template parameter count mismatch",
+    132001: "template does not exist",
+    132005: "template hydrated text too long",
+    132007: "template format character policy violated",
+    132012: "template parameter format mismatch",
+    132015: "template paused",
+    132016: "template disabled",
+    133010: "phone number not registered",
+}
+# "Something went wrong" / "service unavailable": the message may have been accepted.
+MAYBE_SENT_CODES = frozenset({1, 2, 131000, 131016})
+
+Outcome = Literal["retry", "failed", "unknown"]
+
+
+def graph_outcome(response: httpx.Response) -> tuple[Outcome, str]:
+    """What a failed ``/messages`` answer means for the message, and a label for the logs."""
+    code: int | None = None
+    try:
+        error = response.json().get("error", {})
+        code = int(error["code"]) if isinstance(error, dict) else None
+    except (KeyError, ValueError, TypeError, AttributeError):
+        code = None
+    status = response.status_code
+    label = f"HTTP {status} code {code}"
+    if code in RETRY_CODES or status == 429:
+        return "retry", f"{label}: {RETRY_CODES.get(code or -1, 'rate limited')}"
+    if status >= 500 or code in MAYBE_SENT_CODES:
+        return "unknown", f"{label}: server error"
+    return "failed", f"{label}: {FAILED_CODES.get(code or -1, 'rejected')}"
+
+
 class GraphError(Exception):
-    def __init__(self, message: str, *, transient: bool) -> None:
+    def __init__(self, message: str, *, transient: bool, maybe_sent: bool = False) -> None:
         super().__init__(message)
         self.transient = transient
+        self.maybe_sent = maybe_sent
 
 
 # --- phone numbers ------------------------------------------------------------------------------
@@ -366,15 +432,25 @@ class Graph:
             response = self.client.post(
                 f"{self.base_url}/{phone_number_id}/messages", json=payload, headers=self._auth
             )
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            # No connection was made: the message cannot have reached Meta.
+            raise GraphError(
+                f"send: not connected ({type(exc).__name__})", transient=True
+            ) from None
         except httpx.HTTPError as exc:
-            raise GraphError(f"send: {type(exc).__name__}", transient=True) from None
+            # Sent, or partly sent, and no answer: Meta may have accepted it.
+            raise GraphError(
+                f"send: no answer ({type(exc).__name__})", transient=True, maybe_sent=True
+            ) from None
         if response.status_code != 200:
-            transient = response.status_code == 429 or response.status_code >= 500
-            raise GraphError(f"send: HTTP {response.status_code}", transient=transient)
+            outcome, label = graph_outcome(response)
+            raise GraphError(
+                f"send: {label}", transient=outcome != "failed", maybe_sent=outcome == "unknown"
+            )
         try:
             return str(response.json()["messages"][0]["id"])
         except (ValueError, KeyError, IndexError, TypeError):
-            raise GraphError("send: unexpected answer", transient=False) from None
+            raise GraphError("send: unexpected answer", transient=False, maybe_sent=True) from None
 
 
 def finish_media_messages(session: Session) -> int:
@@ -408,35 +484,97 @@ def _user_reason(reason: str) -> str:
     return "berkas tidak dapat diunduh."
 
 
+# A reply left ``sending`` longer than this was cut off by a crash (a Graph call gives up long
+# before: the shared client's timeout).
+REPLY_LEASE = timedelta(minutes=5)
+
+
 def send_replies(
-    session: Session, vault: Vault, graph: Graph, phone_number_id: str, *, limit: int = 100
+    sessions: sessionmaker[Session],
+    vault: Vault,
+    graph: Graph,
+    phone_number_id: str,
+    *,
+    limit: int = 100,
 ) -> dict[str, int]:
-    """Send pending answers to their PICs (the caller commits after each call's outcome)."""
-    counts = {"sent": 0, "failed": 0, "retry_later": 0}
-    pending = session.scalars(
-        select(WhatsAppMessage)
-        .where(WhatsAppMessage.reply_state == "pending", WhatsAppMessage.user_id.is_not(None))
-        .order_by(WhatsAppMessage.id)
-        .limit(limit)
-    ).all()
-    for message in pending:
-        user = session.get(User, message.user_id)
+    """Send pending answers to their PICs, each claimed and committed before its call.
+
+    Returns counts: ``sent``, ``failed``, ``retry_later``, ``unknown`` (this pass's lost
+    answers and server errors, and replies a crashed process left ``sending``)."""
+    counts = {"sent": 0, "failed": 0, "retry_later": 0, "unknown": 0}
+    with sessions() as session, session.begin():
+        stale = session.execute(
+            update(WhatsAppMessage)
+            .where(
+                WhatsAppMessage.reply_state == "sending",
+                WhatsAppMessage.reply_claimed_at < utcnow() - REPLY_LEASE,
+            )
+            .values(reply_state="unknown")
+            .execution_options(synchronize_session=False)
+        )
+        counts["unknown"] += int(cast(CursorResult[Any], stale).rowcount)
+        due = list(
+            session.scalars(
+                select(WhatsAppMessage.id)
+                .where(
+                    WhatsAppMessage.reply_state == "pending", WhatsAppMessage.user_id.is_not(None)
+                )
+                .order_by(WhatsAppMessage.id)
+                .limit(limit)
+            )
+        )
+    for message_id in due:
+        claimed = _claim_reply(sessions, vault, message_id)
+        if claimed is None:
+            continue  # another process took it
+        if isinstance(claimed, str):
+            counts[claimed] += 1
+            continue
+        to, text, attempts = claimed
+        state = "sent"
+        try:
+            graph.send_text(phone_number_id, to, text)
+        except GraphError as exc:
+            if exc.maybe_sent:
+                state = "unknown"  # never re-sent: a PIC must not be answered twice
+            elif exc.transient and attempts < MAX_REPLY_ATTEMPTS:
+                state = "pending"
+            else:
+                state = "failed"
+            log.warning("whatsapp reply for message %s: %s -> %s", message_id, exc, state)
+        with sessions() as session, session.begin():
+            session.execute(
+                update(WhatsAppMessage)
+                .where(WhatsAppMessage.id == message_id)
+                .values(reply_state=state)
+                .execution_options(synchronize_session=False)
+            )
+        counts["retry_later" if state == "pending" else state] += 1
+    return counts
+
+
+def _claim_reply(
+    sessions: sessionmaker[Session], vault: Vault, message_id: int
+) -> tuple[str, str, int] | str | None:
+    """Mark one reply ``sending`` and commit; returns (number, text, attempts), a final state
+    when it cannot be sent at all, or ``None`` when another process claimed it first."""
+    with sessions() as session, session.begin():
+        won = session.execute(
+            update(WhatsAppMessage)
+            .where(WhatsAppMessage.id == message_id, WhatsAppMessage.reply_state == "pending")
+            .values(
+                reply_state="sending",
+                reply_claimed_at=utcnow(),
+                reply_attempts=WhatsAppMessage.reply_attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if int(cast(CursorResult[Any], won).rowcount) != 1:
+            return None
+        message = session.get(WhatsAppMessage, message_id)
+        assert message is not None
+        user = session.get(User, message.user_id) if message.user_id is not None else None
         if user is None or user.phone_encrypted is None:
             message.reply_state = "failed"
-            counts["failed"] += 1
-            continue
-        to = vault.decrypt(user.phone_encrypted)
-        message.reply_attempts += 1
-        try:
-            graph.send_text(phone_number_id, to, message.reply_text)
-        except GraphError as exc:
-            if exc.transient and message.reply_attempts < MAX_REPLY_ATTEMPTS:
-                counts["retry_later"] += 1
-            else:
-                message.reply_state = "failed"
-                counts["failed"] += 1
-            log.warning("whatsapp reply for message %s failed: %s", message.id, exc)
-            continue
-        message.reply_state = "sent"
-        counts["sent"] += 1
-    return counts
+            return "failed"
+        return vault.decrypt(user.phone_encrypted), message.reply_text, message.reply_attempts
