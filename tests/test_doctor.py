@@ -51,9 +51,28 @@ def test_the_demo_install_is_all_green(tmp_path: Path) -> None:
         "conflict model",
         "fonts",
         "platform accounts",
+        "holiday calendar",
         "scheduler",
     ):
         assert expected in names
+
+
+def test_the_holiday_calendar_is_checked_for_this_year_and_next(tmp_path: Path) -> None:
+    from datetime import date
+
+    from publisher.ops.doctor import Probe, check_holidays
+
+    probe = Probe(settings=demo_settings(tmp_path))
+    assert check_holidays(probe, today=date(2026, 5, 4)).status == "ok"
+    late = check_holidays(probe, today=date(2026, 11, 28))
+    assert (late.status, late.detail) == ("info", "covers 2025, 2026; 2027 not yet")
+    missing = check_holidays(probe, today=date(2027, 1, 4))
+    assert missing.status == "warn" and "not 2027" in missing.detail
+    assert "LAPOR_HOLIDAY_FILES" in missing.fix
+    extra = tmp_path / "libur-2027.json"
+    extra.write_text('{"days": [{"date": "2027-01-01", "kind": "libur_nasional", "name": "x"}]}')
+    probe.settings = demo_settings(tmp_path).model_copy(update={"holiday_files": [extra]})
+    assert check_holidays(probe, today=date(2027, 1, 4)).status == "ok"
 
 
 def test_a_removed_database_is_named_with_its_fix(tmp_path: Path) -> None:

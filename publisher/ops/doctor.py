@@ -16,6 +16,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -320,6 +321,39 @@ def check_platforms(probe: Probe) -> Result:
     return Result("platform accounts", "ok", f"{len(accounts)} accounts, dry calls passed")
 
 
+# The SKB 3 Menteri for the next year usually appears in September.
+NEXT_YEAR_EXPECTED_FROM_MONTH = 10
+
+
+def check_holidays(probe: Probe, *, today: date | None = None) -> Result:
+    """Working-day figures (the dashboard's response times) need this year's holidays."""
+    if probe.settings is None:
+        return Result("holiday calendar", "info", "not checked: settings invalid")
+    from publisher.monitoring.workdays import load_calendar
+
+    try:
+        calendar = load_calendar(probe.settings.tz, probe.settings.holiday_files)
+    except ConfigError as exc:
+        return Result("holiday calendar", "fail", str(exc), "fix or remove the file named")
+    today = today or datetime.now(probe.settings.tz).date()
+    years = sorted({h.day.year for h in calendar.holidays})
+    covered = f"covers {', '.join(str(y) for y in years) or 'no year'}"
+    fix = (
+        "add that year's libur nasional and cuti bersama from the SKB 3 Menteri in a JSON file "
+        "(the format of publisher/monitoring/holidays_id.json) named in LAPOR_HOLIDAY_FILES"
+    )
+    if today.year not in years:
+        return Result(
+            "holiday calendar",
+            "warn",
+            f"{covered}, not {today.year}: its holidays count as working days",
+            fix,
+        )
+    if today.month >= NEXT_YEAR_EXPECTED_FROM_MONTH and today.year + 1 not in years:
+        return Result("holiday calendar", "info", f"{covered}; {today.year + 1} not yet", fix)
+    return Result("holiday calendar", "ok", covered)
+
+
 def check_scheduler(probe: Probe) -> Result:
     if not probe.schema_ok or probe.ctx is None:
         return Result("scheduler", "info", "not checked: database missing or not migrated")
@@ -349,6 +383,7 @@ CHECKS: tuple[Callable[[Probe], Result], ...] = (
     check_fonts,
     check_templates,
     check_platforms,
+    check_holidays,
     check_scheduler,
 )
 
