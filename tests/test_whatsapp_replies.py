@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client import generate_latest
 from sqlalchemy import select, update
 
 from publisher.clock import utcnow
@@ -18,6 +19,7 @@ from publisher.db import migrate
 from publisher.db.models import Agency, User, WhatsAppMessage
 from publisher.fakes.server import ServerThread
 from publisher.fakes.whatsapp import LOST, RATE_LIMIT, SERVER_ERROR, VERSION, FakeWhatsApp, Fault
+from publisher.ops.metrics import build_registry
 from publisher.reference import seed
 from publisher.sources.whatsapp import (
     MAX_REPLY_ATTEMPTS,
@@ -104,6 +106,9 @@ def test_a_reply_whose_answer_was_lost_is_unknown_and_never_sent_again(world: Wo
     assert send(world) == {"sent": 0, "failed": 0, "retry_later": 0, "unknown": 0}
     assert len(world.fake.sent) == 1  # Meta kept the one message; the PIC got it once
     assert state_of(world, message_id) == ("unknown", 1)
+    # ...and a person sees it: the metrics count it for an alert.
+    exported = generate_latest(build_registry(world.ctx)).decode()
+    assert 'lapor_whatsapp_replies{state="unknown"} 1.0' in exported
 
 
 def test_a_server_error_may_have_been_accepted_so_the_reply_is_not_repeated(

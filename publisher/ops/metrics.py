@@ -21,8 +21,10 @@ from publisher.db.models import (
     JobRun,
     Post,
     Quarantine,
+    ReporterNotification,
     Screening,
     SocialAccount,
+    WhatsAppMessage,
 )
 from publisher.ops import lease
 
@@ -55,6 +57,33 @@ class LaporCollector(Collector):
             ):
                 posts.add_metric([state], count)
             yield posts
+
+            # WhatsApp messages that may or may not have arrived ("unknown") need a person.
+            replies = GaugeMetricFamily(
+                "lapor_whatsapp_replies",
+                "Answers to PICs over WhatsApp by state (unknown: may have arrived, not re-sent)",
+                labels=["state"],
+            )
+            for state, count in session.execute(
+                select(WhatsAppMessage.reply_state, func.count())
+                .where(WhatsAppMessage.user_id.is_not(None))
+                .group_by(WhatsAppMessage.reply_state)
+            ):
+                replies.add_metric([state], count)
+            yield replies
+
+            notifications = GaugeMetricFamily(
+                "lapor_reporter_notifications",
+                "WhatsApp notifications to reporters by state",
+                labels=["state"],
+            )
+            for state, count in session.execute(
+                select(ReporterNotification.state, func.count()).group_by(
+                    ReporterNotification.state
+                )
+            ):
+                notifications.add_metric([state], count)
+            yield notifications
 
             decisions = GaugeMetricFamily(
                 "lapor_screening_decisions",
