@@ -26,8 +26,8 @@ a row is queued and again when it is claimed. The source's own flag
 
 No phone number is stored outside the encrypted ``cases.reporter``; log lines carry row ids.
 
-Errors (module-local): :class:`SendFailed` (one Cloud API call did not succeed; ``outcome`` is
-``retry``, ``failed`` or ``unknown``, which decides the row's next state).
+Errors: :class:`publisher.sources.whatsapp.SendFailed` (one Cloud API call did not succeed;
+``outcome`` is ``retry``, ``failed`` or ``unknown``, which decides the row's next state).
 """
 
 from __future__ import annotations
@@ -58,11 +58,11 @@ from publisher.db.models import (
 )
 from publisher.settings import Settings
 from publisher.sources.whatsapp import (
-    Outcome,
-    graph_outcome,
+    SendFailed,
     normalise_phone,
     phone_lookup,
     phone_lookups,
+    post_message,
 )
 
 log = logging.getLogger(__name__)
@@ -74,12 +74,6 @@ BACKOFF_BASE_S = 60.0
 BACKOFF_MAX_S = 6 * 3600.0
 RESOLVED = ("resolved", "closed")
 IN_FLIGHT = ("pending", "sending", "unknown")
-
-
-class SendFailed(Exception):
-    def __init__(self, message: str, outcome: Outcome) -> None:
-        super().__init__(message)
-        self.outcome: Outcome = outcome
 
 
 @dataclass
@@ -137,33 +131,16 @@ class TemplateClient:
             },
             "biz_opaque_callback_data": marker,
         }
-        try:
-            response = self.client.post(
-                f"{self.base_url}/{self.phone_number_id}/messages",
-                json=payload,
-                headers={"Authorization": f"Bearer {self.token}"},
-            )
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            # No connection was made: the request cannot have reached Meta.
-            raise SendFailed(f"not connected: {type(exc).__name__}", "retry") from None
-        except httpx.HTTPError as exc:
-            # Sent, or partly sent, and no answer: Meta may have accepted it.
-            raise SendFailed(f"no answer: {type(exc).__name__}", "unknown") from None
-        if response.status_code == 200:
-            try:
-                return str(response.json()["messages"][0]["id"])
-            except (ValueError, KeyError, IndexError, TypeError):
-                raise SendFailed("HTTP 200 without a message id", "unknown") from None
-        raise _classify(response)
+        return post_message(
+            self.client,
+            f"{self.base_url}/{self.phone_number_id}/messages",
+            {"Authorization": f"Bearer {self.token}"},
+            payload,
+        )
 
 
 def _rowcount(result: Any) -> int:
     return int(cast(CursorResult[Any], result).rowcount)
-
-
-def _classify(response: httpx.Response) -> SendFailed:
-    outcome, label = graph_outcome(response)
-    return SendFailed(label, outcome)
 
 
 # --- deciding who is told what ----------------------------------------------------------------

@@ -25,9 +25,9 @@ never sent twice::
                           |--refused, or out of attempts--> failed
                           '--lost answer, server error, crash--> unknown
 
-Errors (module-local): :class:`GraphError` (a Graph API call failed; ``transient`` says whether
-a retry may help, ``maybe_sent`` that the request may have been accepted all the same). Media
-problems surface as :class:`publisher.errors.MediaRejected` /
+Errors (module-local): :class:`SendFailed` (a ``/messages`` call failed; its ``outcome`` is
+``retry``, ``failed`` or ``unknown``, from :func:`post_message`, shared with
+:mod:`publisher.notify`). Media problems surface as :class:`publisher.errors.MediaRejected` /
 :class:`publisher.sources.download.DownloadFailed`.
 """
 
@@ -130,11 +130,38 @@ def graph_outcome(response: httpx.Response) -> tuple[Outcome, str]:
     return "failed", f"{label}: {FAILED_CODES.get(code or -1, 'rejected')}"
 
 
-class GraphError(Exception):
-    def __init__(self, message: str, *, transient: bool, maybe_sent: bool = False) -> None:
+class SendFailed(Exception):
+    """One ``/messages`` call did not succeed; ``outcome`` decides what happens to the message:
+    ``retry`` (provably not sent), ``failed`` (refused as is) or ``unknown`` (may have arrived:
+    never re-sent)."""
+
+    def __init__(self, message: str, outcome: Outcome) -> None:
         super().__init__(message)
-        self.transient = transient
-        self.maybe_sent = maybe_sent
+        self.outcome: Outcome = outcome
+
+
+def post_message(
+    client: httpx.Client, url: str, headers: dict[str, str], payload: dict[str, Any]
+) -> str:
+    """``POST /{phone-number-id}/messages``; returns the ``wamid``. Raises :class:`SendFailed`.
+
+    The one place that says what a failed send means, for our answers to PICs and for the
+    reporter notifications (:mod:`publisher.notify`)."""
+    try:
+        response = client.post(url, json=payload, headers=headers)
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+        # No connection was made: the request cannot have reached Meta.
+        raise SendFailed(f"not connected: {type(exc).__name__}", "retry") from None
+    except httpx.HTTPError as exc:
+        # Sent, or partly sent, and no answer: Meta may have accepted it.
+        raise SendFailed(f"no answer: {type(exc).__name__}", "unknown") from None
+    if response.status_code != 200:
+        outcome, label = graph_outcome(response)
+        raise SendFailed(label, outcome)
+    try:
+        return str(response.json()["messages"][0]["id"])
+    except (ValueError, KeyError, IndexError, TypeError):
+        raise SendFailed("HTTP 200 without a message id", "unknown") from None
 
 
 # --- phone numbers ------------------------------------------------------------------------------
@@ -428,29 +455,9 @@ class Graph:
             "type": "text",
             "text": {"preview_url": False, "body": body},
         }
-        try:
-            response = self.client.post(
-                f"{self.base_url}/{phone_number_id}/messages", json=payload, headers=self._auth
-            )
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            # No connection was made: the message cannot have reached Meta.
-            raise GraphError(
-                f"send: not connected ({type(exc).__name__})", transient=True
-            ) from None
-        except httpx.HTTPError as exc:
-            # Sent, or partly sent, and no answer: Meta may have accepted it.
-            raise GraphError(
-                f"send: no answer ({type(exc).__name__})", transient=True, maybe_sent=True
-            ) from None
-        if response.status_code != 200:
-            outcome, label = graph_outcome(response)
-            raise GraphError(
-                f"send: {label}", transient=outcome != "failed", maybe_sent=outcome == "unknown"
-            )
-        try:
-            return str(response.json()["messages"][0]["id"])
-        except (ValueError, KeyError, IndexError, TypeError):
-            raise GraphError("send: unexpected answer", transient=False, maybe_sent=True) from None
+        return post_message(
+            self.client, f"{self.base_url}/{phone_number_id}/messages", self._auth, payload
+        )
 
 
 def finish_media_messages(session: Session) -> int:
@@ -534,10 +541,10 @@ def send_replies(
         state = "sent"
         try:
             graph.send_text(phone_number_id, to, text)
-        except GraphError as exc:
-            if exc.maybe_sent:
+        except SendFailed as exc:
+            if exc.outcome == "unknown":
                 state = "unknown"  # never re-sent: a PIC must not be answered twice
-            elif exc.transient and attempts < MAX_REPLY_ATTEMPTS:
+            elif exc.outcome == "retry" and attempts < MAX_REPLY_ATTEMPTS:
                 state = "pending"
             else:
                 state = "failed"
