@@ -8,11 +8,13 @@ so building two apps in one process — tests do — never clashes.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import case, func, select
+from sqlalchemy import Executable, Row, case, func, select
+from sqlalchemy.orm import Session
 
 from publisher.clock import utcnow
 from publisher.context import AppContext
@@ -29,6 +31,21 @@ from publisher.db.models import (
 from publisher.ops import lease
 
 
+def _grouped(
+    session: Session,
+    name: str,
+    documentation: str,
+    labels: list[str],
+    query: Executable,
+) -> GaugeMetricFamily:
+    """A gauge with one sample per row of ``query``: the label values, then the count."""
+    gauge = GaugeMetricFamily(name, documentation, labels=labels)
+    row: Row[Any]
+    for row in session.execute(query):
+        gauge.add_metric(list(row[:-1]), row[-1])
+    return gauge
+
+
 class LaporCollector(Collector):
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
@@ -36,67 +53,50 @@ class LaporCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         now = utcnow()
         with self.ctx.readonly_sessions() as session:
-            deliveries = GaugeMetricFamily(
+            yield _grouped(
+                session,
                 "lapor_deliveries",
                 "Deliveries in the outbox by state and platform",
-                labels=["state", "platform"],
-            )
-            for state, platform, count in session.execute(
+                ["state", "platform"],
                 select(Delivery.state, SocialAccount.platform, func.count())
                 .join(SocialAccount, SocialAccount.id == Delivery.account_id)
-                .group_by(Delivery.state, SocialAccount.platform)
-            ):
-                deliveries.add_metric([state, platform], count)
-            yield deliveries
-
-            posts = GaugeMetricFamily(
-                "lapor_posts", "Posts by review state (the review queue)", labels=["state"]
+                .group_by(Delivery.state, SocialAccount.platform),
             )
-            for state, count in session.execute(
-                select(Post.review_state, func.count()).group_by(Post.review_state)
-            ):
-                posts.add_metric([state], count)
-            yield posts
-
+            yield _grouped(
+                session,
+                "lapor_posts",
+                "Posts by review state (the review queue)",
+                ["state"],
+                select(Post.review_state, func.count()).group_by(Post.review_state),
+            )
             # WhatsApp messages that may or may not have arrived ("unknown") need a person.
-            replies = GaugeMetricFamily(
+            yield _grouped(
+                session,
                 "lapor_whatsapp_replies",
                 "Answers to PICs over WhatsApp by state (unknown: may have arrived, not re-sent)",
-                labels=["state"],
-            )
-            for state, count in session.execute(
+                ["state"],
                 select(WhatsAppMessage.reply_state, func.count())
                 .where(WhatsAppMessage.user_id.is_not(None))
-                .group_by(WhatsAppMessage.reply_state)
-            ):
-                replies.add_metric([state], count)
-            yield replies
-
-            notifications = GaugeMetricFamily(
+                .group_by(WhatsAppMessage.reply_state),
+            )
+            yield _grouped(
+                session,
                 "lapor_reporter_notifications",
                 "WhatsApp notifications to reporters by state",
-                labels=["state"],
-            )
-            for state, count in session.execute(
+                ["state"],
                 select(ReporterNotification.state, func.count()).group_by(
                     ReporterNotification.state
-                )
-            ):
-                notifications.add_metric([state], count)
-            yield notifications
-
-            decisions = GaugeMetricFamily(
+                ),
+            )
+            yield _grouped(
+                session,
                 "lapor_screening_decisions",
                 "Classifier decisions recorded, by decision",
-                labels=["decision", "model_version"],
-            )
-            for decision, version, count in session.execute(
+                ["decision", "model_version"],
                 select(Screening.decision, Screening.model_version, func.count()).group_by(
                     Screening.decision, Screening.model_version
-                )
-            ):
-                decisions.add_metric([decision, version], count)
-            yield decisions
+                ),
+            )
 
             quarantine = GaugeMetricFamily(
                 "lapor_quarantine_open", "Quarantined source records not yet resolved"
