@@ -213,9 +213,9 @@ def notes_for(data: bytes, fmt: MediaFormat, name: str | None) -> tuple[str, ...
             )
     if fmt is MediaFormat.JPEG:
         end = jpeg_image_end(data)
-        if end is not None:
-            extra = len(data[end:].rstrip(b"\x00"))
-            if extra:
-                kind = _appended_kind(data[end:])
-                notes.append(f"dropped {extra:,} bytes appended after the image: {kind}")
+        tail = data[end:] if end is not None else b""
+        extra = len(tail.rstrip(b"\x00"))
+        if extra:
+            kind = _appended_kind(tail)
+            notes.append(f"dropped {extra:,} bytes appended after the image: {kind}")
     return tuple(notes)
