@@ -49,15 +49,10 @@ async def _frozen_heap(_app: FastAPI) -> AsyncIterator[None]:
         gc.unfreeze()
 
 
-@asynccontextmanager
-async def _plain(_app: FastAPI) -> AsyncIterator[None]:
-    yield
-
-
 def create_app(ctx: AppContext, *, freeze_heap: bool = True) -> FastAPI:
     """The app; ``freeze_heap=False`` only for the benchmark's comparison run."""
     app = FastAPI(
-        lifespan=_frozen_heap if freeze_heap else _plain,
+        lifespan=_frozen_heap if freeze_heap else None,
         title="lapor-publisher",
         version="0.1.0",
         description=(
