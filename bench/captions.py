@@ -15,11 +15,11 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from publisher.paths import templates_dir
+from publisher.core.paths import templates_dir
+from publisher.posts.captions import CaptionContext, CaptionRenderer, plain_category
 from publisher.posts.rules import KINDS, caption_length
 from publisher.posts.validate import validate
 from publisher.reference import load_reference
-from publisher.rendering import CaptionContext, CaptionRenderer, plain_category
 
 N = 10_000
 PLATFORMS = ("facebook", "instagram", "x", "telegram")

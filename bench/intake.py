@@ -70,11 +70,11 @@ def _pending(ctx: Any) -> int:
 
 
 def child(way: str, url: str, photo_sample: int) -> dict[str, Any]:
-    from publisher.collect import run_source
     from publisher.db.models import Case, SourceState
-    from publisher.intake import ingest
-    from publisher.sources.download import fetch_pending_media
-    from publisher.sources.json_feed import JsonFeedSource
+    from publisher.intake.collect import run_source
+    from publisher.intake.records import ingest
+    from publisher.intake.sources.download import fetch_pending_media
+    from publisher.intake.sources.json_feed import JsonFeedSource
 
     root = Path(tempfile.mkdtemp(prefix="lapor-bench-"))
     ctx = _context(root)

@@ -29,13 +29,13 @@ from typing import Any
 import httpx
 from sqlalchemy import insert, select, text
 
-from publisher.clock import utcnow
-from publisher.context import AppContext
-from publisher.crypto import new_key
+from publisher.core.clock import utcnow
+from publisher.core.context import AppContext
+from publisher.core.crypto import new_key
+from publisher.core.settings import Settings
 from publisher.db import migrate
 from publisher.db.models import Agency, Case, Delivery, Post, SocialAccount
 from publisher.reference import load_reference, seed
-from publisher.settings import Settings
 
 CAPTION = (
     "✅ Laporan warga soal {cat} di Desa {desa}, Kecamatan {kec} sudah ditindaklanjuti.\n\n"
@@ -124,8 +124,8 @@ def serve(settings: Settings, port: int, naive: bool, ready: Any) -> None:
     from fastapi import FastAPI, Query
     from fastapi.responses import Response
 
-    from publisher.web.app import create_app
-    from publisher.web.public import PAGE_SIZE, Filters, PublicSite, build_snapshot
+    from publisher.app.factory import create_app
+    from publisher.public.routes import PAGE_SIZE, Filters, PublicSite, build_snapshot
 
     ctx = AppContext.from_settings(settings)
     if not naive:
@@ -281,7 +281,7 @@ def main() -> None:
         print(f"built {args.posts} posts in {took:.1f} s (cpus={os.cpu_count()})")
 
         ctx = AppContext.from_settings(settings)
-        from publisher.web.public import build_snapshot
+        from publisher.public.routes import build_snapshot
 
         timings = []
         for _ in range(3):

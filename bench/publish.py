@@ -22,20 +22,21 @@ from typing import Any
 from PIL import Image
 from sqlalchemy import select
 
-from publisher import outbox, review
-from publisher.clock import utcnow
-from publisher.context import AppContext
-from publisher.crypto import new_key
+from publisher.core.clock import utcnow
+from publisher.core.context import AppContext
+from publisher.core.crypto import new_key
+from publisher.core.settings import Settings
 from publisher.db import migrate
 from publisher.db.models import Agency, Case, Delivery, Post, SocialAccount, User
 from publisher.fakes.meta_graph import FakeMetaGraph
 from publisher.fakes.server import ServerThread
 from publisher.fakes.telegram import FakeTelegram
 from publisher.fakes.x_api import FakeX
+from publisher.outbox import deliveries as outbox
 from publisher.platforms.base import PublishRequest
 from publisher.platforms.registry import build_platform
 from publisher.reference import seed
-from publisher.settings import Settings
+from publisher.review import actions as review
 
 PLATFORMS = ("telegram", "facebook", "x")
 

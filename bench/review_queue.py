@@ -26,15 +26,15 @@ from typing import Any
 import httpx
 from sqlalchemy import insert, select, text
 
-from publisher.clock import utcnow
-from publisher.context import AppContext
-from publisher.crypto import new_key
+from publisher.core.clock import utcnow
+from publisher.core.context import AppContext
+from publisher.core.crypto import new_key
+from publisher.core.settings import Settings
 from publisher.db import migrate
 from publisher.db.models import Agency, Case, Post, SocialAccount, User
 from publisher.reference import seed
-from publisher.settings import Settings
+from publisher.review.routes import Cursor, QueueFilter, queue_page, queue_page_by_offset
 from publisher.web.auth import SESSION_COOKIE, Viewer, hash_password, login, use_hash_profile
-from publisher.web.review import Cursor, QueueFilter, queue_page, queue_page_by_offset
 
 CASES = 100_000
 PENDING = 5_000
@@ -128,7 +128,7 @@ def build(ctx: AppContext) -> None:
 def serve(settings: Settings, port: int, ready: Any, freeze_heap: bool = True) -> None:
     import uvicorn
 
-    from publisher.web.app import create_app
+    from publisher.app.factory import create_app
 
     ctx = AppContext.from_settings(settings)
     config = uvicorn.Config(

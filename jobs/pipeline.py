@@ -8,17 +8,17 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from jobs import classifier as classifier_jobs
-from jobs import ops as ops_jobs
-from jobs.intake import collect
-from jobs.notify import notify
-from publisher import outbox
-from publisher.clock import utcnow
-from publisher.context import AppContext
+from publisher.core.clock import utcnow
+from publisher.core.context import AppContext
 from publisher.db.models import JobRun
-from publisher.drafting import draft_posts
-from publisher.screening import model_loader, screen_pending
-from publisher.tracking import sp4n_tracking_url
+from publisher.intake.jobs import collect
+from publisher.ops import jobs as ops_jobs
+from publisher.outbox import deliveries as outbox
+from publisher.posts.drafting import draft_posts
+from publisher.public.jobs import notify
+from publisher.public.tracking import sp4n_tracking_url
+from publisher.screening import jobs as classifier_jobs
+from publisher.screening.screen import model_loader, screen_pending
 
 log = logging.getLogger(__name__)
 

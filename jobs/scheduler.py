@@ -14,7 +14,7 @@
 * :func:`serve` is ``lapor scheduler``: it stops on SIGTERM/SIGINT, lets a running job finish its
   bounded pass (claimed deliveries get settled) and releases the lease.
 
-Errors: a bad override raises :class:`publisher.errors.ConfigError` naming ``LAPOR_SCHEDULE``.
+Errors: a bad override raises :class:`publisher.core.errors.ConfigError` naming ``LAPOR_SCHEDULE``.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from jobs.pipeline import JOBS, run_job
-from publisher.context import AppContext
-from publisher.errors import ConfigError
+from publisher.core.context import AppContext
+from publisher.core.errors import ConfigError
 from publisher.ops.lease import Lease, default_holder
 
 log = logging.getLogger(__name__)

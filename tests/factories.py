@@ -10,7 +10,7 @@ from typing import Any
 from faker import Faker
 from PIL import Image
 
-from publisher.clock import utcnow
+from publisher.core.clock import utcnow
 
 _fake = Faker("id_ID")
 

@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import select
 
 from jobs.pipeline import run_job
-from publisher.context import AppContext
+from publisher.core.context import AppContext
 from publisher.db.models import Agency, Post, SocialAccount, User
-from publisher.intake import ingest
+from publisher.intake.records import ingest
 
 
 def add_account(

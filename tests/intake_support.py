@@ -11,7 +11,7 @@ from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import LargeBinary, inspect, select, text
 
 from jobs.pipeline import run_job
-from publisher.context import AppContext
+from publisher.core.context import AppContext
 from publisher.db.models import Base, Case, Post
 from tests.factories import jpeg
 

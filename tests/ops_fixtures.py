@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from publisher.context import AppContext
+from publisher.core.context import AppContext
 from publisher.db.models import Agency, Case, Delivery, FollowUp, Post, User
 from publisher.monitoring.workdays import Holiday, WorkCalendar
 from tests.flow import add_account

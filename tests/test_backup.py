@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from publisher.context import AppContext
+from publisher.core.context import AppContext
 from publisher.db.engine import make_engine
 from publisher.db.models import Case, FollowUp, Media, Post
 from publisher.ops import BackupError

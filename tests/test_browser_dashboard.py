@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from publisher.clock import utcnow
-from publisher.context import AppContext
+from publisher.app.factory import create_app
+from publisher.core.clock import utcnow
+from publisher.core.context import AppContext
 from publisher.fakes.server import ServerThread
-from publisher.web.app import create_app
 from tests.conftest import make_context
 from tests.factories import feed_record
 from tests.public_support import feed_only

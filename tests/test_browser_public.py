@@ -21,13 +21,13 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
 from jobs.pipeline import run_job
-from publisher.context import AppContext
+from publisher.app.factory import create_app
+from publisher.core.context import AppContext
+from publisher.core.settings import SourceConfig
 from publisher.db.models import Delivery
 from publisher.fakes.server import ServerThread
 from publisher.fakes.telegram import FakeTelegram
-from publisher.settings import SourceConfig
-from publisher.sources.whatsapp import normalise_phone
-from publisher.web.app import create_app
+from publisher.intake.sources.whatsapp import normalise_phone
 from tests.conftest import make_context
 from tests.factories import feed_record, person
 from tests.flow import add_account

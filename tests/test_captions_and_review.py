@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from publisher import review
-from publisher.context import AppContext
+from publisher.core.context import AppContext
+from publisher.core.errors import ReviewError
 from publisher.db.models import AuditLog, Delivery, Post, Screening
-from publisher.errors import ReviewError
+from publisher.review import actions as review
 from tests.factories import feed_record, person
 from tests.flow import add_account, add_user, feed_and_draft
 
@@ -101,10 +101,10 @@ def test_a_pic_cannot_approve_and_a_rejection_needs_a_reason(ctx: AppContext) ->
 
 def test_with_no_usable_model_a_post_needs_a_manual_screening_note(ctx: AppContext) -> None:
     from classifiers import ModelNotFound
-    from publisher.screening import screen_pending
+    from publisher.screening.screen import screen_pending
 
     add_account(ctx, "folder", "dpupr")
-    from publisher.intake import ingest
+    from publisher.intake.records import ingest
 
     with ctx.sessions() as session, session.begin():
         ingest(session, ctx.vault, "app", [feed_record(7)])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from publisher.context import AppContext
+from publisher.core.context import AppContext
 from publisher.db.models import Agency, AuditLog, TemplateOverride, User
 from publisher.posts.overrides import (
     OverrideRejected,

@@ -11,14 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from publisher import review
-from publisher.context import AppContext
+from publisher.core.context import AppContext
+from publisher.core.errors import ReviewError
 from publisher.db.models import Post
-from publisher.errors import ReviewError
-from publisher.posts.overrides import extremes
-from publisher.posts.rules import KINDS, RULES, caption_length, hashtags, rules_for
-from publisher.posts.validate import validate
-from publisher.rendering import (
+from publisher.posts.captions import (
     ELLIPSIS,
     HASHTAG,
     CaptionRenderer,
@@ -29,6 +25,10 @@ from publisher.rendering import (
     plain_category,
     shorten_at_word,
 )
+from publisher.posts.overrides import extremes
+from publisher.posts.rules import KINDS, RULES, caption_length, hashtags, rules_for
+from publisher.posts.validate import validate
+from publisher.review import actions as review
 from tests.factories import feed_record
 from tests.flow import add_account, add_user, feed_and_draft
 

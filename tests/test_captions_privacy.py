@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from publisher.db.models import Agency, Case, FollowUp
+from publisher.posts.captions import CaptionRenderer, caption_context
 from publisher.posts.preview import build_card, render_card_html
 from publisher.posts.rules import KINDS
-from publisher.rendering import CaptionRenderer, caption_context
 from tests.factories import person
 
 TZ = ZoneInfo("Asia/Jakarta")

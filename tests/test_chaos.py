@@ -25,11 +25,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from publisher.clock import utcnow
-from publisher.context import AppContext
+from publisher.core.clock import utcnow
+from publisher.core.context import AppContext
 from publisher.db.models import Delivery, Post, SocialAccount
 from publisher.fakes.faults import Fault
-from publisher.outbox import NEEDS_PERSON_MESSAGE
+from publisher.outbox.deliveries import NEEDS_PERSON_MESSAGE
 from publisher.platforms.x import post_text
 from tests.conftest import make_context
 from tests.publishing_env import (
@@ -83,7 +83,7 @@ class Workers:
             [
                 sys.executable,
                 "-c",
-                "from publisher.cli import main; main()",
+                "from publisher.cli.main import main; main()",
                 "worker",
                 "--worker-id",
                 name,

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from jobs.pipeline import run_job
-from publisher import review
-from publisher.context import AppContext
+from publisher.core.context import AppContext
 from publisher.db.models import Post, ReviewExample
+from publisher.review import actions as review
 from tests.factories import feed_record, person
 from tests.flow import add_account, add_user, feed_and_draft
 from tests.test_cli import lapor
@@ -60,7 +60,7 @@ def test_retrain_skips_when_no_reviewer_has_decided_anything(ctx: AppContext) ->
 def test_retrain_promotes_from_decisions_and_then_skips_when_nothing_changed(
     ctx: AppContext,
 ) -> None:
-    from jobs.classifier import reviewer_examples
+    from publisher.screening.jobs import reviewer_examples
 
     add_account(ctx, "folder", "dpupr")
     reporter = person(5)

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from typer.main import get_command
 
-from publisher.cli import app
-from publisher.crypto import new_key
+from publisher.cli.main import app
+from publisher.core.crypto import new_key
 
-LAPOR = [sys.executable, "-c", "from publisher.cli import main; main()"]
+LAPOR = [sys.executable, "-c", "from publisher.cli.main import main; main()"]
 
 
 def lapor(

@@ -10,8 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from publisher import audit
-from publisher.context import AppContext
+from publisher.core import audit
+from publisher.core.context import AppContext
 from publisher.db import migrate
 from publisher.db.engine import make_engine
 from publisher.db.models import Agency, AuditLog, Base, Case, Kecamatan
@@ -89,7 +89,7 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(ctx: AppContext) -> None:
 def test_reporter_fields_are_unreadable_in_the_database_file_without_the_key(
     ctx: AppContext, tmp_path: Path
 ) -> None:
-    from publisher.intake import ingest
+    from publisher.intake.records import ingest
 
     reporter = person(4242)
     with ctx.sessions() as session, session.begin():

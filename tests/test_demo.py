@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from publisher.demo import run_demo
+from publisher.demo.run import run_demo
 
 
 def test_the_demo_publishes_to_the_folder_and_the_fake_telegram(tmp_path: Path) -> None:

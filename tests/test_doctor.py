@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from publisher.context import AppContext
+from publisher.core.context import AppContext
 from publisher.db import migrate
 from publisher.ops.doctor import demo_settings, healthy, run_checks
 from publisher.reference import seed
@@ -16,7 +16,7 @@ from tests.test_cli import lapor
 def make_demo_like(root: Path) -> None:
     """What `make demo` leaves behind, minus the publishing run: key file, migrated db."""
     settings = demo_settings(root)
-    from publisher.crypto import new_key
+    from publisher.core.crypto import new_key
 
     (root).mkdir(parents=True, exist_ok=True)
     (root / "secret.key").write_text(new_key() + "\n")
@@ -102,7 +102,7 @@ def test_a_missing_secret_key_and_an_unmigrated_database_are_named(tmp_path: Pat
     env = {"LAPOR_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
     result = lapor("doctor", "--json", env=env, cwd=tmp_path)
     assert result.returncode == 1 and "LAPOR_SECRET_KEY is not set" in result.stdout
-    from publisher.crypto import new_key
+    from publisher.core.crypto import new_key
 
     (tmp_path / "x.db").touch()
     env["LAPOR_SECRET_KEY"] = new_key()

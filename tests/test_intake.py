@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 from jobs.pipeline import run_job
-from publisher.collect import run_source
-from publisher.context import AppContext
+from publisher.core.context import AppContext
 from publisher.db.models import Case, FollowUp, Media, Quarantine, SourceState
 from publisher.fakes.case_feed import FakeCaseFeed
 from publisher.fakes.server import ServerThread
-from publisher.intake import ingest
-from publisher.sources.json_feed import JsonFeedSource
+from publisher.intake.collect import run_source
+from publisher.intake.records import ingest
+from publisher.intake.sources.json_feed import JsonFeedSource
 from tests.factories import feed_record, jpeg
 
 
@@ -140,7 +140,7 @@ def test_the_collect_job_downloads_sanitised_media_and_retries_a_failed_download
 ) -> None:
     from pathlib import Path
 
-    from publisher.settings import SourceConfig
+    from publisher.core.settings import SourceConfig
     from tests.conftest import make_context
 
     fake, url = feed
@@ -164,7 +164,7 @@ def test_a_downloaded_face_photo_is_stored_blurred_and_its_original_kept_private
 ) -> None:
     from pathlib import Path
 
-    from publisher.settings import SourceConfig
+    from publisher.core.settings import SourceConfig
     from tests.conftest import make_context, shared_path
 
     face = shared_path("fixtures", "media", "faces", "astronaut.png").read_bytes()

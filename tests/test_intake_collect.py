@@ -14,19 +14,19 @@ import pytest
 from sqlalchemy import func, select, update
 
 from jobs.pipeline import run_job
-from publisher.collect import run_source
-from publisher.context import AppContext
+from publisher.core.context import AppContext
+from publisher.core.errors import RecordInvalid
+from publisher.core.settings import SourceConfig
 from publisher.db.models import Case, FollowUp, Media, SourceRun, SourceState
-from publisher.errors import RecordInvalid
 from publisher.fakes.case_feed import FakeCaseFeed
 from publisher.fakes.open311 import FakeOpen311
 from publisher.fakes.server import ServerThread
 from publisher.fakes.sp4n import FakeSp4n, report
-from publisher.intake import parse_record, schema_errors
-from publisher.settings import SourceConfig
-from publisher.sources.base import case_record_schema
-from publisher.sources.download import Limits, fetch_pending_media
-from publisher.sources.json_feed import JsonFeedSource
+from publisher.intake.collect import run_source
+from publisher.intake.records import parse_record, schema_errors
+from publisher.intake.sources.base import case_record_schema
+from publisher.intake.sources.download import Limits, fetch_pending_media
+from publisher.intake.sources.json_feed import JsonFeedSource
 from tests.conftest import make_context
 from tests.factories import feed_record, person
 from tests.intake_support import bad_file_host
@@ -134,8 +134,8 @@ def test_sources_status_and_runs_show_the_counts(
 ) -> None:
     from typer.testing import CliRunner
 
-    from publisher.cli import app
-    from publisher.settings import get_settings
+    from publisher.cli.main import app
+    from publisher.core.settings import get_settings
 
     fake, url = feed
     fake.add(feed_record(1))
@@ -218,7 +218,7 @@ def _open311_world(files: str, urls: list[str]) -> tuple[Any, Any]:
     cfg = SourceConfig(
         name="kota", kind="open311", url="x", default_agency="dpupr", history_days=10
     )
-    from publisher.sources.open311 import Open311Source
+    from publisher.intake.sources.open311 import Open311Source
 
     return fake, lambda ctx, url: Open311Source(cfg.model_copy(update={"url": url}), ctx.http)
 
@@ -235,7 +235,7 @@ def _sp4n_world(files: str, urls: list[str]) -> tuple[Any, Any]:
         ),
         report(2, reporter=person(2), updated=now),
     )
-    from publisher.sources.sp4n import Sp4nSource
+    from publisher.intake.sources.sp4n import Sp4nSource
 
     cfg = SourceConfig(name="sp4n", kind="sp4n", url="x", token=fake.token)
     return fake, lambda ctx, url: Sp4nSource(cfg.model_copy(update={"url": url}), ctx.http)

@@ -11,8 +11,8 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from publisher.cli import app
-from publisher.context import AppContext
+from publisher.cli.main import app
+from publisher.core.context import AppContext
 from publisher.db.models import Case, Quarantine
 from tests.factories import person
 from tests.flow import add_account
@@ -75,7 +75,7 @@ def run(ctx: AppContext, monkeypatch: pytest.MonkeyPatch, *args: str) -> Any:
     monkeypatch.setenv("LAPOR_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("LAPOR_SECRET_KEY", settings.secret_key)
     monkeypatch.setenv("LAPOR_MEDIA_DIR", str(settings.media_dir))
-    from publisher.settings import get_settings
+    from publisher.core.settings import get_settings
 
     get_settings.cache_clear()
     try:

@@ -13,11 +13,11 @@ import pytest
 from jsonschema import Draft202012Validator
 from sqlalchemy import func, select
 
-from publisher.context import AppContext
+from publisher.app.factory import create_app
+from publisher.core.context import AppContext
 from publisher.db.models import Case, Quarantine
 from publisher.fakes.server import ServerThread
-from publisher.web.app import create_app
-from publisher.web.intake import sign_push
+from publisher.intake.routes import sign_push
 from tests.conftest import make_context
 from tests.factories import feed_record, person
 from tests.flow import add_account

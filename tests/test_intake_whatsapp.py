@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from publisher.context import AppContext
+from publisher.core.context import AppContext
 from publisher.db.models import Agency, FollowUp, Media, User, WhatsAppMessage
 from publisher.fakes.server import ServerThread
 from publisher.fakes.whatsapp import (
@@ -23,8 +23,8 @@ from publisher.fakes.whatsapp import (
     notification,
     text_message,
 )
-from publisher.intake import ingest
-from publisher.sources.whatsapp import normalise_phone, parse_command, set_pic_phone
+from publisher.intake.records import ingest
+from publisher.intake.sources.whatsapp import normalise_phone, parse_command, set_pic_phone
 from tests.conftest import make_context
 from tests.factories import feed_record, jpeg
 
@@ -54,7 +54,7 @@ def world(sqlite_url: str, tmp_path: Path) -> Iterator[World]:
             whatsapp_phone_number_id=graph.phone_number_id,
             whatsapp_graph_url=f"{graph_server.url}/{VERSION}",
         )
-        from publisher.web.app import create_app
+        from publisher.app.factory import create_app
 
         with ctx.sessions() as session, session.begin():
             ingest(session, ctx.vault, "app", [feed_record(1), feed_record(2, agency="dlh")])

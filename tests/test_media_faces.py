@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from publisher.errors import MediaRejected
+from publisher.core.errors import MediaRejected
 from publisher.media import FaceBox, blur_faces, sanitize
 from publisher.media.faces import detect_faces
 from publisher.media.formats import sniff

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from publisher.errors import MediaRejected
+from publisher.core.errors import MediaRejected
 from publisher.media import mp4box, sanitize
 from publisher.media.photo import jpeg_metadata_segments
 from publisher.media.video import count_frames, probe_video

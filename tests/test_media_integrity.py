@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from publisher.errors import MediaRejected
+from publisher.core.errors import MediaRejected
 from publisher.media import sanitize
 from publisher.media.cli import sanitize_files
 from publisher.media.integrity import heif_extents_outside, jpeg_image_end

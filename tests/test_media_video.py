@@ -10,7 +10,7 @@ import av
 import numpy as np
 import pytest
 
-from publisher.errors import MediaRejected
+from publisher.core.errors import MediaRejected
 from publisher.media import VideoLimits, mp4box, sanitize
 from publisher.media.video import count_frames, iter_keyframes, probe_video
 

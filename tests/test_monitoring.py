@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from publisher.context import AppContext
-from publisher.errors import ConfigError
+from publisher.core.context import AppContext
+from publisher.core.errors import ConfigError
 from publisher.monitoring.export import report_csv
 from publisher.monitoring.stats import Report, build_report
 from publisher.monitoring.workdays import load_calendar

@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from jobs.pipeline import run_job
-from publisher import notify
-from publisher.clock import utcnow
-from publisher.context import AppContext
+from publisher.app.factory import create_app
+from publisher.core.clock import utcnow
+from publisher.core.context import AppContext
 from publisher.db.models import AuditLog, NotificationAttempt, ReporterNotification
 from publisher.fakes.server import ServerThread
 from publisher.fakes.whatsapp import (
@@ -31,8 +31,8 @@ from publisher.fakes.whatsapp import (
     status_notification,
     text_message,
 )
-from publisher.sources.whatsapp import normalise_phone
-from publisher.web.app import create_app
+from publisher.intake.sources.whatsapp import normalise_phone
+from publisher.public import notify
 from tests.conftest import make_context
 from tests.factories import feed_record, person
 from tests.flow import add_account

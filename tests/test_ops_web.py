@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 
 from jobs.pipeline import run_job
 from jobs.scheduler import make_lease
-from publisher.context import AppContext
-from publisher.web.app import create_app
+from publisher.app.factory import create_app
+from publisher.core.context import AppContext
 from tests import ops_fixtures as fx
 
 TOKEN = "s3cret-ops-token"
@@ -129,9 +129,9 @@ def test_the_digest_page_lists_each_agency_without_reporter_data(
 
 
 def test_digest_messages_reach_the_fake_telegram_over_http(ctx: AppContext) -> None:
-    from publisher.digest import build_digests, send_digests
     from publisher.fakes.server import ServerThread
     from publisher.fakes.telegram import FakeTelegram
+    from publisher.monitoring.digest import build_digests, send_digests
 
     fx.build(ctx)
     telegram = FakeTelegram(tokens={"42:digest"}, channels={"1001", "@kadis_dpupr"})

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from publisher.context import AppContext
+from publisher.core.context import AppContext
 from publisher.db.models import Delivery, SocialAccount
 from tests.conftest import make_context
 from tests.flow import add_account
@@ -47,7 +47,7 @@ def test_pace_test_resume_status_and_takedown_from_the_command_line(tmp_path: Pa
         assert '"window": "07:00-21:00"' in limits.stdout
         from typer.testing import CliRunner
 
-        from publisher.cli import app
+        from publisher.cli.main import app
 
         # Refused before any setting is read: in-process is enough.
         assert CliRunner().invoke(app, ["accounts", "limits", "1", "--window", "7-21"]).exit_code

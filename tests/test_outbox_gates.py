@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from publisher import outbox
-from publisher.context import AppContext
+from publisher.core.context import AppContext
 from publisher.db.models import Delivery, Post, SocialAccount
+from publisher.outbox import deliveries as outbox
 from tests.flow import add_account
 from tests.publishing_env import approved_posts, deliveries
 

@@ -38,7 +38,11 @@ def test_the_wheel_bundles_templates_and_finds_them_when_installed(tmp_path: Pat
         zf.extractall(tmp_path / "site")
     env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
     found = subprocess.run(
-        [sys.executable, "-c", "from publisher.paths import templates_dir; print(templates_dir())"],
+        [
+            sys.executable,
+            "-c",
+            "from publisher.core.paths import templates_dir; print(templates_dir())",
+        ],
         cwd=tmp_path,
         env=env,
         check=True,

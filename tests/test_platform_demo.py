@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from publisher.demo import run_demo
+from publisher.demo.run import run_demo
 
 
 def test_the_demo_reaches_every_fake_platform_and_counts_agree(tmp_path: Path) -> None:

@@ -13,11 +13,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from publisher import outbox
-from publisher.clock import utcnow
-from publisher.context import AppContext
+from publisher.core.clock import utcnow
+from publisher.core.context import AppContext
 from publisher.db.models import Post
 from publisher.fakes.faults import Fault
+from publisher.outbox import deliveries as outbox
 from publisher.platforms.media_urls import sign_media_url
 from tests.publishing_env import (
     IG_USER,

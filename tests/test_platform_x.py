@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator
 
-from publisher import outbox
-from publisher.clock import utcnow
-from publisher.context import AppContext
+from publisher.core.clock import utcnow
+from publisher.core.context import AppContext
 from publisher.db.models import Post
 from publisher.fakes.faults import Fault
+from publisher.outbox import deliveries as outbox
 from publisher.platforms.x import post_text, weighted_length
 from tests.conftest import shared_path
 from tests.publishing_env import (

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from publisher.context import AppContext
+from publisher.core.context import AppContext
 from publisher.posts.preview import build_card, render_card_html, render_page_html
 from tests.factories import feed_record
 from tests.flow import add_account, feed_and_draft
@@ -61,7 +61,7 @@ def test_the_cli_writes_the_html_preview_of_a_drafted_post(ctx: AppContext, tmp_
         LAPOR_MEDIA_DIR=str(ctx.settings.media_dir),
         PYTHONPATH=str(Path(__file__).resolve().parents[1]),
     )
-    command = [sys.executable, "-c", "from publisher.cli import main; main()"]
+    command = [sys.executable, "-c", "from publisher.cli.main import main; main()"]
     done = subprocess.run(
         [*command, "post", "preview", str(post.id), "--out", str(out)],
         capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path,

@@ -9,7 +9,7 @@ import numpy
 import pytest
 from PIL import Image
 
-from publisher.context import AppContext
+from publisher.core.context import AppContext
 from publisher.posts.preview import PreviewError, find_chromium, html_to_png, write_post_png
 from tests.factories import feed_record, jpeg
 from tests.flow import add_account, feed_and_draft

@@ -9,11 +9,12 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from publisher import outbox, review
-from publisher.context import AppContext
+from publisher.core.context import AppContext
+from publisher.core.errors import ReviewError
+from publisher.core.logs import configure
 from publisher.db.models import Delivery, Post, Screening
-from publisher.errors import ReviewError
-from publisher.logging_setup import configure
+from publisher.outbox import deliveries as outbox
+from publisher.review import actions as review
 from tests.factories import feed_record, person
 from tests.flow import add_account, add_user, feed_and_draft
 

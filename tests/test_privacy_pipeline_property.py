@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from jobs.pipeline import run_job
-from publisher.context import AppContext
+from publisher.core.context import AppContext
+from publisher.core.logs import configure
 from publisher.db.models import Case, Post, SocialAccount
-from publisher.intake import ingest
-from publisher.logging_setup import configure
+from publisher.intake.records import ingest
 from tests.factories import feed_record, person
 from tests.flow import add_account
 

@@ -16,11 +16,11 @@ from PIL import Image
 from sqlalchemy import select
 
 from jobs.pipeline import run_job
-from publisher.context import AppContext
+from publisher.app.factory import create_app
+from publisher.core.context import AppContext
 from publisher.db.models import Post
 from publisher.fakes.server import ServerThread
 from publisher.fakes.telegram import FakeTelegram
-from publisher.web.app import create_app
 from tests.conftest import make_context
 from tests.factories import feed_record, person
 from tests.flow import add_account

@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from publisher import outbox, review
-from publisher.clock import utcnow
-from publisher.context import AppContext
+from publisher.core.clock import utcnow
+from publisher.core.context import AppContext
 from publisher.db.models import Delivery, DeliveryAttempt, Media, Post, SocialAccount
 from publisher.fakes.server import ServerThread
 from publisher.fakes.telegram import FakeTelegram, Fault
+from publisher.outbox import deliveries as outbox
+from publisher.review import actions as review
 from tests.factories import feed_record, jpeg
 from tests.flow import add_account, add_user, feed_and_draft
 
@@ -66,7 +67,7 @@ def deliveries(ctx: AppContext) -> list[Delivery]:
 
 def prepare(ctx: AppContext, url: str, *, photo: bool = True) -> None:
     add_account(ctx, "telegram", CHANNEL, {"bot_token": TOKEN, "chat_id": CHANNEL, "api_base": url})
-    from publisher.intake import ingest
+    from publisher.intake.records import ingest
 
     with ctx.sessions() as session, session.begin():
         ingest(session, ctx.vault, "app", [feed_record(1)])

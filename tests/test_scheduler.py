@@ -22,9 +22,9 @@ from jobs.scheduler import (
     job_defaults,
     make_lease,
 )
-from publisher.context import AppContext
+from publisher.core.context import AppContext
+from publisher.core.errors import ConfigError
 from publisher.db.models import JobRun
-from publisher.errors import ConfigError
 
 # Monday 2 March 2026, 06:00 WIB.
 T0 = datetime(2026, 3, 1, 23, 0, tzinfo=UTC)

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from publisher import review
 from publisher.db.models import AuditLog, Delivery, DeliveryAttempt, JobRun, Post, User
+from publisher.review import actions as review
 from tests.conftest import make_context
 from tests.factories import feed_record
 from tests.flow import add_account, add_user, feed_and_draft
@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 WORKER = """
 import sys, time
-from publisher.context import AppContext
-from publisher.outbox import publish_due
-from publisher.settings import Settings
+from publisher.core.context import AppContext
+from publisher.outbox.deliveries import publish_due
+from publisher.core.settings import Settings
 ctx = AppContext.from_settings(Settings(), worker_id=sys.argv[1])
 deadline = time.monotonic() + 60
 while time.monotonic() < deadline:
@@ -83,7 +83,7 @@ def test_two_workers_and_two_schedulers_do_nothing_twice(postgres_url: str, tmp_
                 [
                     sys.executable,
                     "-c",
-                    "from publisher.cli import main; main()",
+                    "from publisher.cli.main import main; main()",
                     "scheduler",
                     "--holder",
                     f"sched-{i}",

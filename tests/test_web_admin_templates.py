@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from publisher.context import AppContext
+from publisher.core.context import AppContext
 from publisher.db.models import AuditLog, TemplateOverride
 from tests.factories import feed_record
 from tests.flow import add_account, feed_and_draft

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from publisher.context import AppContext
+from publisher.core.context import AppContext
 from publisher.db.models import AuditLog, WebSession
 from publisher.web.auth import SESSION_COOKIE
 from tests.web_support import PASSWORD, client, login_csrf, make_user, sign_in

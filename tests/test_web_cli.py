@@ -10,9 +10,9 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 
-from publisher.crypto import new_key
+from publisher.core.crypto import new_key
 
-LAPOR = [sys.executable, "-c", "from publisher.cli import main; main()"]
+LAPOR = [sys.executable, "-c", "from publisher.cli.main import main; main()"]
 
 
 def lapor(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

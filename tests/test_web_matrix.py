@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from starlette.routing import BaseRoute
 
-from publisher.context import AppContext
+from publisher.app.factory import create_app
+from publisher.core.context import AppContext
 from publisher.db.models import Delivery, SocialAccount
-from publisher.web.app import create_app
 from tests.factories import feed_record, jpeg
 from tests.flow import add_account, feed_and_draft
 from tests.web_support import client, make_user, sign_in, waiting_case

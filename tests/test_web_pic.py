@@ -9,7 +9,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from jobs.pipeline import run_job
-from publisher.context import AppContext
+from publisher.core.context import AppContext
 from publisher.db.models import AuditLog, FollowUp, Media
 from tests.factories import jpeg
 from tests.web_support import client, make_user, sign_in, waiting_case
@@ -154,8 +154,8 @@ def test_a_pic_cannot_answer_another_agencys_case(ctx: AppContext) -> None:
 
 
 def test_the_pic_sees_a_rejection_and_its_reason(ctx: AppContext) -> None:
-    from publisher import review
     from publisher.db.models import Post, User
+    from publisher.review import actions as review
     from tests.flow import add_account
 
     make_user(ctx, "pic1", "pic", "dpupr")

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from publisher.clock import utcnow
-from publisher.context import AppContext
+from publisher.core.clock import utcnow
+from publisher.core.context import AppContext
 from publisher.db.models import AuditLog, Delivery, Post, Screening
+from publisher.review.routes import Cursor, QueueFilter, highlight, queue_page, queue_page_by_offset
 from publisher.web.auth import Viewer
-from publisher.web.review import Cursor, QueueFilter, highlight, queue_page, queue_page_by_offset
 from tests.factories import feed_record
 from tests.flow import add_account, feed_and_draft
 from tests.web_support import client, make_user, sign_in

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from publisher import outbox
-from publisher.context import AppContext
+from publisher.core.context import AppContext
 from publisher.db.models import AuditLog, Delivery
 from publisher.fakes.server import ServerThread
 from publisher.fakes.telegram import FakeTelegram
+from publisher.outbox import deliveries as outbox
 from tests.test_publishing import CHANNEL, TOKEN, prepare
 from tests.web_support import client, make_user, sign_in
 

@@ -13,21 +13,21 @@ import pytest
 from prometheus_client import generate_latest
 from sqlalchemy import select, update
 
-from publisher.clock import utcnow
-from publisher.context import AppContext
+from publisher.core.clock import utcnow
+from publisher.core.context import AppContext
 from publisher.db import migrate
 from publisher.db.models import Agency, User, WhatsAppMessage
 from publisher.fakes.server import ServerThread
 from publisher.fakes.whatsapp import LOST, RATE_LIMIT, SERVER_ERROR, VERSION, FakeWhatsApp, Fault
-from publisher.ops.metrics import build_registry
-from publisher.reference import seed
-from publisher.sources.whatsapp import (
+from publisher.intake.sources.whatsapp import (
     MAX_REPLY_ATTEMPTS,
     REPLY_LEASE,
     Graph,
     send_replies,
     set_pic_phone,
 )
+from publisher.ops.metrics import build_registry
+from publisher.reference import seed
 from tests.conftest import make_context
 
 PIC_PHONE = "081298765432"

@@ -8,10 +8,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from publisher.context import AppContext
+from publisher.app.factory import create_app
+from publisher.core.context import AppContext
 from publisher.db.models import Agency, Case, User
-from publisher.intake import ingest
-from publisher.web.app import create_app
+from publisher.intake.records import ingest
 from publisher.web.auth import hash_password, use_hash_profile
 from tests.factories import feed_record
 

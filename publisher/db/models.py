@@ -2,7 +2,7 @@
 
 States are plain strings checked against the tuples below (portable across SQLite and
 PostgreSQL, readable in SQL); the state machines live in the modules that change them
-(``publisher.review``, ``publisher.outbox``).
+(``publisher.review.actions``, ``publisher.outbox.deliveries``).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from publisher.clock import utcnow
+from publisher.core.clock import utcnow
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -67,7 +67,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError("naive datetime given; use publisher.clock.utcnow()")
+            raise ValueError("naive datetime given; use publisher.core.clock.utcnow()")
         from datetime import UTC
 
         return value.astimezone(UTC)
@@ -472,7 +472,7 @@ class WhatsAppMessage(Base):
     kind: Mapped[str] = mapped_column(String(20), default="text")
     outcome: Mapped[str] = mapped_column(String(30), default="accepted")
     reply_text: Mapped[str] = mapped_column(Text, default="")
-    # pending -> sending -> sent | failed | unknown (see publisher.sources.whatsapp)
+    # pending -> sending -> sent | failed | unknown (see publisher.intake.sources.whatsapp)
     reply_state: Mapped[str] = mapped_column(String(10), default="pending")
     reply_attempts: Mapped[int] = mapped_column(Integer, default=0)
     reply_claimed_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -566,7 +566,7 @@ class ReviewExample(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-# --- public page and reporter notification (issue 11: publisher/web/public.py, notify.py) ----
+# --- public page and reporter notification (issue 11: publisher/public/routes.py, notify.py) ----
 
 NOTIFICATION_KINDS = ("published", "handled")
 # pending -> sending -> sent | pending (retry later) | failed | unknown (never re-sent);

@@ -1,4 +1,4 @@
-"""A fake SP4N-LAPOR! integration API, in the shape :mod:`publisher.sources.sp4n` assumes by
+"""A fake SP4N-LAPOR! integration API, in the shape :mod:`publisher.intake.sources.sp4n` assumes by
 default (its real API is documented only to registered agencies).
 
 ``GET /laporan?updated_since=ISO&page=N&per_page=M`` with ``Authorization: Bearer TOKEN``

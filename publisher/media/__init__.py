@@ -5,7 +5,7 @@ Public API (import from here): :func:`sanitize`, :class:`SanitizedMedia`, :class
 :func:`blur_faces`, :class:`FaceBlurResult`, :class:`FaceBox`, :func:`render_for_platform`,
 :func:`before_after_collage`, :class:`BannerText`, :data:`PLATFORM_MEDIA_RULES`,
 :func:`sign_media_url`, :func:`verify_media_signature`.
-Errors: :class:`publisher.errors.MediaRejected`.
+Errors: :class:`publisher.core.errors.MediaRejected`.
 Importing this package loads no model and reads no settings.
 """
 

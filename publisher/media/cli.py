@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from publisher.errors import MediaRejected
+from publisher.core.errors import MediaRejected
 from publisher.media.render import PLATFORM_MEDIA_RULES, render_for_platform
 from publisher.media.sanitize import MAX_VIDEO_BYTES, sanitize
 

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageFilter
 
-from publisher.errors import MediaRejected
+from publisher.core.errors import MediaRejected
 from publisher.media.formats import sniff
 from publisher.media.photo import clean_copy, decode_upright, encode_jpeg, open_photo
 

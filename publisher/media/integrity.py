@@ -2,7 +2,7 @@
 
 A file can decode and still be damaged or odd. Two kinds of finding come out of here:
 
-* **Damage** rejects the upload (:class:`~publisher.errors.MediaRejected`): an EXIF block
+* **Damage** rejects the upload (:class:`~publisher.core.errors.MediaRejected`): an EXIF block
   that does not parse (the orientation cannot be trusted, so the photo might be published
   sideways, and a tampered block is how parser exploits arrive) and a HEIF whose item
   locations point past the end of the file (an interrupted upload: part of it never came).
@@ -19,7 +19,7 @@ from pathlib import PurePath
 
 from PIL import Image
 
-from publisher.errors import MediaRejected
+from publisher.core.errors import MediaRejected
 from publisher.media.formats import MediaFormat, sniff
 from publisher.media.mp4box import iter_boxes
 

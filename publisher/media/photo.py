@@ -27,7 +27,7 @@ import warnings
 
 from PIL import Image, ImageCms
 
-from publisher.errors import MediaRejected
+from publisher.core.errors import MediaRejected
 from publisher.media.formats import MediaFormat
 
 MAX_PIXELS = 50_000_000

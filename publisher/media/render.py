@@ -14,7 +14,7 @@ Text uses Pillow's bundled scalable font (``ImageFont.load_default(size=...)``),
 from a system path, so renders are identical on every machine.
 
 Errors: an unknown platform raises ``KeyError``-derived :class:`UnknownPlatform`; a photo that
-cannot be decoded raises :class:`publisher.errors.MediaRejected`.
+cannot be decoded raises :class:`publisher.core.errors.MediaRejected`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Literal
 
 from PIL import Image, ImageDraw, ImageFont
 
-from publisher.errors import MediaRejected
+from publisher.core.errors import MediaRejected
 from publisher.media.formats import sniff
 from publisher.media.photo import (
     ORIENTATION_TRANSPOSES,

@@ -9,7 +9,7 @@ does not parse, a HEIF cut off before all its items) is rejected too
 (:mod:`publisher.media.integrity`). Faces are blurred by default. Videos go to
 :mod:`publisher.media.video`.
 
-Errors: everything unacceptable raises :class:`publisher.errors.MediaRejected` with an English
+Errors: everything unacceptable raises :class:`publisher.core.errors.MediaRejected` with an English
 ``reason`` (logs, CLI) and a Bahasa Indonesia ``user_message`` (shown to the PIC). Any other
 exception from a decoder on hostile input is turned into a rejection, never a crash.
 """
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from PIL import Image
 
-from publisher.errors import MediaRejected
+from publisher.core.errors import MediaRejected
 from publisher.media.faces import FaceBox, blur_detected
 from publisher.media.formats import MediaFormat, sniff
 from publisher.media.integrity import check_exif, check_heif_whole, notes_for

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from publisher.errors import MediaRejected
+from publisher.core.errors import MediaRejected
 from publisher.media import mp4box
 from publisher.media.faces import detect_faces, pad_box
 from publisher.media.model import SanitizedMedia, VideoFaceHit

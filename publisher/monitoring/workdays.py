@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from publisher.errors import ConfigError
+from publisher.core.errors import ConfigError
 
 BUNDLED = Path(__file__).resolve().parent / "holidays_id.json"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

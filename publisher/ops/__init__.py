@@ -1,6 +1,6 @@
 """Operations: the scheduler lease, health checks (doctor), backups and Prometheus metrics.
 
-Errors raised on purpose here derive from :class:`publisher.errors.LaporError`::
+Errors raised on purpose here derive from :class:`publisher.core.errors.LaporError`::
 
     LaporError
     └── OpsError              an operation cannot proceed (names the problem and the fix)
@@ -9,7 +9,7 @@ Errors raised on purpose here derive from :class:`publisher.errors.LaporError`::
 
 from __future__ import annotations
 
-from publisher.errors import LaporError
+from publisher.core.errors import LaporError
 
 
 class OpsError(LaporError):

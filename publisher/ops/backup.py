@@ -33,7 +33,7 @@ from typing import Any
 from sqlalchemy import Engine, Integer, func, inspect, select, text
 from sqlalchemy.engine import make_url
 
-from publisher.clock import utcnow
+from publisher.core.clock import utcnow
 from publisher.db import migrate
 from publisher.db.models import Base
 from publisher.ops import BackupError

@@ -25,10 +25,10 @@ from pydantic import ValidationError
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
-from publisher.context import AppContext
+from publisher.core.context import AppContext
+from publisher.core.errors import ConfigError, LaporError
+from publisher.core.settings import Settings, describe_validation_error
 from publisher.db.models import SocialAccount
-from publisher.errors import ConfigError, LaporError
-from publisher.settings import Settings, describe_validation_error
 
 Status = Literal["ok", "info", "warn", "fail"]
 DEMO_ROOT = Path("var/demo")
@@ -252,7 +252,7 @@ def check_fonts(probe: Probe) -> Result:
 
 
 def check_templates(probe: Probe) -> Result:
-    from publisher.paths import templates_dir
+    from publisher.core.paths import templates_dir
 
     try:
         root = templates_dir()
@@ -273,7 +273,7 @@ def _dry_call(
     ctx: AppContext, account: SocialAccount, creds: dict[str, object]
 ) -> tuple[Status, str]:
     """The adapter's own harmless authenticated call (``Platform.check``)."""
-    from publisher.errors import PlatformError
+    from publisher.core.errors import PlatformError
     from publisher.platforms.registry import build_platform
 
     try:
@@ -357,7 +357,7 @@ def check_holidays(probe: Probe, *, today: date | None = None) -> Result:
 def check_scheduler(probe: Probe) -> Result:
     if not probe.schema_ok or probe.ctx is None:
         return Result("scheduler", "info", "not checked: database missing or not migrated")
-    from publisher.clock import utcnow
+    from publisher.core.clock import utcnow
     from publisher.ops import lease
 
     with probe.ctx.readonly_sessions() as session:

@@ -17,7 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from publisher.clock import utcnow
+from publisher.core.clock import utcnow
 from publisher.db.models import SchedulerLock
 
 SCHEDULER = "scheduler"

@@ -16,8 +16,8 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Executable, Row, case, func, select
 from sqlalchemy.orm import Session
 
-from publisher.clock import utcnow
-from publisher.context import AppContext
+from publisher.core.clock import utcnow
+from publisher.core.context import AppContext
 from publisher.db.models import (
     Delivery,
     JobRun,

@@ -1,7 +1,7 @@
 """The one small interface every platform adapter implements.
 
 ``publish`` either returns where the post lives or raises a
-:class:`publisher.errors.PlatformError` subclass that says what to do next (retry, wait,
+:class:`publisher.core.errors.PlatformError` subclass that says what to do next (retry, wait,
 reconnect, give up, reconcile). ``find_by_marker`` lets the reconciler settle an ``unknown``
 delivery without re-sending; ``searchable`` says whether its ``None`` proves absence (else a
 person decides). ``takedown`` deletes a published post where the platform allows it.
@@ -22,7 +22,7 @@ from typing import Protocol
 
 import httpx
 
-from publisher.errors import RetryableError, UnknownOutcome
+from publisher.core.errors import RetryableError, UnknownOutcome
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Each adapter declares a tuple of :class:`ErrorRule` rows; :func:`classify` finds the first row
 matching an HTTP status, the platform's own error code and subcode and a fragment of its
-message, and turns it into one exception of :mod:`publisher.errors`. The outcomes::
+message, and turns it into one exception of :mod:`publisher.core.errors`. The outcomes::
 
     retry         the request provably did not take effect: retry with backoff
     rate_limited  the platform said "wait": retry at the time it gave (or a default)
@@ -15,7 +15,7 @@ message, and turns it into one exception of :mod:`publisher.errors`. The outcome
     server        a server-side failure: ``retry`` for calls without a visible effect
                   (uploads, containers, reads), ``unknown`` for the call that publishes
 
-Extra exception classes (subclasses of the tree in :mod:`publisher.errors`)::
+Extra exception classes (subclasses of the tree in :mod:`publisher.core.errors`)::
 
     NeedsReconnect
     └── PermissionDenied        error_class "permission"
@@ -32,8 +32,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from publisher.clock import utcnow
-from publisher.errors import (
+from publisher.core.clock import utcnow
+from publisher.core.errors import (
     NeedsReconnect,
     PermanentError,
     PlatformError,

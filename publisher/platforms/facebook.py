@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from publisher.errors import UnknownOutcome
+from publisher.core.errors import UnknownOutcome
 from publisher.platforms.base import PublishRequest, PublishResult, with_marker
 from publisher.platforms.graph import DEFAULT_GRAPH, GraphClient, next_cursor
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from publisher.clock import utcnow
+from publisher.core.clock import utcnow
 from publisher.platforms.base import transport_error
 from publisher.platforms.errors import ApiFailure, ErrorRule, classify
 

@@ -25,8 +25,8 @@ from typing import Any
 
 import httpx
 
-from publisher.clock import utcnow
-from publisher.errors import PermanentError, RateLimited, RetryableError, UnknownOutcome
+from publisher.core.clock import utcnow
+from publisher.core.errors import PermanentError, RateLimited, RetryableError, UnknownOutcome
 from publisher.platforms.base import MediaFile, PublishRequest, PublishResult, with_marker
 from publisher.platforms.errors import ErrorRule
 from publisher.platforms.graph import DEFAULT_GRAPH, META_ERRORS, GraphClient, next_cursor

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from publisher.clock import utcnow
+from publisher.core.clock import utcnow
 from publisher.media.signing import sign_media_url as _sign
 from publisher.media.signing import verify_media_signature as _verify
 

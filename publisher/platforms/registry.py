@@ -11,9 +11,10 @@ from typing import Any
 
 import httpx
 
-from publisher.crypto import Vault
+from publisher.core.crypto import Vault
+from publisher.core.errors import NeedsReconnect
+from publisher.core.settings import Settings
 from publisher.db.models import SocialAccount
-from publisher.errors import NeedsReconnect
 from publisher.platforms.base import Platform
 from publisher.platforms.facebook import FacebookPagePlatform
 from publisher.platforms.folder import FolderPlatform
@@ -23,7 +24,6 @@ from publisher.platforms.telegram import DEFAULT_API as TELEGRAM_API
 from publisher.platforms.telegram import TelegramPlatform
 from publisher.platforms.x import DEFAULT_API as X_API
 from publisher.platforms.x import XPlatform
-from publisher.settings import Settings
 
 Factory = Callable[[SocialAccount, dict[str, Any], httpx.Client, Settings], Platform]
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 
-from publisher.clock import utcnow
-from publisher.errors import PlatformError, UnknownOutcome
+from publisher.core.clock import utcnow
+from publisher.core.errors import PlatformError, UnknownOutcome
 from publisher.platforms.base import MediaFile, PublishRequest, PublishResult, transport_error
 from publisher.platforms.errors import ApiFailure, ErrorRule
 from publisher.platforms.errors import classify as classify_failure

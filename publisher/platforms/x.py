@@ -19,8 +19,8 @@ from typing import Any
 
 import httpx
 
-from publisher.clock import utcnow
-from publisher.errors import PermanentError, RetryableError, UnknownOutcome
+from publisher.core.clock import utcnow
+from publisher.core.errors import PermanentError, RetryableError, UnknownOutcome
 from publisher.platforms.base import MediaFile, PublishRequest, PublishResult, transport_error
 from publisher.platforms.errors import ApiFailure, ErrorRule, classify
 from publisher.posts.twitter_text import weighted_length

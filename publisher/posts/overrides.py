@@ -7,7 +7,7 @@ refused, with the reasons in Bahasa Indonesia, when it does not compile or rende
 rendering breaks the platform's caption rules even after shortening, or when the hashtag, the
 agency or the tracking number is missing from either rendering.
 
-Errors: :class:`OverrideRejected` (a :class:`publisher.errors.LaporError`); its
+Errors: :class:`OverrideRejected` (a :class:`publisher.core.errors.LaporError`); its
 ``user_message`` and ``reasons`` are Bahasa Indonesia for the admin page.
 """
 
@@ -18,20 +18,20 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from publisher import audit
-from publisher.clock import utcnow
+from publisher.core import audit
+from publisher.core.clock import utcnow
+from publisher.core.errors import LaporError
 from publisher.db.models import Agency, TemplateOverride, User
-from publisher.errors import LaporError
-from publisher.posts.rules import KINDS, PLATFORMS
-from publisher.posts.validate import validate
-from publisher.reference import load_reference
-from publisher.rendering import (
+from publisher.posts.captions import (
     HASHTAG,
     CaptionContext,
     CaptionRenderer,
     TemplateRejected,
     plain_category,
 )
+from publisher.posts.rules import KINDS, PLATFORMS
+from publisher.posts.validate import validate
+from publisher.reference import load_reference
 
 MAX_SOURCE_CHARS = 5_000
 

@@ -8,8 +8,8 @@ headless mode (the same browser the browser tests drive), then trimming the blan
 
 The HTML environment is sandboxed with autoescaping on: a caption is text, never markup.
 
-Errors: :class:`PreviewError` (a :class:`publisher.errors.LaporError`): the post does not exist,
-Chromium is missing or failed. Messages are English (CLI); ``user_message`` is Bahasa.
+Errors: :class:`PreviewError` (a :class:`publisher.core.errors.LaporError`): the post does not
+exist, Chromium is missing or failed. Messages are English (CLI); ``user_message`` is Bahasa.
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from jinja2.sandbox import SandboxedEnvironment
 from PIL import Image, ImageChops
 from sqlalchemy.orm import Session
 
+from publisher.core.errors import LaporError
+from publisher.core.paths import templates_dir
 from publisher.db.models import Post, SocialAccount
-from publisher.errors import LaporError
 from publisher.media import MediaStore
-from publisher.paths import templates_dir
 from publisher.posts.rules import caption_length, hashtags, rules_for
 from publisher.posts.validate import Problem, validate
 

@@ -2,7 +2,7 @@
 
 :func:`validate` returns a list of :class:`Problem` (empty when the post can go out), each with a
 stable ``code`` for programs and a Bahasa Indonesia ``message`` for the reviewer.
-:func:`assert_publishable` raises :class:`publisher.errors.ReviewError` listing them; review
+:func:`assert_publishable` raises :class:`publisher.core.errors.ReviewError` listing them; review
 calls it before approving.
 
 The checks are a table (:data:`CHECKS`) of small functions; add a rule by adding a row.
@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from publisher.errors import ReviewError
+from publisher.core.errors import ReviewError
 from publisher.posts.rules import PlatformRules, caption_length, hashtags, mentions, rules_for
 from publisher.posts.twitter_text import has_invalid_characters
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
-from publisher.crypto import Vault
+from publisher.core.crypto import Vault
 from publisher.db.models import Case
 from publisher.privacy.detector import PersonalDataDetector
 from publisher.privacy.model import Finding, KnownIdentities

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from publisher.context import AppContext
+from publisher.core.context import AppContext
 from publisher.web.auth import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -133,8 +133,8 @@ def router(ctx: AppContext) -> APIRouter:
 
 
 def _record_failed_login(ctx: AppContext, username: str, client: str, exc: Exception) -> None:
-    from publisher import audit
-    from publisher.clock import utcnow
+    from publisher.core import audit
+    from publisher.core.clock import utcnow
     from publisher.web.auth import record_failure
 
     with ctx.sessions() as session, session.begin():

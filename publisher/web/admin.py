@@ -4,7 +4,7 @@ agency, deactivate, set a password), and a live preview of the caption templates
 
 The built-in caption templates are files under ``templates/posts/`` reviewed like code, so the
 page previews them (with any action text typed in); an agency's own templates are edited in
-``publisher.web.overrides``.
+``publisher.posts.routes``.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from publisher import audit
-from publisher.context import AppContext
+from publisher.core import audit
+from publisher.core.context import AppContext
+from publisher.core.errors import LaporError
 from publisher.db.models import PLATFORMS, ROLES, Agency, SocialAccount, User
-from publisher.errors import LaporError
 from publisher.platforms.registry import build_platform
-from publisher.rendering import CaptionContext, render_caption
+from publisher.posts.captions import CaptionContext, render_caption
 from publisher.web.auth import (
     BadInput,
     Conflict,

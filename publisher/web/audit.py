@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from publisher.context import AppContext
+from publisher.core.context import AppContext
 from publisher.db.models import AuditLog
 from publisher.web.auth import Viewer, require
 from publisher.web.templating import Pages

@@ -6,7 +6,7 @@ over HTTPS); the database keeps only its SHA-256, with the user, times and a rev
 so "logout everywhere" is one UPDATE. Each session has its own CSRF token, required on every
 form post (hidden ``csrf_token`` field) and on every JSON API write (``X-CSRF-Token`` header).
 
-Errors (all :class:`WebError`, rendered in Bahasa Indonesia by ``publisher.web.app``)::
+Errors (all :class:`WebError`, rendered in Bahasa Indonesia by ``publisher.app.factory``)::
 
     WebError
     ├── NotAuthenticated   401: no valid session (HTML pages redirect to the login form)
@@ -34,9 +34,9 @@ from fastapi import Request
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from publisher import audit
-from publisher.clock import utcnow
-from publisher.context import AppContext
+from publisher.core import audit
+from publisher.core.clock import utcnow
+from publisher.core.context import AppContext
 from publisher.db.models import LoginThrottle, User, WebSession
 
 SESSION_COOKIE = "lapor_session"

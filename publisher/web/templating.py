@@ -12,8 +12,8 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from publisher.clock import utcnow
-from publisher.paths import templates_dir
+from publisher.core.clock import utcnow
+from publisher.core.paths import templates_dir
 
 # Words shown for the stored states (tables, not ifs scattered over templates).
 STATE_LABELS = {

@@ -1,0 +1,164 @@
+"""The FastAPI application factory. The app receives its context; nothing happens at import.
+
+Each area of the UI is a router module (``account``, ``pic``, ``review``, ``deliveries``,
+``admin``, ``audit``, ``api``) included here with one line. Errors from
+:mod:`publisher.web.auth` become Indonesian pages (or JSON under ``/api/``); an unauthenticated
+page request is sent to the login form.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from publisher.core.context import AppContext
+from publisher.core.errors import LaporError
+from publisher.intake import pic_routes as pic
+from publisher.intake.routes import router as intake_router
+from publisher.media import routes as media_routes
+from publisher.monitoring.routes import router as dashboard_router
+from publisher.ops.routes import router as ops_router
+from publisher.outbox import routes as deliveries
+from publisher.posts.routes import router as overrides_router
+from publisher.public.routes import router as public_router
+from publisher.review import api
+from publisher.review import routes as review
+from publisher.web import account, admin, audit
+from publisher.web.auth import NotAuthenticated, WebError
+from publisher.web.templating import Pages
+
+STATIC_DIR = Path(__file__).resolve().parents[1] / "web" / "static"
+
+
+@asynccontextmanager
+async def _frozen_heap(_app: FastAPI) -> AsyncIterator[None]:
+    # What is loaded by now (modules, routes, the ORM's and Jinja's machinery) lives as long as
+    # the process. Freezing it keeps the collector from walking it on every full collection:
+    # each walk stopped every request in flight for about 100 ms (bench/review_queue.py; p99
+    # 95 ms -> see docs/performance.md).
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def create_app(ctx: AppContext, *, freeze_heap: bool = True) -> FastAPI:
+    """The app; ``freeze_heap=False`` only for the benchmark's comparison run."""
+    app = FastAPI(
+        lifespan=_frozen_heap if freeze_heap else None,
+        title="lapor-publisher",
+        version="0.1.0",
+        description=(
+            "Review and publishing of #LaporBupatiTegal follow-ups. The JSON API under /api/v1/ "
+            "uses the web session cookie; writes need the session's CSRF token in the "
+            "X-CSRF-Token header (GET /api/v1/me returns it)."
+        ),
+    )
+    app.state.ctx = ctx
+    app.state.pages = Pages(ctx.settings.tz)
+    app.include_router(media_routes.router(ctx))
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.include_router(ops_router(ctx))  # /readyz, /metrics
+    app.include_router(dashboard_router(ctx))  # /dashboard
+
+    @app.exception_handler(WebError)
+    async def web_error(request: Request, exc: WebError) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": exc.user_message}, status_code=exc.status)
+        if isinstance(exc, NotAuthenticated) and request.method == "GET":
+            target = quote(
+                request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            )
+            return RedirectResponse(f"/login?next={target}", status_code=303)
+        pages: Pages = app.state.pages
+        return pages.render(request, "error.html", exc.status, message=exc.user_message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        # FastAPI's default answer echoes each bad value ("input"), which may be a reporter's
+        # phone number: answer with where and what is wrong, never the value itself.
+        detail = [
+            {
+                "loc": list(err.get("loc", ())),
+                "msg": str(err.get("msg", "")),
+                "type": err.get("type"),
+            }
+            for err in exc.errors()
+        ]
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(LaporError)
+    async def lapor_error(request: Request, exc: LaporError) -> Response:
+        # A domain rule refused the action (e.g. review.approve on a blocked post without an
+        # override): the person gets the rule's Indonesian message, not a server error.
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": exc.user_message}, status_code=409)
+        pages: Pages = app.state.pages
+        return pages.render(request, "error.html", 409, message=exc.user_message)
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(account.router(ctx))
+    app.include_router(pic.router(ctx))
+    app.include_router(review.router(ctx))
+    app.include_router(deliveries.router(ctx))
+    app.include_router(admin.router(ctx))
+    app.include_router(overrides_router(ctx))  # /admin/overrides: agency caption templates
+    app.include_router(audit.router(ctx))
+    app.include_router(api.router(ctx))
+    app.add_middleware(SecurityHeaders)
+    app.include_router(intake_router(ctx))
+    app.include_router(public_router(ctx))  # /publik: public pages, no login
+    return app
+
+
+# Headers on every response. A plain ASGI middleware: Starlette's BaseHTTPMiddleware (what
+# ``@app.middleware("http")`` builds) costs a task and a stream per request.
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        b"script-src 'self'; frame-ancestors 'none'",
+    ),
+]
+PRIVATE_PREFIXES = ("/api/", "/pic", "/review", "/admin", "/audit", "/deliveries", "/media")
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        private = str(scope.get("path", "")).startswith(PRIVATE_PREFIXES)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [h for h in SECURITY_HEADERS if h[0] not in present]
+                if private and b"cache-control" not in present:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -1,0 +1,588 @@
+"""WhatsApp Cloud API intake: PICs send follow-up photos or videos to our business number.
+
+A registered PIC (``users.phone_lookup``) sends e.g. a photo captioned
+``TL LPR-2025-00123 jalan sudah ditambal``. Meta posts the message to our webhook
+(:mod:`publisher.intake.routes`), signed with ``X-Hub-Signature-256: sha256=HMAC(app secret, raw
+body)``. We attach it to that case as a WhatsApp follow-up, download the media through the
+Graph API media endpoint (``GET /{media-id}`` -> ``url``, then ``GET url`` with the bearer
+token), and answer the PIC in Bahasa Indonesia with ``POST /{phone-number-id}/messages``.
+
+WhatsApp delivers an album as one message per photo with the caption on the first only, so a
+photo without a code joins the case the same PIC named in the last :data:`ALBUM_WINDOW`.
+Meta redelivers webhooks; ``whatsapp_messages.message_id`` is unique, so each message is
+handled once. Unknown numbers get no answer (we keep no number of theirs).
+
+Phone numbers are never stored in clear: a PIC's number is in ``users.phone_encrypted`` and
+looked up by :func:`phone_lookup`, an HMAC-SHA256 of the E.164 digits under a key derived from
+``LAPOR_SECRET_KEY`` (every configured key is tried, so key rotation keeps look-ups working).
+
+Our answers to PICs follow the outbox's discipline (:func:`send_replies`): a reply is claimed
+and committed as ``sending`` before the call, so a crash or a lost answer leaves it ``unknown``,
+never sent twice::
+
+    pending --claim--> sending --accepted--> sent
+                          |--provably not sent (no connection, rate limit)--> pending
+                          |--refused, or out of attempts--> failed
+                          '--lost answer, server error, crash--> unknown
+
+Errors (module-local): :class:`SendFailed` (a ``/messages`` call failed; its ``outcome`` is
+``retry``, ``failed`` or ``unknown``, from :func:`post_message`, shared with
+:mod:`publisher.public.notify`). Media problems surface as
+:class:`publisher.core.errors.MediaRejected` /
+:class:`publisher.intake.sources.download.DownloadFailed`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Literal, cast
+
+import httpx
+from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from publisher.core import audit
+from publisher.core.clock import utcnow
+from publisher.core.crypto import Vault
+from publisher.core.errors import MediaRejected
+from publisher.db.models import Case, FollowUp, Media, User, WhatsAppMessage
+from publisher.intake.sources.download import WHATSAPP_SCHEME, DownloadFailed, Limits, download
+
+log = logging.getLogger(__name__)
+
+ALBUM_WINDOW = timedelta(minutes=30)
+MAX_REPLY_ATTEMPTS = 5
+MEDIA_KINDS = {"image": "photo", "video": "video"}
+COMMAND = re.compile(r"^\s*TL[\s:.-]+([A-Za-z0-9][A-Za-z0-9/-]{2,59})\b[\s:.,-]*(.*)$", re.S | re.I)
+
+# What we answer, per outcome. {tn} is the tracking number, {why} the media problem.
+REPLIES: dict[str, str] = {
+    "accepted": "Terima kasih. Tindak lanjut untuk laporan {tn} sudah kami terima.",
+    "accepted_media": "Terima kasih. Foto/video tindak lanjut untuk laporan {tn} sudah diterima.",
+    "unknown_case": "Laporan {tn} tidak ditemukan. Periksa kembali nomor laporannya.",
+    "not_your_agency": "Laporan {tn} bukan milik instansi Anda, jadi tidak dapat kami lampirkan.",
+    "no_case_code": (
+        "Mohon sertakan nomor laporan, contoh: TL LPR-2025-00123 jalan sudah ditambal."
+    ),
+    "unreadable_media": "Berkas untuk laporan {tn} tidak dapat dibaca: {why} Mohon kirim ulang.",
+    "unsupported": "Jenis pesan ini tidak didukung. Kirim foto atau video dengan keterangan.",
+}
+
+
+# Graph error codes (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes)
+# whose meaning is "the message was not sent; the same request may succeed later".
+RETRY_CODES: dict[int, str] = {
+    0: "auth exception (token)",
+    4: "too many API calls",
+    190: "access token expired",
+    368: "temporarily blocked for policy violations",
+    80007: "WABA rate limit",
+    130429: "throughput rate limit hit",
+    131048: "spam rate limit hit",
+    131056: "pair rate limit hit",
+    131057: "account in maintenance mode",
+}
+# Codes meaning "rejected: it will never be sent as is" (a person has to look).
+FAILED_CODES: dict[int, str] = {
+    100: "invalid parameter",
+    131008: "required parameter missing",
+    131009: "parameter value not valid",
+    131021: "recipient cannot be sender",
+    131026: "message undeliverable",
+    131030: "recipient not in allowed list",
+    131031: "account locked",
+    131051: "unsupported message type",
+    132000: "template parameter count mismatch",
+    132001: "template does not exist",
+    132005: "template hydrated text too long",
+    132007: "template format character policy violated",
+    132012: "template parameter format mismatch",
+    132015: "template paused",
+    132016: "template disabled",
+    133010: "phone number not registered",
+}
+# "Something went wrong" / "service unavailable": the message may have been accepted.
+MAYBE_SENT_CODES = frozenset({1, 2, 131000, 131016})
+
+Outcome = Literal["retry", "failed", "unknown"]
+
+
+def graph_outcome(response: httpx.Response) -> tuple[Outcome, str]:
+    """What a failed ``/messages`` answer means for the message, and a label for the logs."""
+    code: int | None = None
+    try:
+        error = response.json().get("error", {})
+        code = int(error["code"]) if isinstance(error, dict) else None
+    except (KeyError, ValueError, TypeError, AttributeError):
+        code = None
+    status = response.status_code
+    label = f"HTTP {status} code {code}"
+    if code in RETRY_CODES or status == 429:
+        return "retry", f"{label}: {RETRY_CODES.get(code or -1, 'rate limited')}"
+    if status >= 500 or code in MAYBE_SENT_CODES:
+        return "unknown", f"{label}: server error"
+    return "failed", f"{label}: {FAILED_CODES.get(code or -1, 'rejected')}"
+
+
+class SendFailed(Exception):
+    """One ``/messages`` call did not succeed; ``outcome`` decides what happens to the message:
+    ``retry`` (provably not sent), ``failed`` (refused as is) or ``unknown`` (may have arrived:
+    never re-sent)."""
+
+    def __init__(self, message: str, outcome: Outcome) -> None:
+        super().__init__(message)
+        self.outcome: Outcome = outcome
+
+
+def post_message(
+    client: httpx.Client, url: str, headers: dict[str, str], payload: dict[str, Any]
+) -> str:
+    """``POST /{phone-number-id}/messages``; returns the ``wamid``. Raises :class:`SendFailed`.
+
+    The one place that says what a failed send means, for our answers to PICs and for the
+    reporter notifications (:mod:`publisher.public.notify`)."""
+    try:
+        response = client.post(url, json=payload, headers=headers)
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+        # No connection was made: the request cannot have reached Meta.
+        raise SendFailed(f"not connected: {type(exc).__name__}", "retry") from None
+    except httpx.HTTPError as exc:
+        # Sent, or partly sent, and no answer: Meta may have accepted it.
+        raise SendFailed(f"no answer: {type(exc).__name__}", "unknown") from None
+    if response.status_code != 200:
+        outcome, label = graph_outcome(response)
+        raise SendFailed(label, outcome)
+    try:
+        return str(response.json()["messages"][0]["id"])
+    except (ValueError, KeyError, IndexError, TypeError):
+        raise SendFailed("HTTP 200 without a message id", "unknown") from None
+
+
+# --- phone numbers ------------------------------------------------------------------------------
+
+
+def normalise_phone(number: str) -> str:
+    """E.164 digits without '+', Indonesian local forms included: 0812... -> 62812..."""
+    digits = re.sub(r"\D", "", number)
+    if digits.startswith("0"):
+        digits = "62" + digits[1:]
+    elif digits.startswith("8") and 9 <= len(digits) <= 12:
+        digits = "62" + digits
+    return digits
+
+
+def _lookup_key(secret_key: str) -> bytes:
+    return hashlib.sha256(b"lapor-publisher/phone-lookup/v1\0" + secret_key.encode()).digest()
+
+
+def phone_lookup(secret_keys: Sequence[str], number: str) -> str:
+    """The keyed hash stored in ``users.phone_lookup`` (under the newest key)."""
+    return phone_lookups(secret_keys, number)[0]
+
+
+def phone_lookups(secret_keys: Sequence[str], number: str) -> list[str]:
+    digits = normalise_phone(number).encode()
+    return [hmac.new(_lookup_key(k), digits, hashlib.sha256).hexdigest() for k in secret_keys]
+
+
+def set_pic_phone(user: User, vault: Vault, secret_keys: Sequence[str], number: str) -> None:
+    user.phone_encrypted = vault.encrypt(normalise_phone(number))
+    user.phone_lookup = phone_lookup(secret_keys, number)
+
+
+# --- webhook payloads ----------------------------------------------------------------------------
+
+
+def signature_ok(app_secret: str, body: bytes, header: str | None) -> bool:
+    if not app_secret or not header or not header.startswith("sha256="):
+        return False
+    expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, header.removeprefix("sha256=").strip().lower())
+
+
+@dataclass(frozen=True)
+class Inbound:
+    message_id: str
+    sender: str
+    kind: str  # text, image, video, document, audio, sticker, location, ...
+    text: str
+    media_id: str = ""
+    mime: str = ""
+
+
+def inbound_messages(payload: Any) -> list[Inbound]:
+    """The messages of a Cloud API webhook (statuses and other fields are ignored)."""
+    if not isinstance(payload, dict) or payload.get("object") != "whatsapp_business_account":
+        raise ValueError("not a whatsapp_business_account notification")
+    found: list[Inbound] = []
+    for entry in _dicts(payload.get("entry")):
+        for change in _dicts(entry.get("changes")):
+            value = change.get("value")
+            if change.get("field") != "messages" or not isinstance(value, dict):
+                continue
+            for message in _dicts(value.get("messages")):
+                inbound = _inbound(message)
+                if inbound is not None:
+                    found.append(inbound)
+    return found
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _inbound(message: dict[str, Any]) -> Inbound | None:
+    message_id, sender, kind = message.get("id"), message.get("from"), message.get("type")
+    if not (isinstance(message_id, str) and isinstance(sender, str) and isinstance(kind, str)):
+        return None
+    body = message.get(kind)
+    body = body if isinstance(body, dict) else {}
+    text = body.get("body") if kind == "text" else body.get("caption")
+    media_id = body.get("id") if kind in ("image", "video", "document") else ""
+    return Inbound(
+        message_id=message_id,
+        sender=sender,
+        kind=kind,
+        text=text.strip() if isinstance(text, str) else "",
+        media_id=media_id if isinstance(media_id, str) else "",
+        mime=str(body.get("mime_type") or ""),
+    )
+
+
+def parse_command(text: str) -> tuple[str, str] | None:
+    """``TL LPR-2025-00123 jalan sudah ditambal`` -> ("LPR-2025-00123", "jalan sudah ...")."""
+    match = COMMAND.match(text)
+    if match is None:
+        return None
+    return match.group(1).upper(), match.group(2).strip()
+
+
+# --- handling -------------------------------------------------------------------------------------
+
+
+def handle_inbound(
+    session: Session, vault: Vault, secret_keys: Sequence[str], inbound: Inbound
+) -> WhatsAppMessage | None:
+    """Record and act on one message; None if it was handled before. The caller commits."""
+    lookups = phone_lookups(secret_keys, inbound.sender)
+    row = WhatsAppMessage(
+        message_id=inbound.message_id, sender_lookup=lookups[0], kind=inbound.kind
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return None  # Meta redelivered a message we already have
+    user = session.scalar(select(User).where(User.phone_lookup.in_(lookups), User.active.is_(True)))
+    if user is None or user.role != "pic":
+        row.outcome, row.reply_state = "unknown_pic", "none"
+        log.info("whatsapp message %s from an unregistered number ignored", row.id)
+        return row
+    row.user_id = user.id
+    media_kind = _media_kind(inbound)
+    if inbound.kind not in ("text", "image", "video", "document") or (
+        inbound.kind != "text" and media_kind is None
+    ):
+        return _answer(row, "unsupported", "")
+    command = parse_command(inbound.text)
+    case: Case | None
+    if command is None:
+        case = _album_case(session, user) if media_kind else None
+        if case is None:
+            return _answer(row, "no_case_code", "")
+        action = ""
+    else:
+        tracking, action = command
+        case = session.scalar(select(Case).where(func.upper(Case.tracking_number) == tracking))
+        if case is None:
+            return _answer(row, "unknown_case", tracking)
+    row.case_id = case.id
+    if case.agency_id != user.agency_id:
+        row.case_id = None
+        return _answer(row, "not_your_agency", case.tracking_number)
+    follow_up = _follow_up(session, case, user, inbound, action)
+    if media_kind is not None:
+        position = session.scalar(
+            select(func.count()).select_from(Media).where(Media.follow_up_id == follow_up.id)
+        )
+        media = Media(
+            follow_up_id=follow_up.id,
+            position=position or 0,
+            source_url=f"{WHATSAPP_SCHEME}{inbound.media_id}",
+            kind=media_kind,
+            supplied_by="pic",
+            state="pending",
+        )
+        session.add(media)
+        session.flush()
+        row.media_row_id = media.id
+        # The answer waits for the download: accepted, or why the file is unreadable.
+        row.outcome, row.reply_state = "accepted", "waiting"
+        row.reply_text = REPLIES["accepted_media"].format(tn=case.tracking_number)
+    else:
+        _answer(row, "accepted", case.tracking_number)
+    audit.record(
+        session,
+        actor=f"user:{user.id}",
+        action="followup.whatsapp",
+        object_type="case",
+        object_id=case.id,
+        follow_up_id=follow_up.id,
+        message=row.id,
+    )
+    return row
+
+
+def _media_kind(inbound: Inbound) -> str | None:
+    if inbound.kind in MEDIA_KINDS:
+        return MEDIA_KINDS[inbound.kind]
+    if inbound.kind == "document" and inbound.mime.startswith(("image/", "video/")):
+        return "photo" if inbound.mime.startswith("image/") else "video"
+    return None
+
+
+def _answer(row: WhatsAppMessage, outcome: str, tracking: str, why: str = "") -> WhatsAppMessage:
+    row.outcome = outcome
+    key = outcome if outcome in REPLIES else "unsupported"
+    row.reply_text = REPLIES[key].format(tn=tracking, why=why)
+    row.reply_state = "pending"
+    return row
+
+
+def _album_case(session: Session, user: User) -> Case | None:
+    since = utcnow() - ALBUM_WINDOW
+    case_id = session.scalar(
+        select(WhatsAppMessage.case_id)
+        .where(
+            WhatsAppMessage.user_id == user.id,
+            WhatsAppMessage.case_id.is_not(None),
+            WhatsAppMessage.outcome == "accepted",
+            WhatsAppMessage.received_at >= since,
+        )
+        .order_by(WhatsAppMessage.id.desc())
+        .limit(1)
+    )
+    return session.get(Case, case_id) if case_id is not None else None
+
+
+def _follow_up(session: Session, case: Case, user: User, inbound: Inbound, action: str) -> FollowUp:
+    since = utcnow() - ALBUM_WINDOW
+    follow_up = session.scalar(
+        select(FollowUp)
+        .where(
+            FollowUp.case_id == case.id,
+            FollowUp.pic_user_id == user.id,
+            FollowUp.channel == "whatsapp",
+            FollowUp.submitted_at >= since,
+        )
+        .order_by(FollowUp.id.desc())
+        .limit(1)
+    )
+    if follow_up is None:
+        follow_up = FollowUp(
+            case_id=case.id,
+            external_id=f"wa:{inbound.message_id}"[:120],
+            pic_user_id=user.id,
+            action_text=action,
+            submitted_at=utcnow(),
+            channel="whatsapp",
+        )
+        session.add(follow_up)
+        session.flush()
+    elif action:
+        follow_up.action_text = action
+    return follow_up
+
+
+# --- the Graph API --------------------------------------------------------------------------------
+
+
+class Graph:
+    """The two Cloud API calls we make: fetch a media file, send a text message."""
+
+    def __init__(
+        self, client: httpx.Client, base_url: str, token: str, limits: Limits | None = None
+    ) -> None:
+        self.client = client
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.limits = limits or Limits()
+
+    @property
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def media_bytes(self, media_id: str) -> bytes:
+        """``GET /{media-id}`` for the short-lived URL, then the file with the same token."""
+        try:
+            response = self.client.get(f"{self.base_url}/{media_id}", headers=self._auth)
+        except httpx.HTTPError as exc:
+            raise DownloadFailed(f"media lookup: {type(exc).__name__}") from None
+        if response.status_code in (400, 404):
+            raise MediaRejected(
+                f"media id unknown to the Graph API (HTTP {response.status_code})",
+                "Berkas sudah tidak tersedia di WhatsApp.",
+            )
+        if response.status_code != 200:
+            raise DownloadFailed(f"media lookup: HTTP {response.status_code}")
+        try:
+            info = response.json()
+        except ValueError:
+            raise DownloadFailed("media lookup answered something other than JSON") from None
+        url = info.get("url") if isinstance(info, dict) else None
+        if not isinstance(url, str):
+            raise DownloadFailed("media lookup answered no url")
+        size = str(info.get("file_size", ""))
+        if size.isdigit() and int(size) > self.limits.max_bytes:
+            raise MediaRejected(
+                f"file_size {size} is over the {self.limits.max_bytes} byte cap",
+                "Berkas terlalu besar.",
+            )
+        return download(self.client, url, headers=self._auth, limits=self.limits)
+
+    def send_text(self, phone_number_id: str, to: str, body: str) -> str:
+        payload = {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": to,
+            "type": "text",
+            "text": {"preview_url": False, "body": body},
+        }
+        return post_message(
+            self.client, f"{self.base_url}/{phone_number_id}/messages", self._auth, payload
+        )
+
+
+def finish_media_messages(session: Session) -> int:
+    """Turn messages whose media download settled into their final answer. Returns how many."""
+    rows = session.execute(
+        select(WhatsAppMessage, Media, Case)
+        .join(Media, Media.id == WhatsAppMessage.media_row_id)
+        .join(Case, Case.id == WhatsAppMessage.case_id)
+        .where(WhatsAppMessage.reply_state == "waiting", Media.state != "pending")
+    ).all()
+    for message, media, case in rows:
+        if media.state == "ok":
+            message.reply_state = "pending"
+        else:
+            text = media.reject_message or _user_reason(media.reject_reason)
+            _answer(message, "unreadable_media", case.tracking_number, text)
+    return len(rows)
+
+
+def _user_reason(reason: str) -> str:
+    """Media reasons in English (logs) -> what the PIC reads."""
+    table = (
+        ("byte cap", "berkas terlalu besar."),
+        ("format", "format berkas tidak didukung."),
+        ("not a readable", "berkas bukan foto/video yang dapat dibaca."),
+        ("unknown to the Graph", "berkas sudah tidak tersedia di WhatsApp."),
+    )
+    for needle, text in table:
+        if needle in reason:
+            return text
+    return "berkas tidak dapat diunduh."
+
+
+# A reply left ``sending`` longer than this was cut off by a crash (a Graph call gives up long
+# before: the shared client's timeout).
+REPLY_LEASE = timedelta(minutes=5)
+
+
+def send_replies(
+    sessions: sessionmaker[Session],
+    vault: Vault,
+    graph: Graph,
+    phone_number_id: str,
+    *,
+    limit: int = 100,
+) -> dict[str, int]:
+    """Send pending answers to their PICs, each claimed and committed before its call.
+
+    Returns counts: ``sent``, ``failed``, ``retry_later``, ``unknown`` (this pass's lost
+    answers and server errors, and replies a crashed process left ``sending``)."""
+    counts = {"sent": 0, "failed": 0, "retry_later": 0, "unknown": 0}
+    with sessions() as session, session.begin():
+        stale = session.execute(
+            update(WhatsAppMessage)
+            .where(
+                WhatsAppMessage.reply_state == "sending",
+                WhatsAppMessage.reply_claimed_at < utcnow() - REPLY_LEASE,
+            )
+            .values(reply_state="unknown")
+            .execution_options(synchronize_session=False)
+        )
+        counts["unknown"] += int(cast(CursorResult[Any], stale).rowcount)
+        due = list(
+            session.scalars(
+                select(WhatsAppMessage.id)
+                .where(
+                    WhatsAppMessage.reply_state == "pending", WhatsAppMessage.user_id.is_not(None)
+                )
+                .order_by(WhatsAppMessage.id)
+                .limit(limit)
+            )
+        )
+    for message_id in due:
+        claimed = _claim_reply(sessions, vault, message_id)
+        if claimed is None:
+            continue  # another process took it
+        if isinstance(claimed, str):
+            counts[claimed] += 1
+            continue
+        to, text, attempts = claimed
+        state = "sent"
+        try:
+            graph.send_text(phone_number_id, to, text)
+        except SendFailed as exc:
+            if exc.outcome == "unknown":
+                state = "unknown"  # never re-sent: a PIC must not be answered twice
+            elif exc.outcome == "retry" and attempts < MAX_REPLY_ATTEMPTS:
+                state = "pending"
+            else:
+                state = "failed"
+            log.warning("whatsapp reply for message %s: %s -> %s", message_id, exc, state)
+        with sessions() as session, session.begin():
+            session.execute(
+                update(WhatsAppMessage)
+                .where(WhatsAppMessage.id == message_id)
+                .values(reply_state=state)
+                .execution_options(synchronize_session=False)
+            )
+        counts["retry_later" if state == "pending" else state] += 1
+    return counts
+
+
+def _claim_reply(
+    sessions: sessionmaker[Session], vault: Vault, message_id: int
+) -> tuple[str, str, int] | str | None:
+    """Mark one reply ``sending`` and commit; returns (number, text, attempts), a final state
+    when it cannot be sent at all, or ``None`` when another process claimed it first."""
+    with sessions() as session, session.begin():
+        won = session.execute(
+            update(WhatsAppMessage)
+            .where(WhatsAppMessage.id == message_id, WhatsAppMessage.reply_state == "pending")
+            .values(
+                reply_state="sending",
+                reply_claimed_at=utcnow(),
+                reply_attempts=WhatsAppMessage.reply_attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if int(cast(CursorResult[Any], won).rowcount) != 1:
+            return None
+        message = session.get(WhatsAppMessage, message_id)
+        assert message is not None
+        user = session.get(User, message.user_id) if message.user_id is not None else None
+        if user is None or user.phone_encrypted is None:
+            message.reply_state = "failed"
+            return "failed"
+        return vault.decrypt(user.phone_encrypted), message.reply_text, message.reply_attempts

@@ -1,0 +1,181 @@
+"""The daily digest per agency: unanswered, overdue, waiting for a follow-up, published.
+
+:func:`build_digests` returns data (shown on the dashboard's digest page and by
+``lapor digest``); :func:`render_text` makes the Bahasa Indonesia message;
+:func:`send_digests` delivers it by Telegram ``sendMessage`` to the chats configured per agency
+in ``LAPOR_DIGEST_RECIPIENTS`` (the agency's PIC and head), with the bot token in
+``LAPOR_DIGEST_TELEGRAM_BOT_TOKEN``. Telegram was chosen over e-mail because agencies already
+run Telegram bots for their channels and PICs work on phones.
+
+The digest carries tracking numbers and counts only, never reporter data. Log lines name the
+agency code and the HTTP status, never the URL (it contains the bot token) nor the chat id.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import httpx
+from babel.dates import format_date
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from publisher.core.context import AppContext
+from publisher.db.models import Agency, Case, Delivery, FollowUp, Post
+from publisher.monitoring.stats import RESOLVED_STATUSES
+from publisher.monitoring.workdays import WorkCalendar
+
+log = logging.getLogger(__name__)
+
+MAX_LISTED = 10
+
+
+@dataclass(frozen=True)
+class OverdueItem:
+    tracking_number: str
+    idle_working_days: int
+
+
+@dataclass
+class AgencyDigest:
+    agency_code: str
+    agency_name: str
+    day: date
+    unanswered: int = 0
+    waiting_follow_up: int = 0
+    published_yesterday: int = 0
+    overdue: list[OverdueItem] = field(default_factory=list)
+
+    @property
+    def quiet(self) -> bool:
+        return not (self.unanswered or self.waiting_follow_up or self.overdue)
+
+
+@dataclass
+class DigestCounts:
+    agencies: int = 0
+    sent: int = 0
+    failed: int = 0
+    no_recipients: int = 0
+
+
+def build_digests(
+    session: Session,
+    calendar: WorkCalendar,
+    now: datetime,
+    *,
+    overdue_after_wd: int = 3,
+    agency_codes: list[str] | None = None,
+) -> list[AgencyDigest]:
+    today = calendar.local_date(now)
+    yesterday_lo = datetime.combine(today - timedelta(days=1), time(), calendar.tz)
+    today_lo = datetime.combine(today, time(), calendar.tz)
+    query = select(Agency).order_by(Agency.code)
+    if agency_codes:
+        query = query.where(Agency.code.in_(agency_codes))
+    digests = {a.id: AgencyDigest(a.code, a.name, today) for a in session.scalars(query)}
+    if not digests:
+        return []
+
+    latest_fu: dict[int, datetime] = {}
+    for case_id, submitted in session.execute(
+        select(FollowUp.case_id, FollowUp.submitted_at)
+        .join(Case, Case.id == FollowUp.case_id)
+        .where(Case.agency_id.in_(digests))
+    ):
+        latest_fu[case_id] = max(latest_fu.get(case_id, submitted), submitted)
+
+    open_cases: list[tuple[AgencyDigest, Case, datetime]] = []
+    for case in session.scalars(select(Case).where(Case.agency_id.in_(digests))):
+        digest = digests[case.agency_id] if case.agency_id is not None else None
+        if digest is None:
+            continue
+        resolved = case.resolved_at is not None or case.status in RESOLVED_STATUSES
+        if resolved:
+            if case.id not in latest_fu:
+                digest.waiting_follow_up += 1
+            continue
+        if case.first_response_at is None:
+            digest.unanswered += 1
+        progress = [
+            case.reported_at or case.created_at,
+            case.first_response_at,
+            latest_fu.get(case.id),
+        ]
+        open_cases.append((digest, case, max(p for p in progress if p is not None)))
+    idle = calendar.working_days_many([p for _, _, p in open_cases], [now] * len(open_cases))
+    for (digest, case, _), days in zip(open_cases, idle, strict=True):
+        if days > overdue_after_wd:
+            digest.overdue.append(OverdueItem(case.tracking_number, days))
+    for digest in digests.values():
+        digest.overdue.sort(key=lambda o: (-o.idle_working_days, o.tracking_number))
+
+    for agency_id in session.scalars(
+        select(Case.agency_id)
+        .join(Post, Post.case_id == Case.id)
+        .join(Delivery, Delivery.post_id == Post.id)
+        .where(
+            Delivery.state == "published",
+            Delivery.published_at >= yesterday_lo,
+            Delivery.published_at < today_lo,
+            Case.agency_id.in_(digests),
+        )
+    ):
+        if agency_id is not None:
+            digests[agency_id].published_yesterday += 1
+    return list(digests.values())
+
+
+def render_text(digest: AgencyDigest, overdue_after_wd: int = 3) -> str:
+    when = format_date(digest.day, "EEEE, d MMMM y", locale="id")
+    lines = [
+        f"Ringkasan harian #LaporBupatiTegal — {digest.agency_name}",
+        when,
+        "",
+        f"• Belum dijawab: {digest.unanswered}",
+        f"• Tanpa progres > {overdue_after_wd} hari kerja: {len(digest.overdue)}",
+    ]
+    for item in digest.overdue[:MAX_LISTED]:
+        lines.append(f"   - {item.tracking_number} ({item.idle_working_days} hari kerja)")
+    if len(digest.overdue) > MAX_LISTED:
+        lines.append(f"   - dan {len(digest.overdue) - MAX_LISTED} lainnya")
+    lines += [
+        f"• Selesai, menunggu tindak lanjut (foto/keterangan): {digest.waiting_follow_up}",
+        f"• Dipublikasikan kemarin: {digest.published_yesterday}",
+    ]
+    if digest.quiet:
+        lines += ["", "Tidak ada aduan yang tertunda. Terima kasih."]
+    return "\n".join(lines)
+
+
+def send_digests(ctx: AppContext, digests: list[AgencyDigest]) -> DigestCounts:
+    settings = ctx.settings
+    counts = DigestCounts(agencies=len(digests))
+    token = settings.digest_telegram_bot_token
+    url = f"{settings.digest_telegram_api_base.rstrip('/')}/bot{token}/sendMessage"
+    for digest in digests:
+        chats = settings.digest_recipients.get(digest.agency_code, [])
+        if not chats or not token:
+            counts.no_recipients += 1
+            continue
+        text = render_text(digest, settings.overdue_working_days)
+        for chat in chats:
+            try:
+                response = ctx.http.post(url, data={"chat_id": chat, "text": text})
+                ok = response.status_code == 200 and bool(response.json().get("ok"))
+            except (httpx.HTTPError, ValueError) as exc:
+                log.warning("digest for %s not sent: %s", digest.agency_code, type(exc).__name__)
+                counts.failed += 1
+                continue
+            if ok:
+                counts.sent += 1
+            else:
+                log.warning(
+                    "digest for %s refused by Telegram: HTTP %s",
+                    digest.agency_code,
+                    response.status_code,
+                )
+                counts.failed += 1
+    return counts

@@ -1,0 +1,180 @@
+"""The monitoring dashboard for leadership and admins: ``/dashboard`` (page with SVG charts),
+``/dashboard/export.csv`` and ``/dashboard/digest`` (today's summary per agency).
+
+Access goes through one dependency, :func:`require_dashboard_user`: a signed-in admin (the web
+session, like every other page: an anonymous visitor is sent to the login form, another role
+gets the Indonesian 403 page), or a machine sending ``Authorization: Bearer <LAPOR_OPS_TOKEN>``
+(a wrong or unconfigured token is a 401, never an open page).
+
+Templates (``templates/web/dashboard/``) are self-contained (no base layout yet) and carry
+``data-testid`` attributes for the browser tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
+
+from publisher.core.clock import utcnow
+from publisher.core.context import AppContext
+from publisher.core.paths import templates_dir
+from publisher.db.models import Agency
+from publisher.monitoring.charts import Series, bar_chart
+from publisher.monitoring.digest import build_digests, render_text
+from publisher.monitoring.export import KINDS, report_csv
+from publisher.monitoring.stats import Report, build_report
+from publisher.monitoring.workdays import load_calendar
+from publisher.ops.routes import bearer_matches
+from publisher.web.auth import Forbidden, viewer
+
+DASHBOARD_ROLES = ("admin",)
+
+
+@dataclass(frozen=True)
+class DashboardUser:
+    name: str
+    via: str  # "session" or "token"
+
+
+def require_dashboard_user(request: Request) -> DashboardUser:
+    """The one gate of every dashboard route (see the module docstring)."""
+    ctx: AppContext = request.app.state.ctx
+    if "authorization" in request.headers:
+        # A machine (a monitoring scraper, curl) asks with a token and gets a plain answer.
+        token = ctx.settings.ops_token
+        if token and bearer_matches(request, token):
+            return DashboardUser("ops-token", "token")
+        raise HTTPException(
+            401, "LAPOR_OPS_TOKEN tidak cocok.", headers={"WWW-Authenticate": "Bearer"}
+        )
+    user = viewer(request)  # NotAuthenticated: the app sends a page request to the login form
+    if user.role not in DASHBOARD_ROLES:
+        raise Forbidden(f"role {user.role} may not use {request.url.path}")
+    return DashboardUser(user.username, "session")
+
+
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(templates_dir() / "web" / "dashboard"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _period(ctx: AppContext, start: str, end: str) -> tuple[date, date]:
+    today = utcnow().astimezone(ctx.settings.tz).date()
+    try:
+        first = date.fromisoformat(start) if start else date(today.year, 1, 1)
+        last = date.fromisoformat(end) if end else today
+    except ValueError:
+        raise HTTPException(400, "Tanggal tidak valid (format TTTT-BB-HH).") from None
+    if first > last:
+        raise HTTPException(400, "Tanggal awal harus sebelum tanggal akhir.")
+    return first, last
+
+
+def _report(ctx: AppContext, start: str, end: str, agency: str) -> Report:
+    first, last = _period(ctx, start, end)
+    s = ctx.settings
+    calendar = load_calendar(s.tz, s.holiday_files)
+    with ctx.readonly_sessions() as session:
+        return build_report(
+            session,
+            calendar,
+            start=first,
+            end=last,
+            now=utcnow(),
+            min_cases=s.ranking_min_cases,
+            overdue_after_wd=s.overdue_working_days,
+            agency_code=agency or None,
+        )
+
+
+def _charts(report: Report) -> dict[str, Any]:
+    groups = [g for g in report.agencies if g.received][:15]
+    labels = [g.label for g in groups]
+    return {
+        "volume": bar_chart(
+            "Aduan per instansi",
+            labels,
+            [
+                Series("Diterima", [g.received for g in groups]),
+                Series("Dijawab", [g.answered for g in groups]),
+                Series("Dipublikasikan", [g.published for g in groups]),
+            ],
+        ),
+        "speed": bar_chart(
+            "Median waktu (hari kerja)",
+            labels,
+            [
+                Series("Respons pertama", [g.median_response_wd for g in groups]),
+                Series("Selesai", [g.median_resolution_wd for g in groups]),
+            ],
+            unit=" hari kerja",
+        ),
+    }
+
+
+def router(ctx: AppContext) -> APIRouter:
+    api = APIRouter(
+        prefix="/dashboard", dependencies=[Depends(require_dashboard_user)], include_in_schema=False
+    )
+    env = _environment()
+
+    @api.get("", response_class=HTMLResponse)
+    def page(start: str = Query(""), end: str = Query(""), agency: str = Query("")) -> HTMLResponse:
+        report = _report(ctx, start, end, agency)
+        with ctx.readonly_sessions() as session:
+            agencies = session.execute(select(Agency.code, Agency.name).order_by(Agency.name)).all()
+        query = f"start={report.start}&end={report.end}&agency={agency}"
+        html = env.get_template("index.html").render(
+            report=report,
+            charts=_charts(report),
+            agencies=agencies,
+            agency=agency,
+            csv_kinds=KINDS,
+            query=query,
+            tz=ctx.settings.tz,
+        )
+        return HTMLResponse(html)
+
+    @api.get("/export.csv")
+    def export(
+        kind: str = Query("agencies"),
+        start: str = Query(""),
+        end: str = Query(""),
+        agency: str = Query(""),
+    ) -> Response:
+        if kind not in KINDS:
+            raise HTTPException(400, "Jenis ekspor tidak dikenal.")
+        report = _report(ctx, start, end, agency)
+        name = f"lapor-{kind}-{report.start}-{report.end}.csv"
+        return Response(
+            report_csv(report, kind),  # type: ignore[arg-type]
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    @api.get("/digest", response_class=HTMLResponse)
+    def digest(agency: str = Query("")) -> HTMLResponse:
+        s = ctx.settings
+        calendar = load_calendar(s.tz, s.holiday_files)
+        with ctx.readonly_sessions() as session:
+            digests = build_digests(
+                session,
+                calendar,
+                utcnow(),
+                overdue_after_wd=s.overdue_working_days,
+                agency_codes=[agency] if agency else None,
+            )
+        items = [(d, render_text(d, s.overdue_working_days)) for d in digests]
+        return HTMLResponse(env.get_template("digest.html").render(items=items))
+
+    return api

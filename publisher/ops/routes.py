@@ -1,0 +1,88 @@
+"""Operations routes: ``/readyz`` (database, media store, scheduler heartbeat) and
+``/metrics`` (Prometheus text format). ``/healthz`` stays in the app factory: it only says the
+process answers.
+
+``/metrics`` is open when ``LAPOR_OPS_TOKEN`` is empty (scraped on a private network) and needs
+``Authorization: Bearer <token>`` when it is set.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import tempfile
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from publisher.core.clock import utcnow
+from publisher.core.context import AppContext
+from publisher.ops import lease
+from publisher.ops.metrics import build_registry
+
+
+def bearer_matches(request: Request, token: str) -> bool:
+    header = request.headers.get("authorization", "")
+    scheme, _, given = header.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
+
+
+def readiness(ctx: AppContext) -> dict[str, str]:
+    """Each dependency's state: ``ok`` or a short English reason (no secrets, no paths)."""
+    checks: dict[str, str] = {}
+    try:
+        with ctx.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"unavailable ({type(exc).__name__})"
+    try:
+        root = ctx.settings.media_dir
+        root.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=root, prefix=".ready-")
+        os.close(fd)
+        os.unlink(name)
+        checks["media"] = "ok"
+    except OSError as exc:
+        checks["media"] = f"not writable ({type(exc).__name__})"
+    if checks["database"] == "ok":
+        try:
+            with ctx.readonly_sessions() as session:
+                state = lease.read(session)
+            if state is None or state.heartbeat_at is None:
+                checks["scheduler"] = "never ran"
+            elif not state.alive(utcnow()):
+                age = int((utcnow() - state.heartbeat_at).total_seconds())
+                checks["scheduler"] = f"stale (last heartbeat {age}s ago)"
+            else:
+                checks["scheduler"] = "ok"
+        except Exception as exc:
+            checks["scheduler"] = f"unknown ({type(exc).__name__})"
+    else:
+        checks["scheduler"] = "unknown (no database)"
+    return checks
+
+
+def router(ctx: AppContext) -> APIRouter:
+    api = APIRouter(include_in_schema=False)  # probes and metrics, not the JSON API
+    registry = build_registry(ctx)
+
+    @api.get("/readyz")
+    def readyz() -> JSONResponse:
+        checks = readiness(ctx)
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    @api.get("/metrics")
+    def metrics(request: Request) -> Response:
+        token = ctx.settings.ops_token
+        if token and not bearer_matches(request, token):
+            return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    return api

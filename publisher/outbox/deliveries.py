@@ -1,0 +1,785 @@
+"""The outbox: deliveries claimed atomically, recorded before each call, settled after.
+
+The life of a delivery::
+
+    pending --claim--> sending --publish ok--> published --takedown--> taken_down
+                          |--retryable / rate limited--> pending (later, with backoff)
+                          |--needs reconnect, permission--> pending, account paused
+                          |--invalid content, policy--> failed (reason for a person)
+                          '--lost response, duplicate, crash--> unknown
+                                    unknown --reconcile--> published | pending | failed
+                                                     '--> (a person decides: Telegram)
+
+A claim is one conditional ``UPDATE ... WHERE state = 'pending'`` checked by its row count, so
+two workers can never both win (on PostgreSQL candidates are also read ``FOR UPDATE SKIP
+LOCKED`` so workers do not queue on each other, and the account row is locked the same way
+while its quota is counted). ``sending`` and the attempt row are committed *before* the HTTP
+call: after a crash we know a call may have been made, and only the reconciler may decide what
+happened. The claim's attempt number is its lease: every later write (an adapter's checkpoint,
+the settlement) is conditional on it, so a worker whose lease was reconciled away cannot
+overwrite what the reconciler decided, and an adapter whose checkpoint is refused stops before
+its visible call.
+
+Per-account gates, checked at claim time: a publishing window in local time
+(``window_start``-``window_end``, e.g. 07:00-21:00 WIB; empty = any time), at most
+``max_posts_per_hour`` claims in any hour, and ``min_spacing_s`` between two claims. A gated
+delivery is not claimed; its ``next_attempt_at`` moves to when the gate opens.
+
+Errors (besides those of :mod:`publisher.core.errors`): :class:`LeaseLost` (a worker's claim was
+taken over by the reconciler; nothing is sent).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time as _time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from publisher.core import audit
+from publisher.core.clock import utcnow
+from publisher.core.context import AppContext
+from publisher.core.errors import (
+    LaporError,
+    NeedsReconnect,
+    PermanentError,
+    PlatformError,
+    RateLimited,
+    UnknownOutcome,
+)
+from publisher.db.engine import is_postgres
+from publisher.db.models import Delivery, DeliveryAttempt, Post, SocialAccount
+from publisher.platforms.base import MediaFile, Platform, PublishRequest, PublishResult
+from publisher.platforms.errors import DuplicateContent, PermissionDenied
+from publisher.platforms.media_urls import sign_media_url
+from publisher.platforms.registry import build_platform
+from publisher.privacy.guard import case_identities, describe, unresolved_findings
+
+log = logging.getLogger(__name__)
+
+BACKOFF_BASE_S = 30.0
+BACKOFF_MAX_S = 3600.0
+CLAIM_BATCH = 8
+# Claims that count against an account's hourly quota: the call was (or may have been) made.
+COUNTED_STATES = ("sending", "published", "unknown", "taken_down")
+
+NEEDS_PERSON_MESSAGE = (
+    "Status tidak diketahui dan platform tidak dapat dicek otomatis. Periksa kanal, lalu "
+    "tandai terbit (dengan tautannya) atau kirim ulang."
+)
+DUPLICATE_NOT_FOUND_MESSAGE = (
+    "Platform menyebut isinya duplikat, tetapi kiriman ini tidak ditemukan di akun. Periksa "
+    "akun: hapus kiriman lama yang sama atau ubah keterangan, lalu kirim ulang."
+)
+
+
+class LeaseLost(LaporError):
+    """This worker's claim on a delivery was taken over (reconciled); nothing may be sent."""
+
+
+@dataclass
+class PublishCounts:
+    claimed: int = 0
+    published: int = 0
+    retry: int = 0
+    failed: int = 0
+    unknown: int = 0
+    paused: int = 0
+
+
+def backoff(attempts: int, now: datetime) -> datetime:
+    delay = min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** max(0, attempts - 1))
+    return now + timedelta(seconds=delay * random.uniform(0.8, 1.2))
+
+
+# --- per-account gates --------------------------------------------------------------------------
+
+
+def _parse_hhmm(value: str) -> time | None:
+    if not value:
+        return None
+    hours, minutes = value.split(":")
+    return time(int(hours) % 24, int(minutes))
+
+
+def window_opens(account: SocialAccount, now: datetime, tz: ZoneInfo) -> datetime | None:
+    """None when ``now`` is inside the account's window, else when the window next opens."""
+    start, end = _parse_hhmm(account.window_start), _parse_hhmm(account.window_end)
+    if start is None or end is None or start == end:
+        return None
+    local = now.astimezone(tz)
+    moment = local.time()
+    inside = start <= moment < end if start < end else (moment >= start or moment < end)
+    if inside:
+        return None
+    opens = local.replace(hour=start.hour, minute=start.minute, second=0, microsecond=0)
+    if opens <= local:
+        opens += timedelta(days=1)
+    return opens.astimezone(now.tzinfo)
+
+
+def account_gate(
+    session: Session, account: SocialAccount, now: datetime, tz: ZoneInfo
+) -> datetime | None:
+    """None when the account may post now, else the earliest moment it may."""
+    opens = window_opens(account, now, tz)
+    if opens is not None:
+        return opens
+    horizon = max(timedelta(hours=1), timedelta(seconds=account.min_spacing_s))
+    recent = list(
+        session.scalars(
+            select(Delivery.claimed_at)
+            .where(
+                Delivery.account_id == account.id,
+                Delivery.state.in_(COUNTED_STATES),
+                Delivery.claimed_at >= now - horizon,
+            )
+            .order_by(Delivery.claimed_at)
+        )
+    )
+    times = [t for t in recent if t is not None]
+    hour = [t for t in times if t >= now - timedelta(hours=1)]
+    limit = max(1, account.max_posts_per_hour)
+    if len(hour) >= limit:
+        return hour[-limit] + timedelta(hours=1)
+    if account.min_spacing_s and times:
+        allowed = times[-1] + timedelta(seconds=account.min_spacing_s)
+        if allowed > now:
+            return allowed
+    return None
+
+
+# --- claiming ---------------------------------------------------------------------------------
+
+
+def claim(ctx: AppContext, now: datetime | None = None) -> int | None:
+    """Claim one due delivery for this worker; commits ``sending`` and the attempt row."""
+    now = now or utcnow()
+    postgres = is_postgres(ctx.engine)
+    tz = ctx.settings.tz
+    with ctx.sessions() as session, session.begin():
+        query = (
+            select(Delivery.id, Delivery.account_id)
+            .join(SocialAccount, SocialAccount.id == Delivery.account_id)
+            .where(
+                Delivery.state == "pending",
+                Delivery.next_attempt_at <= now,
+                SocialAccount.status == "active",
+            )
+            .order_by(Delivery.next_attempt_at, Delivery.id)
+            .limit(CLAIM_BATCH)
+        )
+        if postgres:
+            query = query.with_for_update(skip_locked=True, of=Delivery)
+        gates: dict[int, datetime | None] = {}
+        for delivery_id, account_id in session.execute(query).all():
+            if account_id not in gates:
+                account_query = select(SocialAccount).where(SocialAccount.id == account_id)
+                if postgres:
+                    # Another worker counting this account's quota right now: try another one.
+                    account_query = account_query.with_for_update(skip_locked=True)
+                account = session.scalar(account_query)
+                gates[account_id] = (
+                    now + timedelta(seconds=1)
+                    if account is None
+                    else account_gate(session, account, now, tz)
+                )
+                if account is None:
+                    continue
+            gate = gates[account_id]
+            if gate is not None:
+                if gate > now + timedelta(seconds=1):
+                    session.execute(
+                        update(Delivery)
+                        .where(Delivery.id == delivery_id, Delivery.state == "pending")
+                        .values(next_attempt_at=gate)
+                        .execution_options(synchronize_session=False)
+                    )
+                continue
+            result = session.execute(
+                update(Delivery)
+                .where(Delivery.id == delivery_id, Delivery.state == "pending")
+                .values(
+                    state="sending",
+                    claimed_by=ctx.worker_id,
+                    claimed_at=now,
+                    attempts=Delivery.attempts + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount == 1:  # type: ignore[attr-defined]
+                session.add(DeliveryAttempt(delivery_id=delivery_id, worker=ctx.worker_id))
+                return int(delivery_id)
+    return None
+
+
+# --- delivering -------------------------------------------------------------------------------
+
+
+def _media(ctx: AppContext, post: Post) -> tuple[MediaFile, ...]:
+    secret = ctx.settings.secret_keys[0] if ctx.settings.secret_keys else ""
+    files = []
+    for m in post.media:
+        suffix = str(m.get("suffix") or (".mp4" if m.get("kind") == "video" else ".jpg"))
+        url = (
+            sign_media_url(ctx.settings.public_base_url, secret, str(m["sha256"]), suffix)
+            if secret
+            else ""
+        )
+        files.append(
+            MediaFile(ctx.media.path(str(m["sha256"]), suffix), str(m["kind"]), str(m["mime"]), url)
+        )
+    return tuple(files)
+
+
+def _checkpoint(ctx: AppContext, delivery_id: int, lease: int) -> Callable[[dict[str, str]], None]:
+    def save(state: dict[str, str]) -> None:
+        with ctx.sessions() as session, session.begin():
+            result = session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.id == delivery_id,
+                    Delivery.state == "sending",
+                    Delivery.attempts == lease,
+                )
+                .values(platform_state=dict(state))
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise LeaseLost(f"delivery {delivery_id}: lease {lease} lost before checkpoint")
+
+    return save
+
+
+def _last_privacy_check(ctx: AppContext, delivery: Delivery) -> None:
+    """The last gate before the world: a caption with personal data is never sent."""
+    post = delivery.post
+    found = unresolved_findings(
+        post.caption, case_identities(post.case, ctx.vault), post.pii_allowed
+    )
+    if found:
+        raise PermanentError(
+            f"delivery {delivery.id}: caption holds personal data ({describe(found)})",
+            user_message="Keterangan memuat data pribadi; kiriman dihentikan. Perbaiki lalu "
+            "tinjau ulang.",
+        )
+
+
+def deliver(ctx: AppContext, delivery_id: int) -> str:
+    """Make the platform call for a claimed delivery and settle it. Returns the new state."""
+    # Read-only: on SQLite a write session here would hold the lock that settling needs.
+    with ctx.readonly_sessions() as session:
+        delivery = session.get(Delivery, delivery_id)
+        if delivery is None or delivery.state != "sending":
+            return delivery.state if delivery is not None else "missing"
+        lease = delivery.attempts
+        try:
+            _last_privacy_check(ctx, delivery)
+            platform = build_platform(delivery.account, ctx.vault, ctx.http, ctx.settings)
+            request = PublishRequest(
+                delivery_id=delivery.id,
+                marker=delivery.marker,
+                caption=delivery.post.caption,
+                media=_media(ctx, delivery.post),
+                state=dict(delivery.platform_state or {}),
+                checkpoint=_checkpoint(ctx, delivery.id, lease),
+            )
+        except PlatformError as exc:
+            return _settle_error(ctx, delivery_id, lease, exc)
+    try:
+        result = platform.publish(request)
+    except LeaseLost as exc:
+        log.warning("%s", exc)
+        return "lease_lost"
+    except PlatformError as exc:
+        return _settle_error(ctx, delivery_id, lease, exc)
+    except Exception as exc:
+        # A bug or an unexpected failure mid-call: the request may have gone out.
+        log.exception("delivery %s: unexpected error while publishing", delivery_id)
+        return _settle_error(
+            ctx, delivery_id, lease, UnknownOutcome(f"unexpected {type(exc).__name__}")
+        )
+    return _settle_published(ctx, delivery_id, lease, result)
+
+
+def _finish_attempt(session: Session, delivery_id: int, outcome: str, error: str = "") -> None:
+    attempt = session.scalar(
+        select(DeliveryAttempt)
+        .where(DeliveryAttempt.delivery_id == delivery_id)
+        .order_by(DeliveryAttempt.id.desc())
+        .limit(1)
+    )
+    if attempt is not None and attempt.finished_at is None:
+        attempt.finished_at, attempt.outcome, attempt.error = utcnow(), outcome, error[:2000]
+
+
+def _settle_published(ctx: AppContext, delivery_id: int, lease: int, result: PublishResult) -> str:
+    with ctx.sessions() as session, session.begin():
+        delivery = session.get(Delivery, delivery_id)
+        assert delivery is not None
+        ours = delivery.state == "sending" and delivery.attempts == lease
+        if not ours and delivery.state not in ("unknown", "pending"):
+            # Someone else already settled or re-claimed it; the platform has two posts only
+            # if that someone sent again, which only a reconciler that could not see ours does.
+            log.error(
+                "delivery %s published as %s after its lease was lost (now %s)",
+                delivery_id,
+                result.remote_id,
+                delivery.state,
+            )
+            return delivery.state
+        delivery.state = "published"
+        delivery.remote_id, delivery.remote_url = result.remote_id, result.url
+        delivery.published_at = utcnow()
+        delivery.last_error = delivery.last_error_class = ""
+        _finish_attempt(session, delivery_id, "published")
+        audit.record(
+            session,
+            actor=f"worker:{ctx.worker_id}",
+            action="delivery.published",
+            object_type="delivery",
+            object_id=delivery_id,
+            remote_id=result.remote_id,
+        )
+    log.info("delivery %s published as %s", delivery_id, result.remote_id)
+    return "published"
+
+
+def _pause_account(
+    session: Session, account: SocialAccount, exc: PlatformError, actor: str
+) -> None:
+    if account.status != "active":
+        return
+    account.status = "paused" if isinstance(exc, PermissionDenied) else "needs_reconnect"
+    account.status_reason = exc.user_message
+    audit.record(
+        session,
+        actor=actor,
+        action="account.paused",
+        object_type="account",
+        object_id=account.id,
+        error_class=exc.error_class,
+        reason=str(exc),
+    )
+    # The admins' alert: a warning line the operations side ships, plus the audit entry the
+    # dashboard lists; no more posts are tried on this account until it is resumed.
+    log.warning(
+        "ALERT account %s (%s %s) paused: %s",
+        account.id,
+        account.platform,
+        account.handle,
+        exc.error_class,
+    )
+
+
+def _settle_error(ctx: AppContext, delivery_id: int, lease: int, exc: PlatformError) -> str:
+    now = utcnow()
+    message = str(exc)
+    actor = f"worker:{ctx.worker_id}"
+    with ctx.sessions() as session, session.begin():
+        delivery = session.get(Delivery, delivery_id)
+        assert delivery is not None
+        if delivery.state != "sending" or delivery.attempts != lease:
+            log.warning("delivery %s: lease lost, %s not recorded", delivery_id, exc.error_class)
+            return delivery.state
+        error_class = exc.error_class
+        delivery.last_error = exc.user_message
+        delivery.last_error_class = error_class
+        if isinstance(exc, UnknownOutcome):
+            state = "unknown"
+        elif isinstance(exc, NeedsReconnect):
+            state = "pending"
+            delivery.attempts -= 1  # not the post's fault; it waits for the account
+            _pause_account(session, delivery.account, exc, actor)
+        elif isinstance(exc, RateLimited):
+            state = "pending"
+            delivery.attempts -= 1  # the platform's pace, not the post's fault
+            delivery.next_attempt_at = max(exc.retry_at, now)
+        elif not exc.permanent:
+            if delivery.attempts >= ctx.settings.max_delivery_attempts:
+                state = "failed"
+            else:
+                state = "pending"
+                delivery.next_attempt_at = backoff(delivery.attempts, now)
+        else:
+            state = "failed"
+        delivery.state = state
+        _finish_attempt(session, delivery_id, error_class, message)
+        audit.record(
+            session,
+            actor=actor,
+            action=f"delivery.{state}",
+            object_type="delivery",
+            object_id=delivery_id,
+            error_class=error_class,
+            error=message,
+        )
+    log.warning("delivery %s -> %s: %s", delivery_id, state, message)
+    return state
+
+
+def publish_due(ctx: AppContext, *, limit: int = 100, now: datetime | None = None) -> PublishCounts:
+    counts = PublishCounts()
+    for _ in range(limit):
+        delivery_id = claim(ctx, now)
+        if delivery_id is None:
+            break
+        counts.claimed += 1
+        state = deliver(ctx, delivery_id)
+        if state == "published":
+            counts.published += 1
+        elif state == "failed":
+            counts.failed += 1
+        elif state == "unknown":
+            counts.unknown += 1
+        else:
+            counts.retry += 1
+    with ctx.readonly_sessions() as session:
+        counts.paused = len(
+            session.scalars(select(SocialAccount.id).where(SocialAccount.status != "active")).all()
+        )
+    return counts
+
+
+# --- reconciliation ---------------------------------------------------------------------------
+
+
+@dataclass
+class ReconcileCounts:
+    lease_expired: int = 0
+    found_published: int = 0
+    requeued: int = 0
+    needs_person: int = 0
+    failed: int = 0
+    lookup_failed: int = 0
+
+
+def reconcile(ctx: AppContext, now: datetime | None = None) -> ReconcileCounts:
+    """Settle ``unknown`` deliveries and expired ``sending`` leases without re-sending.
+
+    Platform look-ups happen outside any transaction (SQLite's write lock is never held over
+    HTTP); each verdict is written only if the delivery is still ``unknown``.
+    """
+    now = now or utcnow()
+    counts = ReconcileCounts()
+    actor = f"worker:{ctx.worker_id}"
+    lease_cutoff = now - timedelta(seconds=ctx.settings.sending_lease_s)
+    with ctx.sessions() as session, session.begin():
+        stale = session.scalars(
+            select(Delivery).where(Delivery.state == "sending", Delivery.claimed_at < lease_cutoff)
+        ).all()
+        for delivery in stale:
+            delivery.state = "unknown"
+            delivery.last_error_class = "unknown"
+            delivery.last_error = UnknownOutcome.user_message
+            _finish_attempt(session, delivery.id, "lease_expired")
+            audit.record(
+                session,
+                actor=actor,
+                action="delivery.lease_expired",
+                object_type="delivery",
+                object_id=delivery.id,
+            )
+            counts.lease_expired += 1
+    with ctx.sessions() as session:
+        rows: list[tuple[int, str, dict[str, Any], SocialAccount]] = [
+            (d.id, d.marker, dict(d.platform_state or {}), a)
+            for d, a in session.execute(
+                select(Delivery, SocialAccount)
+                .join(SocialAccount, SocialAccount.id == Delivery.account_id)
+                .where(Delivery.state == "unknown")
+                .order_by(Delivery.id)
+            ).all()
+        ]
+        session.expunge_all()
+    platforms: dict[int, Platform] = {}
+    for delivery_id, marker, platform_state, account in rows:
+        try:
+            if account.id not in platforms:
+                platforms[account.id] = build_platform(account, ctx.vault, ctx.http, ctx.settings)
+            platform = platforms[account.id]
+            found = platform.find_by_marker(marker, platform_state) if platform.searchable else None
+        except PlatformError as exc:
+            log.info("reconcile %s: lookup failed, later: %s", delivery_id, exc)
+            counts.lookup_failed += 1
+            continue
+        _reconcile_one(ctx, delivery_id, platform.searchable, found, now, counts)
+    return counts
+
+
+def _reconcile_one(
+    ctx: AppContext,
+    delivery_id: int,
+    searchable: bool,
+    found: PublishResult | None,
+    now: datetime,
+    counts: ReconcileCounts,
+) -> None:
+    with ctx.sessions() as session, session.begin():
+        delivery = session.get(Delivery, delivery_id)
+        if delivery is None or delivery.state != "unknown":
+            return
+        if found is not None:
+            delivery.state, delivery.remote_id, delivery.remote_url = (
+                "published",
+                found.remote_id,
+                found.url,
+            )
+            delivery.published_at = now
+            delivery.last_error = delivery.last_error_class = ""
+            counts.found_published += 1
+            action = "delivery.reconciled_published"
+        elif not searchable:
+            if delivery.last_error != NEEDS_PERSON_MESSAGE:
+                delivery.last_error = NEEDS_PERSON_MESSAGE
+                audit.record(
+                    session,
+                    actor=f"worker:{ctx.worker_id}",
+                    action="delivery.needs_person",
+                    object_type="delivery",
+                    object_id=delivery_id,
+                )
+            counts.needs_person += 1
+            return
+        elif delivery.last_error_class == DuplicateContent.error_class:
+            delivery.state, delivery.last_error = "failed", DUPLICATE_NOT_FOUND_MESSAGE
+            counts.failed += 1
+            action = "delivery.reconciled_duplicate"
+        else:
+            delivery.state, delivery.next_attempt_at = "pending", now
+            counts.requeued += 1
+            action = "delivery.reconciled_absent"
+        audit.record(
+            session,
+            actor=f"worker:{ctx.worker_id}",
+            action=action,
+            object_type="delivery",
+            object_id=delivery_id,
+        )
+
+
+def settle_manually(
+    session: Session, delivery_id: int, actor: str, *, published_url: str | None
+) -> Delivery:
+    """A person's verdict on an ``unknown`` delivery: published (with its link) or resend."""
+    delivery = session.get(Delivery, delivery_id)
+    if delivery is None or delivery.state != "unknown":
+        raise LaporError(f"delivery {delivery_id} is not awaiting a decision")
+    if published_url:
+        delivery.state, delivery.remote_url, delivery.published_at = (
+            "published",
+            published_url,
+            utcnow(),
+        )
+    else:
+        delivery.state, delivery.next_attempt_at = "pending", utcnow()
+    audit.record(
+        session,
+        actor=actor,
+        action="delivery.settled_manually",
+        object_type="delivery",
+        object_id=delivery_id,
+        published=bool(published_url),
+    )
+    return delivery
+
+
+# --- accounts, takedown, status ------------------------------------------------------------------
+
+
+def resume_account(session: Session, account_id: int, actor: str) -> SocialAccount:
+    """An admin's word that the account is fixed (reconnected, permission given)."""
+    account = session.get(SocialAccount, account_id)
+    if account is None:
+        raise LaporError(f"unknown account {account_id}")
+    previous = account.status
+    account.status, account.status_reason = "active", ""
+    audit.record(
+        session,
+        actor=actor,
+        action="account.resumed",
+        object_type="account",
+        object_id=account_id,
+        previous=previous,
+    )
+    return account
+
+
+def check_account(ctx: AppContext, account_id: int) -> str:
+    """A dry, harmless authenticated call; raises the platform's error when it fails."""
+    with ctx.sessions() as session:
+        account = session.get(SocialAccount, account_id)
+        if account is None:
+            raise LaporError(f"unknown account {account_id}")
+        platform = build_platform(account, ctx.vault, ctx.http, ctx.settings)
+    return platform.check()
+
+
+@dataclass
+class TakedownLine:
+    delivery_id: int
+    account: str
+    before: str
+    after: str
+    note: str = ""
+
+
+@dataclass
+class TakedownReport:
+    post_id: int
+    lines: list[TakedownLine] = field(default_factory=list)
+
+
+def takedown(ctx: AppContext, post_id: int, actor: str, reason: str) -> TakedownReport:
+    """Delete a post from every platform that allows it, cancel what has not gone out, and
+    record everything. ``sending``/``unknown`` deliveries are left for the reconciler and
+    reported, never guessed about."""
+    report = TakedownReport(post_id)
+    with ctx.sessions() as session, session.begin():
+        post = session.get(Post, post_id)
+        if post is None:
+            raise LaporError(f"unknown post {post_id}")
+        post.review_state = "withdrawn"
+        audit.record(
+            session,
+            actor=actor,
+            action="post.takedown",
+            object_type="post",
+            object_id=post_id,
+            reason=reason,
+        )
+        for delivery in session.scalars(select(Delivery).where(Delivery.post_id == post_id)):
+            label = f"{delivery.account.platform}:{delivery.account.handle}"
+            if delivery.state in ("pending", "failed"):
+                report.lines.append(TakedownLine(delivery.id, label, delivery.state, "cancelled"))
+                delivery.state = "cancelled"
+        ids = [
+            (d.id, d.remote_id)
+            for d in session.scalars(
+                select(Delivery).where(Delivery.post_id == post_id, Delivery.state == "published")
+            )
+        ]
+        for delivery in session.scalars(
+            select(Delivery).where(
+                Delivery.post_id == post_id, Delivery.state.in_(("sending", "unknown"))
+            )
+        ):
+            label = f"{delivery.account.platform}:{delivery.account.handle}"
+            report.lines.append(
+                TakedownLine(delivery.id, label, delivery.state, delivery.state, "reconcile first")
+            )
+    for delivery_id, remote_id in ids:
+        report.lines.append(takedown_delivery(ctx, delivery_id, remote_id, actor))
+    return report
+
+
+def takedown_delivery(
+    ctx: AppContext, delivery_id: int, remote_id: str, actor: str
+) -> TakedownLine:
+    """Delete one published delivery on its platform (when the platform allows it)."""
+    with ctx.sessions() as session:
+        delivery = session.get(Delivery, delivery_id)
+        assert delivery is not None
+        account = delivery.account
+        label = f"{account.platform}:{account.handle}"
+        try:
+            platform = build_platform(account, ctx.vault, ctx.http, ctx.settings)
+        except PlatformError as exc:
+            return TakedownLine(delivery_id, label, "published", "published", str(exc))
+    note = ""
+    try:
+        deleted = platform.takedown(remote_id) if remote_id else False
+        if not deleted:
+            note = "platform could not delete it: remove it by hand"
+    except PlatformError as exc:
+        deleted, note = False, str(exc)
+    with ctx.sessions() as session, session.begin():
+        delivery = session.get(Delivery, delivery_id)
+        assert delivery is not None
+        if deleted:
+            delivery.state, delivery.taken_down_at = "taken_down", utcnow()
+        audit.record(
+            session,
+            actor=actor,
+            action="delivery.taken_down" if deleted else "delivery.takedown_failed",
+            object_type="delivery",
+            object_id=delivery_id,
+            remote_id=remote_id,
+            note=note,
+        )
+    return TakedownLine(
+        delivery_id, label, "published", "taken_down" if deleted else "published", note
+    )
+
+
+def post_status(session: Session, post_id: int) -> list[dict[str, Any]]:
+    """Each account's state for a post, with its link or its error (partial success)."""
+    rows = session.execute(
+        select(Delivery, SocialAccount)
+        .join(SocialAccount, SocialAccount.id == Delivery.account_id)
+        .where(Delivery.post_id == post_id)
+        .order_by(Delivery.id)
+    ).all()
+    return [
+        {
+            "delivery_id": d.id,
+            "account": f"{a.platform}:{a.handle}",
+            "account_status": a.status,
+            "state": d.state,
+            "attempts": d.attempts,
+            "link": d.remote_url,
+            "error": d.last_error,
+            "error_class": d.last_error_class,
+        }
+        for d, a in rows
+    ]
+
+
+# --- the worker loop ---------------------------------------------------------------------------
+
+
+@dataclass
+class WorkerStats:
+    delivered: int = 0
+    reconciled: int = 0
+    loops: int = 0
+
+
+def run_worker(
+    ctx: AppContext,
+    stop: threading.Event,
+    *,
+    idle_s: float = 1.0,
+    reconcile_every_s: float = 30.0,
+    max_deliveries: int | None = None,
+) -> WorkerStats:
+    """Claim and deliver until ``stop`` is set (SIGTERM): the delivery in hand is finished and
+    settled first, so a graceful stop never leaves a ``sending`` lease behind."""
+    stats = WorkerStats()
+    last_reconcile = 0.0
+    while not stop.is_set():
+        stats.loops += 1
+        if _time.monotonic() - last_reconcile >= reconcile_every_s:
+            last_reconcile = _time.monotonic()
+            try:
+                result = reconcile(ctx)
+                stats.reconciled += result.found_published + result.requeued + result.failed
+            except Exception:
+                log.exception("reconcile pass failed; the next pass retries")
+        delivery_id = claim(ctx)
+        if delivery_id is None:
+            stop.wait(idle_s)
+            continue
+        deliver(ctx, delivery_id)
+        stats.delivered += 1
+        if max_deliveries is not None and stats.delivered >= max_deliveries:
+            break
+    return stats

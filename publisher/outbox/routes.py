@@ -1,0 +1,180 @@
+"""The delivery view: each account's state, the link to the live post, errors with what to do
+about them, and the actions: retry a failed delivery, settle an ``unknown`` one after checking
+the platform, cancel one not sent yet, and take down a published one.
+
+Take-down: the platform adapters have no delete call yet, so a take-down of a published post is
+recorded (audit ``delivery.takedown_requested``) and the page tells the person to remove it on
+the platform through the link; the delivery is marked ``cancelled`` with that note.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, cast
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from publisher.core import audit
+from publisher.core.clock import utcnow
+from publisher.core.context import AppContext
+from publisher.core.errors import LaporError
+from publisher.db.models import DELIVERY_STATES, Case, Delivery, SocialAccount
+from publisher.outbox import deliveries as outbox
+from publisher.web.auth import BadInput, Conflict, Viewer, csrf_writer, require
+from publisher.web.scope import get_scoped, scoped_deliveries
+from publisher.web.templating import Pages
+
+# What a person should do about each error class (``Delivery.last_error_class``).
+ADVICE = {
+    "retry": "Gangguan sementara di platform; sistem mencoba lagi otomatis.",
+    "rate_limited": "Batas kiriman platform tercapai; dijadwalkan ulang otomatis.",
+    "needs_reconnect": "Token akun kedaluwarsa. Admin perlu menyambungkan ulang akun, lalu ulangi.",
+    "invalid": "Platform menolak isi atau media. Ubah kiriman lalu ulangi.",
+    "unknown": (
+        "Belum pasti terbit. Periksa akun lewat platform, lalu tandai terbit atau kirim ulang."
+    ),
+}
+readers = require("reviewer", "admin")
+writer = csrf_writer("reviewer", "admin")
+RETRYABLE_STATES = ("failed",)
+CANCELLABLE_STATES = ("pending", "failed")
+
+
+def retry(session: Session, viewer: Viewer, delivery_id: int) -> Delivery:
+    delivery = get_scoped(session, scoped_deliveries(viewer), Delivery, delivery_id)
+    if delivery.state not in RETRYABLE_STATES:
+        raise Conflict(
+            f"delivery {delivery_id} is {delivery.state}", "Hanya kiriman gagal yang dapat diulang."
+        )
+    delivery.state, delivery.next_attempt_at = "pending", utcnow()
+    audit.record(
+        session,
+        actor=viewer.actor,
+        action="delivery.retried",
+        object_type="delivery",
+        object_id=delivery.id,
+    )
+    return delivery
+
+
+def takedown(session: Session, viewer: Viewer, delivery_id: int, reason: str) -> Delivery:
+    delivery = get_scoped(session, scoped_deliveries(viewer), Delivery, delivery_id)
+    if len(reason.strip()) < 5:
+        raise BadInput("a take-down needs a reason", "Tuliskan alasan penurunan kiriman.")
+    if delivery.state in ("sending", "unknown"):
+        raise Conflict(
+            f"delivery {delivery_id} is {delivery.state}",
+            "Kiriman sedang diproses; tunggu sampai statusnya pasti.",
+        )
+    if delivery.state == "cancelled":
+        raise Conflict(f"delivery {delivery_id} is cancelled", "Kiriman sudah dibatalkan.")
+    was_live = delivery.state == "published"
+    delivery.state = "cancelled"
+    delivery.last_error = (
+        f"Diturunkan: {reason.strip()}. Hapus juga di platform lewat tautan."
+        if was_live
+        else f"Dibatalkan: {reason.strip()}"
+    )
+    audit.record(
+        session,
+        actor=viewer.actor,
+        action="delivery.takedown_requested" if was_live else "delivery.cancelled",
+        object_type="delivery",
+        object_id=delivery.id,
+        reason=reason.strip(),
+        remote_url=delivery.remote_url,
+    )
+    return delivery
+
+
+def settle(session: Session, viewer: Viewer, delivery_id: int, published_url: str) -> Delivery:
+    get_scoped(session, scoped_deliveries(viewer), Delivery, delivery_id)
+    if published_url and not published_url.startswith("https://"):
+        raise BadInput("published url must be https", "Tautan kiriman harus diawali https://.")
+    try:
+        return outbox.settle_manually(
+            session, delivery_id, viewer.actor, published_url=published_url or None
+        )
+    except LaporError as exc:  # the outbox refuses: the delivery is not awaiting a decision
+        raise Conflict(str(exc), "Kiriman ini tidak sedang menunggu keputusan.") from None
+
+
+def listing(
+    session: Session, viewer: Viewer, state: str = "", limit: int = 200
+) -> list[tuple[Delivery, SocialAccount, Case]]:
+    if state and state not in DELIVERY_STATES:
+        raise BadInput(f"unknown delivery state {state!r}", "Filter status tidak dikenal.")
+    query = (
+        scoped_deliveries(viewer)
+        .add_columns(SocialAccount, Case)
+        .join(SocialAccount, SocialAccount.id == Delivery.account_id)
+        .order_by(Delivery.id.desc())
+        .limit(limit)
+    )
+    if state:
+        query = query.where(Delivery.state == state)
+    return [
+        (cast(Delivery, d), cast(SocialAccount, a), cast(Case, c))
+        for d, a, c in session.execute(query)
+    ]
+
+
+def router(ctx: AppContext) -> APIRouter:
+    r = APIRouter(include_in_schema=False)
+
+    @r.get("/deliveries")
+    def page(
+        request: Request, user: Annotated[Viewer, Depends(readers)], state: str = ""
+    ) -> Response:
+        with ctx.readonly_sessions() as session:
+            rows = listing(session, user, state)
+        pages: Pages = request.app.state.pages
+        return pages.render(
+            request,
+            "deliveries/list.html",
+            rows=rows,
+            state=state,
+            states=DELIVERY_STATES,
+            advice=ADVICE,
+            flash=request.query_params.get("pesan", "") and "Perubahan disimpan.",
+        )
+
+    def done() -> Response:
+        return RedirectResponse("/deliveries?pesan=ok", status_code=303)
+
+    @r.post("/deliveries/{delivery_id}/retry")
+    def retry_view(delivery_id: int, user: Annotated[Viewer, Depends(writer)]) -> Response:
+        with ctx.sessions() as session, session.begin():
+            retry(session, user, delivery_id)
+        return done()
+
+    @r.post("/deliveries/{delivery_id}/takedown")
+    def takedown_view(
+        delivery_id: int,
+        user: Annotated[Viewer, Depends(writer)],
+        reason: Annotated[str, Form(max_length=500)] = "",
+    ) -> Response:
+        with ctx.readonly_sessions() as session:
+            live = get_scoped(session, scoped_deliveries(user), Delivery, delivery_id)
+            remote_id = live.remote_id if live.state == "published" else None
+        if remote_id is not None and len(reason.strip()) >= 5:
+            # Ask the platform to delete it first; only if it cannot is a person sent to do it.
+            line = outbox.takedown_delivery(ctx, delivery_id, remote_id, user.actor)
+            if line.after == "taken_down":
+                return done()
+        with ctx.sessions() as session, session.begin():
+            takedown(session, user, delivery_id, reason)
+        return done()
+
+    @r.post("/deliveries/{delivery_id}/settle")
+    def settle_view(
+        delivery_id: int,
+        user: Annotated[Viewer, Depends(writer)],
+        published_url: Annotated[str, Form(max_length=500)] = "",
+    ) -> Response:
+        with ctx.sessions() as session, session.begin():
+            settle(session, user, delivery_id, published_url.strip())
+        return done()
+
+    return r

@@ -1,0 +1,503 @@
+"""Review actions. Approving creates the outbox rows in the same transaction, and every action
+writes the audit log. The rules:
+
+* a ``blocked`` post (the model judged it conflict-prone) is approved only with a written
+  override by a reviewer who did not submit it;
+* a post whose case was screened ``manual`` (no usable model) is approved only with a note that
+  a person screened it;
+* a ``rahasia`` case can never be approved;
+* a post whose caption still holds personal data (a finding no reviewer marked a false
+  positive) is never approved.
+
+* a reporter's own photo is never published by default; a reviewer may add one to a post awaiting
+  review with a written reason (``include_reporter_photo``);
+* a photo whose faces were blurred is published unblurred only when a reviewer says why
+  (``publish_unblurred``); the unblurred copy comes from the private store.
+
+* an edit sends the post back to review (a blocked post stays blocked: editing the caption does
+  not change what the case is about), and cancels its outbox row if nothing was sent yet.
+
+The submitter of a post is the PIC whose follow-up it was drafted from (``Post.submitted_by_id``
+when set, else the latest follow-up's ``pic_user_id``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import secrets
+from datetime import datetime
+from typing import Any
+
+from PIL import Image
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from publisher.core import audit
+from publisher.core.clock import utcnow
+from publisher.core.crypto import Vault
+from publisher.core.errors import ReviewError
+from publisher.db.models import (
+    Delivery,
+    FollowUp,
+    Media,
+    Post,
+    ReviewExample,
+    Screening,
+    User,
+)
+from publisher.media import MediaStore, render_for_platform
+from publisher.posts.captions import HASHTAG
+from publisher.posts.validate import assert_publishable
+from publisher.privacy.guard import case_identities, describe, finding_key, unresolved_findings
+
+REVIEWABLE = ("pending_review", "blocked")
+# Shown when approval is refused, and on the review page while findings remain.
+PERSONAL_DATA_MESSAGE = (
+    "Keterangan masih memuat data pribadi. Samarkan temuan yang disorot, atau tandai "
+    "sebagai bukan data pribadi dengan alasan."
+)
+MIN_REASON = 5
+EDITABLE = ("pending_review", "blocked", "approved")
+# Characters a caption may have per platform (X counts weighted characters; this is the
+# plain upper bound, the posts engineer's renderer applies the weighting).
+CAPTION_LIMITS = {
+    "telegram": 1024,
+    "instagram": 2200,
+    "x": 280,
+    "facebook": 63206,
+    "folder": 100_000,
+}
+
+
+def submitter_id(session: Session, post: Post) -> int | None:
+    if post.submitted_by_id is not None:
+        return post.submitted_by_id
+    return session.scalar(
+        select(FollowUp.pic_user_id)
+        .where(FollowUp.case_id == post.case_id)
+        .order_by(FollowUp.id.desc())
+        .limit(1)
+    )
+
+
+def _load(session: Session, post_id: int) -> Post:
+    post = session.get(Post, post_id)
+    if post is None:
+        raise ReviewError(f"post {post_id} does not exist", "Kiriman tidak ditemukan.")
+    return post
+
+
+def _reviewer(user: User) -> None:
+    if user.role not in ("reviewer", "admin") or not user.active:
+        raise ReviewError(
+            f"user {user.username} may not review", "Anda tidak berhak meninjau kiriman."
+        )
+
+
+def approve(
+    session: Session,
+    post_id: int,
+    reviewer: User,
+    *,
+    override_reason: str = "",
+    manual_screening_note: str = "",
+    scheduled_for: datetime | None = None,
+    vault: Vault | None = None,
+) -> Post:
+    """Approve ``post_id``. Pass ``vault`` so the personal-data check also knows the names on
+    the case; without it only shapes (phones, NIK, honorific names, ...) are checked."""
+    _reviewer(reviewer)
+    post = _load(session, post_id)
+    if post.review_state not in REVIEWABLE:
+        raise ReviewError(
+            f"post {post_id} is {post.review_state}, not awaiting review",
+            "Kiriman ini tidak sedang menunggu tinjauan.",
+        )
+    if post.case.privacy_mode == "rahasia":
+        raise ReviewError(
+            f"post {post_id} belongs to a rahasia case", "Laporan rahasia tidak boleh terbit."
+        )
+    assert_publishable(post, post.account.platform)  # pre-flight: every platform rule holds
+    assert_no_personal_data(post, vault)
+    screening = session.get(Screening, post.screening_id) if post.screening_id else None
+    if post.review_state == "blocked":
+        if len(override_reason.strip()) < 10:
+            raise ReviewError(
+                f"post {post_id} is blocked: an override needs a written reason",
+                "Kiriman diblokir penyaring; tuliskan alasan override (min. 10 karakter).",
+            )
+        if submitter_id(session, post) == reviewer.id:
+            raise ReviewError(
+                f"post {post_id}: the submitter cannot override its block",
+                "Override harus dilakukan reviewer lain, bukan pengaju.",
+            )
+    if (screening is None or screening.decision == "manual") and len(
+        manual_screening_note.strip()
+    ) < 10:
+        raise ReviewError(
+            f"post {post_id} was not screened by the model: a manual screening note is needed",
+            "Kasus ini belum disaring model; tuliskan catatan penyaringan manual.",
+        )
+    if post.review_state == "blocked":
+        # A block released by a second reviewer says the model was wrong: a general example.
+        record_example(session, post.case_id, "general", "block_release", reviewer)
+    now = utcnow()
+    post.review_state = "approved"
+    post.reviewer_id = reviewer.id
+    post.reviewed_at = now
+    post.scheduled_for = scheduled_for
+    post.review_note = override_reason or manual_screening_note
+    exists = session.scalar(
+        select(Delivery).where(Delivery.post_id == post.id, Delivery.account_id == post.account_id)
+    )
+    if exists is not None and exists.state == "cancelled":
+        # Approved, edited (which cancelled the unsent row), approved again: send it after all.
+        exists.state, exists.next_attempt_at = "pending", scheduled_for or now
+    elif exists is None:
+        session.add(
+            Delivery(
+                post_id=post.id,
+                account_id=post.account_id,
+                state="pending",
+                next_attempt_at=scheduled_for or now,
+                marker=f"LBT-{post.id}-{secrets.token_hex(3)}",
+            )
+        )
+    audit.record(
+        session,
+        actor=f"user:{reviewer.username}",
+        action="post.approved",
+        object_type="post",
+        object_id=post.id,
+        override=bool(override_reason),
+        override_reason=override_reason,
+        manual_screening=bool(manual_screening_note),
+    )
+    session.flush()
+    return post
+
+
+def assert_no_personal_data(post: Post, vault: Vault | None) -> None:
+    known = case_identities(post.case, vault) if vault is not None else None
+    found = unresolved_findings(post.caption, known, post.pii_allowed)
+    if found:
+        raise ReviewError(
+            f"post {post.id} still contains personal data: {describe(found)}",
+            PERSONAL_DATA_MESSAGE,
+        )
+
+
+def allow_finding(
+    session: Session,
+    post_id: int,
+    reviewer: User,
+    *,
+    start: int,
+    end: int,
+    kind: str,
+    reason: str,
+) -> Post:
+    """Mark ``caption[start:end]`` as not personal data (a false positive), with a reason."""
+    _reviewer(reviewer)
+    post = _load(session, post_id)
+    if len(reason.strip()) < 5:
+        raise ReviewError("marking a false positive needs a reason", "Tuliskan alasannya.")
+    if not 0 <= start < end <= len(post.caption):
+        raise ReviewError("finding offsets are outside the caption", "Temuan tidak valid.")
+    key = finding_key(kind, post.caption[start:end])
+    post.pii_allowed = [*post.pii_allowed, {"key": key, "kind": kind, "by": reviewer.id}]
+    audit.record(
+        session,
+        actor=f"user:{reviewer.username}",
+        action="post.finding_allowed",
+        object_type="post",
+        object_id=post.id,
+        kind=kind,
+        reason=reason,
+    )
+    return post
+
+
+def reject(
+    session: Session, post_id: int, reviewer: User, *, reason: str, as_conflict: bool = False
+) -> Post:
+    """Reject with a reason the PIC reads. ``as_conflict`` records the case as a conflict-prone
+    training example for the classifier."""
+    _reviewer(reviewer)
+    post = _load(session, post_id)
+    if post.review_state not in REVIEWABLE:
+        raise ReviewError(
+            f"post {post_id} is {post.review_state}, not awaiting review",
+            "Kiriman ini tidak sedang menunggu tinjauan.",
+        )
+    if len(reason.strip()) < 5:
+        raise ReviewError("a rejection needs a reason", "Tuliskan alasan penolakan.")
+    post.review_state = "rejected"
+    post.reviewer_id = reviewer.id
+    post.reviewed_at = utcnow()
+    post.review_note = reason
+    if as_conflict:
+        record_example(session, post.case_id, "conflict", "reject_conflict", reviewer)
+    audit.record(
+        session,
+        actor=f"user:{reviewer.username}",
+        action="post.rejected",
+        object_type="post",
+        object_id=post.id,
+        reason=reason,
+        as_conflict=as_conflict,
+    )
+    return post
+
+
+def record_example(session: Session, case_id: int, label: str, origin: str, reviewer: User) -> None:
+    """Store a reviewer's decision as a labelled example for retraining (once per case and
+    kind of decision)."""
+    exists = session.scalar(
+        select(ReviewExample.id).where(
+            ReviewExample.case_id == case_id, ReviewExample.origin == origin
+        )
+    )
+    if exists is None:
+        session.add(
+            ReviewExample(case_id=case_id, label=label, origin=origin, reviewer_id=reviewer.id)
+        )
+
+
+def edit(session: Session, post_id: int, editor: User, *, caption: str) -> Post:
+    """Change a caption. The post goes back to review; an unsent outbox row is cancelled."""
+    _reviewer(editor)
+    post = _load(session, post_id)
+    if post.review_state not in EDITABLE:
+        raise ReviewError(
+            f"post {post_id} is {post.review_state} and cannot be edited",
+            "Kiriman ini tidak dapat diubah lagi.",
+        )
+    caption = caption.strip()
+    limit = CAPTION_LIMITS.get(post.account.platform, 2200)
+    if len(caption) > limit:
+        raise ReviewError(
+            f"caption of post {post_id} is {len(caption)} characters, over {limit}",
+            f"Keterangan terlalu panjang untuk {post.account.platform} (maks. {limit} karakter).",
+        )
+    if HASHTAG not in caption:
+        raise ReviewError(
+            f"caption of post {post_id} lost the hashtag", f"Keterangan wajib memuat {HASHTAG}."
+        )
+    deliveries = list(session.scalars(select(Delivery).where(Delivery.post_id == post.id)))
+    if any(d.state not in ("pending", "cancelled") for d in deliveries):
+        raise ReviewError(
+            f"post {post_id} was already sent (or is being sent)",
+            "Kiriman sudah atau sedang dikirim; tidak dapat diubah.",
+        )
+    for delivery in deliveries:
+        delivery.state = "cancelled"
+    previous = post.review_state
+    post.caption = caption
+    post.review_state = "blocked" if previous == "blocked" else "pending_review"
+    post.reviewer_id, post.reviewed_at, post.scheduled_for = None, None, None
+    audit.record(
+        session,
+        actor=f"user:{editor.username}",
+        action="post.edited",
+        object_type="post",
+        object_id=post.id,
+        previous_state=previous,
+        cancelled_deliveries=len(deliveries),
+    )
+    session.flush()
+    return post
+
+
+def queue(session: Session, states: tuple[str, ...] = REVIEWABLE, limit: int = 200) -> list[Post]:
+    """Highest risk first, then oldest."""
+    return list(
+        session.scalars(
+            select(Post)
+            .where(Post.review_state.in_(states))
+            .order_by(Post.risk_score.desc(), Post.created_at, Post.id)
+            .limit(limit)
+        )
+    )
+
+
+def _awaiting(post: Post) -> None:
+    if post.review_state not in REVIEWABLE:
+        raise ReviewError(
+            f"post {post.id} is {post.review_state}, not awaiting review",
+            "Kiriman ini tidak sedang menunggu tinjauan.",
+        )
+
+
+def _reason(reason: str, what: str) -> None:
+    if len(reason.strip()) < MIN_REASON:
+        raise ReviewError(
+            f"{what} needs a written reason",
+            f"Tuliskan alasannya (min. {MIN_REASON} karakter).",
+        )
+
+
+def _case_photo(session: Session, post: Post, media_id: int) -> Media:
+    """An accepted photo of the post's own case (a form cannot reach another case's media)."""
+    media = session.get(Media, media_id)
+    follow_up = session.get(FollowUp, media.follow_up_id) if media is not None else None
+    if (
+        media is None
+        or follow_up is None
+        or follow_up.case_id != post.case_id
+        or media.kind != "photo"
+        or media.state != "ok"
+        or not media.sha256
+    ):
+        raise ReviewError(
+            f"media {media_id} is not an accepted photo of post {post.id}'s case",
+            "Foto tidak ditemukan pada laporan ini.",
+        )
+    return media
+
+
+def _rendition(
+    store: MediaStore, data: bytes, platform: str, media: Media, **extra: Any
+) -> dict[str, Any]:
+    fitted = render_for_platform(data, platform)
+    with Image.open(io.BytesIO(fitted)) as image:
+        width, height = image.size
+    return {
+        "sha256": store.put(fitted, ".jpg"),
+        "kind": "photo",
+        "mime": "image/jpeg",
+        "phase": media.phase or "",
+        "suffix": ".jpg",
+        "size_bytes": len(fitted),
+        "width": width,
+        "height": height,
+        # Which upload this rendition was made from, so a later action can find it again.
+        "source_media_id": media.id,
+        **extra,
+    }
+
+
+def include_reporter_photo(
+    session: Session,
+    store: MediaStore,
+    post_id: int,
+    media_id: int,
+    reviewer: User,
+    reason: str,
+) -> Post:
+    """Add the reporter's own photo ``media_id`` to a post awaiting review, fitted to the post's
+    platform and written to the public ``store``. Drafting never uses reporter photos; a
+    reviewer decides it, with a reason that goes to the audit log."""
+    _reviewer(reviewer)
+    post = _load(session, post_id)
+    _awaiting(post)
+    _reason(reason, "including a reporter's photo")
+    media = _case_photo(session, post, media_id)
+    if media.supplied_by != "reporter":
+        raise ReviewError(
+            f"media {media_id} was not supplied by the reporter",
+            "Foto ini bukan foto pelapor.",
+        )
+    if any(entry.get("source_media_id") == media.id for entry in post.media):
+        raise ReviewError(
+            f"media {media_id} is already in post {post_id}", "Foto ini sudah ada di kiriman."
+        )
+    entry = _rendition(
+        store,
+        store.read(media.sha256, ".jpg"),
+        post.account.platform,
+        media,
+        supplied_by="reporter",
+    )
+    post.media = [*post.media, entry]
+    audit.record(
+        session,
+        actor=f"user:{reviewer.username}",
+        action="post.reporter_photo_included",
+        object_type="post",
+        object_id=post.id,
+        media_id=media.id,
+        reason=reason.strip(),
+    )
+    session.flush()
+    return post
+
+
+def _rendition_index(store: MediaStore, post: Post, media: Media) -> int | None:
+    """Where ``media``'s photo sits in ``post.media``: by the source recorded on the entry, else
+    as the unrendered original, else as drafting's rendition of it (rendering is deterministic,
+    so the same photo gives the same content address)."""
+    for index, entry in enumerate(post.media):
+        if entry.get("source_media_id") == media.id or entry.get("sha256") == media.sha256:
+            return index
+    if not store.exists(media.sha256, ".jpg"):
+        return None
+    drafted = render_for_platform(store.read(media.sha256, ".jpg"), post.account.platform)
+    digest = hashlib.sha256(drafted).hexdigest()
+    for index, entry in enumerate(post.media):
+        if entry.get("sha256") == digest:
+            return index
+    return None
+
+
+def publish_unblurred(
+    session: Session,
+    private_store: MediaStore,
+    media_store: MediaStore,
+    post_id: int,
+    media_id: int,
+    reviewer: User,
+    reason: str,
+) -> Post:
+    """Replace the blurred rendition of photo ``media_id`` in a post awaiting review with one
+    made from the unblurred copy in the private store. Only a reviewer, only with a reason."""
+    _reviewer(reviewer)
+    post = _load(session, post_id)
+    _awaiting(post)
+    _reason(reason, "publishing a photo unblurred")
+    media = _case_photo(session, post, media_id)
+    if not media.face_boxes or not media.unblurred_sha256:
+        raise ReviewError(
+            f"media {media_id} has no blurred faces", "Foto ini tidak memuat wajah yang disamarkan."
+        )
+    if not private_store.exists(media.unblurred_sha256, ".jpg"):
+        raise ReviewError(
+            f"the unblurred copy of media {media_id} is missing from the private store",
+            "Salinan foto tanpa samaran tidak tersedia.",
+        )
+    index = _rendition_index(media_store, post, media)
+    if index is None:
+        raise ReviewError(
+            f"media {media_id} is not among post {post_id}'s photos",
+            "Foto ini tidak ada di kiriman; sertakan dulu fotonya.",
+        )
+    if post.media[index].get("unblurred"):
+        raise ReviewError(
+            f"media {media_id} is already unblurred in post {post_id}",
+            "Wajah pada foto ini sudah ditampilkan.",
+        )
+    entry = _rendition(
+        media_store,
+        private_store.read(media.unblurred_sha256, ".jpg"),
+        post.account.platform,
+        media,
+        unblurred=True,
+    )
+    if "supplied_by" in post.media[index]:
+        entry["supplied_by"] = post.media[index]["supplied_by"]
+    media_list = list(post.media)
+    media_list[index] = entry
+    post.media = media_list
+    audit.record(
+        session,
+        actor=f"user:{reviewer.username}",
+        action="post.photo_unblurred",
+        object_type="post",
+        object_id=post.id,
+        media_id=media.id,
+        faces=len(media.face_boxes),
+        reason=reason.strip(),
+    )
+    session.flush()
+    return post

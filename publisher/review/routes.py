@@ -1,0 +1,709 @@
+"""The review queue and the review page of a case.
+
+The queue is sorted by risk (highest first), then age (oldest first), then id, and paged by
+keyset: the next page starts *after* the last row's (risk, created_at, id), which the composite
+index ``ix_posts_review_queue`` (review_state, risk_score, created_at) serves without counting
+the rows before it as OFFSET paging must (``bench/review_queue.py`` compares both).
+
+A case's review page shows, per target account, exactly what will be published (the caption card
+lives in ``templates/web/partials/preview_card.html`` so the per-platform previews can replace
+it), the conflict score with its reasons, the personal-data findings highlighted in the screened
+text, the photos, the delivery states, and the actions: approve (choosing accounts and time),
+edit (back to review), reject with a reason, and block release with a written override.
+
+Per post it also shows the personal-data findings still in the caption, highlighted, each with
+a "not personal data" form (reason required); the reporter's own photos a reviewer may add with
+a reason; and the photos whose faces were blurred, with a reasoned "show the faces" action.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Annotated, Any, cast
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import Integer, Select, and_, bindparam, or_, select, union_all
+from sqlalchemy.orm import Session
+
+from publisher.core.clock import utcnow
+from publisher.core.context import AppContext
+from publisher.core.crypto import Vault
+from publisher.db.models import (
+    PLATFORMS,
+    REVIEW_STATES,
+    Agency,
+    Case,
+    Delivery,
+    FollowUp,
+    Media,
+    Post,
+    Screening,
+    SocialAccount,
+    User,
+)
+from publisher.posts.captions import HASHTAG
+from publisher.privacy.guard import case_identities, unresolved_findings
+from publisher.review import actions as review
+from publisher.screening.screen import screening_text
+from publisher.web.auth import BadInput, NotFound, Viewer, csrf_writer, require
+from publisher.web.scope import get_scoped, scoped_cases, scoped_posts
+from publisher.web.templating import Pages
+
+PAGE_SIZE = 50
+QUEUE_STATES = {"open": review.REVIEWABLE, **{s: (s,) for s in REVIEW_STATES}}
+# Messages shown after an action (the redirect carries the key, not the text).
+NOTICES = {
+    "approved": "Kiriman disetujui dan masuk antrean kirim.",
+    "rejected": "Kiriman ditolak; PIC akan melihat alasannya.",
+    "edited": "Keterangan diubah; kiriman kembali menunggu tinjauan.",
+    "allowed": "Temuan ditandai bukan data pribadi.",
+    "included": "Foto pelapor disertakan pada kiriman.",
+    "unblurred": "Wajah pada foto ditampilkan tanpa samaran.",
+}
+HIGH_RISK = 0.5
+
+reviewers = require("reviewer", "admin")
+writer = csrf_writer("reviewer", "admin")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    state: str = "open"
+    agency: str = ""
+    platform: str = ""
+
+    def states(self) -> tuple[str, ...]:
+        if self.state not in QUEUE_STATES:
+            raise BadInput(f"unknown state filter {self.state!r}", "Filter status tidak dikenal.")
+        return QUEUE_STATES[self.state]
+
+
+@dataclass(frozen=True)
+class Cursor:
+    risk: float
+    created_at: datetime
+    post_id: int
+
+    def encode(self) -> str:
+        raw = f"{self.risk!r}|{self.created_at.isoformat()}|{self.post_id}"
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> Cursor:
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+            risk, created, post_id = raw.split("|")
+            when = datetime.fromisoformat(created)
+            if when.tzinfo is None:
+                raise ValueError("naive time")
+            return cls(float(risk), when, int(post_id))
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            raise BadInput("malformed queue cursor", "Penanda halaman tidak valid.") from None
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    post_id: int
+    case_id: int
+    tracking_number: str
+    agency_code: str
+    platform: str
+    handle: str
+    state: str
+    risk: float
+    created_at: datetime
+    caption_head: str
+
+
+def _queue_query(viewer: Viewer, filt: QueueFilter, states: tuple[str, ...]) -> Select[Any]:
+    columns = (
+        Post.id,
+        Post.case_id,
+        Case.tracking_number,
+        Agency.code,
+        SocialAccount.platform,
+        SocialAccount.handle,
+        Post.review_state,
+        Post.risk_score,
+        Post.created_at,
+        Post.caption,
+    )
+    query = cast(
+        "Select[Any]",
+        scoped_posts(viewer)
+        .join(SocialAccount, SocialAccount.id == Post.account_id)
+        .join(Agency, Agency.id == SocialAccount.agency_id)
+        .with_only_columns(*columns),
+    )
+    query = query.where(
+        Post.review_state == states[0] if len(states) == 1 else Post.review_state.in_(states)
+    )
+    if filt.agency:
+        query = query.where(Agency.code == filt.agency)
+    if filt.platform:
+        query = query.where(SocialAccount.platform == filt.platform)
+    return query.order_by(Post.risk_score.desc(), Post.created_at, Post.id)
+
+
+def _rows(
+    session: Session, query: Select[Any], params: dict[str, Any] | None = None
+) -> list[QueueRow]:
+    return [
+        QueueRow(
+            post_id=r[0],
+            case_id=r[1],
+            tracking_number=r[2],
+            agency_code=r[3],
+            platform=r[4],
+            handle=r[5],
+            state=r[6],
+            risk=r[7],
+            created_at=r[8],
+            caption_head=(r[9].splitlines() or [""])[0][:90],
+        )
+        # Core execution on the session's connection: plain rows, no ORM identity bookkeeping.
+        for r in session.connection().execute(query, params or {})
+    ]
+
+
+def _after(query: Select[Any]) -> Select[Any]:
+    """Rows after the cursor, with the cursor's values as bind parameters."""
+    risk = bindparam("after_risk", type_=Post.risk_score.type)
+    created = bindparam("after_created", type_=Post.created_at.type)
+    post_id = bindparam("after_id", type_=Post.id.type)
+    return query.where(
+        # The plain bound on risk lets the index seek; the OR finishes the tie-breaks.
+        Post.risk_score <= risk,
+        or_(
+            Post.risk_score < risk,
+            and_(
+                Post.risk_score == risk,
+                or_(
+                    Post.created_at > created,
+                    and_(Post.created_at == created, Post.id > post_id),
+                ),
+            ),
+        ),
+    )
+
+
+@lru_cache(maxsize=256)
+def _queue_statement(
+    role: str, agency_id: int | None, filt: QueueFilter, keyset: bool
+) -> Select[Any]:
+    """The page query for one filter shape, built once (building a statement costs more than
+    SQLite takes to run it). Each state is read on its own, straight off
+    ``ix_posts_queue_order`` (review_state, risk DESC, created_at, id), inside one UNION ALL: an
+    ``IN`` over two states would make the database sort every open post before the first row."""
+    viewer = Viewer(0, "", "", role, agency_id, "", "")
+    limit = bindparam("page_rows", type_=Integer)
+    parts = []
+    for state in filt.states():
+        query = _queue_query(viewer, filt, (state,))
+        if keyset:
+            query = _after(query)
+        parts.append(query.limit(limit).subquery())
+    if len(parts) == 1:
+        return select(parts[0])
+    merged = union_all(*[select(part) for part in parts]).subquery()
+    return (
+        select(merged)
+        .order_by(merged.c.risk_score.desc(), merged.c.created_at, merged.c.id)
+        .limit(limit)
+    )
+
+
+def queue_page(
+    session: Session,
+    viewer: Viewer,
+    filt: QueueFilter,
+    after: Cursor | None = None,
+    limit: int = PAGE_SIZE,
+) -> tuple[list[QueueRow], Cursor | None]:
+    """One page of the queue by keyset; returns the rows and the cursor of the next page."""
+    statement = _queue_statement(viewer.role, viewer.agency_id, filt, after is not None)
+    params: dict[str, Any] = {"page_rows": limit + 1}
+    if after is not None:
+        params.update(after_risk=after.risk, after_created=after.created_at, after_id=after.post_id)
+    rows = _rows(session, statement, params)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1] if rows else None
+    cursor = Cursor(last.risk, last.created_at, last.post_id) if more and last else None
+    return rows, cursor
+
+
+def queue_page_by_offset(
+    session: Session, viewer: Viewer, filt: QueueFilter, offset: int, limit: int = PAGE_SIZE
+) -> list[QueueRow]:
+    """The naive way (one query over all states, OFFSET), kept for the benchmark."""
+    query = _queue_query(viewer, filt, filt.states())
+    return _rows(session, query.offset(offset).limit(limit))
+
+
+def highlight(text: str, findings: list[Any]) -> list[tuple[str, str]]:
+    """Split ``text`` into (segment, kind) pieces; kind is "" outside a finding. Findings that
+    overlap, fall outside the text or are malformed are skipped rather than trusted."""
+    spans = sorted(
+        (int(f["start"]), int(f["end"]), str(f.get("kind", "data")))
+        for f in findings
+        if isinstance(f, dict)
+        and isinstance(f.get("start"), int)
+        and isinstance(f.get("end"), int)
+        and 0 <= f["start"] < f["end"] <= len(text)
+    )
+    pieces: list[tuple[str, str]] = []
+    pos = 0
+    for start, end, kind in spans:
+        if start < pos:
+            continue
+        if start > pos:
+            pieces.append((text[pos:start], ""))
+        pieces.append((text[start:end], kind))
+        pos = end
+    if pos < len(text):
+        pieces.append((text[pos:], ""))
+    return pieces
+
+
+# Pre-flight checks shown on each card: (problem found?, what the reviewer reads). Data, so a
+# new platform rule is one row.
+PREFLIGHT: tuple[tuple[Callable[[Post, SocialAccount, Case, Screening | None], bool], str], ...] = (
+    (lambda p, a, c, s: a.status != "active", "Akun tujuan sedang dijeda atau perlu disambung."),
+    (
+        lambda p, a, c, s: len(p.caption) > review.CAPTION_LIMITS.get(a.platform, 2200),
+        "Keterangan melebihi batas karakter platform.",
+    ),
+    (lambda p, a, c, s: HASHTAG not in p.caption, f"Keterangan tidak memuat {HASHTAG}."),
+    (
+        lambda p, a, c, s: a.platform == "instagram" and not p.media,
+        "Instagram wajib memuat foto atau video.",
+    ),
+    (lambda p, a, c, s: c.privacy_mode == "rahasia", "Laporan rahasia tidak boleh terbit."),
+    (
+        lambda p, a, c, s: bool(s and s.pii_findings),
+        "Masih ada temuan data pribadi; periksa sebelum menyetujui.",
+    ),
+    (lambda p, a, c, s: not p.media, "Tanpa foto: kiriman hanya berupa teks."),
+)
+
+
+def preflight(
+    post: Post, account: SocialAccount, case: Case, screening: Screening | None
+) -> list[str]:
+    return [message for check, message in PREFLIGHT if check(post, account, case, screening)]
+
+
+@dataclass(frozen=True)
+class FindingView:
+    """A finding in a caption: kind and offsets (the text is the caption's own slice)."""
+
+    kind: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class PhotoChoice:
+    media: Media
+    faces: int  # faces blurred in it (0: none)
+    in_post: bool  # a rendition of it is among the post's media
+    unblurred: bool  # the post already carries it unblurred
+
+
+@dataclass
+class PostView:
+    post: Post
+    account: SocialAccount
+    deliveries: list[Delivery]
+    limit: int
+    problems: list[str]
+    findings: list[FindingView] = field(default_factory=list)
+    caption_pieces: list[tuple[str, str]] = field(default_factory=list)
+    reporter_photos: list[PhotoChoice] = field(default_factory=list)
+    blurred_photos: list[PhotoChoice] = field(default_factory=list)
+
+
+@dataclass
+class CaseReview:
+    case: Case
+    agency: Agency | None
+    follow_up: FollowUp | None
+    screening: Screening | None
+    posts: list[PostView]
+    screened_text: list[tuple[str, str]]
+    submitter: User | None
+
+
+def caption_findings(post: Post, case: Case, vault: Vault | None) -> list[FindingView]:
+    """What the approval check would refuse: findings no reviewer marked a false positive.
+    Without ``vault`` the case's names are unknown and only shapes are found."""
+    known = case_identities(case, vault) if vault is not None else None
+    return [
+        FindingView(f.kind, f.start, f.end, post.caption[f.start : f.end])
+        for f in unresolved_findings(post.caption, known, post.pii_allowed)
+    ]
+
+
+def photo_choices(post: Post, photos: list[Media]) -> tuple[list[PhotoChoice], list[PhotoChoice]]:
+    """The reporter's photos (offered for inclusion) and the blurred photos in the post."""
+    by_source = {e.get("source_media_id"): e for e in post.media if isinstance(e, dict)}
+    shas = {e.get("sha256") for e in post.media if isinstance(e, dict)}
+    reporter, blurred = [], []
+    for m in photos:
+        entry = by_source.get(m.id)
+        # Drafted renditions carry no source: a PIC photo with a rendition is in the post.
+        in_post = (
+            entry is not None
+            or m.sha256 in shas
+            or (m.supplied_by == "pic" and not m.held_for_review and bool(shas))
+        )
+        choice = PhotoChoice(m, len(m.face_boxes), in_post, bool(entry and entry.get("unblurred")))
+        if m.supplied_by == "reporter" and entry is None:
+            reporter.append(choice)
+        if m.face_boxes and m.unblurred_sha256 and in_post:
+            blurred.append(choice)
+    return reporter, blurred
+
+
+def case_review(
+    session: Session, viewer: Viewer, case_id: int, vault: Vault | None = None
+) -> CaseReview:
+    case = get_scoped(session, scoped_cases(viewer), Case, case_id)
+    rows = list(
+        session.execute(
+            scoped_posts(viewer)
+            .add_columns(SocialAccount)
+            .join(SocialAccount, SocialAccount.id == Post.account_id)
+            .where(Post.case_id == case.id)
+            .order_by(Post.id)
+        ).all()
+    )
+    posts = [(cast(Post, p), cast(SocialAccount, a)) for p, a in rows]
+    if not posts:
+        raise NotFound(f"case {case_id} has no posts to review")
+    deliveries: dict[int, list[Delivery]] = {}
+    for delivery in session.scalars(
+        select(Delivery).where(Delivery.post_id.in_([p.id for p, _ in posts])).order_by(Delivery.id)
+    ):
+        deliveries.setdefault(delivery.post_id, []).append(delivery)
+    screening = session.scalar(
+        select(Screening).where(Screening.case_id == case.id).order_by(Screening.id.desc())
+    )
+    follow_up = case.follow_ups[-1] if case.follow_ups else None
+    photos = [
+        m
+        for m in (follow_up.media if follow_up else [])
+        if m.kind == "photo" and m.state == "ok" and m.sha256
+    ]
+    text = screening_text(case, follow_up)
+    submitter_id = review.submitter_id(session, posts[0][0])
+    return CaseReview(
+        case=case,
+        agency=case.agency,
+        follow_up=follow_up,
+        screening=screening,
+        posts=[
+            post_view(p, a, case, screening, deliveries.get(p.id, []), photos, vault)
+            for p, a in posts
+        ],
+        screened_text=highlight(text, screening.pii_findings if screening else []),
+        submitter=session.get(User, submitter_id) if submitter_id else None,
+    )
+
+
+def post_view(
+    post: Post,
+    account: SocialAccount,
+    case: Case,
+    screening: Screening | None,
+    deliveries: list[Delivery],
+    photos: list[Media],
+    vault: Vault | None,
+) -> PostView:
+    findings = caption_findings(post, case, vault)
+    reporter, blurred = photo_choices(post, photos)
+    problems = preflight(post, account, case, screening)
+    return PostView(
+        post,
+        account,
+        deliveries,
+        review.CAPTION_LIMITS.get(account.platform, 2200),
+        problems,
+        findings,
+        highlight(
+            post.caption, [{"kind": f.kind, "start": f.start, "end": f.end} for f in findings]
+        ),
+        reporter,
+        blurred,
+    )
+
+
+def allow_finding(
+    session: Session, viewer: Viewer, post_id: int, *, start: int, end: int, kind: str, reason: str
+) -> Post:
+    get_scoped(session, scoped_posts(viewer), Post, post_id)
+    return review.allow_finding(
+        session,
+        post_id,
+        load_user(session, viewer),
+        start=start,
+        end=end,
+        kind=kind,
+        reason=reason.strip(),
+    )
+
+
+def include_reporter_photo(
+    ctx: AppContext, session: Session, viewer: Viewer, post_id: int, media_id: int, reason: str
+) -> Post:
+    get_scoped(session, scoped_posts(viewer), Post, post_id)
+    return review.include_reporter_photo(
+        session, ctx.media, post_id, media_id, load_user(session, viewer), reason
+    )
+
+
+def publish_unblurred(
+    ctx: AppContext, session: Session, viewer: Viewer, post_id: int, media_id: int, reason: str
+) -> Post:
+    get_scoped(session, scoped_posts(viewer), Post, post_id)
+    return review.publish_unblurred(
+        session, ctx.private_media, ctx.media, post_id, media_id, load_user(session, viewer), reason
+    )
+
+
+def parse_local_time(value: str, tz: ZoneInfo) -> datetime | None:
+    """A ``datetime-local`` form value, read as Asia/Jakarta time; empty means "now"."""
+    if not value.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise BadInput(f"bad schedule time {value!r}", "Waktu jadwal tidak valid.") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    if moment < utcnow():
+        raise BadInput("schedule time in the past", "Waktu jadwal sudah lewat.")
+    return moment
+
+
+def load_user(session: Session, viewer: Viewer) -> User:
+    user = session.get(User, viewer.user_id)
+    if user is None:
+        raise NotFound("user vanished")
+    return user
+
+
+def approve_posts(
+    session: Session,
+    viewer: Viewer,
+    post_ids: list[int],
+    *,
+    override_reason: str = "",
+    manual_screening_note: str = "",
+    scheduled_for: datetime | None = None,
+    vault: Vault | None = None,
+) -> list[Post]:
+    """Approve several posts (one per chosen account) in the caller's transaction."""
+    if not post_ids:
+        raise BadInput("no post chosen", "Pilih minimal satu akun tujuan.")
+    user = load_user(session, viewer)
+    approved = []
+    for post_id in post_ids:
+        get_scoped(session, scoped_posts(viewer), Post, post_id)
+        approved.append(
+            review.approve(
+                session,
+                post_id,
+                user,
+                override_reason=override_reason.strip(),
+                manual_screening_note=manual_screening_note.strip(),
+                scheduled_for=scheduled_for,
+                vault=vault,
+            )
+        )
+    return approved
+
+
+def reject_posts(
+    session: Session,
+    viewer: Viewer,
+    post_ids: list[int],
+    reason: str,
+    *,
+    as_conflict: bool = False,
+) -> None:
+    if not post_ids:
+        raise BadInput("no post chosen", "Pilih minimal satu akun tujuan.")
+    user = load_user(session, viewer)
+    for post_id in post_ids:
+        get_scoped(session, scoped_posts(viewer), Post, post_id)
+        review.reject(session, post_id, user, reason=reason.strip(), as_conflict=as_conflict)
+
+
+def edit_post(session: Session, viewer: Viewer, post_id: int, caption: str) -> Post:
+    get_scoped(session, scoped_posts(viewer), Post, post_id)
+    return review.edit(session, post_id, load_user(session, viewer), caption=caption)
+
+
+def router(ctx: AppContext) -> APIRouter:
+    r = APIRouter(include_in_schema=False)
+
+    def pages(request: Request) -> Pages:
+        found: Pages = request.app.state.pages
+        return found
+
+    @r.get("/review")
+    def queue_view(
+        request: Request,
+        user: Annotated[Viewer, Depends(reviewers)],
+        state: str = "open",
+        agency: str = "",
+        platform: str = "",
+        after: str = "",
+        partial: bool = False,
+    ) -> Response:
+        filt = QueueFilter(state=state, agency=agency, platform=platform)
+        cursor = Cursor.decode(after) if after else None
+        with ctx.readonly_sessions() as session:
+            rows, next_cursor = queue_page(session, user, filt, cursor)
+            agencies = (
+                [] if partial else list(session.scalars(select(Agency.code).order_by(Agency.code)))
+            )
+        return pages(request).render(
+            request,
+            "review/rows.html" if partial else "review/queue.html",
+            rows=rows,
+            next_cursor=next_cursor.encode() if next_cursor else "",
+            filt=filt,
+            agencies=agencies,
+            platforms=PLATFORMS,
+            states=list(QUEUE_STATES),
+            high_risk=HIGH_RISK,
+        )
+
+    @r.get("/review/cases/{case_id}")
+    def case_view(
+        request: Request, case_id: int, user: Annotated[Viewer, Depends(reviewers)]
+    ) -> Response:
+        # Rendered inside the session: the page walks the follow-up's media relationship.
+        with ctx.readonly_sessions() as session:
+            view = case_review(session, user, case_id, ctx.vault)
+            return pages(request).render(
+                request,
+                "review/case.html",
+                view=view,
+                reviewable=review.REVIEWABLE,
+                editable=review.EDITABLE,
+                flash=NOTICES.get(request.query_params.get("pesan", ""), ""),
+                high_risk=HIGH_RISK,
+                personal_data_message=review.PERSONAL_DATA_MESSAGE,
+            )
+
+    def back(case_id: int, notice: str) -> Response:
+        return RedirectResponse(f"/review/cases/{case_id}?pesan={notice}", status_code=303)
+
+    @r.post("/review/cases/{case_id}/approve")
+    def approve_view(
+        case_id: int,
+        user: Annotated[Viewer, Depends(writer)],
+        post_ids: Annotated[list[int] | None, Form()] = None,
+        scheduled_for: Annotated[str, Form(max_length=40)] = "",
+        override_reason: Annotated[str, Form(max_length=2000)] = "",
+        manual_screening_note: Annotated[str, Form(max_length=2000)] = "",
+    ) -> Response:
+        when = parse_local_time(scheduled_for, ctx.settings.tz)
+        with ctx.sessions() as session, session.begin():
+            get_scoped(session, scoped_cases(user), Case, case_id)
+            chosen = _of_case(session, case_id, post_ids or [])
+            approve_posts(
+                session,
+                user,
+                chosen,
+                override_reason=override_reason,
+                manual_screening_note=manual_screening_note,
+                scheduled_for=when,
+                vault=ctx.vault,
+            )
+        return back(case_id, "approved")
+
+    @r.post("/review/cases/{case_id}/reject")
+    def reject_view(
+        case_id: int,
+        user: Annotated[Viewer, Depends(writer)],
+        reason: Annotated[str, Form(max_length=2000)] = "",
+        post_ids: Annotated[list[int] | None, Form()] = None,
+        as_conflict: Annotated[bool, Form()] = False,
+    ) -> Response:
+        with ctx.sessions() as session, session.begin():
+            get_scoped(session, scoped_cases(user), Case, case_id)
+            chosen = _of_case(session, case_id, post_ids or [])
+            reject_posts(session, user, chosen, reason, as_conflict=as_conflict)
+        return back(case_id, "rejected")
+
+    @r.post("/review/posts/{post_id}/edit")
+    def edit_view(
+        post_id: int,
+        user: Annotated[Viewer, Depends(writer)],
+        caption: Annotated[str, Form(max_length=70000)] = "",
+    ) -> Response:
+        with ctx.sessions() as session, session.begin():
+            post = edit_post(session, user, post_id, caption)
+            case_id = post.case_id
+        return back(case_id, "edited")
+
+    @r.post("/review/posts/{post_id}/findings/allow")
+    def allow_finding_view(
+        post_id: int,
+        user: Annotated[Viewer, Depends(writer)],
+        start: Annotated[int, Form(ge=0)] = 0,
+        end: Annotated[int, Form(ge=0)] = 0,
+        kind: Annotated[str, Form(max_length=20)] = "",
+        reason: Annotated[str, Form(max_length=2000)] = "",
+    ) -> Response:
+        with ctx.sessions() as session, session.begin():
+            post = allow_finding(
+                session, user, post_id, start=start, end=end, kind=kind, reason=reason
+            )
+            case_id = post.case_id
+        return back(case_id, "allowed")
+
+    @r.post("/review/posts/{post_id}/reporter-photos")
+    def include_view(
+        post_id: int,
+        user: Annotated[Viewer, Depends(writer)],
+        media_id: Annotated[int, Form(ge=0)] = 0,
+        reason: Annotated[str, Form(max_length=2000)] = "",
+    ) -> Response:
+        with ctx.sessions() as session, session.begin():
+            post = include_reporter_photo(ctx, session, user, post_id, media_id, reason)
+            case_id = post.case_id
+        return back(case_id, "included")
+
+    @r.post("/review/posts/{post_id}/unblur")
+    def unblur_view(
+        post_id: int,
+        user: Annotated[Viewer, Depends(writer)],
+        media_id: Annotated[int, Form(ge=0)] = 0,
+        reason: Annotated[str, Form(max_length=2000)] = "",
+    ) -> Response:
+        with ctx.sessions() as session, session.begin():
+            post = publish_unblurred(ctx, session, user, post_id, media_id, reason)
+            case_id = post.case_id
+        return back(case_id, "unblurred")
+
+    return r
+
+
+def _of_case(session: Session, case_id: int, post_ids: list[int]) -> list[int]:
+    """Only ids that belong to the case in the URL (a form cannot act on another case)."""
+    own = set(session.scalars(select(Post.id).where(Post.case_id == case_id)))
+    return [pid for pid in post_ids if pid in own]
