@@ -28,13 +28,13 @@ from publisher.core.crypto import new_key
 from publisher.core.settings import Settings
 from publisher.db import migrate
 from publisher.db.models import Agency, Case, Delivery, Post, SocialAccount, User
-from publisher.fakes.meta_graph import FakeMetaGraph
 from publisher.fakes.server import ServerThread
-from publisher.fakes.telegram import FakeTelegram
-from publisher.fakes.x_api import FakeX
 from publisher.outbox import deliveries as outbox
 from publisher.platforms.base import PublishRequest
+from publisher.platforms.meta.fake import FakeMetaGraph
 from publisher.platforms.registry import build_platform
+from publisher.platforms.telegram.fake import FakeTelegram
+from publisher.platforms.x.fake import FakeX
 from publisher.reference import seed
 from publisher.review import actions as review
 

@@ -14,11 +14,11 @@ from jobs.pipeline import run_job
 from publisher.app.factory import create_app
 from publisher.core.context import AppContext
 from publisher.db.models import Delivery, FollowUp, Media, SocialAccount, User
-from publisher.fakes.meta_graph import FakeMetaGraph
 from publisher.fakes.server import ServerThread
-from publisher.fakes.telegram import FakeTelegram
-from publisher.fakes.x_api import FakeX
 from publisher.intake.records import ingest
+from publisher.platforms.meta.fake import FakeMetaGraph
+from publisher.platforms.telegram.fake import FakeTelegram
+from publisher.platforms.x.fake import FakeX
 from publisher.review import actions as review
 from tests.factories import feed_record, jpeg
 from tests.flow import add_account

@@ -26,8 +26,8 @@ from publisher.core.context import AppContext
 from publisher.core.settings import SourceConfig
 from publisher.db.models import Delivery
 from publisher.fakes.server import ServerThread
-from publisher.fakes.telegram import FakeTelegram
 from publisher.intake.sources.whatsapp import normalise_phone
+from publisher.platforms.telegram.fake import FakeTelegram
 from tests.conftest import make_context
 from tests.factories import feed_record, person
 from tests.flow import add_account

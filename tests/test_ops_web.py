@@ -130,8 +130,8 @@ def test_the_digest_page_lists_each_agency_without_reporter_data(
 
 def test_digest_messages_reach_the_fake_telegram_over_http(ctx: AppContext) -> None:
     from publisher.fakes.server import ServerThread
-    from publisher.fakes.telegram import FakeTelegram
     from publisher.monitoring.digest import build_digests, send_digests
+    from publisher.platforms.telegram.fake import FakeTelegram
 
     fx.build(ctx)
     telegram = FakeTelegram(tokens={"42:digest"}, channels={"1001", "@kadis_dpupr"})

@@ -123,7 +123,7 @@ def test_an_unreachable_public_url_is_caught_before_any_container_is_made(
 def test_an_exhausted_daily_quota_read_from_the_api_defers_the_post(
     ctx: AppContext, fakes: Fakes, account: int
 ) -> None:
-    from publisher.fakes.meta_graph import IgMedia
+    from publisher.platforms.meta.fake import IgMedia
 
     fakes.meta.quota_total = 1
     fakes.meta.ig_media.append(IgMedia("1", IG_USER, "kiriman lain", "", time.time()))

@@ -17,7 +17,7 @@ from publisher.core.context import AppContext
 from publisher.db.models import Post
 from publisher.fakes.faults import Fault
 from publisher.outbox import deliveries as outbox
-from publisher.platforms.x import post_text, weighted_length
+from publisher.platforms.x.adapter import post_text, weighted_length
 from tests.conftest import shared_path
 from tests.publishing_env import (
     X_USER,

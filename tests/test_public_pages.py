@@ -20,7 +20,7 @@ from publisher.app.factory import create_app
 from publisher.core.context import AppContext
 from publisher.db.models import Post
 from publisher.fakes.server import ServerThread
-from publisher.fakes.telegram import FakeTelegram
+from publisher.platforms.telegram.fake import FakeTelegram
 from tests.conftest import make_context
 from tests.factories import feed_record, person
 from tests.flow import add_account

@@ -15,8 +15,8 @@ from publisher.core.clock import utcnow
 from publisher.core.context import AppContext
 from publisher.db.models import Delivery, DeliveryAttempt, Media, Post, SocialAccount
 from publisher.fakes.server import ServerThread
-from publisher.fakes.telegram import FakeTelegram, Fault
 from publisher.outbox import deliveries as outbox
+from publisher.platforms.telegram.fake import FakeTelegram, Fault
 from publisher.review import actions as review
 from tests.factories import feed_record, jpeg
 from tests.flow import add_account, add_user, feed_and_draft

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from publisher.posts.twitter_text import V2, V3, TwitterConfig, parse, weighted_length
+from publisher.platforms.x.twitter_text import V2, V3, TwitterConfig, parse, weighted_length
 from tests.conftest import shared_path
 
 WEIGHTED_GROUPS = {

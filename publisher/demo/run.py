@@ -41,10 +41,10 @@ from publisher.db.models import (
     User,
 )
 from publisher.fakes.case_feed import FakeCaseFeed
-from publisher.fakes.meta_graph import FakeMetaGraph
 from publisher.fakes.server import ServerThread
-from publisher.fakes.telegram import FakeTelegram
-from publisher.fakes.x_api import FakeX
+from publisher.platforms.meta.fake import FakeMetaGraph
+from publisher.platforms.telegram.fake import FakeTelegram
+from publisher.platforms.x.fake import FakeX
 from publisher.reference import load_reference, seed
 from publisher.review import actions as review
 

@@ -16,14 +16,14 @@ from publisher.core.errors import NeedsReconnect
 from publisher.core.settings import Settings
 from publisher.db.models import SocialAccount
 from publisher.platforms.base import Platform
-from publisher.platforms.facebook import FacebookPagePlatform
-from publisher.platforms.folder import FolderPlatform
-from publisher.platforms.graph import DEFAULT_GRAPH
-from publisher.platforms.instagram import InstagramPlatform
-from publisher.platforms.telegram import DEFAULT_API as TELEGRAM_API
-from publisher.platforms.telegram import TelegramPlatform
-from publisher.platforms.x import DEFAULT_API as X_API
-from publisher.platforms.x import XPlatform
+from publisher.platforms.facebook.adapter import FacebookPagePlatform
+from publisher.platforms.folder.adapter import FolderPlatform
+from publisher.platforms.instagram.adapter import InstagramPlatform
+from publisher.platforms.meta.graph import DEFAULT_GRAPH
+from publisher.platforms.telegram.adapter import DEFAULT_API as TELEGRAM_API
+from publisher.platforms.telegram.adapter import TelegramPlatform
+from publisher.platforms.x.adapter import DEFAULT_API as X_API
+from publisher.platforms.x.adapter import XPlatform
 
 Factory = Callable[[SocialAccount, dict[str, Any], httpx.Client, Settings], Platform]
 

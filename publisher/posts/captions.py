@@ -35,6 +35,7 @@ from publisher.core.clock import utcnow
 from publisher.core.errors import LaporError
 from publisher.core.paths import templates_dir
 from publisher.db.models import Agency, Case, FollowUp
+from publisher.platforms.x.twitter_text import may_contain_url
 from publisher.posts.rules import (
     KINDS,
     PlatformRules,
@@ -42,7 +43,6 @@ from publisher.posts.rules import (
     hashtags,
     rules_for,
 )
-from publisher.posts.twitter_text import may_contain_url
 from publisher.privacy.guard import scrub
 from publisher.privacy.model import KnownIdentities
 from publisher.reference import load_reference

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from publisher.posts.twitter_text import weighted_length
+from publisher.platforms.x.twitter_text import weighted_length
 
 LengthKind = Literal["chars", "utf16", "x_weighted", "telegram"]
 MediaKind = Literal["photo", "video"]

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from publisher.core.errors import ReviewError
+from publisher.platforms.x.twitter_text import has_invalid_characters
 from publisher.posts.rules import PlatformRules, caption_length, hashtags, mentions, rules_for
-from publisher.posts.twitter_text import has_invalid_characters
 
 REQUIRED_HASHTAG = "#LaporBupatiTegal"
 

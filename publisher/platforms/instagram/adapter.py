@@ -29,7 +29,7 @@ from publisher.core.clock import utcnow
 from publisher.core.errors import PermanentError, RateLimited, RetryableError, UnknownOutcome
 from publisher.platforms.base import MediaFile, PublishRequest, PublishResult, with_marker
 from publisher.platforms.errors import ErrorRule
-from publisher.platforms.graph import DEFAULT_GRAPH, META_ERRORS, GraphClient, next_cursor
+from publisher.platforms.meta.graph import DEFAULT_GRAPH, META_ERRORS, GraphClient, next_cursor
 
 CAPTION_LIMIT = 2200
 CAROUSEL_MAX = 10

@@ -23,7 +23,7 @@ from publisher.core.clock import utcnow
 from publisher.core.errors import PermanentError, RetryableError, UnknownOutcome
 from publisher.platforms.base import MediaFile, PublishRequest, PublishResult, transport_error
 from publisher.platforms.errors import ApiFailure, ErrorRule, classify
-from publisher.posts.twitter_text import weighted_length
+from publisher.platforms.x.twitter_text import weighted_length
 
 DEFAULT_API = "https://api.x.com"
 TEXT_LIMIT = 280

@@ -18,7 +18,7 @@ import httpx
 
 from publisher.core.errors import UnknownOutcome
 from publisher.platforms.base import PublishRequest, PublishResult, with_marker
-from publisher.platforms.graph import DEFAULT_GRAPH, GraphClient, next_cursor
+from publisher.platforms.meta.graph import DEFAULT_GRAPH, GraphClient, next_cursor
 
 RECENT_POSTS = 100
 SEARCH_PAGES = 5  # how far back an unknown delivery is looked for (5 x 100 posts)
