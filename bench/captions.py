@@ -99,7 +99,7 @@ def naive(items: list[tuple[str, CaptionContext]]) -> tuple[float, float, int]:
         while True:
             action = " ".join(words) + ("" if len(words) == len(context.action.split()) else "…")
             caption = template.render(vars(replace(context, action=action))).strip()
-            if caption_length(caption, rules) <= rules.caption_limit or not words:
+            if caption_length(caption, rules) <= rules.caption.max_length or not words:
                 break
             words.pop()
         problems += len(validate(Draft(caption, MEDIA), platform))

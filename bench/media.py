@@ -74,8 +74,9 @@ def naive_instagram(data: bytes) -> bytes:
 
 def ours_instagram(data: bytes) -> bytes:
     from publisher.media import render_for_platform
+    from publisher.platforms.registry import get_spec
 
-    return render_for_platform(data, "instagram")
+    return render_for_platform(data, get_spec("instagram").media)
 
 
 def _rss_mb() -> float:

@@ -16,6 +16,7 @@ from faker import Faker
 from PIL import Image, PngImagePlugin, TiffImagePlugin
 
 from publisher.media import BannerText, before_after_collage, render_for_platform, sanitize
+from publisher.platforms.registry import get_spec
 
 fake = Faker("id_ID")
 Faker.seed(20261127)
@@ -155,7 +156,10 @@ def test_no_seeded_canary_survives_in_any_output(kind: str) -> None:
     outputs = [result.data] + ([result.unblurred] if result.unblurred else [])
     if result.kind == "photo":
         banner = BannerText("Dinas Pekerjaan Umum dan Penataan Ruang", dt.date(2026, 11, 27))
-        outputs += [render_for_platform(seeded, p, banner=banner) for p in ("instagram", "x")]
+        outputs += [
+            render_for_platform(seeded, get_spec(p).media, banner=banner)
+            for p in ("instagram", "x")
+        ]
         outputs.append(before_after_collage(seeded, seeded, banner))
     for output in outputs:
         assert _canaries_in(output) == []

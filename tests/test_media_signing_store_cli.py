@@ -17,6 +17,7 @@ from PIL import Image
 from publisher.media import MediaStore, sign_media_url, verify_media_signature, verify_media_url
 from publisher.media.cli import render_file, sanitize_files
 from publisher.media.signing import SigningError
+from publisher.platforms.registry import get_spec
 
 SECRET = b"k" * 32
 SHA = hashlib.sha256(b"rendition").hexdigest()
@@ -98,7 +99,7 @@ def test_sanitize_files_reports_one_record_per_input_accepted_or_rejected(tmp_pa
 
 
 def test_render_file_writes_an_instagram_rendition(tmp_path: Path) -> None:
-    render_file(_photo(tmp_path / "a.jpg"), "instagram", tmp_path / "ig.jpg")
+    render_file(_photo(tmp_path / "a.jpg"), get_spec("instagram").media, tmp_path / "ig.jpg")
     assert Image.open(tmp_path / "ig.jpg").size == (640, 480)  # never upscaled past the source
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from publisher.core.context import AppContext
 from publisher.db.models import AuditLog, FollowUp, Media, Post
 from publisher.media import BannerText, render_for_platform
+from publisher.platforms.registry import get_spec
 from publisher.posts.drafting import publishable_media, renditions
 from publisher.review.actions import PERSONAL_DATA_MESSAGE
 from tests.factories import feed_record, jpeg, person
@@ -207,7 +208,9 @@ def test_blurred_faces_are_shown_only_when_a_reviewer_gives_a_reason(ctx: AppCon
     done = web.post(url, data={"csrf_token": token, "media_id": media_id, "reason": reason})
     assert done.status_code == 303
     after = load(ctx, telegram_post.id).media
-    expected = hashlib.sha256(render_for_platform(unblurred, "telegram")).hexdigest()
+    expected = hashlib.sha256(
+        render_for_platform(unblurred, get_spec("telegram").media)
+    ).hexdigest()
     assert len(after) == len(before) and after[0]["sha256"] == expected
     assert after[0]["unblurred"] is True and ctx.media.exists(expected, ".jpg")
     assert "ditampilkan tanpa samaran" in web.get(done.headers["location"]).text

@@ -194,10 +194,11 @@ def accounts_add(
     ] = "{}",
 ) -> None:
     """Connect a social account to an agency (credentials are stored encrypted)."""
-    from publisher.db.models import PLATFORMS, Agency, SocialAccount
+    from publisher.db.models import Agency, SocialAccount
+    from publisher.platforms.registry import names
 
-    if platform not in PLATFORMS:
-        raise fail(f"platform must be one of {', '.join(PLATFORMS)}")
+    if platform not in names():
+        raise fail(f"platform must be one of {', '.join(names())}")
     try:
         creds = json.loads(credentials)
     except ValueError:
@@ -481,13 +482,13 @@ def media_render(
 ) -> None:
     """Render one photo for a platform's rules (size, aspect ratio), metadata-free."""
     from publisher.core.errors import MediaRejected
-    from publisher.media import PLATFORM_MEDIA_RULES
     from publisher.media.cli import render_file
+    from publisher.platforms.registry import get_spec, names
 
-    if platform not in PLATFORM_MEDIA_RULES:
-        raise fail(f"platform must be one of {', '.join(sorted(PLATFORM_MEDIA_RULES))}")
+    if platform not in names():
+        raise fail(f"platform must be one of {', '.join(sorted(names()))}")
     try:
-        render_file(file, platform, out)
+        render_file(file, get_spec(platform).media, out)
     except MediaRejected as exc:
         raise fail(f"rejected: {exc.reason}") from None
     console.print(f"wrote {out}")

@@ -37,7 +37,6 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-PLATFORMS = ("folder", "telegram", "facebook", "instagram", "x")
 ACCOUNT_STATUSES = ("active", "needs_reconnect", "paused")
 ROLES = ("pic", "reviewer", "admin")
 PRIVACY_MODES = ("normal", "anonim", "rahasia")

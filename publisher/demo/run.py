@@ -43,6 +43,7 @@ from publisher.db.models import (
 from publisher.fakes.case_feed import FakeCaseFeed
 from publisher.fakes.server import ServerThread
 from publisher.platforms.meta.fake import FakeMetaGraph
+from publisher.platforms.registry import names as platform_names
 from publisher.platforms.telegram.fake import FakeTelegram
 from publisher.platforms.x.fake import FakeX
 from publisher.reference import load_reference, seed
@@ -439,7 +440,7 @@ def _summary(
     table.add_row("cases screened out (conflict-prone or rahasia)", str(screened_out))
     table.add_row("posts held as blocked for a second reviewer", str(blocked_posts))
     table.add_row("posts approved", str(approved))
-    for platform in ("folder", "telegram", "facebook", "instagram", "x"):
+    for platform in platform_names():
         table.add_row(f"published to {platform}", str(per_platform.get(platform, 0)))
     for platform, count in received.items():
         table.add_row(f"posts received by the fake {platform} server", str(count))

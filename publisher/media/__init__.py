@@ -3,33 +3,27 @@ blurring, platform renditions, signed URLs and content-addressed storage.
 
 Public API (import from here): :func:`sanitize`, :class:`SanitizedMedia`, :class:`MediaStore`,
 :func:`blur_faces`, :class:`FaceBlurResult`, :class:`FaceBox`, :func:`render_for_platform`,
-:func:`before_after_collage`, :class:`BannerText`, :data:`PLATFORM_MEDIA_RULES`,
-:func:`sign_media_url`, :func:`verify_media_signature`.
+:func:`before_after_collage`, :class:`BannerText`, :class:`MediaLimits` (a platform's limits,
+passed in), :func:`sign_media_url`, :func:`verify_media_signature`.
 Errors: :class:`publisher.core.errors.MediaRejected`.
 Importing this package loads no model and reads no settings.
 """
 
 from publisher.media.faces import FaceBlurResult, FaceBox, blur_faces
+from publisher.media.limits import MediaLimits
 from publisher.media.model import SanitizedMedia, VideoFaceHit
-from publisher.media.render import (
-    PLATFORM_MEDIA_RULES,
-    BannerText,
-    PlatformMediaRule,
-    before_after_collage,
-    render_for_platform,
-)
+from publisher.media.render import BannerText, before_after_collage, render_for_platform
 from publisher.media.sanitize import sanitize
 from publisher.media.signing import sign_media_url, verify_media_signature, verify_media_url
 from publisher.media.store import MediaStore
 from publisher.media.video import VideoLimits
 
 __all__ = [
-    "PLATFORM_MEDIA_RULES",
     "BannerText",
     "FaceBlurResult",
     "FaceBox",
+    "MediaLimits",
     "MediaStore",
-    "PlatformMediaRule",
     "SanitizedMedia",
     "VideoFaceHit",
     "VideoLimits",

@@ -2,6 +2,8 @@
 ``python -m publisher.media render FILE --platform instagram --out F``.
 
 The lead's ``lapor media`` commands call :func:`sanitize_files` and :func:`render_file`.
+``render`` fits to one of the ``renditions`` the caller passes (name -> limits): media knows no
+platform, so ``__main__`` passes every registered platform's limits.
 ``sanitize`` prints one JSON line per input (``input``, ``status`` ok|rejected, ``reason``,
 ``outputs``) and exits 0 when every file was handled, accepted or rejected; a path that cannot
 be read gets ``status: "error"`` and makes the exit status 1.
@@ -17,11 +19,12 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from publisher.core.errors import MediaRejected
-from publisher.media.render import PLATFORM_MEDIA_RULES, render_for_platform
+from publisher.media.limits import MediaLimits
+from publisher.media.render import render_for_platform
 from publisher.media.sanitize import MAX_VIDEO_BYTES, sanitize
 
 
@@ -95,12 +98,14 @@ def sanitize_files(
         yield record
 
 
-def render_file(path: Path, platform: str, out: Path) -> None:
-    """Render one photo for ``platform`` into ``out`` (metadata-free JPEG)."""
-    _write_atomic(out, render_for_platform(path.read_bytes(), platform))
+def render_file(path: Path, limits: MediaLimits, out: Path) -> None:
+    """Render one photo within a platform's ``limits`` into ``out`` (metadata-free JPEG)."""
+    _write_atomic(out, render_for_platform(path.read_bytes(), limits))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, renditions: Mapping[str, MediaLimits] | None = None
+) -> int:
     parser = argparse.ArgumentParser(prog="python -m publisher.media")
     sub = parser.add_subparsers(dest="command", required=True)
     s = sub.add_parser("sanitize", help="validate and strip photos/videos, one JSON line each")
@@ -109,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     s.add_argument("--no-blur", action="store_true", help="do not blur faces in photos")
     r = sub.add_parser("render", help="render a photo for one platform")
     r.add_argument("file", type=Path)
-    r.add_argument("--platform", required=True, choices=sorted(PLATFORM_MEDIA_RULES))
+    r.add_argument("--platform", required=True, choices=sorted(renditions or {}))
     r.add_argument("--out", required=True, type=Path)
     args = parser.parse_args(argv)
     if args.command == "sanitize":
@@ -119,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(json.dumps(record, ensure_ascii=False), flush=True)
         return 1 if failed else 0
     try:
-        render_file(args.file, args.platform, args.out)
+        render_file(args.file, (renditions or {})[args.platform], args.out)
     except MediaRejected as exc:
         print(f"rejected: {exc.reason}", file=sys.stderr)
         return 1

@@ -1,6 +1,7 @@
 """Platform renditions, the branded banner and the before/after collage.
 
-Platform limits live in one table, :data:`PLATFORM_MEDIA_RULES`. A rendition is made by
+A rendition is fitted to a :class:`publisher.media.limits.MediaLimits` (each platform's spec holds
+its own; the caller passes them in). It is made by
 
 1. asking the JPEG decoder for a reduced-size decode (``Image.draft``) big enough for the
    target, *before* orientation (orienting first would decode at full size),
@@ -13,8 +14,7 @@ Platform limits live in one table, :data:`PLATFORM_MEDIA_RULES`. A rendition is 
 Text uses Pillow's bundled scalable font (``ImageFont.load_default(size=...)``), never a font
 from a system path, so renders are identical on every machine.
 
-Errors: an unknown platform raises ``KeyError``-derived :class:`UnknownPlatform`; a photo that
-cannot be decoded raises :class:`publisher.core.errors.MediaRejected`.
+Errors: a photo that cannot be decoded raises :class:`publisher.core.errors.MediaRejected`.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from publisher.core.errors import MediaRejected
 from publisher.media.formats import sniff
+from publisher.media.limits import MB, MediaLimits
 from publisher.media.photo import (
     ORIENTATION_TRANSPOSES,
     clean_copy,
@@ -51,36 +52,6 @@ LABEL_BG = (0, 0, 0)
 START_QUALITY = 88
 MIN_QUALITY = 50
 
-
-class UnknownPlatform(KeyError):
-    pass
-
-
-@dataclass(frozen=True)
-class PlatformMediaRule:
-    """Photo limits of one platform. ``None`` means the platform sets no such limit."""
-
-    target_width: int | None  # preferred width when the source is at least that wide
-    min_width: int | None
-    max_width: int | None
-    max_long_side: int | None
-    min_aspect: float | None  # width / height
-    max_aspect: float | None
-    max_side_sum: int | None  # width + height
-    max_bytes: int
-
-
-MB = 1024 * 1024
-# Sources: Instagram Graph API content publishing (JPEG, 4:5 to 1.91:1, 320-1440 px wide, 8 MB);
-# Facebook Page photos (< 4 MB recommended for uploads by URL); X media upload (5 MB images);
-# Telegram Bot API sendPhoto (10 MB, width + height <= 10000, ratio at most 20).
-PLATFORM_MEDIA_RULES: dict[str, PlatformMediaRule] = {
-    "instagram": PlatformMediaRule(1080, 320, 1440, None, 4 / 5, 1.91, None, 8 * MB),
-    "facebook": PlatformMediaRule(None, None, None, 2048, None, None, None, 4 * MB - 1),
-    "x": PlatformMediaRule(None, None, None, 2048, 1 / 3, 3.0, None, 5 * MB),
-    "telegram": PlatformMediaRule(None, None, None, 2560, 1 / 20, 20.0, 10_000, 10 * MB),
-    "folder": PlatformMediaRule(None, None, None, 4096, None, None, None, 40 * MB),
-}
 
 _MONTHS_ID = (
     "Januari", "Februari", "Maret", "April", "Mei", "Juni",
@@ -111,27 +82,27 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=size)
 
 
-def target_size(src: tuple[int, int], rule: PlatformMediaRule) -> tuple[int, int]:
+def target_size(src: tuple[int, int], limits: MediaLimits) -> tuple[int, int]:
     """Output size for a source of size ``src``: aspect clamped, then the size limits."""
     w, h = src
     aspect = w / h
-    if rule.min_aspect is not None:
-        aspect = max(aspect, rule.min_aspect)
-    if rule.max_aspect is not None:
-        aspect = min(aspect, rule.max_aspect)
+    if limits.min_aspect is not None:
+        aspect = max(aspect, limits.min_aspect)
+    if limits.max_aspect is not None:
+        aspect = min(aspect, limits.max_aspect)
     width = float(w)
-    if rule.target_width is not None:
-        width = min(width, rule.target_width)
-    if rule.max_width is not None:
-        width = min(width, rule.max_width)
-    if rule.min_width is not None:
-        width = max(width, rule.min_width)
+    if limits.target_width is not None:
+        width = min(width, limits.target_width)
+    if limits.max_width is not None:
+        width = min(width, limits.max_width)
+    if limits.min_width is not None:
+        width = max(width, limits.min_width)
     height = width / aspect
-    if rule.max_long_side is not None and max(width, height) > rule.max_long_side:
-        scale = rule.max_long_side / max(width, height)
+    if limits.max_long_side is not None and max(width, height) > limits.max_long_side:
+        scale = limits.max_long_side / max(width, height)
         width, height = width * scale, height * scale
-    if rule.max_side_sum is not None and width + height > rule.max_side_sum:
-        scale = rule.max_side_sum / (width + height)
+    if limits.max_side_sum is not None and width + height > limits.max_side_sum:
+        scale = limits.max_side_sum / (width + height)
         width, height = width * scale, height * scale
     return max(1, math.floor(width)), max(1, math.floor(height))
 
@@ -246,27 +217,19 @@ def encode_within(image: Image.Image, max_bytes: int) -> bytes:
         current = current.resize(size, Image.Resampling.LANCZOS)
 
 
-def rule_for(platform: str) -> PlatformMediaRule:
-    try:
-        return PLATFORM_MEDIA_RULES[platform]
-    except KeyError:
-        raise UnknownPlatform(f"unknown platform {platform!r}") from None
-
-
 def render_for_platform(
     photo: bytes,
-    platform: str,
+    limits: MediaLimits,
     *,
     banner: BannerText | None = None,
     fit: Fit = "auto",
 ) -> bytes:
-    """A metadata-free JPEG of ``photo`` that meets ``platform``'s rules."""
-    rule = rule_for(platform)
+    """A metadata-free JPEG of ``photo`` within a platform's ``limits``."""
     band = 0
 
     def plan(upright: tuple[int, int]) -> tuple[int, int]:
         nonlocal band
-        size = target_size(upright, rule)
+        size = target_size(upright, limits)
         band = _banner_height(*size) if banner is not None else 0
         return size[0], size[1] - band
 
@@ -276,12 +239,13 @@ def render_for_platform(
     if banner is not None:
         canvas.paste(fitted, (0, 0))
         draw_banner(canvas, box[1], banner)
-    return encode_within(canvas, rule.max_bytes)
+    return encode_within(canvas, limits.photo_max_bytes)
 
 
 COLLAGE_SIZE = (1080, 1350)
 COLLAGE_GAP = 6
 COLLAGE_LABELS = ("SEBELUM", "SESUDAH")
+COLLAGE_MAX_BYTES = 8 * MB
 
 
 def before_after_collage(
@@ -290,8 +254,10 @@ def before_after_collage(
     banner: BannerText,
     *,
     size: tuple[int, int] = COLLAGE_SIZE,
+    max_bytes: int = COLLAGE_MAX_BYTES,
 ) -> bytes:
-    """Two photos stacked (before above after), labelled, with the banner; Instagram-ready."""
+    """Two photos stacked (before above after), labelled, with the banner, in 4:5 (the
+    narrowest frame Instagram takes) and within ``max_bytes`` (pass the platform's cap)."""
     band = _banner_height(*size)
     panel_h = (size[1] - band - COLLAGE_GAP) // 2
     panel = (size[0], panel_h)
@@ -310,4 +276,4 @@ def before_after_collage(
         )
         draw.text((2 * pad - left, top + 2 * pad), label, font=label_font, fill=BANNER_FG)
     draw_banner(canvas, size[1] - band, banner)
-    return encode_within(canvas, PLATFORM_MEDIA_RULES["instagram"].max_bytes)
+    return encode_within(canvas, max_bytes)

@@ -1,13 +1,15 @@
-"""Build the adapter for an account from its decrypted credentials.
+"""The one list of platforms, and the adapter for an account.
 
-:data:`CREDENTIALS` lists, per platform, the keys its credentials JSON needs (and the optional
-ones); ``api_base`` overrides the platform's URL (the fakes, a proxy).
+:data:`BUILT_IN` names every platform that ships; :func:`register` adds one (tests, plug-ins).
+Every part reads platform facts through :func:`get_spec` / :func:`specs`; :func:`build_platform`
+checks an account's credentials against its spec's model and calls the spec's factory.
+
+Errors: :class:`UnknownPlatform` (a :class:`publisher.core.errors.NeedsReconnect`, so an account
+whose platform is gone is paused rather than retried); :func:`build_platform` raises
+``NeedsReconnect`` when credentials lack a required key.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from typing import Any
 
 import httpx
 
@@ -16,107 +18,60 @@ from publisher.core.errors import NeedsReconnect
 from publisher.core.settings import Settings
 from publisher.db.models import SocialAccount
 from publisher.platforms.base import Platform
-from publisher.platforms.facebook.adapter import FacebookPagePlatform
-from publisher.platforms.folder.adapter import FolderPlatform
-from publisher.platforms.instagram.adapter import InstagramPlatform
-from publisher.platforms.meta.graph import DEFAULT_GRAPH
-from publisher.platforms.telegram.adapter import DEFAULT_API as TELEGRAM_API
-from publisher.platforms.telegram.adapter import TelegramPlatform
-from publisher.platforms.x.adapter import DEFAULT_API as X_API
-from publisher.platforms.x.adapter import XPlatform
+from publisher.platforms.facebook.spec import SPEC as FACEBOOK
+from publisher.platforms.folder.spec import SPEC as FOLDER
+from publisher.platforms.instagram.spec import SPEC as INSTAGRAM
+from publisher.platforms.spec import AdapterInputs, PlatformSpec
+from publisher.platforms.telegram.spec import SPEC as TELEGRAM
+from publisher.platforms.x.spec import SPEC as X
 
-Factory = Callable[[SocialAccount, dict[str, Any], httpx.Client, Settings], Platform]
+BUILT_IN: tuple[PlatformSpec, ...] = (FOLDER, TELEGRAM, FACEBOOK, INSTAGRAM, X)
 
-# platform -> (required keys, optional keys)
-CREDENTIALS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "folder": ((), ()),
-    "telegram": (("bot_token", "chat_id"), ("api_base",)),
-    "facebook": (("page_id", "access_token"), ("api_base",)),
-    "instagram": (("ig_user_id", "access_token"), ("api_base", "poll_interval_s")),
-    "x": (("access_token", "user_id"), ("username", "api_base")),
-}
-
-CREDENTIAL_HELP = {
-    "telegram": "Kredensial Telegram belum lengkap (bot_token, chat_id).",
-    "facebook": "Kredensial Facebook belum lengkap (page_id, access_token Halaman).",
-    "instagram": "Kredensial Instagram belum lengkap (ig_user_id, access_token).",
-    "x": "Kredensial X belum lengkap (access_token, user_id).",
-}
+_specs: dict[str, PlatformSpec] = {spec.name: spec for spec in BUILT_IN}
 
 
-def _folder(
-    account: SocialAccount, creds: dict[str, Any], _c: httpx.Client, s: Settings
-) -> Platform:
-    return FolderPlatform(s.folder_platform_dir, account.handle)
+class UnknownPlatform(NeedsReconnect):
+    user_message = "Platform akun ini tidak dikenal aplikasi. Hubungi admin."
 
 
-def _telegram(
-    account: SocialAccount, creds: dict[str, Any], c: httpx.Client, _s: Settings
-) -> Platform:
-    return TelegramPlatform(
-        c,
-        str(creds["bot_token"]),
-        str(creds["chat_id"]),
-        str(creds.get("api_base") or TELEGRAM_API),
-    )
+def register(spec: PlatformSpec) -> None:
+    """Add ``spec`` (or replace the one of that name); it comes after the built-in ones."""
+    _specs[spec.name] = spec
 
 
-def _facebook(
-    account: SocialAccount, creds: dict[str, Any], c: httpx.Client, _s: Settings
-) -> Platform:
-    return FacebookPagePlatform(
-        c,
-        str(creds["page_id"]),
-        str(creds["access_token"]),
-        str(creds.get("api_base") or DEFAULT_GRAPH),
-    )
+def unregister(name: str) -> None:
+    """Remove a platform added by :func:`register`; the built-in ones stay."""
+    if all(spec.name != name for spec in BUILT_IN):
+        _specs.pop(name, None)
 
 
-def _instagram(
-    account: SocialAccount, creds: dict[str, Any], c: httpx.Client, _s: Settings
-) -> Platform:
-    return InstagramPlatform(
-        c,
-        str(creds["ig_user_id"]),
-        str(creds["access_token"]),
-        str(creds.get("api_base") or DEFAULT_GRAPH),
-        poll_interval_s=float(creds.get("poll_interval_s", 2.0)),
-    )
+def specs() -> tuple[PlatformSpec, ...]:
+    return tuple(_specs.values())
 
 
-def _x(account: SocialAccount, creds: dict[str, Any], c: httpx.Client, _s: Settings) -> Platform:
-    return XPlatform(
-        c,
-        str(creds["access_token"]),
-        str(creds["user_id"]),
-        str(creds.get("username") or account.handle),
-        str(creds.get("api_base") or X_API),
-    )
+def names() -> tuple[str, ...]:
+    return tuple(_specs)
 
 
-FACTORIES: dict[str, Factory] = {
-    "folder": _folder,
-    "telegram": _telegram,
-    "facebook": _facebook,
-    "instagram": _instagram,
-    "x": _x,
-}
+def get_spec(name: str) -> PlatformSpec:
+    try:
+        return _specs[name]
+    except KeyError:
+        raise UnknownPlatform(f"unknown platform {name!r}; known: {', '.join(_specs)}") from None
 
 
 def build_platform(
     account: SocialAccount, vault: Vault, client: httpx.Client, settings: Settings
 ) -> Platform:
-    factory = FACTORIES.get(account.platform)
-    if factory is None:
-        raise NeedsReconnect(f"no adapter for platform {account.platform}")
+    spec = get_spec(account.platform)
     creds = vault.decrypt_json(account.credentials) if account.credentials else {}
     if not isinstance(creds, dict):
         creds = {}
-    required, _optional = CREDENTIALS.get(account.platform, ((), ()))
-    missing = [key for key in required if not creds.get(key)]
+    missing = [key for key in spec.credentials.required if not creds.get(key)]
     if missing:
         raise NeedsReconnect(
             f"{account.platform} account {account.id} lacks credential(s) {', '.join(missing)}",
-            user_message=CREDENTIAL_HELP.get(account.platform),
+            user_message=spec.credentials.help or None,
         )
-    return factory(account, creds, client, settings)
+    api_base = str(creds.get("api_base") or spec.api_base)
+    return spec.factory(AdapterInputs(account.handle, creds, client, settings, api_base))

@@ -35,14 +35,10 @@ from publisher.core.clock import utcnow
 from publisher.core.errors import LaporError
 from publisher.core.paths import templates_dir
 from publisher.db.models import Agency, Case, FollowUp
+from publisher.platforms.registry import get_spec
+from publisher.platforms.spec import PlatformSpec
 from publisher.platforms.x.twitter_text import may_contain_url
-from publisher.posts.rules import (
-    KINDS,
-    PlatformRules,
-    caption_length,
-    hashtags,
-    rules_for,
-)
+from publisher.posts.rules import KINDS, caption_length, hashtags, rules_for
 from publisher.privacy.guard import scrub
 from publisher.privacy.model import KnownIdentities
 from publisher.reference import load_reference
@@ -258,7 +254,7 @@ def _environment() -> SandboxedEnvironment:
 
 
 def template_name(platform: str, kind: str) -> str:
-    return f"{platform}/{kind}.txt.j2"
+    return f"{get_spec(platform).templates or platform}/{kind}.txt.j2"
 
 
 def shorten_at_word(text: str, max_chars: int) -> str:
@@ -281,7 +277,7 @@ class CaptionRenderer:
         self.instagram_hashtag_cap = instagram_hashtag_cap
         self._compiled: dict[str, Template] = {}
 
-    def rules(self, platform: str) -> PlatformRules:
+    def rules(self, platform: str) -> PlatformSpec:
         return rules_for(platform, instagram_hashtag_cap=self.instagram_hashtag_cap)
 
     def template(self, platform: str, kind: str, override: str | None = None) -> Template:
@@ -322,15 +318,15 @@ class CaptionRenderer:
             fitted = self._fit_by_substitution(platform, context, rules)
             if fitted is not None:
                 return fitted
-        if caption_length(context.action, rules) <= rules.caption_limit:
+        if caption_length(context.action, rules) <= rules.caption.max_length:
             # Only worth a full render when the action alone could still fit.
             text = self.render_raw(platform, context, override=override)
-            if caption_length(text, rules) <= rules.caption_limit:
+            if caption_length(text, rules) <= rules.caption.max_length:
                 return text
         return self._shorten(platform, context, rules, override)
 
     def _fit_by_substitution(
-        self, platform: str, context: CaptionContext, rules: PlatformRules
+        self, platform: str, context: CaptionContext, rules: PlatformSpec
     ) -> str | None:
         """One render per caption: the built-in templates print the action once, unchanged, so
         rendering with a placeholder and substituting candidate actions into that text is the
@@ -339,7 +335,7 @@ class CaptionRenderer:
         base = self.render_raw(platform, context.but(action=_PLACEHOLDER))
         if base.count(_PLACEHOLDER) != 1:
             return None
-        action, limit = context.action, rules.caption_limit
+        action, limit = context.action, rules.caption.max_length
         full = base.replace(_PLACEHOLDER, action)
         if caption_length(full, rules) <= limit:
             return full
@@ -355,10 +351,10 @@ class CaptionRenderer:
             cut = max(action.rfind(" ", 0, len(shortened) - len(ELLIPSIS)), 0)
 
     @staticmethod
-    def _longest_prefix(action: str, room: int, rules: PlatformRules) -> int:
+    def _longest_prefix(action: str, room: int, rules: PlatformSpec) -> int:
         """The largest cut for :func:`shorten_at_word` whose words alone measure <= ``room``."""
         high = len(action) - 1
-        if rules.length_kind == "x_weighted" and not may_contain_url(action):
+        if rules.caption.counting == "x_weighted" and not may_contain_url(action):
             high = min(high, room)  # every code point then weighs at least 1
         low, high = 0, max(high, 0)
         while low < high:
@@ -370,17 +366,17 @@ class CaptionRenderer:
                 high = middle - 1
         return low
 
-    def _within_hashtag_cap(self, context: CaptionContext, rules: PlatformRules) -> CaptionContext:
-        if rules.hashtag_cap is None:
+    def _within_hashtag_cap(self, context: CaptionContext, rules: PlatformSpec) -> CaptionContext:
+        if rules.caption.hashtag_cap is None:
             return context
         in_action = len(hashtags(context.action))
-        room = max(rules.hashtag_cap - in_action, 1)
+        room = max(rules.caption.hashtag_cap - in_action, 1)
         action = context.action
-        if in_action + 1 > rules.hashtag_cap:
+        if in_action + 1 > rules.caption.hashtag_cap:
             # The PIC's own tags give way to ours: keep the word, drop the '#'.
             for tag in set(hashtags(action)):
                 action = re.sub(rf"(?<![\w&]){re.escape(tag)}(?!\w)", tag[1:], action)
-            room = rules.hashtag_cap
+            room = rules.caption.hashtag_cap
         tags = context.hashtags[:room]
         if tags == context.hashtags and action == context.action:
             return context
@@ -390,14 +386,14 @@ class CaptionRenderer:
         self,
         platform: str,
         context: CaptionContext,
-        rules: PlatformRules,
+        rules: PlatformSpec,
         override: str | None,
     ) -> str:
         """Cut the action so the caption fits: measure the caption around an empty action once,
         find the longest word-boundary prefix that fits the room left (cheap: the prefix alone
         is measured), render that, and step back a word while the whole still does not fit
         (lengths are not always additive: an emoji or URL at the seam)."""
-        limit = rules.caption_limit
+        limit = rules.caption.max_length
         for candidate in (context, context.but(hashtags=context.hashtags[:1])):
             base = self.render_raw(platform, candidate.but(action=ELLIPSIS), override=override)
             base_length = caption_length(base, rules)

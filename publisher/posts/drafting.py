@@ -16,6 +16,7 @@ from publisher.core import audit
 from publisher.core.crypto import Vault
 from publisher.db.models import Case, Media, Post, Screening, SocialAccount
 from publisher.media import BannerText, MediaStore, before_after_collage, render_for_platform
+from publisher.platforms.registry import get_spec
 from publisher.posts.captions import caption_context, default_renderer, media_kind
 from publisher.posts.overrides import overrides_for_agency
 from publisher.privacy.guard import case_identities, default_detector
@@ -131,20 +132,24 @@ def renditions(
     """What this platform gets: each photo fitted to its rules (crop or pad, never distorted),
     and, when the PIC marked photos before and after, a branded collage of the pair first.
     Videos were made to fit at intake; they pass as they are."""
+    limits = get_spec(platform).media
     out: list[dict[str, Any]] = []
     photos = [m for m in media if m["kind"] == "photo"]
     before = next((m for m in photos if m.get("phase") == "before"), None)
     after = next((m for m in photos if m.get("phase") == "after"), None)
     if before is not None and after is not None:
         collage = before_after_collage(
-            store.read(before["sha256"], ".jpg"), store.read(after["sha256"], ".jpg"), banner
+            store.read(before["sha256"], ".jpg"),
+            store.read(after["sha256"], ".jpg"),
+            banner,
+            max_bytes=limits.photo_max_bytes,
         )
         out.append(_photo_entry(store, collage, "before_after"))
     for m in media:
         if m["kind"] != "photo":
             out.append(m)
             continue
-        fitted = render_for_platform(store.read(m["sha256"], ".jpg"), platform)
+        fitted = render_for_platform(store.read(m["sha256"], ".jpg"), limits)
         out.append(_photo_entry(store, fitted, str(m.get("phase") or "")))
     return out
 

@@ -22,6 +22,7 @@ from publisher.core import audit
 from publisher.core.clock import utcnow
 from publisher.core.errors import LaporError
 from publisher.db.models import Agency, TemplateOverride, User
+from publisher.platforms.registry import names as platform_names
 from publisher.posts.captions import (
     HASHTAG,
     CaptionContext,
@@ -29,7 +30,7 @@ from publisher.posts.captions import (
     TemplateRejected,
     plain_category,
 )
-from publisher.posts.rules import KINDS, PLATFORMS
+from publisher.posts.rules import KINDS
 from publisher.posts.validate import validate
 from publisher.reference import load_reference
 
@@ -120,7 +121,7 @@ def check_template(
     instagram_hashtag_cap: int | None = None,
 ) -> OverridePreview:
     """Render ``text`` with the extremes and list every reason to refuse it."""
-    if platform not in PLATFORMS:
+    if platform not in platform_names():
         return OverridePreview("", "", [f"Platform '{platform}' tidak dikenal."])
     if kind not in KINDS:
         return OverridePreview("", "", [f"Jenis kiriman '{kind}' tidak dikenal."])

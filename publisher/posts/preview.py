@@ -65,6 +65,8 @@ class PreviewCard:
     hashtag_count: int
     hashtag_cap: int | None
     media_max: int
+    weighted: bool = False  # the limit counts weighted characters (X)
+    media_first: bool = False  # the platform shows media above the caption (Instagram)
     media: list[PreviewMedia] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
@@ -108,10 +110,12 @@ def build_card(
         handle=handle,
         caption=caption,
         length=caption_length(caption, rules),
-        limit=rules.caption_limit,
+        limit=rules.caption.max_length,
         hashtag_count=len(hashtags(caption)),
-        hashtag_cap=rules.hashtag_cap,
-        media_max=rules.media_max,
+        hashtag_cap=rules.caption.hashtag_cap,
+        media_max=rules.media.max_items,
+        weighted=rules.caption.counting == "x_weighted",
+        media_first=rules.media_first,
         media=[
             PreviewMedia(str(m.get("kind", "photo")), str(m.get("phase", "")), media_url(m))
             for m in items

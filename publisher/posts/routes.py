@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from publisher.core.context import AppContext
 from publisher.core.paths import templates_dir
 from publisher.db.models import Agency, User
+from publisher.platforms.registry import names as platform_names
 from publisher.posts.captions import template_name
 from publisher.posts.overrides import (
     OverridePreview,
@@ -36,7 +37,7 @@ from publisher.posts.overrides import (
     preview_override,
     save_override,
 )
-from publisher.posts.rules import KINDS, PLATFORMS
+from publisher.posts.rules import KINDS
 from publisher.web.auth import NotFound, Viewer, csrf_writer, require
 from publisher.web.templating import Pages
 
@@ -89,7 +90,7 @@ def agency_by_code(session: Session, code: str) -> Agency:
 
 
 def check_slot(platform: str, kind: str) -> None:
-    if platform not in PLATFORMS or kind not in KINDS:
+    if platform not in platform_names() or kind not in KINDS:
         raise NotFound(f"unknown template slot {platform}/{kind}", "Templat tidak ditemukan.")
 
 
@@ -97,7 +98,7 @@ def slots(session: Session, agency: Agency) -> list[Slot]:
     own = overrides_for_agency(session, agency.id)
     return [
         Slot(platform, kind, own.get((platform, kind)), default_source(platform, kind))
-        for platform in PLATFORMS
+        for platform in platform_names()
         for kind in KINDS
     ]
 

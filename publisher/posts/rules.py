@@ -1,9 +1,12 @@
-"""What each platform accepts, as data: caption length and how it is counted, hashtag and
-mention caps, media counts, kinds, formats, sizes and aspect ratios.
+"""Counting and reading captions the way each platform does.
 
-Figures are the platforms' published limits (see docs/posts.md for sources and dates). The
-Instagram hashtag cap comes from settings (``LAPOR_INSTAGRAM_HASHTAG_CAP``) because Instagram
-announced a cut from 30 to 5 in late 2025 and may move it again.
+What each platform accepts (caption length and how it is counted, hashtag and mention caps,
+media counts, kinds, formats, sizes and aspect ratios) lives in its spec
+(``publisher/platforms/<name>/spec.py``); :func:`rules_for` returns it. The Instagram hashtag
+cap comes from settings (``LAPOR_INSTAGRAM_HASHTAG_CAP``) because Instagram announced a cut
+from 30 to 5 in late 2025 and may move it again.
+
+Errors: :func:`rules_for` raises :class:`publisher.platforms.registry.UnknownPlatform`.
 """
 
 from __future__ import annotations
@@ -12,83 +15,21 @@ import html
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import Literal
+from dataclasses import replace
 
+from publisher.platforms.registry import get_spec
+from publisher.platforms.spec import Counting, PlatformSpec
 from publisher.platforms.x.twitter_text import weighted_length
 
-LengthKind = Literal["chars", "utf16", "x_weighted", "telegram"]
-MediaKind = Literal["photo", "video"]
-
-
-@dataclass(frozen=True)
-class PlatformRules:
-    platform: str
-    label: str
-    caption_limit: int
-    length_kind: LengthKind
-    hashtag_cap: int | None
-    mention_cap: int | None
-    media_min: int
-    media_max: int
-    media_kinds: frozenset[str]
-    mixed_media: bool  # photos and a video in one post
-    photo_mimes: frozenset[str]
-    video_mimes: frozenset[str]
-    photo_max_bytes: int
-    video_max_bytes: int
-    video_max_seconds: float
-    # width / height, inclusive; None when the platform crops or letterboxes anything.
-    aspect_min: float | None
-    aspect_max: float | None
-
-
-_JPEG_PNG = frozenset({"image/jpeg", "image/png"})
-_MP4 = frozenset({"video/mp4"})
-_MB = 1024 * 1024
-
-RULES: dict[str, PlatformRules] = {
-    "facebook": PlatformRules(
-        "facebook", "Facebook", 63_206, "chars", None, None, 0, 10,
-        frozenset({"photo", "video"}), False, _JPEG_PNG | {"image/webp"}, _MP4,
-        4 * _MB, 1024 * _MB, 240 * 60.0, None, None,
-    ),
-    "instagram": PlatformRules(
-        "instagram", "Instagram", 2_200, "chars", 5, 20, 1, 10,
-        frozenset({"photo", "video"}), True, frozenset({"image/jpeg"}), _MP4 | {"video/quicktime"},
-        8 * _MB, 300 * _MB, 15 * 60.0, 4 / 5, 1.91,
-    ),
-    "x": PlatformRules(
-        "x", "X", 280, "x_weighted", None, None, 0, 4,
-        frozenset({"photo", "video"}), False, _JPEG_PNG | {"image/webp"}, _MP4,
-        5 * _MB, 512 * _MB, 140.0, None, None,
-    ),
-    "telegram": PlatformRules(
-        "telegram", "Telegram", 1_024, "telegram", None, None, 0, 10,
-        frozenset({"photo", "video"}), True, _JPEG_PNG | {"image/webp"}, _MP4,
-        10 * _MB, 50 * _MB, 24 * 3600.0, 1 / 20, 20.0,
-    ),
-    # The dry-run platform writes files: no limit worth enforcing beyond Facebook's.
-    "folder": PlatformRules(
-        "folder", "Folder (uji coba)", 63_206, "chars", None, None, 0, 10,
-        frozenset({"photo", "video"}), True, _JPEG_PNG | {"image/webp"}, _MP4,
-        50 * _MB, 1024 * _MB, 24 * 3600.0, None, None,
-    ),
-}  # fmt: skip
-
-PLATFORMS = tuple(RULES)
 KINDS = ("photo", "video", "before_after")
 
 
-def rules_for(platform: str, *, instagram_hashtag_cap: int | None = None) -> PlatformRules:
-    """The rules of ``platform``; the Instagram hashtag cap comes from settings when given."""
-    try:
-        rules = RULES[platform]
-    except KeyError:
-        raise KeyError(f"unknown platform {platform!r}; known: {', '.join(RULES)}") from None
-    if platform == "instagram" and instagram_hashtag_cap is not None:
-        rules = replace(rules, hashtag_cap=instagram_hashtag_cap)
-    return rules
+def rules_for(platform: str, *, instagram_hashtag_cap: int | None = None) -> PlatformSpec:
+    """The spec of ``platform``; the Instagram hashtag cap comes from settings when given."""
+    spec = get_spec(platform)
+    if spec.caption.hashtag_cap_from_settings and instagram_hashtag_cap is not None:
+        spec = replace(spec, caption=replace(spec.caption, hashtag_cap=instagram_hashtag_cap))
+    return spec
 
 
 _TAG = re.compile(r"<[^>]*>")
@@ -114,7 +55,7 @@ def _utf16(text: str) -> int:
     return len(text) if text.isascii() else len(text.encode("utf-16-le")) // 2
 
 
-MEASURES: dict[LengthKind, Callable[[str], int]] = {
+MEASURES: dict[Counting, Callable[[str], int]] = {
     "chars": _chars,
     "utf16": _utf16,
     "x_weighted": weighted_length,
@@ -122,8 +63,8 @@ MEASURES: dict[LengthKind, Callable[[str], int]] = {
 }
 
 
-def caption_length(text: str, rules: PlatformRules) -> int:
-    return MEASURES[rules.length_kind](text)
+def caption_length(text: str, rules: PlatformSpec) -> int:
+    return MEASURES[rules.caption.counting](text)
 
 
 # A hashtag: '#' not preceded by a word character or '&' (an HTML entity), then word

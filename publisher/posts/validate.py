@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from publisher.core.errors import ReviewError
+from publisher.platforms.spec import PlatformSpec
 from publisher.platforms.x.twitter_text import has_invalid_characters
-from publisher.posts.rules import PlatformRules, caption_length, hashtags, mentions, rules_for
+from publisher.posts.rules import caption_length, hashtags, mentions, rules_for
 
 REQUIRED_HASHTAG = "#LaporBupatiTegal"
 
@@ -51,62 +52,69 @@ def _mb(size: int) -> str:
 _UNITS = {"x_weighted": "karakter berbobot", "telegram": "karakter", "chars": "karakter"}
 
 
-def _caption(caption: str, media: Sequence[dict[str, Any]], r: PlatformRules) -> Iterator[Problem]:
+def _caption(caption: str, media: Sequence[dict[str, Any]], r: PlatformSpec) -> Iterator[Problem]:
     if not caption.strip():
         yield Problem("caption_empty", "Keterangan kosong.")
         return
     length = caption_length(caption, r)
-    if length > r.caption_limit:
-        unit = _UNITS.get(r.length_kind, "karakter")
+    if length > r.caption.max_length:
+        unit = _UNITS.get(r.caption.counting, "karakter")
         yield Problem(
             "caption_too_long",
             f"Keterangan terlalu panjang untuk {r.label}: {_n(length)} dari maks. "
-            f"{_n(r.caption_limit)} {unit} (kelebihan {_n(length - r.caption_limit)}).",
+            f"{_n(r.caption.max_length)} {unit} (kelebihan {_n(length - r.caption.max_length)}).",
         )
-    if r.length_kind == "x_weighted" and has_invalid_characters(caption):
+    if r.caption.counting == "x_weighted" and has_invalid_characters(caption):
         yield Problem("caption_invalid_characters", "Keterangan memuat karakter yang ditolak X.")
     if REQUIRED_HASHTAG.casefold() not in (t.casefold() for t in hashtags(caption)):
         yield Problem("hashtag_missing", f"Tagar {REQUIRED_HASHTAG} wajib ada di keterangan.")
 
 
-def _tags(caption: str, media: Sequence[dict[str, Any]], r: PlatformRules) -> Iterator[Problem]:
-    if r.hashtag_cap is not None and (count := len(hashtags(caption))) > r.hashtag_cap:
+def _tags(caption: str, media: Sequence[dict[str, Any]], r: PlatformSpec) -> Iterator[Problem]:
+    if (
+        r.caption.hashtag_cap is not None
+        and (count := len(hashtags(caption))) > r.caption.hashtag_cap
+    ):
         yield Problem(
             "too_many_hashtags",
-            f"Terlalu banyak tagar untuk {r.label}: {count} dari maks. {r.hashtag_cap}.",
+            f"Terlalu banyak tagar untuk {r.label}: {count} dari maks. {r.caption.hashtag_cap}.",
         )
-    if r.mention_cap is not None and (count := len(mentions(caption))) > r.mention_cap:
+    if (
+        r.caption.mention_cap is not None
+        and (count := len(mentions(caption))) > r.caption.mention_cap
+    ):
         yield Problem(
             "too_many_mentions",
-            f"Terlalu banyak sebutan akun (@) untuk {r.label}: {count} dari maks. {r.mention_cap}.",
+            f"Terlalu banyak sebutan akun (@) untuk {r.label}: {count} dari maks. "
+            f"{r.caption.mention_cap}.",
         )
 
 
-def _counts(caption: str, media: Sequence[dict[str, Any]], r: PlatformRules) -> Iterator[Problem]:
-    if len(media) < r.media_min:
+def _counts(caption: str, media: Sequence[dict[str, Any]], r: PlatformSpec) -> Iterator[Problem]:
+    if len(media) < r.media.min_items:
         yield Problem(
-            "too_few_media", f"{r.label} memerlukan minimal {r.media_min} foto atau video."
+            "too_few_media", f"{r.label} memerlukan minimal {r.media.min_items} foto atau video."
         )
-    if len(media) > r.media_max:
+    if len(media) > r.media.max_items:
         yield Problem(
             "too_many_media",
-            f"Terlalu banyak media untuk {r.label}: {len(media)} dari maks. {r.media_max}.",
+            f"Terlalu banyak media untuk {r.label}: {len(media)} dari maks. {r.media.max_items}.",
         )
     kinds = {str(m.get("kind", "")) for m in media}
-    if not r.mixed_media and len(kinds & {"photo", "video"}) > 1:
+    if not r.media.mixed and len(kinds & {"photo", "video"}) > 1:
         yield Problem("mixed_media", f"{r.label} tidak menerima foto dan video dalam satu kiriman.")
 
 
 def _each_media(
-    caption: str, media: Sequence[dict[str, Any]], r: PlatformRules
+    caption: str, media: Sequence[dict[str, Any]], r: PlatformSpec
 ) -> Iterator[Problem]:
     for number, item in enumerate(media, start=1):
         kind = str(item.get("kind", ""))
         label = f"Media ke-{number}"
-        if kind not in r.media_kinds:
+        if kind not in r.media.kinds:
             yield Problem("media_kind", f"{label}: jenis '{kind}' tidak diterima {r.label}.")
             continue
-        mimes = r.photo_mimes if kind == "photo" else r.video_mimes
+        mimes = r.media.photo_mimes if kind == "photo" else r.media.video_mimes
         mime = str(item.get("mime", ""))
         if mime not in mimes:
             allowed = ", ".join(sorted(m.split("/")[1].upper() for m in mimes))
@@ -116,7 +124,7 @@ def _each_media(
                 f"(yang diterima: {allowed}).",
             )
         size = item.get("size_bytes")
-        cap = r.photo_max_bytes if kind == "photo" else r.video_max_bytes
+        cap = r.media.photo_max_bytes if kind == "photo" else r.media.video_max_bytes
         if isinstance(size, int) and size > cap:
             yield Problem(
                 "media_too_large", f"{label}: ukuran {_mb(size)} melebihi batas {_mb(cap)}."
@@ -124,7 +132,7 @@ def _each_media(
         width, height = item.get("width"), item.get("height")
         if isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0:
             ratio = width / height
-            low, high = r.aspect_min, r.aspect_max
+            low, high = r.media.min_aspect, r.media.max_aspect
             if (low is not None and ratio < low - 0.005) or (
                 high is not None and ratio > high + 0.005
             ):
@@ -134,15 +142,19 @@ def _each_media(
                     f"({low:.2f} sampai {high:.2f}).",
                 )
         duration = item.get("duration_s")
-        if kind == "video" and isinstance(duration, int | float) and duration > r.video_max_seconds:
+        if (
+            kind == "video"
+            and isinstance(duration, int | float)
+            and duration > r.media.video_max_seconds
+        ):
             yield Problem(
                 "video_too_long",
                 f"{label}: durasi {_n(duration)} detik melebihi batas "
-                f"{_n(r.video_max_seconds)} detik.",
+                f"{_n(r.media.video_max_seconds)} detik.",
             )
 
 
-Check = Callable[[str, Sequence[dict[str, Any]], PlatformRules], Iterator[Problem]]
+Check = Callable[[str, Sequence[dict[str, Any]], PlatformSpec], Iterator[Problem]]
 CHECKS: tuple[Check, ...] = (_caption, _tags, _counts, _each_media)
 
 
@@ -151,7 +163,7 @@ def validate(
     platform: str,
     *,
     instagram_hashtag_cap: int | None = None,
-    rules: PlatformRules | None = None,
+    rules: PlatformSpec | None = None,
 ) -> list[Problem]:
     """Every rule ``post`` breaks on ``platform`` (empty when it can be published)."""
     r = rules or rules_for(platform, instagram_hashtag_cap=instagram_hashtag_cap)

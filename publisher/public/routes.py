@@ -62,6 +62,7 @@ from publisher.core.paths import templates_dir
 from publisher.db.models import Agency, Case, Delivery, Media, Post, SocialAccount
 from publisher.monitoring.stats import UNASSIGNED, GroupStats, build_report
 from publisher.monitoring.workdays import load_calendar
+from publisher.platforms.registry import UnknownPlatform, get_spec
 from publisher.posts.captions import official_place, plain_category, public_text
 from publisher.privacy.guard import case_identities, scrub
 from publisher.public.tracking import sp4n_sources
@@ -73,14 +74,6 @@ FEED_SIZE = 30
 WIDGET_SIZE = 5
 THUMB_WIDTH = 480
 RENDER_CACHE_SIZE = 256
-CAPTION_ORDER = ("facebook", "telegram", "instagram", "x", "folder")
-PLATFORM_LABELS = {
-    "facebook": "Facebook",
-    "instagram": "Instagram",
-    "x": "X",
-    "telegram": "Telegram",
-    "folder": "Arsip",
-}
 MONTHS = (
     "Januari",
     "Februari",
@@ -233,16 +226,14 @@ def build_snapshot(ctx: AppContext, version: int = 1) -> Snapshot:
                 )
             # One post speaks for the case: the long-form one, with its own renditions (each
             # platform's post carries its own crops of the same photos).
-            rank = CAPTION_ORDER.index(platform) if platform in CAPTION_ORDER else 98
+            rank, platform_label = _rank_and_label(platform)
             if rank < item.caption_rank:
                 item.caption_raw, item.caption_rank = caption, rank
                 item.photos, item.has_video = _post_media(media, reporter_media)
             if remote_url.startswith(("https://", "http://")) and all(
                 link.url != remote_url for link in item.links
             ):
-                item.links.append(
-                    PublicLink(platform, PLATFORM_LABELS.get(platform, platform), remote_url)
-                )
+                item.links.append(PublicLink(platform, platform_label, remote_url))
     ordered = list(items.values())  # insertion order is newest first
     return Snapshot(
         items=ordered,
@@ -269,6 +260,15 @@ def _post_media(media: Any, reporter_media: set[str]) -> tuple[list[str], bool]:
         elif entry.get("kind") == "video":
             has_video = True
     return photos, has_video
+
+
+def _rank_and_label(platform: str) -> tuple[int, str]:
+    """Which post speaks for a case (lowest rank: the long-form one) and the link's label."""
+    try:
+        spec = get_spec(platform)
+    except UnknownPlatform:  # an account of a platform no longer registered still shows
+        return 98, platform
+    return spec.public_rank, spec.label
 
 
 def _sp4n_url(ctx: AppContext, source: str, tracking: str) -> str:

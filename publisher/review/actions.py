@@ -47,6 +47,7 @@ from publisher.db.models import (
     User,
 )
 from publisher.media import MediaStore, render_for_platform
+from publisher.platforms.registry import get_spec
 from publisher.posts.captions import HASHTAG
 from publisher.posts.validate import assert_publishable
 from publisher.privacy.guard import case_identities, describe, finding_key, unresolved_findings
@@ -59,15 +60,12 @@ PERSONAL_DATA_MESSAGE = (
 )
 MIN_REASON = 5
 EDITABLE = ("pending_review", "blocked", "approved")
-# Characters a caption may have per platform (X counts weighted characters; this is the
-# plain upper bound, the posts engineer's renderer applies the weighting).
-CAPTION_LIMITS = {
-    "telegram": 1024,
-    "instagram": 2200,
-    "x": 280,
-    "facebook": 63206,
-    "folder": 100_000,
-}
+
+
+def caption_limit(platform: str) -> int:
+    """Characters a caption may have on ``platform`` (X counts weighted characters; this is
+    the plain upper bound, pre-flight validation applies the weighting)."""
+    return get_spec(platform).caption.max_length
 
 
 def submitter_id(session: Session, post: Post) -> int | None:
@@ -275,7 +273,7 @@ def edit(session: Session, post_id: int, editor: User, *, caption: str) -> Post:
             "Kiriman ini tidak dapat diubah lagi.",
         )
     caption = caption.strip()
-    limit = CAPTION_LIMITS.get(post.account.platform, 2200)
+    limit = caption_limit(post.account.platform)
     if len(caption) > limit:
         raise ReviewError(
             f"caption of post {post_id} is {len(caption)} characters, over {limit}",
@@ -360,7 +358,7 @@ def _case_photo(session: Session, post: Post, media_id: int) -> Media:
 def _rendition(
     store: MediaStore, data: bytes, platform: str, media: Media, **extra: Any
 ) -> dict[str, Any]:
-    fitted = render_for_platform(data, platform)
+    fitted = render_for_platform(data, get_spec(platform).media)
     with Image.open(io.BytesIO(fitted)) as image:
         width, height = image.size
     return {
@@ -433,7 +431,8 @@ def _rendition_index(store: MediaStore, post: Post, media: Media) -> int | None:
             return index
     if not store.exists(media.sha256, ".jpg"):
         return None
-    drafted = render_for_platform(store.read(media.sha256, ".jpg"), post.account.platform)
+    limits = get_spec(post.account.platform).media
+    drafted = render_for_platform(store.read(media.sha256, ".jpg"), limits)
     digest = hashlib.sha256(drafted).hexdigest()
     for index, entry in enumerate(post.media):
         if entry.get("sha256") == digest:

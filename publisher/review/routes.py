@@ -36,7 +36,6 @@ from publisher.core.clock import utcnow
 from publisher.core.context import AppContext
 from publisher.core.crypto import Vault
 from publisher.db.models import (
-    PLATFORMS,
     REVIEW_STATES,
     Agency,
     Case,
@@ -48,6 +47,8 @@ from publisher.db.models import (
     SocialAccount,
     User,
 )
+from publisher.platforms.registry import get_spec
+from publisher.platforms.registry import names as platform_names
 from publisher.posts.captions import HASHTAG
 from publisher.privacy.guard import case_identities, unresolved_findings
 from publisher.review import actions as review
@@ -278,13 +279,13 @@ def highlight(text: str, findings: list[Any]) -> list[tuple[str, str]]:
 PREFLIGHT: tuple[tuple[Callable[[Post, SocialAccount, Case, Screening | None], bool], str], ...] = (
     (lambda p, a, c, s: a.status != "active", "Akun tujuan sedang dijeda atau perlu disambung."),
     (
-        lambda p, a, c, s: len(p.caption) > review.CAPTION_LIMITS.get(a.platform, 2200),
+        lambda p, a, c, s: len(p.caption) > review.caption_limit(a.platform),
         "Keterangan melebihi batas karakter platform.",
     ),
     (lambda p, a, c, s: HASHTAG not in p.caption, f"Keterangan tidak memuat {HASHTAG}."),
     (
-        lambda p, a, c, s: a.platform == "instagram" and not p.media,
-        "Instagram wajib memuat foto atau video.",
+        lambda p, a, c, s: len(p.media) < get_spec(a.platform).media.min_items,
+        "Platform tujuan wajib memuat foto atau video.",
     ),
     (lambda p, a, c, s: c.privacy_mode == "rahasia", "Laporan rahasia tidak boleh terbit."),
     (
@@ -436,7 +437,7 @@ def post_view(
         post,
         account,
         deliveries,
-        review.CAPTION_LIMITS.get(account.platform, 2200),
+        review.caption_limit(account.platform),
         problems,
         findings,
         highlight(
@@ -585,7 +586,7 @@ def router(ctx: AppContext) -> APIRouter:
             next_cursor=next_cursor.encode() if next_cursor else "",
             filt=filt,
             agencies=agencies,
-            platforms=PLATFORMS,
+            platforms=platform_names(),
             states=list(QUEUE_STATES),
             high_risk=HIGH_RISK,
         )

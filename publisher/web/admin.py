@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 from publisher.core import audit
 from publisher.core.context import AppContext
 from publisher.core.errors import LaporError
-from publisher.db.models import PLATFORMS, ROLES, Agency, SocialAccount, User
+from publisher.db.models import ROLES, Agency, SocialAccount, User
 from publisher.platforms.registry import build_platform
+from publisher.platforms.registry import names as platform_names
 from publisher.posts.captions import CaptionContext, render_caption
 from publisher.web.auth import (
     BadInput,
@@ -62,7 +63,7 @@ def sample_context(action: str) -> CaptionContext:
 
 def previews(action: str) -> dict[str, str]:
     out = {}
-    for platform in PLATFORMS:
+    for platform in platform_names():
         try:
             out[platform] = render_caption(platform, sample_context(action[:2000]))
         except Exception as exc:  # a broken template must show on this page, not crash it
@@ -86,7 +87,7 @@ def connect_account(
     handle: str,
     credentials: str,
 ) -> SocialAccount:
-    if platform not in PLATFORMS:
+    if platform not in platform_names():
         raise BadInput(f"unknown platform {platform!r}", "Platform tidak dikenal.")
     try:
         creds = json.loads(credentials or "{}")
@@ -233,7 +234,7 @@ def router(ctx: AppContext) -> APIRouter:
             agencies=agencies,
             accounts=accounts,
             users=users,
-            platforms=PLATFORMS,
+            platforms=platform_names(),
             roles=ROLES,
             flash=request.query_params.get("pesan", ""),
         )

@@ -24,7 +24,7 @@ from publisher.platforms.errors import ApiFailure, ErrorRule
 from publisher.platforms.errors import classify as classify_failure
 
 DEFAULT_API = "https://api.telegram.org"
-CAPTION_LIMIT = 1024
+CAPTION_LIMIT = 1024  # characters after entity parsing (UTF-16 code units)
 MEDIA_GROUP_MAX = 10
 
 ERRORS: tuple[ErrorRule, ...] = (

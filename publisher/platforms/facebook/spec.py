@@ -1,0 +1,43 @@
+"""Facebook Page's spec. Sources: Graph API Page posts (63,206 characters), Page photos (JPEG,
+PNG, WebP; under 4 MB for uploads), Page videos (1 GB, 240 minutes); photos and a video do not
+share one post (``attached_media`` takes photos only)."""
+
+from __future__ import annotations
+
+from publisher.media.limits import MB, MediaLimits
+from publisher.platforms.base import Platform
+from publisher.platforms.facebook.adapter import FacebookPagePlatform
+from publisher.platforms.meta.graph import DEFAULT_GRAPH, META_ERRORS
+from publisher.platforms.spec import AdapterInputs, CaptionLimits, CredentialModel, PlatformSpec
+
+
+def build(inputs: AdapterInputs) -> Platform:
+    creds = inputs.credentials
+    return FacebookPagePlatform(
+        inputs.client, str(creds["page_id"]), str(creds["access_token"]), inputs.api_base
+    )
+
+
+SPEC = PlatformSpec(
+    name="facebook",
+    label="Facebook",
+    caption=CaptionLimits(max_length=63_206),
+    media=MediaLimits(
+        max_items=10,
+        mixed=False,
+        photo_max_bytes=4 * MB - 1,  # "under 4 MB"
+        video_max_bytes=1024 * MB,
+        video_max_seconds=240 * 60.0,
+        max_long_side=2048,
+    ),
+    credentials=CredentialModel(
+        required=("page_id", "access_token"),
+        optional=("api_base",),
+        help="Kredensial Facebook belum lengkap (page_id, access_token Halaman).",
+    ),
+    errors=META_ERRORS,
+    factory=build,
+    api_base=DEFAULT_GRAPH,
+    fake="publisher.platforms.meta.fake:FakeMetaGraph",
+    public_rank=0,
+)
