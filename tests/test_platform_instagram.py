@@ -17,8 +17,8 @@ from publisher.core.clock import utcnow
 from publisher.core.context import AppContext
 from publisher.db.models import Post
 from publisher.fakes.faults import Fault
+from publisher.media.public_urls import sign_media_url
 from publisher.outbox import deliveries as outbox
-from publisher.platforms.media_urls import sign_media_url
 from tests.publishing_env import (
     IG_USER,
     Fakes,

@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 
 from publisher.core.context import AppContext
-from publisher.platforms.media_urls import NAME, ROUTE, verify_media_signature
+from publisher.media.public_urls import NAME, ROUTE, verify_media_signature
 
 MIME = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".mp4": "video/mp4"}
 

@@ -57,9 +57,9 @@ from publisher.core.errors import (
 )
 from publisher.db.engine import is_postgres
 from publisher.db.models import Delivery, DeliveryAttempt, Post, SocialAccount
+from publisher.media.public_urls import sign_media_url
 from publisher.platforms.base import MediaFile, Platform, PublishRequest, PublishResult
 from publisher.platforms.errors import DuplicateContent, PermissionDenied
-from publisher.platforms.media_urls import sign_media_url
 from publisher.platforms.registry import build_platform
 from publisher.privacy.guard import case_identities, describe, unresolved_findings
 
