@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from jobs.pipeline import run_job
 from publisher.core.context import AppContext
-from publisher.db.models import Agency, Post, SocialAccount, User
+from publisher.db.models import Agency, FollowUp, Media, Post, SocialAccount, User
 from publisher.intake.records import ingest
+from tests.factories import jpeg
 
 
 def add_account(
@@ -49,3 +50,24 @@ def feed_and_draft(ctx: AppContext, *records: dict[str, Any]) -> list[Post]:
     run_job(ctx, "render")
     with ctx.sessions() as session:
         return list(session.scalars(select(Post).order_by(Post.id)))
+
+
+def with_photo(ctx: AppContext, photo: bytes | None = None) -> str:
+    """Attach a stored PIC photo (``photo``, else a small JPEG) to the first follow-up;
+    returns its sha256."""
+    sha = ctx.media.put(photo if photo is not None else jpeg(), ".jpg")
+    with ctx.sessions() as session, session.begin():
+        fu = session.scalar(select(FollowUp))
+        assert fu is not None
+        session.add(
+            Media(
+                follow_up_id=fu.id,
+                position=0,
+                sha256=sha,
+                kind="photo",
+                mime="image/jpeg",
+                state="ok",
+                supplied_by="pic",
+            )
+        )
+    return sha

@@ -13,13 +13,13 @@ from sqlalchemy import select
 
 from publisher.core.clock import utcnow
 from publisher.core.context import AppContext
-from publisher.db.models import Delivery, DeliveryAttempt, Media, Post, SocialAccount
+from publisher.db.models import Delivery, DeliveryAttempt, Post, SocialAccount
 from publisher.fakes.server import ServerThread
 from publisher.outbox import deliveries as outbox
 from publisher.platforms.telegram.fake import FakeTelegram, Fault
 from publisher.review import actions as review
-from tests.factories import feed_record, jpeg
-from tests.flow import add_account, add_user, feed_and_draft
+from tests.factories import feed_record
+from tests.flow import add_account, add_user, feed_and_draft, with_photo
 
 TOKEN, CHANNEL = "123:secret", "@dpupr_tegal"
 
@@ -36,28 +36,6 @@ def approve_all(ctx: AppContext) -> None:
     with ctx.sessions() as session, session.begin():
         for post in review.queue(session, ("pending_review",)):
             review.approve(session, post.id, reviewer)
-
-
-def with_photo(ctx: AppContext) -> str:
-    """Attach a stored PIC photo to the first follow-up; returns its sha256."""
-    from publisher.db.models import FollowUp
-
-    sha = ctx.media.put(jpeg(), ".jpg")
-    with ctx.sessions() as session, session.begin():
-        fu = session.scalar(select(FollowUp))
-        assert fu is not None
-        session.add(
-            Media(
-                follow_up_id=fu.id,
-                position=0,
-                sha256=sha,
-                kind="photo",
-                mime="image/jpeg",
-                state="ok",
-                supplied_by="pic",
-            )
-        )
-    return sha
 
 
 def deliveries(ctx: AppContext) -> list[Delivery]:

@@ -16,13 +16,13 @@ from sqlalchemy import select
 from jobs.pipeline import run_job
 from publisher.core.context import AppContext
 from publisher.core.errors import NeedsReconnect
-from publisher.db.models import Delivery, FollowUp, Media, Post, SocialAccount
+from publisher.db.models import Delivery, Post, SocialAccount
 from publisher.intake.records import ingest
 from publisher.outbox import deliveries as outbox
 from publisher.platforms.registry import build_platform, get_spec, names, register, unregister
 from publisher.review import actions as review
 from tests.factories import feed_record, jpeg
-from tests.flow import add_account, add_user
+from tests.flow import add_account, add_user, with_photo
 from tests.throwaway_platform.spec import SPEC
 
 
@@ -33,26 +33,6 @@ def kentongan() -> Iterator[None]:
     unregister(SPEC.name)
 
 
-def _case_with_a_photo(ctx: AppContext) -> None:
-    with ctx.sessions() as session, session.begin():
-        ingest(session, ctx.vault, "app", [feed_record(1)])
-    sha = ctx.media.put(jpeg(3000, 2000), ".jpg")
-    with ctx.sessions() as session, session.begin():
-        follow_up = session.scalar(select(FollowUp))
-        assert follow_up is not None
-        session.add(
-            Media(
-                follow_up_id=follow_up.id,
-                position=0,
-                sha256=sha,
-                kind="photo",
-                mime="image/jpeg",
-                state="ok",
-                supplied_by="pic",
-            )
-        )
-
-
 @pytest.mark.usefixtures("kentongan")
 def test_a_registered_platform_is_drafted_approved_and_published_through_the_outbox(
     ctx: AppContext, tmp_path: Path
@@ -60,7 +40,9 @@ def test_a_registered_platform_is_drafted_approved_and_published_through_the_out
     outbox_dir = tmp_path / "kentongan"
     outbox_dir.mkdir()
     add_account(ctx, "kentongan", "dpupr", {"outbox_dir": str(outbox_dir)})
-    _case_with_a_photo(ctx)
+    with ctx.sessions() as session, session.begin():
+        ingest(session, ctx.vault, "app", [feed_record(1)])
+    with_photo(ctx, jpeg(3000, 2000))
     run_job(ctx, "screen")
     run_job(ctx, "render")
     reviewer = add_user(ctx, "rev")
