@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterator
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from publisher.db.models import Delivery, Post, SocialAccount
 from publisher.intake.records import ingest
 from publisher.outbox import deliveries as outbox
 from publisher.platforms.registry import build_platform, get_spec, names, register, unregister
+from publisher.platforms.spec import PlatformSpec
 from publisher.review import actions as review
 from tests.factories import feed_record, jpeg
 from tests.flow import add_account, add_user, with_photo
@@ -84,3 +87,13 @@ def test_unregistering_leaves_the_built_in_platforms_alone() -> None:
     unregister("kentongan")
     unregister("folder")
     assert names() == before
+
+
+def test_the_walk_through_names_every_field_of_a_spec_and_only_files_that_exist() -> None:
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "docs" / "adding-a-platform.md").read_text(encoding="utf-8")
+    assert [f.name for f in fields(PlatformSpec) if f"| `{f.name}` |" not in text] == []
+    named = set(re.findall(r"`((?:publisher|tests|templates|docs)/[\w/.]+)`", text))
+    real = {path for path in named if "mastodon" not in path}  # the example's own files aside
+    assert real and [path for path in sorted(real) if not (root / path).exists()] == []
+    assert "tests/throwaway_platform/" in real
