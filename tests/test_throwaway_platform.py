@@ -26,6 +26,7 @@ from publisher.platforms.spec import PlatformSpec
 from publisher.review import actions as review
 from tests.factories import feed_record, jpeg
 from tests.flow import add_account, add_user, with_photo
+from tests.test_platform_specs import missing_pieces
 from tests.throwaway_platform.spec import SPEC
 
 
@@ -67,6 +68,10 @@ def test_a_registered_platform_is_drafted_approved_and_published_through_the_out
         assert max(image.size) <= SPEC.media.max_long_side == 640  # the spec's rendition
     assert post.media[0]["width"] == 640
     assert outbox.publish_due(ctx).claimed == 0  # nothing is sent twice
+
+
+def test_it_has_every_piece_a_platform_needs(ctx: AppContext) -> None:
+    assert missing_pieces(SPEC, ctx.settings) == []
 
 
 @pytest.mark.usefixtures("kentongan")
