@@ -53,54 +53,36 @@ def _create_attempts() -> None:
     op.create_index("ix_attempts_subject", "attempts", ["kind", "subject_id"], unique=False)
 
 
+# The tables before 0013: (table, its subject's column, the subject's table).
+_OLD_TABLES = (
+    ("delivery_attempts", "delivery_id", "deliveries"),
+    ("notification_attempts", "notification_id", "reporter_notifications"),
+)
+
+
 def _create_old_tables() -> None:
-    op.create_table(
-        "delivery_attempts",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("delivery_id", sa.Integer(), nullable=False),
-        sa.Column("worker", sa.String(length=80), nullable=False),
-        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("outcome", sa.String(length=30), nullable=False),
-        sa.Column("error", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["delivery_id"],
-            ["deliveries.id"],
-            name=op.f("fk_delivery_attempts_delivery_id_deliveries"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_delivery_attempts")),
-    )
-    op.create_index(op.f("ix_delivery_attempts_delivery_id"), "delivery_attempts", ["delivery_id"])
-    op.create_table(
-        "notification_attempts",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("notification_id", sa.Integer(), nullable=False),
-        sa.Column("worker", sa.String(length=80), nullable=False),
-        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("outcome", sa.String(length=30), nullable=False),
-        sa.Column("error", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["notification_id"],
-            ["reporter_notifications.id"],
-            name=op.f("fk_notification_attempts_notification_id_reporter_notifications"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_notification_attempts")),
-    )
-    op.create_index(
-        op.f("ix_notification_attempts_notification_id"),
-        "notification_attempts",
-        ["notification_id"],
-    )
+    for table, subject, parent in _OLD_TABLES:
+        op.create_table(
+            table,
+            sa.Column("id", sa.Integer(), nullable=False),
+            sa.Column(subject, sa.Integer(), nullable=False),
+            sa.Column("worker", sa.String(length=80), nullable=False),
+            sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+            sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+            sa.Column("outcome", sa.String(length=30), nullable=False),
+            sa.Column("error", sa.Text(), nullable=False),
+            sa.ForeignKeyConstraint(
+                [subject], [f"{parent}.id"], name=op.f(f"fk_{table}_{subject}_{parent}")
+            ),
+            sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table}")),
+        )
+        op.create_index(op.f(f"ix_{table}_{subject}"), table, [subject])
 
 
 def _drop_old_tables() -> None:
-    op.drop_index(op.f("ix_delivery_attempts_delivery_id"), table_name="delivery_attempts")
-    op.drop_table("delivery_attempts")
-    op.drop_index(
-        op.f("ix_notification_attempts_notification_id"), table_name="notification_attempts"
-    )
-    op.drop_table("notification_attempts")
+    for table, subject, _ in _OLD_TABLES:
+        op.drop_index(op.f(f"ix_{table}_{subject}"), table_name=table)
+        op.drop_table(table)
 
 
 def _reset_sequence(table: str) -> None:
@@ -150,8 +132,8 @@ def downgrade() -> None:
         f"SELECT id, subject_id, worker, started_at, finished_at, {old}, error "
         "FROM attempts WHERE kind = 'notification' ORDER BY id"
     )
-    _reset_sequence("delivery_attempts")
-    _reset_sequence("notification_attempts")
+    for table, _, _ in _OLD_TABLES:
+        _reset_sequence(table)
     # Attempts of other kinds (WhatsApp replies, digests) had no table before 0013.
     op.drop_index("ix_attempts_subject", table_name="attempts")
     op.drop_table("attempts")
