@@ -286,7 +286,11 @@ def _decide(
 # --- sending ------------------------------------------------------------------------------------
 
 
-def _prepare(ctx: AppContext, client: TemplateClient) -> Any:
+Prepare = Callable[[Session, ReporterNotification], Callable[[], str] | None]
+OnSettled = Callable[[Session, sending.Settled, str | None, PlatformError | None], None]
+
+
+def _prepare(ctx: AppContext, client: TemplateClient) -> Prepare:
     language = ctx.settings.notify_template_language
 
     def prepare(session: Session, row: ReporterNotification) -> Callable[[], str] | None:
@@ -318,7 +322,7 @@ def vault_json(vault: Vault, token: bytes | None) -> Any:
     return vault.decrypt_json(token) if token else {}
 
 
-def _settled(counts: NotifyCounts) -> Any:
+def _settled(counts: NotifyCounts) -> OnSettled:
     def on_settled(
         session: Session, settled: sending.Settled, wamid: str | None, error: PlatformError | None
     ) -> None:
