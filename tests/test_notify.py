@@ -18,7 +18,7 @@ from jobs.pipeline import run_job
 from publisher.app.factory import create_app
 from publisher.core.clock import utcnow
 from publisher.core.context import AppContext
-from publisher.db.models import AuditLog, NotificationAttempt, ReporterNotification
+from publisher.db.models import Attempt, AuditLog, ReporterNotification
 from publisher.fakes.server import ServerThread
 from publisher.fakes.whatsapp import (
     LOST,
@@ -194,7 +194,9 @@ def test_a_rate_limited_send_is_retried_later_with_backoff_and_sent_exactly_once
     assert len(wa.sent_templates) == 1
     with wa_ctx.sessions() as session:
         outcomes = list(
-            session.scalars(select(NotificationAttempt.outcome).order_by(NotificationAttempt.id))
+            session.scalars(
+                select(Attempt.outcome).where(Attempt.kind == "notification").order_by(Attempt.id)
+            )
         )
     assert outcomes == ["retry", "sent"]
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from publisher.core.clock import utcnow
 from publisher.core.context import AppContext
-from publisher.db.models import Delivery, DeliveryAttempt, Post, SocialAccount
+from publisher.db.models import Attempt, Delivery, Post, SocialAccount
 from publisher.fakes.server import ServerThread
 from publisher.outbox import deliveries as outbox
 from publisher.platforms.telegram.fake import FakeTelegram, Fault
@@ -97,7 +97,7 @@ def test_an_attempt_is_recorded_before_the_call_is_made(
     delivery_id = outbox.claim(ctx)
     assert delivery_id is not None
     with ctx.sessions() as session:
-        attempt = session.scalar(select(DeliveryAttempt))
+        attempt = session.scalar(select(Attempt))
         assert attempt is not None and attempt.outcome == "started"
         assert session.get(Delivery, delivery_id).state == "sending"  # type: ignore[union-attr]
     assert fake.requests == 0

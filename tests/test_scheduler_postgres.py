@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from publisher.db.models import AuditLog, Delivery, DeliveryAttempt, JobRun, Post, User
+from publisher.db.models import Attempt, AuditLog, Delivery, JobRun, Post, User
 from publisher.review import actions as review
 from tests.conftest import make_context
 from tests.factories import feed_record
@@ -117,9 +117,7 @@ def test_two_workers_and_two_schedulers_do_nothing_twice(postgres_url: str, tmp_
                 select(Delivery.state, func.count()).group_by(Delivery.state)
             ).all()
             attempts = session.execute(
-                select(DeliveryAttempt.delivery_id, func.count()).group_by(
-                    DeliveryAttempt.delivery_id
-                )
+                select(Attempt.subject_id, func.count()).group_by(Attempt.subject_id)
             ).all()
             published_audits = session.scalar(
                 select(func.count())

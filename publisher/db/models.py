@@ -312,17 +312,30 @@ class Delivery(Base):
     account: Mapped[SocialAccount] = relationship()
 
 
-class DeliveryAttempt(Base):
-    """Written and committed *before* each platform call: the record of what we tried."""
+ATTEMPT_KINDS = ("delivery", "notification", "whatsapp_reply", "digest")
 
-    __tablename__ = "delivery_attempts"
+
+class Attempt(Base):
+    """One outbound call, committed *before* it is made (:mod:`publisher.outbox.sending`).
+
+    ``kind`` names what was sent (:data:`ATTEMPT_KINDS`) and ``subject_id`` its row (a delivery,
+    a reporter notification, a WhatsApp message, an agency for a digest). ``outcome`` is
+    ``started`` until settled, then ``published``/``sent`` or one word of the transport error
+    model (``retry``, ``wait``, ``reconnect``, ``permanent``, ``unknown``); ``reason`` keeps
+    the finer word (``rate_limited``, ``permission``, ``lease_expired``, ...).
+    """
+
+    __tablename__ = "attempts"
+    __table_args__ = (Index("ix_attempts_subject", "kind", "subject_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[int] = mapped_column(Integer)
     worker: Mapped[str] = mapped_column(String(80))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()
     outcome: Mapped[str] = mapped_column(String(30), default="started")
+    reason: Mapped[str] = mapped_column(String(30), default="")
     error: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -480,11 +493,11 @@ class WhatsAppMessage(Base):
 
 __all__ = [
     "Agency",
+    "Attempt",
     "AuditLog",
     "Base",
     "Case",
     "Delivery",
-    "DeliveryAttempt",
     "FollowUp",
     "JobRun",
     "Kecamatan",
@@ -600,22 +613,6 @@ class ReporterNotification(Base):
     sent_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-
-class NotificationAttempt(Base):
-    """Written and committed *before* each Cloud API call, like ``delivery_attempts``."""
-
-    __tablename__ = "notification_attempts"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    notification_id: Mapped[int] = mapped_column(
-        ForeignKey("reporter_notifications.id"), index=True
-    )
-    worker: Mapped[str] = mapped_column(String(80))
-    started_at: Mapped[datetime] = mapped_column(default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column()
-    outcome: Mapped[str] = mapped_column(String(30), default="started")
-    error: Mapped[str] = mapped_column(Text, default="")
 
 
 class WhatsAppOptOut(Base):

@@ -140,6 +140,12 @@ def settle_whatsapp(ctx: AppContext, *, media_ids: list[int] | None = None) -> C
         counts.update({f"media_{k}": v for k, v in dataclasses.asdict(media).items()})
     with ctx.sessions() as session, session.begin():
         counts["answers_ready"] = finish_media_messages(session)
-    sent = send_replies(ctx.sessions, ctx.vault, client, ctx.settings.whatsapp_phone_number_id)
+    sent = send_replies(
+        ctx.sessions,
+        ctx.vault,
+        client,
+        ctx.settings.whatsapp_phone_number_id,
+        worker=ctx.worker_id,
+    )
     counts.update({f"replies_{k}": v for k, v in sent.items()})
     return counts

@@ -15,13 +15,11 @@ import hmac
 import re
 from urllib.parse import parse_qs, urlsplit
 
+from publisher.core.errors import SigningError as SigningError
+
 SERVED_SUFFIXES = frozenset({".jpg", ".mp4"})
 MAX_LIFETIME = dt.timedelta(days=7)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-
-
-class SigningError(ValueError):
-    """The arguments cannot produce a valid URL (bad hash, suffix, secret or expiry)."""
 
 
 def _mac(sha256: str, suffix: str, expires: int, secret: bytes) -> str:

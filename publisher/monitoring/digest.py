@@ -4,8 +4,10 @@
 ``lapor digest``); :func:`render_text` makes the Bahasa Indonesia message;
 :func:`send_digests` delivers it by Telegram ``sendMessage`` to the chats configured per agency
 in ``LAPOR_DIGEST_RECIPIENTS`` (the agency's PIC and head), with the bot token in
-``LAPOR_DIGEST_TELEGRAM_BOT_TOKEN``. Telegram was chosen over e-mail because agencies already
-run Telegram bots for their channels and PICs work on phones.
+``LAPOR_DIGEST_TELEGRAM_BOT_TOKEN``, through :func:`publisher.outbox.sending.send_untracked` (an
+attempt row per chat, committed before the call; a digest is not retried). Telegram was chosen
+over e-mail because agencies already run Telegram bots for their channels and PICs work on
+phones.
 
 The digest carries tracking numbers and counts only, never reporter data. Log lines name the
 agency code and the HTTP status, never the URL (it contains the bot token) nor the chat id.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 import httpx
 from babel.dates import format_date
@@ -23,9 +26,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from publisher.core.context import AppContext
+from publisher.core.errors import PermanentError, PlatformError
 from publisher.db.models import Agency, Case, Delivery, FollowUp, Post
 from publisher.monitoring.stats import RESOLVED_STATUSES
 from publisher.monitoring.workdays import WorkCalendar
+from publisher.outbox import sending
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +52,7 @@ class AgencyDigest:
     waiting_follow_up: int = 0
     published_yesterday: int = 0
     overdue: list[OverdueItem] = field(default_factory=list)
+    agency_id: int = 0
 
     @property
     def quiet(self) -> bool:
@@ -75,7 +81,9 @@ def build_digests(
     query = select(Agency).order_by(Agency.code)
     if agency_codes:
         query = query.where(Agency.code.in_(agency_codes))
-    digests = {a.id: AgencyDigest(a.code, a.name, today) for a in session.scalars(query)}
+    digests = {
+        a.id: AgencyDigest(a.code, a.name, today, agency_id=a.id) for a in session.scalars(query)
+    }
     if not digests:
         return []
 
@@ -150,6 +158,18 @@ def render_text(digest: AgencyDigest, overdue_after_wd: int = 3) -> str:
     return "\n".join(lines)
 
 
+def _send_message(client: httpx.Client, url: str, chat: str, text: str) -> None:
+    """Telegram ``sendMessage``; raises :class:`PlatformError`. Messages name the HTTP status,
+    never the URL (it holds the bot token) nor the chat."""
+    response = sending.post(client, url, data={"chat_id": chat, "text": text})
+    try:
+        ok = response.status_code == 200 and bool(response.json().get("ok"))
+    except ValueError:
+        ok = False
+    if not ok:
+        raise PermanentError(f"refused by Telegram: HTTP {response.status_code}")
+
+
 def send_digests(ctx: AppContext, digests: list[AgencyDigest]) -> DigestCounts:
     settings = ctx.settings
     counts = DigestCounts(agencies=len(digests))
@@ -162,20 +182,16 @@ def send_digests(ctx: AppContext, digests: list[AgencyDigest]) -> DigestCounts:
             continue
         text = render_text(digest, settings.overdue_working_days)
         for chat in chats:
-            try:
-                response = ctx.http.post(url, data={"chat_id": chat, "text": text})
-                ok = response.status_code == 200 and bool(response.json().get("ok"))
-            except (httpx.HTTPError, ValueError) as exc:
-                log.warning("digest for %s not sent: %s", digest.agency_code, type(exc).__name__)
+            outcome = sending.send_untracked(
+                ctx.sessions,
+                "digest",
+                digest.agency_id,
+                ctx.worker_id,
+                partial(_send_message, ctx.http, url, chat, text),
+            )
+            if isinstance(outcome, PlatformError):
+                log.warning("digest for %s not sent: %s", digest.agency_code, outcome)
                 counts.failed += 1
-                continue
-            if ok:
-                counts.sent += 1
             else:
-                log.warning(
-                    "digest for %s refused by Telegram: HTTP %s",
-                    digest.agency_code,
-                    response.status_code,
-                )
-                counts.failed += 1
+                counts.sent += 1
     return counts

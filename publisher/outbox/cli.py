@@ -99,7 +99,7 @@ def accounts_test(account_id: int) -> None:
         try:
             what = outbox.check_account(ctx, account_id)
         except PlatformError as exc:
-            raise fail(f"{exc} ({exc.error_class})") from None
+            raise fail(f"{exc} ({exc.reason})") from None
         except LaporError as exc:
             raise fail(str(exc)) from None
     console.print(f"ok: {what}")

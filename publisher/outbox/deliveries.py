@@ -10,54 +10,55 @@ The life of a delivery::
                                     unknown --reconcile--> published | pending | failed
                                                      '--> (a person decides: Telegram)
 
-A claim is one conditional ``UPDATE ... WHERE state = 'pending'`` checked by its row count, so
-two workers can never both win (on PostgreSQL candidates are also read ``FOR UPDATE SKIP
-LOCKED`` so workers do not queue on each other, and the account row is locked the same way
-while its quota is counted). ``sending`` and the attempt row are committed *before* the HTTP
-call: after a crash we know a call may have been made, and only the reconciler may decide what
-happened. The claim's attempt number is its lease: every later write (an adapter's checkpoint,
-the settlement) is conditional on it, so a worker whose lease was reconciled away cannot
-overwrite what the reconciler decided, and an adapter whose checkpoint is refused stops before
-its visible call.
+Claiming, recording the attempt, calling and settling are :mod:`publisher.outbox.sending`'s, as
+for every outbound message. A claim is one conditional ``UPDATE ... WHERE state = 'pending'``
+checked by its row count, so two workers can never both win (on PostgreSQL candidates are also
+read ``FOR UPDATE SKIP LOCKED`` so workers do not queue on each other, and the account row is
+locked the same way while its quota is counted). ``sending`` and the attempt row are committed
+*before* the HTTP call: after a crash we know a call may have been made, and only the reconciler
+may decide what happened. The claim's attempt number is its lease: every later write (an
+adapter's checkpoint, the settlement) is conditional on it, so a worker whose lease was
+reconciled away cannot overwrite what the reconciler decided, and an adapter whose checkpoint is
+refused stops before its visible call.
 
 Per-account gates, checked at claim time: a publishing window in local time
 (``window_start``-``window_end``, e.g. 07:00-21:00 WIB; empty = any time), at most
 ``max_posts_per_hour`` claims in any hour, and ``min_spacing_s`` between two claims. A gated
 delivery is not claimed; its ``next_attempt_at`` moves to when the gate opens.
 
-Errors (besides those of :mod:`publisher.core.errors`): :class:`LeaseLost` (a worker's claim was
-taken over by the reconciler; nothing is sent).
+Errors: those of :mod:`publisher.core.errors`, among them :class:`LeaseLost` (a worker's claim
+was taken over by the reconciler; nothing is sent).
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from publisher.core import audit
+from publisher.core.backoff import Backoff
 from publisher.core.clock import utcnow
 from publisher.core.context import AppContext
 from publisher.core.errors import (
     LaporError,
-    NeedsReconnect,
+    LeaseLost,
     PermanentError,
     PlatformError,
-    RateLimited,
     UnknownOutcome,
 )
 from publisher.db.engine import is_postgres
-from publisher.db.models import Delivery, DeliveryAttempt, Post, SocialAccount
+from publisher.db.models import Delivery, Post, SocialAccount
 from publisher.media.public_urls import sign_media_url
+from publisher.outbox import sending
 from publisher.platforms.base import MediaFile, Platform, PublishRequest, PublishResult
 from publisher.platforms.errors import DuplicateContent, PermissionDenied
 from publisher.platforms.registry import build_platform
@@ -65,8 +66,8 @@ from publisher.privacy.guard import case_identities, describe, unresolved_findin
 
 log = logging.getLogger(__name__)
 
-BACKOFF_BASE_S = 30.0
-BACKOFF_MAX_S = 3600.0
+BACKOFF = Backoff(base_s=30.0, max_s=3600.0, jitter=0.2)
+QUEUE = sending.Queue("delivery", Delivery, done="published")
 CLAIM_BATCH = 8
 # Claims that count against an account's hourly quota: the call was (or may have been) made.
 COUNTED_STATES = ("sending", "published", "unknown", "taken_down")
@@ -81,10 +82,6 @@ DUPLICATE_NOT_FOUND_MESSAGE = (
 )
 
 
-class LeaseLost(LaporError):
-    """This worker's claim on a delivery was taken over (reconciled); nothing may be sent."""
-
-
 @dataclass
 class PublishCounts:
     claimed: int = 0
@@ -93,11 +90,6 @@ class PublishCounts:
     failed: int = 0
     unknown: int = 0
     paused: int = 0
-
-
-def backoff(attempts: int, now: datetime) -> datetime:
-    delay = min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** max(0, attempts - 1))
-    return now + timedelta(seconds=delay * random.uniform(0.8, 1.2))
 
 
 # --- per-account gates --------------------------------------------------------------------------
@@ -204,19 +196,8 @@ def claim(ctx: AppContext, now: datetime | None = None) -> int | None:
                         .execution_options(synchronize_session=False)
                     )
                 continue
-            result = session.execute(
-                update(Delivery)
-                .where(Delivery.id == delivery_id, Delivery.state == "pending")
-                .values(
-                    state="sending",
-                    claimed_by=ctx.worker_id,
-                    claimed_at=now,
-                    attempts=Delivery.attempts + 1,
-                )
-                .execution_options(synchronize_session=False)
-            )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
-                session.add(DeliveryAttempt(delivery_id=delivery_id, worker=ctx.worker_id))
+            if sending.claim(session, QUEUE, delivery_id, ctx.worker_id, now):
+                sending.record_attempt(session, QUEUE.kind, delivery_id, ctx.worker_id)
                 return int(delivery_id)
     return None
 
@@ -293,64 +274,13 @@ def deliver(ctx: AppContext, delivery_id: int) -> str:
                 checkpoint=_checkpoint(ctx, delivery.id, lease),
             )
         except PlatformError as exc:
-            return _settle_error(ctx, delivery_id, lease, exc)
+            return _settle(ctx, delivery_id, lease, exc)
     try:
-        result = platform.publish(request)
+        outcome = sending.call(lambda: platform.publish(request), f"delivery {delivery_id}")
     except LeaseLost as exc:
         log.warning("%s", exc)
         return "lease_lost"
-    except PlatformError as exc:
-        return _settle_error(ctx, delivery_id, lease, exc)
-    except Exception as exc:
-        # A bug or an unexpected failure mid-call: the request may have gone out.
-        log.exception("delivery %s: unexpected error while publishing", delivery_id)
-        return _settle_error(
-            ctx, delivery_id, lease, UnknownOutcome(f"unexpected {type(exc).__name__}")
-        )
-    return _settle_published(ctx, delivery_id, lease, result)
-
-
-def _finish_attempt(session: Session, delivery_id: int, outcome: str, error: str = "") -> None:
-    attempt = session.scalar(
-        select(DeliveryAttempt)
-        .where(DeliveryAttempt.delivery_id == delivery_id)
-        .order_by(DeliveryAttempt.id.desc())
-        .limit(1)
-    )
-    if attempt is not None and attempt.finished_at is None:
-        attempt.finished_at, attempt.outcome, attempt.error = utcnow(), outcome, error[:2000]
-
-
-def _settle_published(ctx: AppContext, delivery_id: int, lease: int, result: PublishResult) -> str:
-    with ctx.sessions() as session, session.begin():
-        delivery = session.get(Delivery, delivery_id)
-        assert delivery is not None
-        ours = delivery.state == "sending" and delivery.attempts == lease
-        if not ours and delivery.state not in ("unknown", "pending"):
-            # Someone else already settled or re-claimed it; the platform has two posts only
-            # if that someone sent again, which only a reconciler that could not see ours does.
-            log.error(
-                "delivery %s published as %s after its lease was lost (now %s)",
-                delivery_id,
-                result.remote_id,
-                delivery.state,
-            )
-            return delivery.state
-        delivery.state = "published"
-        delivery.remote_id, delivery.remote_url = result.remote_id, result.url
-        delivery.published_at = utcnow()
-        delivery.last_error = delivery.last_error_class = ""
-        _finish_attempt(session, delivery_id, "published")
-        audit.record(
-            session,
-            actor=f"worker:{ctx.worker_id}",
-            action="delivery.published",
-            object_type="delivery",
-            object_id=delivery_id,
-            remote_id=result.remote_id,
-        )
-    log.info("delivery %s published as %s", delivery_id, result.remote_id)
-    return "published"
+    return _settle(ctx, delivery_id, lease, outcome)
 
 
 def _pause_account(
@@ -366,7 +296,7 @@ def _pause_account(
         action="account.paused",
         object_type="account",
         object_id=account.id,
-        error_class=exc.error_class,
+        error_class=exc.reason,
         reason=str(exc),
     )
     # The admins' alert: a warning line the operations side ships, plus the audit entry the
@@ -376,54 +306,66 @@ def _pause_account(
         account.id,
         account.platform,
         account.handle,
-        exc.error_class,
+        exc.reason,
     )
 
 
-def _settle_error(ctx: AppContext, delivery_id: int, lease: int, exc: PlatformError) -> str:
-    now = utcnow()
-    message = str(exc)
+def _settle(
+    ctx: AppContext, delivery_id: int, lease: int, outcome: PublishResult | PlatformError
+) -> str:
+    error = outcome if isinstance(outcome, PlatformError) else None
+    policy = sending.Policy(ctx.settings.max_delivery_attempts, BACKOFF)
     actor = f"worker:{ctx.worker_id}"
     with ctx.sessions() as session, session.begin():
-        delivery = session.get(Delivery, delivery_id)
-        assert delivery is not None
-        if delivery.state != "sending" or delivery.attempts != lease:
-            log.warning("delivery %s: lease lost, %s not recorded", delivery_id, exc.error_class)
-            return delivery.state
-        error_class = exc.error_class
-        delivery.last_error = exc.user_message
-        delivery.last_error_class = error_class
-        if isinstance(exc, UnknownOutcome):
-            state = "unknown"
-        elif isinstance(exc, NeedsReconnect):
-            state = "pending"
-            delivery.attempts -= 1  # not the post's fault; it waits for the account
-            _pause_account(session, delivery.account, exc, actor)
-        elif isinstance(exc, RateLimited):
-            state = "pending"
-            delivery.attempts -= 1  # the platform's pace, not the post's fault
-            delivery.next_attempt_at = max(exc.retry_at, now)
-        elif not exc.permanent:
-            if delivery.attempts >= ctx.settings.max_delivery_attempts:
-                state = "failed"
+        settled = sending.settle(session, QUEUE, delivery_id, lease, error, policy)
+        if settled is None:
+            current = session.get(Delivery, delivery_id)
+            state = current.state if current is not None else "missing"
+            if error is not None:
+                log.warning("delivery %s: lease lost, %s not recorded", delivery_id, error.reason)
             else:
-                state = "pending"
-                delivery.next_attempt_at = backoff(delivery.attempts, now)
+                # Someone else already settled or re-claimed it; the platform has two posts
+                # only if that someone sent again, which only a reconciler that could not see
+                # ours does.
+                log.error(
+                    "delivery %s published as %s after its lease was lost (now %s)",
+                    delivery_id,
+                    cast(PublishResult, outcome).remote_id,
+                    state,
+                )
+            return state
+        delivery, verdict = settled.row, settled.verdict
+        if error is None:
+            result = cast(PublishResult, outcome)
+            delivery.remote_id, delivery.remote_url = result.remote_id, result.url
+            delivery.published_at = utcnow()
+            delivery.last_error = delivery.last_error_class = ""
+            audit.record(
+                session,
+                actor=actor,
+                action="delivery.published",
+                object_type="delivery",
+                object_id=delivery_id,
+                remote_id=result.remote_id,
+            )
         else:
-            state = "failed"
-        delivery.state = state
-        _finish_attempt(session, delivery_id, error_class, message)
-        audit.record(
-            session,
-            actor=actor,
-            action=f"delivery.{state}",
-            object_type="delivery",
-            object_id=delivery_id,
-            error_class=error_class,
-            error=message,
-        )
-    log.warning("delivery %s -> %s: %s", delivery_id, state, message)
-    return state
+            delivery.last_error, delivery.last_error_class = error.user_message, error.reason
+            if error.outcome == "reconnect":
+                _pause_account(session, delivery.account, error, actor)
+            audit.record(
+                session,
+                actor=actor,
+                action=f"delivery.{verdict.state}",
+                object_type="delivery",
+                object_id=delivery_id,
+                error_class=error.reason,
+                error=str(error),
+            )
+    if error is None:
+        log.info("delivery %s published as %s", delivery_id, cast(PublishResult, outcome).remote_id)
+    else:
+        log.warning("delivery %s -> %s: %s", delivery_id, verdict.state, error)
+    return verdict.state
 
 
 def publish_due(ctx: AppContext, *, limit: int = 100, now: datetime | None = None) -> PublishCounts:
@@ -471,22 +413,22 @@ def reconcile(ctx: AppContext, now: datetime | None = None) -> ReconcileCounts:
     now = now or utcnow()
     counts = ReconcileCounts()
     actor = f"worker:{ctx.worker_id}"
-    lease_cutoff = now - timedelta(seconds=ctx.settings.sending_lease_s)
     with ctx.sessions() as session, session.begin():
-        stale = session.scalars(
-            select(Delivery).where(Delivery.state == "sending", Delivery.claimed_at < lease_cutoff)
-        ).all()
-        for delivery in stale:
-            delivery.state = "unknown"
-            delivery.last_error_class = "unknown"
-            delivery.last_error = UnknownOutcome.user_message
-            _finish_attempt(session, delivery.id, "lease_expired")
+        stale = sending.expire_stale(
+            session,
+            QUEUE,
+            now,
+            ctx.settings.sending_lease_s,
+            last_error_class=UnknownOutcome.reason,
+            last_error=UnknownOutcome.user_message,
+        )
+        for delivery_id in stale:
             audit.record(
                 session,
                 actor=actor,
                 action="delivery.lease_expired",
                 object_type="delivery",
-                object_id=delivery.id,
+                object_id=delivery_id,
             )
             counts.lease_expired += 1
     with ctx.sessions() as session:
@@ -549,7 +491,7 @@ def _reconcile_one(
                 )
             counts.needs_person += 1
             return
-        elif delivery.last_error_class == DuplicateContent.error_class:
+        elif delivery.last_error_class == DuplicateContent.reason:
             delivery.state, delivery.last_error = "failed", DUPLICATE_NOT_FOUND_MESSAGE
             counts.failed += 1
             action = "delivery.reconciled_duplicate"

@@ -2,27 +2,23 @@
 
 Each adapter declares a tuple of :class:`ErrorRule` rows; :func:`classify` finds the first row
 matching an HTTP status, the platform's own error code and subcode and a fragment of its
-message, and turns it into one exception of :mod:`publisher.core.errors`. The outcomes::
+message, and turns it into one exception of :mod:`publisher.core.errors`. A row names a
+*reason*, a key of :data:`REASONS`; each reason is one exception class, whose ``outcome`` is one
+of the five words of the transport error model (:data:`publisher.core.errors.OUTCOMES`)::
 
-    retry         the request provably did not take effect: retry with backoff
-    rate_limited  the platform said "wait": retry at the time it gave (or a default)
-    reconnect     token expired or revoked: pause the account, alert its admins
-    permission    the token lacks a permission or role: pause the account, alert its admins
-    invalid       the content is refused (size, format, caption): a person edits it
-    policy        the platform blocks it for policy reasons: a person decides
-    duplicate     the platform already has this exact content: reconcile, never re-send
-    unknown       the request may have taken effect: reconcile, never re-send
-    server        a server-side failure: ``retry`` for calls without a visible effect
-                  (uploads, containers, reads), ``unknown`` for the call that publishes
+    reason           class              outcome    what happens
+    retry            RetryableError     retry      provably not taken effect: retry with backoff
+    rate_limited     RateLimited        wait       retry at the time it gave (or a default)
+    needs_reconnect  NeedsReconnect     reconnect  token expired or revoked: pause the account
+    permission       PermissionDenied   reconnect  the token lacks a permission or role: pause
+    invalid          PermanentError     permanent  the content is refused: a person edits it
+    policy           PolicyBlocked      permanent  blocked for policy reasons: a person decides
+    duplicate        DuplicateContent   unknown    already there: reconcile, never re-send
+    unknown          UnknownOutcome     unknown    may have taken effect: reconcile, no re-send
 
-Extra exception classes (subclasses of the tree in :mod:`publisher.core.errors`)::
-
-    NeedsReconnect
-    └── PermissionDenied        error_class "permission"
-    PermanentError
-    └── PolicyBlocked           error_class "policy"
-    UnknownOutcome
-    └── DuplicateContent        error_class "duplicate": the reconciler looks for our post
+One more word is allowed in a row: ``server``, a server-side failure, which is ``retry`` for
+calls without a visible effect (uploads, containers, reads) and ``unknown`` for the call that
+publishes. The reason is what ``deliveries.last_error_class`` stores.
 
 Every rule carries the Bahasa Indonesia message that tells an admin what to do.
 """
@@ -44,7 +40,7 @@ from publisher.core.errors import (
 
 
 class PermissionDenied(NeedsReconnect):
-    error_class = "permission"
+    reason = "permission"
     user_message = (
         "Akun tidak punya izin untuk memposting (peran atau izin aplikasi dicabut). Admin perlu "
         "memberi izin lagi lalu melanjutkan akun; akun dijeda sampai itu dilakukan."
@@ -52,7 +48,7 @@ class PermissionDenied(NeedsReconnect):
 
 
 class PolicyBlocked(PermanentError):
-    error_class = "policy"
+    reason = "policy"
     user_message = (
         "Platform memblokir kiriman ini karena kebijakannya. Periksa isi kiriman dan "
         "status akun di platform sebelum mengirim ulang."
@@ -60,22 +56,26 @@ class PolicyBlocked(PermanentError):
 
 
 class DuplicateContent(UnknownOutcome):
-    error_class = "duplicate"
+    reason = "duplicate"
     user_message = (
         "Platform menyebut isi yang sama sudah pernah terbit. Sistem mencari kiriman itu di "
         "akun sebelum memutuskan; tidak dikirim ulang."
     )
 
 
-OUTCOMES: dict[str, type[PlatformError]] = {
-    "retry": RetryableError,
-    "rate_limited": RateLimited,
-    "reconnect": NeedsReconnect,
-    "permission": PermissionDenied,
-    "invalid": PermanentError,
-    "policy": PolicyBlocked,
-    "duplicate": DuplicateContent,
-    "unknown": UnknownOutcome,
+# Keyed by each class's own ``reason``, so the table and the classes cannot disagree.
+REASONS: dict[str, type[PlatformError]] = {
+    cls.reason: cls
+    for cls in (
+        RetryableError,
+        RateLimited,
+        NeedsReconnect,
+        PermissionDenied,
+        PermanentError,
+        PolicyBlocked,
+        DuplicateContent,
+        UnknownOutcome,
+    )
 }
 
 DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=15)
@@ -85,7 +85,7 @@ DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=15)
 class ErrorRule:
     """One row of an adapter's error table. ``None`` / ``""`` match anything."""
 
-    outcome: str
+    reason: str
     message: str
     status: int | None = None
     code: int | None = None
@@ -133,18 +133,18 @@ def classify(
         None,
     )
     if rule is None:
-        outcome = "server" if failure.status >= 500 else "invalid"
-        rule = ErrorRule(outcome, FALLBACK_MESSAGES[outcome])
-    outcome = rule.outcome
-    if outcome == "server":
-        outcome = "unknown" if effectful else "retry"
+        reason = "server" if failure.status >= 500 else "invalid"
+        rule = ErrorRule(reason, FALLBACK_MESSAGES[reason])
+    reason = rule.reason
+    if reason == "server":
+        reason = "unknown" if effectful else "retry"
     code = f"{failure.code}" if failure.code is not None else str(failure.status)
     detail = f"{failure.platform} HTTP {failure.status} code {code}"
     if failure.subcode is not None:
         detail += f"/{failure.subcode}"
     # Platform texts are about our request, never about a person, but keep them short.
     detail += f": {failure.text[:200]}"
-    if outcome == "rate_limited":
+    if reason == RateLimited.reason:
         retry_at = failure.retry_at or utcnow() + DEFAULT_RATE_LIMIT_WAIT
         return RateLimited(detail, retry_at=retry_at, user_message=rule.message, code=code)
-    return OUTCOMES[outcome](detail, user_message=rule.message, code=code)
+    return REASONS[reason](detail, user_message=rule.message, code=code)

@@ -1,6 +1,6 @@
 """Value types shared by the personal-data detector, redaction and the logging filter.
 
-Errors (the package's small exception tree):
+Errors (a branch of the tree in :mod:`publisher.core.errors`, re-exported here):
 
 * ``PrivacyError`` - base class of everything this package raises on purpose.
   * ``RedactionError`` - findings handed to :func:`redact` do not fit the text
@@ -15,18 +15,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
 
-
-class PrivacyError(Exception):
-    """Base class of the errors raised by ``publisher.privacy``."""
-
-
-class RedactionError(PrivacyError):
-    """Findings that cannot be applied to the text they are said to come from."""
-
-
-class RedactInputError(PrivacyError):
-    """A line of the ``redact`` JSONL input that cannot be processed."""
-
+from publisher.core.errors import PrivacyError as PrivacyError
+from publisher.core.errors import RedactInputError as RedactInputError
+from publisher.core.errors import RedactionError as RedactionError
 
 KINDS: Final[tuple[str, ...]] = (
     "nik",

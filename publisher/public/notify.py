@@ -14,8 +14,9 @@ The life of a notification (the same discipline as the outbox, :mod:`publisher.o
                           |--rejected (template, number, parameters)--> failed
                           '--lost response, 5xx, crash--> unknown --status webhook--> sent|failed
 
-The claim is a conditional UPDATE; ``sending`` and a ``notification_attempts`` row are
-committed *before* the call, so a crash leaves evidence. An ``unknown`` row is never re-sent:
+Claim, attempt, call and settle are :mod:`publisher.outbox.sending`'s: the claim is a
+conditional UPDATE; ``sending`` and an ``attempts`` row are committed *before* the call, so a
+crash leaves evidence. An ``unknown`` row is never re-sent:
 each request carries ``biz_opaque_callback_data`` (the row's marker), which Meta echoes in the
 status webhook; :func:`handle_webhook` settles it from there.
 
@@ -26,52 +27,54 @@ a row is queued and again when it is claimed. The source's own flag
 
 No phone number is stored outside the encrypted ``cases.reporter``; log lines carry row ids.
 
-Errors: :class:`publisher.intake.sources.whatsapp.SendFailed` (one Cloud API call did not succeed;
-``outcome`` is ``retry``, ``failed`` or ``unknown``, which decides the row's next state).
+Errors: a failed Cloud API call is a :class:`publisher.core.errors.PlatformError` (from
+:func:`publisher.intake.sources.whatsapp.post_message`) whose ``outcome`` (``retry``,
+``permanent`` or ``unknown``) decides the row's next state.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 import httpx
-from sqlalchemy import CursorResult, delete, exists, func, select, update
+from sqlalchemy import CursorResult, delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from publisher.core import audit
+from publisher.core.backoff import Backoff
 from publisher.core.clock import utcnow
 from publisher.core.context import AppContext
 from publisher.core.crypto import Vault
+from publisher.core.errors import PlatformError
 from publisher.core.settings import Settings
 from publisher.db.models import (
     Case,
     Delivery,
-    NotificationAttempt,
     Post,
     ReporterNotification,
     WhatsAppOptOut,
 )
 from publisher.intake.sources.whatsapp import (
-    SendFailed,
     normalise_phone,
     phone_lookup,
     phone_lookups,
     post_message,
 )
+from publisher.outbox import sending
 
 log = logging.getLogger(__name__)
 
 
 STOP_WORDS = frozenset({"STOP", "BERHENTI", "UNSUBSCRIBE"})
 START_WORDS = frozenset({"MULAI", "START"})
-BACKOFF_BASE_S = 60.0
-BACKOFF_MAX_S = 6 * 3600.0
+BACKOFF = Backoff(base_s=60.0, max_s=6 * 3600.0)
+QUEUE = sending.Queue("notification", ReporterNotification, done="sent")
 RESOLVED = ("resolved", "closed")
 IN_FLIGHT = ("pending", "sending", "unknown")
 
@@ -113,7 +116,7 @@ class TemplateClient:
     def send(
         self, to: str, template: str, language: str, parameters: Sequence[str], marker: str
     ) -> str:
-        """Send one template message; returns its ``wamid``. Raises :class:`SendFailed`."""
+        """Send one template message; returns its ``wamid``. Raises :class:`PlatformError`."""
         payload: dict[str, Any] = {
             "messaging_product": "whatsapp",
             "recipient_type": "individual",
@@ -283,41 +286,15 @@ def _decide(
 # --- sending ------------------------------------------------------------------------------------
 
 
-def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** max(0, attempts - 1)))
+Prepare = Callable[[Session, ReporterNotification], Callable[[], str] | None]
+OnSettled = Callable[[Session, sending.Settled, str | None, PlatformError | None], None]
 
 
-@dataclass(frozen=True)
-class _Claimed:
-    row_id: int
-    attempt_id: int
-    to: str
-    template: str
-    parameters: tuple[str, ...]
-    marker: str
+def _prepare(ctx: AppContext, client: TemplateClient) -> Prepare:
+    language = ctx.settings.notify_template_language
 
-
-def _claim(ctx: AppContext, row_id: int, now: datetime) -> _Claimed | None:
-    """Claim one due row and commit ``sending`` + the attempt row before any call."""
-    with ctx.sessions() as session, session.begin():
-        won = _rowcount(
-            session.execute(
-                update(ReporterNotification)
-                .where(ReporterNotification.id == row_id, ReporterNotification.state == "pending")
-                .values(
-                    state="sending",
-                    claimed_by=ctx.worker_id,
-                    claimed_at=now,
-                    attempts=ReporterNotification.attempts + 1,
-                    updated_at=now,
-                )
-                .execution_options(synchronize_session=False)
-            )
-        )
-        if won != 1:
-            return None
-        row = session.get(ReporterNotification, row_id)
-        assert row is not None
+    def prepare(session: Session, row: ReporterNotification) -> Callable[[], str] | None:
+        """The call for a claimed row, or None when its reporter opted out meanwhile."""
         case = session.get(Case, row.case_id)
         assert case is not None
         number = _phone(vault_json(ctx.vault, case.reporter))
@@ -332,50 +309,36 @@ def _claim(ctx: AppContext, row_id: int, now: datetime) -> _Claimed | None:
                 reason=row.reason,
             )
             return None
-        attempt = NotificationAttempt(notification_id=row.id, worker=ctx.worker_id, started_at=now)
-        session.add(attempt)
-        session.flush()
         parameters = (
             (case.tracking_number, row.link) if row.kind == "published" else (case.tracking_number,)
         )
-        return _Claimed(row.id, attempt.id, number, row.template, parameters, row.marker)
+        template, marker = row.template, row.marker
+        return lambda: client.send(number, template, language, parameters, marker)
+
+    return prepare
 
 
 def vault_json(vault: Vault, token: bytes | None) -> Any:
     return vault.decrypt_json(token) if token else {}
 
 
-def _settle(
-    ctx: AppContext,
-    claimed: _Claimed,
-    *,
-    wamid: str = "",
-    error: SendFailed | None = None,
-    counts: NotifyCounts,
-) -> None:
-    now = utcnow()
-    with ctx.sessions() as session, session.begin():
-        row = session.get(ReporterNotification, claimed.row_id)
-        attempt = session.get(NotificationAttempt, claimed.attempt_id)
-        assert row is not None and attempt is not None
-        attempt.finished_at = now
+def _settled(counts: NotifyCounts) -> OnSettled:
+    def on_settled(
+        session: Session, settled: sending.Settled, wamid: str | None, error: PlatformError | None
+    ) -> None:
+        row: ReporterNotification = settled.row
         if error is None:
-            row.state, row.remote_id, row.sent_at, row.last_error = "sent", wamid, now, ""
-            attempt.outcome = "sent"
+            row.remote_id, row.sent_at, row.last_error = wamid or "", utcnow(), ""
             counts.sent += 1
         else:
-            attempt.outcome, attempt.error, row.last_error = error.outcome, str(error), str(error)
-            if error.outcome == "retry" and row.attempts < ctx.settings.notify_max_attempts:
-                row.state, row.next_attempt_at = "pending", now + backoff(row.attempts)
+            row.last_error = str(error)
+            if row.state == "pending":
                 counts.retry += 1
-            elif error.outcome == "unknown":
-                row.state = "unknown"
+            elif row.state == "unknown":
                 counts.unknown += 1
             else:
-                row.state = "failed"
                 row.reason = "gave_up" if error.outcome == "retry" else "rejected"
                 counts.failed += 1
-            log.warning("notification %s: %s -> %s", row.id, error, row.state)
         row.claimed_by = ""
         audit.record(
             session,
@@ -384,23 +347,23 @@ def _settle(
             object_type="case",
             object_id=row.case_id,
             notification=row.id,
-            attempt=attempt.id,
+            attempt=settled.attempt_id,
         )
+
+    return on_settled
 
 
 def expire_stale_sending(session: Session, now: datetime, lease_s: int) -> int:
     """A row left ``sending`` by a crashed worker may have been sent: ``unknown``, never again."""
-    return _rowcount(
-        session.execute(
-            update(ReporterNotification)
-            .where(
-                ReporterNotification.state == "sending",
-                ReporterNotification.claimed_at < now - timedelta(seconds=lease_s),
-            )
-            .values(state="unknown", last_error="worker stopped during the call", updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
+    stale = sending.expire_stale(
+        session,
+        QUEUE,
+        now,
+        lease_s,
+        last_error="worker stopped during the call",
+        updated_at=now,
     )
+    return len(stale)
 
 
 def send_due(
@@ -415,30 +378,21 @@ def send_due(
     with ctx.sessions() as session, session.begin():
         counts.stale_sending = expire_stale_sending(session, now, ctx.settings.sending_lease_s)
     with ctx.readonly_sessions() as session:
-        due = list(
-            session.scalars(
-                select(ReporterNotification.id)
-                .where(
-                    ReporterNotification.state == "pending",
-                    ReporterNotification.next_attempt_at <= now,
-                )
-                .order_by(ReporterNotification.next_attempt_at, ReporterNotification.id)
-                .limit(limit)
-            )
-        )
-    language = ctx.settings.notify_template_language
+        due = sending.due_ids(session, QUEUE, now, limit)
+    policy = sending.Policy(ctx.settings.notify_max_attempts, BACKOFF)
+    prepare, on_settled = _prepare(ctx, client), _settled(counts)
     for row_id in due:
-        claimed = _claim(ctx, row_id, now)
-        if claimed is None:
-            continue
-        try:
-            wamid = client.send(
-                claimed.to, claimed.template, language, claimed.parameters, claimed.marker
-            )
-        except SendFailed as exc:
-            _settle(ctx, claimed, error=exc, counts=counts)
-            continue
-        _settle(ctx, claimed, wamid=wamid, counts=counts)
+        sending.send_one(
+            ctx.sessions,
+            QUEUE,
+            row_id,
+            worker=ctx.worker_id,
+            now=now,
+            policy=policy,
+            prepare=prepare,
+            on_settled=on_settled,
+            claim_values={"updated_at": now},
+        )
     return counts
 
 

@@ -12,26 +12,26 @@ Two kinds of address are understood (:data:`SCHEMES`):
 Downloads run in a small thread pool (network- and decoder-bound); every database write stays
 on the calling thread, in the caller's transaction.
 
-Errors (module-local): :class:`DownloadFailed` is transient (HTTP error, timeout, an HTML page
-where a file was expected): retried with exponential backoff up to :data:`MAX_ATTEMPTS`;
+Errors (:mod:`publisher.core.errors`): :class:`DownloadFailed` is transient (HTTP error,
+timeout, an HTML page where a file was expected): retried with backoff up to :data:`MAX_ATTEMPTS`;
 :class:`publisher.core.errors.MediaRejected` is final (over the size cap, not a readable file).
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
 
 import httpx
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from publisher.core.backoff import Backoff
 from publisher.core.clock import utcnow
+from publisher.core.errors import DownloadFailed as DownloadFailed
 from publisher.core.errors import MediaRejected
 from publisher.db.models import Media
 from publisher.media import MediaStore, sanitize
@@ -44,13 +44,10 @@ DOWNLOAD_DEADLINE_S = 60.0
 READ_TIMEOUT_S = 20.0
 MAX_ATTEMPTS = 6
 WORKERS = 4
+RETRY_BACKOFF = Backoff(base_s=30.0, max_s=3600.0, jitter=0.2)
 WHATSAPP_SCHEME = "whatsapp-media:"
 # Content types that are never a photo or video: an error or login page served with 200.
 NOT_MEDIA_TYPES = ("text/html", "application/xhtml", "text/plain", "application/json")
-
-
-class DownloadFailed(Exception):
-    """Transient: the file could not be fetched this time."""
 
 
 @dataclass
@@ -201,8 +198,7 @@ def _retry_later(media: Media, why: str, counts: DownloadCounts) -> None:
         media.reject_reason = f"download failed {media.attempts} times: {why}"
         counts.rejected += 1
     else:
-        backoff = min(3600.0, 30.0 * 2 ** (media.attempts - 1))
-        media.next_attempt_at = utcnow() + timedelta(seconds=backoff * random.uniform(0.8, 1.2))
+        media.next_attempt_at = RETRY_BACKOFF.after(media.attempts, utcnow())
         media.reject_reason = f"download failed, will retry: {why}"
         counts.retry_later += 1
     log.info("media %s download failed (attempt %s): %s", media.id, media.attempts, why)

@@ -16,20 +16,20 @@ Phone numbers are never stored in clear: a PIC's number is in ``users.phone_encr
 looked up by :func:`phone_lookup`, an HMAC-SHA256 of the E.164 digits under a key derived from
 ``LAPOR_SECRET_KEY`` (every configured key is tried, so key rotation keeps look-ups working).
 
-Our answers to PICs follow the outbox's discipline (:func:`send_replies`): a reply is claimed
-and committed as ``sending`` before the call, so a crash or a lost answer leaves it ``unknown``,
-never sent twice::
+Our answers to PICs are sent by :mod:`publisher.outbox.sending` (:func:`send_replies`): a reply
+is claimed and committed as ``sending`` with its attempt before the call, so a crash or a lost
+answer leaves it ``unknown``, never sent twice::
 
     pending --claim--> sending --accepted--> sent
                           |--provably not sent (no connection, rate limit)--> pending
                           |--refused, or out of attempts--> failed
                           '--lost answer, server error, crash--> unknown
 
-Errors (module-local): :class:`SendFailed` (a ``/messages`` call failed; its ``outcome`` is
-``retry``, ``failed`` or ``unknown``, from :func:`post_message`, shared with
+Errors (:mod:`publisher.core.errors`): a failed ``/messages`` call is a
+:class:`~publisher.core.errors.RetryableError`, :class:`~publisher.core.errors.PermanentError`
+or :class:`~publisher.core.errors.UnknownOutcome` (:func:`post_message`, shared with
 :mod:`publisher.public.notify`). Media problems surface as
-:class:`publisher.core.errors.MediaRejected` /
-:class:`publisher.intake.sources.download.DownloadFailed`.
+:class:`~publisher.core.errors.MediaRejected` / :class:`~publisher.core.errors.DownloadFailed`.
 """
 
 from __future__ import annotations
@@ -38,22 +38,30 @@ import hashlib
 import hmac
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Literal, cast
+from typing import Any
 
 import httpx
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from publisher.core import audit
 from publisher.core.clock import utcnow
 from publisher.core.crypto import Vault
-from publisher.core.errors import MediaRejected
+from publisher.core.errors import (
+    DownloadFailed,
+    MediaRejected,
+    PermanentError,
+    PlatformError,
+    RetryableError,
+    UnknownOutcome,
+)
 from publisher.db.models import Case, FollowUp, Media, User, WhatsAppMessage
-from publisher.intake.sources.download import WHATSAPP_SCHEME, DownloadFailed, Limits, download
+from publisher.intake.sources.download import WHATSAPP_SCHEME, Limits, download
+from publisher.outbox import sending
 
 log = logging.getLogger(__name__)
 
@@ -111,11 +119,9 @@ FAILED_CODES: dict[int, str] = {
 # "Something went wrong" / "service unavailable": the message may have been accepted.
 MAYBE_SENT_CODES = frozenset({1, 2, 131000, 131016})
 
-Outcome = Literal["retry", "failed", "unknown"]
 
-
-def graph_outcome(response: httpx.Response) -> tuple[Outcome, str]:
-    """What a failed ``/messages`` answer means for the message, and a label for the logs."""
+def graph_error(response: httpx.Response) -> PlatformError:
+    """What a failed ``/messages`` answer means for the message (its message is for logs)."""
     code: int | None = None
     try:
         error = response.json().get("error", {})
@@ -124,45 +130,29 @@ def graph_outcome(response: httpx.Response) -> tuple[Outcome, str]:
         code = None
     status = response.status_code
     label = f"HTTP {status} code {code}"
+    # Rate limits and token codes too are "retry": each try counts, as it always did here.
     if code in RETRY_CODES or status == 429:
-        return "retry", f"{label}: {RETRY_CODES.get(code or -1, 'rate limited')}"
+        return RetryableError(f"{label}: {RETRY_CODES.get(code or -1, 'rate limited')}")
     if status >= 500 or code in MAYBE_SENT_CODES:
-        return "unknown", f"{label}: server error"
-    return "failed", f"{label}: {FAILED_CODES.get(code or -1, 'rejected')}"
-
-
-class SendFailed(Exception):
-    """One ``/messages`` call did not succeed; ``outcome`` decides what happens to the message:
-    ``retry`` (provably not sent), ``failed`` (refused as is) or ``unknown`` (may have arrived:
-    never re-sent)."""
-
-    def __init__(self, message: str, outcome: Outcome) -> None:
-        super().__init__(message)
-        self.outcome: Outcome = outcome
+        return UnknownOutcome(f"{label}: server error")
+    return PermanentError(f"{label}: {FAILED_CODES.get(code or -1, 'rejected')}")
 
 
 def post_message(
     client: httpx.Client, url: str, headers: dict[str, str], payload: dict[str, Any]
 ) -> str:
-    """``POST /{phone-number-id}/messages``; returns the ``wamid``. Raises :class:`SendFailed`.
+    """``POST /{phone-number-id}/messages``; returns the ``wamid``. Raises
+    :class:`PlatformError`.
 
     The one place that says what a failed send means, for our answers to PICs and for the
     reporter notifications (:mod:`publisher.public.notify`)."""
-    try:
-        response = client.post(url, json=payload, headers=headers)
-    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-        # No connection was made: the request cannot have reached Meta.
-        raise SendFailed(f"not connected: {type(exc).__name__}", "retry") from None
-    except httpx.HTTPError as exc:
-        # Sent, or partly sent, and no answer: Meta may have accepted it.
-        raise SendFailed(f"no answer: {type(exc).__name__}", "unknown") from None
+    response = sending.post(client, url, json=payload, headers=headers)
     if response.status_code != 200:
-        outcome, label = graph_outcome(response)
-        raise SendFailed(label, outcome)
+        raise graph_error(response)
     try:
         return str(response.json()["messages"][0]["id"])
     except (ValueError, KeyError, IndexError, TypeError):
-        raise SendFailed("HTTP 200 without a message id", "unknown") from None
+        raise UnknownOutcome("HTTP 200 without a message id") from None
 
 
 # --- phone numbers ------------------------------------------------------------------------------
@@ -497,6 +487,17 @@ def _user_reason(reason: str) -> str:
 REPLY_LEASE = timedelta(minutes=5)
 
 
+REPLY_QUEUE = sending.Queue(
+    "whatsapp_reply",
+    WhatsAppMessage,
+    state="reply_state",
+    attempts="reply_attempts",
+    claimed_at="reply_claimed_at",
+    claimed_by=None,
+    next_attempt_at=None,
+)
+
+
 def send_replies(
     sessions: sessionmaker[Session],
     vault: Vault,
@@ -504,85 +505,41 @@ def send_replies(
     phone_number_id: str,
     *,
     limit: int = 100,
+    worker: str = "whatsapp",
 ) -> dict[str, int]:
     """Send pending answers to their PICs, each claimed and committed before its call.
 
     Returns counts: ``sent``, ``failed``, ``retry_later``, ``unknown`` (this pass's lost
     answers and server errors, and replies a crashed process left ``sending``)."""
     counts = {"sent": 0, "failed": 0, "retry_later": 0, "unknown": 0}
+    now = utcnow()
     with sessions() as session, session.begin():
-        stale = session.execute(
-            update(WhatsAppMessage)
-            .where(
-                WhatsAppMessage.reply_state == "sending",
-                WhatsAppMessage.reply_claimed_at < utcnow() - REPLY_LEASE,
-            )
-            .values(reply_state="unknown")
-            .execution_options(synchronize_session=False)
+        stale = sending.expire_stale(session, REPLY_QUEUE, now, REPLY_LEASE.total_seconds())
+        counts["unknown"] += len(stale)
+        due = sending.due_ids(
+            session, REPLY_QUEUE, now, limit, WhatsAppMessage.user_id.is_not(None)
         )
-        counts["unknown"] += int(cast(CursorResult[Any], stale).rowcount)
-        due = list(
-            session.scalars(
-                select(WhatsAppMessage.id)
-                .where(
-                    WhatsAppMessage.reply_state == "pending", WhatsAppMessage.user_id.is_not(None)
-                )
-                .order_by(WhatsAppMessage.id)
-                .limit(limit)
-            )
-        )
-    for message_id in due:
-        claimed = _claim_reply(sessions, vault, message_id)
-        if claimed is None:
-            continue  # another process took it
-        if isinstance(claimed, str):
-            counts[claimed] += 1
-            continue
-        to, text, attempts = claimed
-        state = "sent"
-        try:
-            graph.send_text(phone_number_id, to, text)
-        except SendFailed as exc:
-            if exc.outcome == "unknown":
-                state = "unknown"  # never re-sent: a PIC must not be answered twice
-            elif exc.outcome == "retry" and attempts < MAX_REPLY_ATTEMPTS:
-                state = "pending"
-            else:
-                state = "failed"
-            log.warning("whatsapp reply for message %s: %s -> %s", message_id, exc, state)
-        with sessions() as session, session.begin():
-            session.execute(
-                update(WhatsAppMessage)
-                .where(WhatsAppMessage.id == message_id)
-                .values(reply_state=state)
-                .execution_options(synchronize_session=False)
-            )
-        counts["retry_later" if state == "pending" else state] += 1
-    return counts
 
-
-def _claim_reply(
-    sessions: sessionmaker[Session], vault: Vault, message_id: int
-) -> tuple[str, str, int] | str | None:
-    """Mark one reply ``sending`` and commit; returns (number, text, attempts), a final state
-    when it cannot be sent at all, or ``None`` when another process claimed it first."""
-    with sessions() as session, session.begin():
-        won = session.execute(
-            update(WhatsAppMessage)
-            .where(WhatsAppMessage.id == message_id, WhatsAppMessage.reply_state == "pending")
-            .values(
-                reply_state="sending",
-                reply_claimed_at=utcnow(),
-                reply_attempts=WhatsAppMessage.reply_attempts + 1,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if int(cast(CursorResult[Any], won).rowcount) != 1:
-            return None
-        message = session.get(WhatsAppMessage, message_id)
-        assert message is not None
+    def prepare(session: Session, message: WhatsAppMessage) -> Callable[[], str] | None:
         user = session.get(User, message.user_id) if message.user_id is not None else None
         if user is None or user.phone_encrypted is None:
             message.reply_state = "failed"
-            return "failed"
-        return vault.decrypt(user.phone_encrypted), message.reply_text, message.reply_attempts
+            return None
+        to, text = vault.decrypt(user.phone_encrypted), message.reply_text
+        return lambda: graph.send_text(phone_number_id, to, text)
+
+    policy = sending.Policy(MAX_REPLY_ATTEMPTS)
+    for message_id in due:
+        sent = sending.send_one(
+            sessions,
+            REPLY_QUEUE,
+            message_id,
+            worker=worker,
+            now=utcnow(),
+            policy=policy,
+            prepare=prepare,
+            on_settled=lambda *_: None,
+        )
+        if sent is not None:  # None: another process took it
+            counts["retry_later" if sent.state == "pending" else sent.state] += 1
+    return counts

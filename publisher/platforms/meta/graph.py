@@ -33,8 +33,8 @@ _PERMISSION = (
 _RATE = "Batas panggilan API Meta tercapai; pengiriman dijadwalkan ulang otomatis."
 
 META_ERRORS: tuple[ErrorRule, ...] = (
-    ErrorRule("reconnect", _RECONNECT, code=190),
-    ErrorRule("reconnect", _RECONNECT, code=102),
+    ErrorRule("needs_reconnect", _RECONNECT, code=190),
+    ErrorRule("needs_reconnect", _RECONNECT, code=102),
     ErrorRule("permission", _PERMISSION, code=10),
     ErrorRule("permission", _PERMISSION, code=200),
     ErrorRule("permission", _PERMISSION, code=3),

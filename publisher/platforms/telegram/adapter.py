@@ -29,7 +29,7 @@ MEDIA_GROUP_MAX = 10
 
 ERRORS: tuple[ErrorRule, ...] = (
     ErrorRule(
-        "reconnect",
+        "needs_reconnect",
         "Token bot Telegram tidak sah atau dicabut. Buat token baru di @BotFather lalu "
         "sambungkan ulang akun.",
         status=401,
@@ -41,7 +41,7 @@ ERRORS: tuple[ErrorRule, ...] = (
         status=403,
     ),
     ErrorRule(
-        "reconnect",
+        "needs_reconnect",
         "Kanal Telegram tidak ditemukan. Periksa ID kanal di pengaturan akun.",
         status=400,
         fragment="chat not found",

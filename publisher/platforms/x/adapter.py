@@ -39,7 +39,7 @@ _RECONNECT = (
 )
 
 X_ERRORS: tuple[ErrorRule, ...] = (
-    ErrorRule("reconnect", _RECONNECT, status=401),
+    ErrorRule("needs_reconnect", _RECONNECT, status=401),
     ErrorRule(
         "duplicate",
         "X menolak karena teks yang sama sudah pernah diposting (duplikat).",
