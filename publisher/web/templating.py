@@ -86,7 +86,9 @@ def platform_card(post: Any, account: Any) -> Markup:
     return Markup(render_card_html(card))
 
 
-class Pages:
+class PageRenderer:
+    """The app's Jinja2 environment for ``templates/web/`` (routes get it as ``deps.Pages``)."""
+
     def __init__(self, tz: ZoneInfo) -> None:
         self.env = Environment(
             loader=FileSystemLoader(templates_dir() / "web"),
