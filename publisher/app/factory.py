@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from publisher.app import admin
 from publisher.core.context import AppContext
 from publisher.core.errors import LaporError
 from publisher.intake import pic_routes
@@ -36,7 +37,7 @@ from publisher.posts import routes as overrides_routes
 from publisher.public import routes as public_routes
 from publisher.review import api as review_api
 from publisher.review import routes as review_routes
-from publisher.web import account, admin, audit
+from publisher.web import account, audit
 from publisher.web.auth import NotAuthenticated, WebError
 from publisher.web.deps import pages_of
 from publisher.web.templating import PageRenderer

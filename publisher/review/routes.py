@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 from sqlalchemy import Integer, Select, and_, bindparam, or_, select, union_all
 from sqlalchemy.orm import Session
 
@@ -49,6 +50,7 @@ from publisher.db.models import (
     User,
 )
 from publisher.posts.captions import HASHTAG
+from publisher.posts.preview import build_card, render_card_html
 from publisher.privacy.guard import case_identities, unresolved_findings
 from publisher.review import actions as review
 from publisher.screening.screen import screening_text
@@ -551,6 +553,21 @@ def edit_post(session: Session, viewer: Viewer, post_id: int, caption: str) -> P
     return review.edit(session, post_id, load_user(session, viewer), caption=caption)
 
 
+def platform_card(post: Post, account: SocialAccount) -> Markup:
+    """The post as its platform will show it (``partials/preview_card.html``), photos served by
+    the app's own authenticated media route."""
+    card = build_card(
+        post.caption,
+        post.media,
+        account.platform,
+        post_id=post.id,
+        account_name=account.display_name or account.handle,
+        handle=account.handle,
+        media_url=lambda m: f"/media/{m['sha256']}",
+    )
+    return Markup(render_card_html(card))
+
+
 router = APIRouter(include_in_schema=False)
 
 
@@ -602,6 +619,7 @@ def case_view(
             flash=NOTICES.get(request.query_params.get("pesan", ""), ""),
             high_risk=HIGH_RISK,
             personal_data_message=review.PERSONAL_DATA_MESSAGE,
+            platform_card=platform_card,
         )
 
 

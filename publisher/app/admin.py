@@ -2,6 +2,9 @@
 encrypted credentials, test the connection, pause and resume), users (create, change role and
 agency, deactivate, set a password), and a live preview of the caption templates.
 
+It sits in ``publisher.app`` beside the factory because it composes parts (platform adapters,
+caption rendering, web accounts); the toolkit in ``publisher.web`` imports no part.
+
 The built-in caption templates are files under ``templates/posts/`` reviewed like code, so the
 page previews them (with any action text typed in); an agency's own templates are edited in
 ``publisher.posts.routes``.
