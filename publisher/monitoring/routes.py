@@ -13,11 +13,12 @@ Templates (``templates/web/dashboard/``) are self-contained (no base layout yet)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
@@ -56,8 +57,28 @@ def _period(ctx: AppContext, start: str, end: str) -> tuple[date, date]:
     return first, last
 
 
-def _report(ctx: AppContext, start: str, end: str, agency: str) -> Report:
-    first, last = _period(ctx, start, end)
+@dataclass(frozen=True)
+class ReportQuery:
+    """What a report covers, from the query string: empty dates are this year up to today, an
+    empty agency is every agency."""
+
+    start: str
+    end: str
+    agency: str
+
+
+async def _report_query(
+    start: str = Query(""), end: str = Query(""), agency: str = Query("")
+) -> ReportQuery:
+    return ReportQuery(start, end, agency)
+
+
+ReportParams = Annotated[ReportQuery, Depends(_report_query)]
+
+
+def _report(ctx: AppContext, query: ReportQuery) -> Report:
+    first, last = _period(ctx, query.start, query.end)
+    agency = query.agency
     s = ctx.settings
     calendar = load_calendar(s.tz, s.holiday_files)
     with ctx.readonly_sessions() as session:
@@ -103,14 +124,8 @@ router = APIRouter(prefix="/dashboard", include_in_schema=False)
 
 
 @router.get("", response_class=HTMLResponse)
-def page(
-    _caller: AdminOrOpsToken,
-    ctx: Ctx,
-    start: str = Query(""),
-    end: str = Query(""),
-    agency: str = Query(""),
-) -> HTMLResponse:
-    report = _report(ctx, start, end, agency)
+def page(_caller: AdminOrOpsToken, ctx: Ctx, params: ReportParams) -> HTMLResponse:
+    report, agency = _report(ctx, params), params.agency
     with ctx.readonly_sessions() as session:
         agencies = session.execute(select(Agency.code, Agency.name).order_by(Agency.name)).all()
     query = f"start={report.start}&end={report.end}&agency={agency}"
@@ -130,16 +145,11 @@ def page(
 
 @router.get("/export.csv")
 def export(
-    _caller: AdminOrOpsToken,
-    ctx: Ctx,
-    kind: str = Query("agencies"),
-    start: str = Query(""),
-    end: str = Query(""),
-    agency: str = Query(""),
+    _caller: AdminOrOpsToken, ctx: Ctx, params: ReportParams, kind: str = Query("agencies")
 ) -> Response:
     if kind not in KINDS:
         raise HTTPException(400, "Jenis ekspor tidak dikenal.")
-    report = _report(ctx, start, end, agency)
+    report = _report(ctx, params)
     name = f"lapor-{kind}-{report.start}-{report.end}.csv"
     return Response(
         report_csv(report, kind),  # type: ignore[arg-type]
