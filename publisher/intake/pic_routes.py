@@ -240,17 +240,19 @@ def form_page(
     )
 
 
+def waiting_case(ctx: AppContext, user: Viewer, case_id: int) -> Case:
+    """The PIC's case awaiting a follow-up; NotFound if it is not theirs or not waiting."""
+    with ctx.readonly_sessions() as session:
+        return get_scoped(
+            session, scoped_cases(user).where(Case.status.in_(WAITING_STATUSES)), Case, case_id
+        )
+
+
 @router.get("/pic/cases/{case_id}/follow-up")
 def follow_up_form(
     ctx: Ctx, pages: Pages, request: Request, case_id: int, user: PicUser
 ) -> Response:
-    with ctx.readonly_sessions() as session:
-        case = get_scoped(
-            session,
-            scoped_cases(user).where(Case.status.in_(WAITING_STATUSES)),
-            Case,
-            case_id,
-        )
+    case = waiting_case(ctx, user, case_id)
     return form_page(pages, request, case)
 
 
@@ -267,13 +269,7 @@ def follow_up_submit(
     after: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
     wants_json = "application/json" in request.headers.get("accept", "")
-    with ctx.readonly_sessions() as session:
-        case = get_scoped(
-            session,
-            scoped_cases(user).where(Case.status.in_(WAITING_STATUSES)),
-            Case,
-            case_id,
-        )
+    case = waiting_case(ctx, user, case_id)
     uploads = [
         Upload(PHASE_INPUTS[field], f.filename or "", f.file.read(MAX_BYTES + 1))
         for field, files in (("before", before), ("after", after))
