@@ -32,15 +32,6 @@ OUTSIDE_THE_TREE: dict[str, str] = {
     "classifiers.errors.ModelVersionMismatch": "classifiers imports nothing of the app",
     "classifiers.errors.CorpusError": "classifiers imports nothing of the app",
     "classifiers.errors.ScreenInputError": "classifiers imports nothing of the app",
-    # Drawn in the tree already; these classes change base on other branches of issue #15.
-    "publisher.web.auth.WebError": "moved into the tree by the web branch",
-    "publisher.web.auth.NotAuthenticated": "moved into the tree by the web branch",
-    "publisher.web.auth.Forbidden": "moved into the tree by the web branch",
-    "publisher.web.auth.NotFound": "moved into the tree by the web branch",
-    "publisher.web.auth.Conflict": "moved into the tree by the web branch",
-    "publisher.web.auth.BadInput": "moved into the tree by the web branch",
-    "publisher.web.auth.TooManyAttempts": "moved into the tree by the web branch",
-    "publisher.media.render.UnknownPlatform": "moved into the tree by the platforms branch",
 }
 
 

@@ -1,9 +1,12 @@
 """The FastAPI application factory. The app receives its context; nothing happens at import.
 
-Each area of the UI is a router module (``account``, ``pic``, ``review``, ``deliveries``,
-``admin``, ``audit``, ``api``) included here with one line. Errors from
-:mod:`publisher.web.auth` become Indonesian pages (or JSON under ``/api/``); an unauthenticated
-page request is sent to the login form.
+Each part owns its routes as a module-level ``router`` (declaring its callers with
+:mod:`publisher.web.deps`), and :data:`ROUTERS` includes them in order: the app imports the
+parts, never the reverse. Routes reach the context through ``app.state.ctx`` (``deps.Ctx``).
+Errors from :mod:`publisher.web.auth` become Indonesian pages (or JSON under ``/api/``); an
+unauthenticated page request is sent to the login form. Other :class:`LaporError` (a domain
+rule refused the action) become a 409; Starlette picks the handler by the error's MRO, so a
+:class:`WebError` (a LaporError too) gets its own.
 """
 
 from __future__ import annotations
@@ -20,21 +23,24 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from publisher.app import admin
 from publisher.core.context import AppContext
 from publisher.core.errors import LaporError
-from publisher.intake import pic_routes as pic
-from publisher.intake.routes import router as intake_router
+from publisher.intake import pic_routes
+from publisher.intake import routes as intake_routes
 from publisher.media import routes as media_routes
-from publisher.monitoring.routes import router as dashboard_router
-from publisher.ops.routes import router as ops_router
-from publisher.outbox import routes as deliveries
-from publisher.posts.routes import router as overrides_router
-from publisher.public.routes import router as public_router
-from publisher.review import api
-from publisher.review import routes as review
-from publisher.web import account, admin, audit
+from publisher.monitoring import routes as dashboard_routes
+from publisher.ops import routes as ops_routes
+from publisher.outbox import api as deliveries_api
+from publisher.outbox import routes as deliveries_routes
+from publisher.posts import routes as overrides_routes
+from publisher.public import routes as public_routes
+from publisher.review import api as review_api
+from publisher.review import routes as review_routes
+from publisher.web import account, audit
 from publisher.web.auth import NotAuthenticated, WebError
-from publisher.web.templating import Pages
+from publisher.web.deps import pages_of
+from publisher.web.templating import PageRenderer
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "web" / "static"
 
@@ -66,15 +72,15 @@ def create_app(ctx: AppContext, *, freeze_heap: bool = True) -> FastAPI:
         ),
     )
     app.state.ctx = ctx
-    app.state.pages = Pages(ctx.settings.tz)
-    app.include_router(media_routes.router(ctx))
+    app.state.pages = PageRenderer(ctx.settings.tz)
+    app.include_router(media_routes.router)  # /public-media: signed renditions
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    app.include_router(ops_router(ctx))  # /readyz, /metrics
-    app.include_router(dashboard_router(ctx))  # /dashboard
+    app.include_router(ops_routes.router)  # /readyz, /metrics
+    app.include_router(dashboard_routes.router)  # /dashboard
 
     @app.exception_handler(WebError)
     async def web_error(request: Request, exc: WebError) -> Response:
@@ -85,8 +91,7 @@ def create_app(ctx: AppContext, *, freeze_heap: bool = True) -> FastAPI:
                 request.url.path + (f"?{request.url.query}" if request.url.query else "")
             )
             return RedirectResponse(f"/login?next={target}", status_code=303)
-        pages: Pages = app.state.pages
-        return pages.render(request, "error.html", exc.status, message=exc.user_message)
+        return pages_of(request).render(request, "error.html", exc.status, message=exc.user_message)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
@@ -108,22 +113,29 @@ def create_app(ctx: AppContext, *, freeze_heap: bool = True) -> FastAPI:
         # override): the person gets the rule's Indonesian message, not a server error.
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": exc.user_message}, status_code=409)
-        pages: Pages = app.state.pages
-        return pages.render(request, "error.html", 409, message=exc.user_message)
+        return pages_of(request).render(request, "error.html", 409, message=exc.user_message)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.include_router(account.router(ctx))
-    app.include_router(pic.router(ctx))
-    app.include_router(review.router(ctx))
-    app.include_router(deliveries.router(ctx))
-    app.include_router(admin.router(ctx))
-    app.include_router(overrides_router(ctx))  # /admin/overrides: agency caption templates
-    app.include_router(audit.router(ctx))
-    app.include_router(api.router(ctx))
+    for module in PAGE_AND_API_ROUTES:
+        app.include_router(module.router)
     app.add_middleware(SecurityHeaders)
-    app.include_router(intake_router(ctx))
-    app.include_router(public_router(ctx))  # /publik: public pages, no login
     return app
+
+
+# In the order the app matches them (and the OpenAPI document lists them).
+PAGE_AND_API_ROUTES = (
+    account,  # /login, /logout, /
+    pic_routes,  # /pic, /media/{sha256}
+    review_routes,  # /review
+    deliveries_routes,  # /deliveries
+    admin,  # /admin
+    overrides_routes,  # /admin/overrides: agency caption templates
+    audit,  # /audit
+    review_api,  # /api/v1/me, review queue, posts
+    deliveries_api,  # /api/v1/deliveries
+    intake_routes,  # POST /api/v1/cases, /webhooks/whatsapp
+    public_routes,  # /publik: public pages, no login
+)
 
 
 # Headers on every response. A plain ASGI middleware: Starlette's BaseHTTPMiddleware (what

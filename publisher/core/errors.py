@@ -34,7 +34,8 @@ their module (``tests/test_exception_tree.py`` checks that this drawing is true)
         ├── RetryableError          retry: the request provably never took effect
         ├── RateLimited             wait: the other side asked us to wait until ``retry_at``
         ├── NeedsReconnect          reconnect: the token expired or was revoked
-        │   └── PermissionDenied    publisher.platforms.errors: the token lacks a permission
+        │   ├── PermissionDenied    publisher.platforms.errors: the token lacks a permission
+        │   └── UnknownPlatform     publisher.platforms.registry: no adapter for the account
         ├── PermanentError          permanent: refused as is (content, number): a person acts
         │   └── PolicyBlocked       publisher.platforms.errors: blocked by the platform's policy
         └── UnknownOutcome          unknown: it may have taken effect: reconcile, never re-send

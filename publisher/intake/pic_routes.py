@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Annotated, cast
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import Text, func, select
 from sqlalchemy import cast as sa_cast
@@ -28,15 +28,14 @@ from publisher.core.errors import MediaRejected
 from publisher.db.models import Case, Delivery, FollowUp, Media, Post, SocialAccount
 from publisher.media import SanitizedMedia, sanitize
 from publisher.media.sanitize import MAX_BYTES
-from publisher.web.auth import Conflict, NotFound, Viewer, csrf_writer, require
+from publisher.web.auth import Conflict, NotFound, Viewer
+from publisher.web.deps import Ctx, Pages, PicUser, PicUserWrite, SignedIn
 from publisher.web.scope import get_scoped, scoped_cases, scoped_follow_ups, scoped_posts
-from publisher.web.templating import Pages
+from publisher.web.templating import PageRenderer
 
 MAX_FILES = 10
 MIN_ACTION_CHARS = 20
 WAITING_STATUSES = ("resolved", "closed")
-pic_only = require("pic")
-pic_writer = csrf_writer("pic")
 # Each file input of the form and the phase its files are marked with.
 PHASE_INPUTS = {"before": "before", "after": "after"}
 
@@ -208,125 +207,118 @@ def media_file(ctx: AppContext, session: Session, viewer: Viewer, sha256: str) -
     return FileResponse(path, media_type=mime or "application/octet-stream")
 
 
-def router(ctx: AppContext) -> APIRouter:
-    r = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
-    def pages(request: Request) -> Pages:
-        found: Pages = request.app.state.pages
-        return found
 
-    @r.get("/pic")
-    def cases_page(request: Request, user: Annotated[Viewer, Depends(pic_only)]) -> Response:
-        with ctx.readonly_sessions() as session:
-            cases = waiting_cases(session, user)
-        return pages(request).render(request, "pic/cases.html", cases=cases)
+@router.get("/pic")
+def cases_page(ctx: Ctx, pages: Pages, request: Request, user: PicUser) -> Response:
+    with ctx.readonly_sessions() as session:
+        cases = waiting_cases(session, user)
+    return pages.render(request, "pic/cases.html", cases=cases)
 
-    def form_page(
-        request: Request,
-        case: Case,
-        *,
-        status: int = 200,
-        errors: list[str] | None = None,
-        action_text: str = "",
-        submission_id: str | None = None,
-    ) -> Response:
-        return pages(request).render(
-            request,
-            "pic/follow_up.html",
-            status,
-            case=case,
-            errors=errors or [],
-            action_text=action_text,
-            submission_id=submission_id or uuid.uuid4().hex,
-            max_mb=MAX_BYTES // (1024 * 1024),
-            min_chars=MIN_ACTION_CHARS,
+
+def form_page(
+    pages: PageRenderer,
+    request: Request,
+    case: Case,
+    *,
+    status: int = 200,
+    errors: list[str] | None = None,
+    action_text: str = "",
+    submission_id: str | None = None,
+) -> Response:
+    return pages.render(
+        request,
+        "pic/follow_up.html",
+        status,
+        case=case,
+        errors=errors or [],
+        action_text=action_text,
+        submission_id=submission_id or uuid.uuid4().hex,
+        max_mb=MAX_BYTES // (1024 * 1024),
+        min_chars=MIN_ACTION_CHARS,
+    )
+
+
+def waiting_case(ctx: AppContext, user: Viewer, case_id: int) -> Case:
+    """The PIC's case awaiting a follow-up; NotFound if it is not theirs or not waiting."""
+    with ctx.readonly_sessions() as session:
+        return get_scoped(
+            session, scoped_cases(user).where(Case.status.in_(WAITING_STATUSES)), Case, case_id
         )
 
-    @r.get("/pic/cases/{case_id}/follow-up")
-    def follow_up_form(
-        request: Request, case_id: int, user: Annotated[Viewer, Depends(pic_only)]
-    ) -> Response:
-        with ctx.readonly_sessions() as session:
-            case = get_scoped(
-                session,
-                scoped_cases(user).where(Case.status.in_(WAITING_STATUSES)),
-                Case,
-                case_id,
-            )
-        return form_page(request, case)
 
-    @r.post("/pic/cases/{case_id}/follow-up")
-    def follow_up_submit(
-        request: Request,
-        case_id: int,
-        user: Annotated[Viewer, Depends(pic_writer)],
-        action_text: Annotated[str, Form(max_length=4000)] = "",
-        submission_id: Annotated[str, Form(max_length=64)] = "",
-        before: Annotated[list[UploadFile] | None, File()] = None,
-        after: Annotated[list[UploadFile] | None, File()] = None,
-    ) -> Response:
-        wants_json = "application/json" in request.headers.get("accept", "")
-        with ctx.readonly_sessions() as session:
-            case = get_scoped(
-                session,
-                scoped_cases(user).where(Case.status.in_(WAITING_STATUSES)),
-                Case,
-                case_id,
-            )
-        uploads = [
-            Upload(PHASE_INPUTS[field], f.filename or "", f.file.read(MAX_BYTES + 1))
-            for field, files in (("before", before), ("after", after))
-            for f in files or []
-            if f.filename or f.size
-        ]
-        errors: list[str] = []
-        if len(action_text.strip()) < MIN_ACTION_CHARS:
-            errors.append(
-                f"Tuliskan tindakan yang dilakukan (minimal {MIN_ACTION_CHARS} karakter)."
-            )
-        if not uploads:
-            errors.append("Lampirkan minimal satu foto atau video hasil tindak lanjut.")
-        accepted, file_errors = check_uploads(uploads)
-        errors += file_errors
-        clean_id = "".join(ch for ch in submission_id if ch.isalnum())[:40] or uuid.uuid4().hex
-        if errors:
-            if wants_json:
-                return JSONResponse({"ok": False, "errors": errors}, status_code=422)
-            return form_page(
-                request,
-                case,
-                status=422,
-                errors=errors,
-                action_text=action_text,
-                submission_id=clean_id,
-            )
-        submit_follow_up(
-            ctx,
-            user,
-            case.id,
-            submission_id=clean_id,
-            action_text=action_text,
-            accepted=accepted,
-        )
-        target = "/pic/submissions?terkirim=1"
+@router.get("/pic/cases/{case_id}/follow-up")
+def follow_up_form(
+    ctx: Ctx, pages: Pages, request: Request, case_id: int, user: PicUser
+) -> Response:
+    case = waiting_case(ctx, user, case_id)
+    return form_page(pages, request, case)
+
+
+@router.post("/pic/cases/{case_id}/follow-up")
+def follow_up_submit(
+    ctx: Ctx,
+    pages: Pages,
+    request: Request,
+    case_id: int,
+    user: PicUserWrite,
+    action_text: Annotated[str, Form(max_length=4000)] = "",
+    submission_id: Annotated[str, Form(max_length=64)] = "",
+    before: Annotated[list[UploadFile] | None, File()] = None,
+    after: Annotated[list[UploadFile] | None, File()] = None,
+) -> Response:
+    wants_json = "application/json" in request.headers.get("accept", "")
+    case = waiting_case(ctx, user, case_id)
+    uploads = [
+        Upload(PHASE_INPUTS[field], f.filename or "", f.file.read(MAX_BYTES + 1))
+        for field, files in (("before", before), ("after", after))
+        for f in files or []
+        if f.filename or f.size
+    ]
+    errors: list[str] = []
+    if len(action_text.strip()) < MIN_ACTION_CHARS:
+        errors.append(f"Tuliskan tindakan yang dilakukan (minimal {MIN_ACTION_CHARS} karakter).")
+    if not uploads:
+        errors.append("Lampirkan minimal satu foto atau video hasil tindak lanjut.")
+    accepted, file_errors = check_uploads(uploads)
+    errors += file_errors
+    clean_id = "".join(ch for ch in submission_id if ch.isalnum())[:40] or uuid.uuid4().hex
+    if errors:
         if wants_json:
-            return JSONResponse({"ok": True, "redirect": target})
-        return RedirectResponse(target, status_code=303)
-
-    @r.get("/pic/submissions")
-    def submissions_page(request: Request, user: Annotated[Viewer, Depends(pic_only)]) -> Response:
-        with ctx.readonly_sessions() as session:
-            items = submissions(session, user)
-        flash = (
-            "Tindak lanjut terkirim. Terima kasih!" if request.query_params.get("terkirim") else ""
+            return JSONResponse({"ok": False, "errors": errors}, status_code=422)
+        return form_page(
+            pages,
+            request,
+            case,
+            status=422,
+            errors=errors,
+            action_text=action_text,
+            submission_id=clean_id,
         )
-        return pages(request).render(request, "pic/submissions.html", items=items, flash=flash)
+    submit_follow_up(
+        ctx,
+        user,
+        case.id,
+        submission_id=clean_id,
+        action_text=action_text,
+        accepted=accepted,
+    )
+    target = "/pic/submissions?terkirim=1"
+    if wants_json:
+        return JSONResponse({"ok": True, "redirect": target})
+    return RedirectResponse(target, status_code=303)
 
-    @r.get("/media/{sha256}")
-    def media(
-        sha256: str, user: Annotated[Viewer, Depends(require("pic", "reviewer", "admin"))]
-    ) -> Response:
-        with ctx.readonly_sessions() as session:
-            return media_file(ctx, session, user, sha256)
 
-    return r
+@router.get("/pic/submissions")
+def submissions_page(ctx: Ctx, pages: Pages, request: Request, user: PicUser) -> Response:
+    with ctx.readonly_sessions() as session:
+        items = submissions(session, user)
+    flash = "Tindak lanjut terkirim. Terima kasih!" if request.query_params.get("terkirim") else ""
+    return pages.render(request, "pic/submissions.html", items=items, flash=flash)
+
+
+@router.get("/media/{sha256}")
+def media(ctx: Ctx, sha256: str, user: SignedIn) -> Response:
+    with ctx.readonly_sessions() as session:
+        return media_file(ctx, session, user, sha256)

@@ -47,6 +47,7 @@ from publisher.intake.sources.whatsapp import (
     signature_ok,
 )
 from publisher.public import notify
+from publisher.web.deps import Ctx
 
 REPLAY_WINDOW_S = 300
 MAX_PUSH_BYTES = 5 * 1024 * 1024
@@ -133,121 +134,118 @@ def _store_whatsapp(
     return handled, media_ids
 
 
-def router(ctx: AppContext) -> APIRouter:
-    api = APIRouter(tags=["intake"])
+router = APIRouter(tags=["intake"])
 
-    @api.post(
-        "/api/v1/cases",
-        status_code=202,
-        response_model=PushResult,
-        summary="Push resolved cases (HMAC-signed)",
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "$id": SCHEMA_ID.replace("case-record", "push"),
-                            **push_request_schema(),
-                        }
+
+@router.post(
+    "/api/v1/cases",
+    status_code=202,
+    response_model=PushResult,
+    summary="Push resolved cases (HMAC-signed)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "$id": SCHEMA_ID.replace("case-record", "push"),
+                        **push_request_schema(),
                     }
-                },
+                }
             },
-            "parameters": [
-                {
-                    "name": "X-Lapor-Timestamp",
-                    "in": "header",
-                    "required": True,
-                    "schema": {"type": "string"},
-                    "description": "Unix seconds",
-                },
-                {
-                    "name": "X-Lapor-Signature",
-                    "in": "header",
-                    "required": True,
-                    "schema": {"type": "string"},
-                    "description": 'sha256=hex HMAC-SHA256(secret, "<timestamp>." + raw body)',
-                },
-            ],
         },
-        responses={
-            400: {"description": "not JSON, or not {records: [...]}"},
-            401: {"description": "missing or bad signature, or timestamp outside 5 minutes"},
-            409: {"description": "this signed request was already received (replay)"},
-            413: {"description": "body or record count over the limit"},
-        },
+        "parameters": [
+            {
+                "name": "X-Lapor-Timestamp",
+                "in": "header",
+                "required": True,
+                "schema": {"type": "string"},
+                "description": "Unix seconds",
+            },
+            {
+                "name": "X-Lapor-Signature",
+                "in": "header",
+                "required": True,
+                "schema": {"type": "string"},
+                "description": 'sha256=hex HMAC-SHA256(secret, "<timestamp>." + raw body)',
+            },
+        ],
+    },
+    responses={
+        400: {"description": "not JSON, or not {records: [...]}"},
+        401: {"description": "missing or bad signature, or timestamp outside 5 minutes"},
+        409: {"description": "this signed request was already received (replay)"},
+        413: {"description": "body or record count over the limit"},
+    },
+)
+async def push_cases(ctx: Ctx, request: Request) -> PushResult:
+    secrets = [s.strip() for s in ctx.settings.push_secret.split(",") if s.strip()]
+    if not secrets:
+        raise HTTPException(503, "push endpoint is not configured (LAPOR_PUSH_SECRET)")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_PUSH_BYTES:
+        raise HTTPException(413, f"body over {MAX_PUSH_BYTES} bytes")
+    body = await request.body()
+    if len(body) > MAX_PUSH_BYTES:
+        raise HTTPException(413, f"body over {MAX_PUSH_BYTES} bytes")
+    receipt = _verify_push(
+        secrets,
+        request.headers.get("x-lapor-timestamp"),
+        request.headers.get("x-lapor-signature"),
+        body,
     )
-    async def push_cases(request: Request) -> PushResult:
-        secrets = [s.strip() for s in ctx.settings.push_secret.split(",") if s.strip()]
-        if not secrets:
-            raise HTTPException(503, "push endpoint is not configured (LAPOR_PUSH_SECRET)")
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_PUSH_BYTES:
-            raise HTTPException(413, f"body over {MAX_PUSH_BYTES} bytes")
-        body = await request.body()
-        if len(body) > MAX_PUSH_BYTES:
-            raise HTTPException(413, f"body over {MAX_PUSH_BYTES} bytes")
-        receipt = _verify_push(
-            secrets,
-            request.headers.get("x-lapor-timestamp"),
-            request.headers.get("x-lapor-signature"),
-            body,
-        )
-        try:
-            payload = json.loads(body)
-        except ValueError:
-            raise HTTPException(400, "body is not valid JSON") from None
-        records = payload.get("records") if isinstance(payload, dict) else None
-        if not isinstance(records, list):
-            raise HTTPException(400, 'body must be {"records": [...]}')
-        if len(records) > MAX_PUSH_RECORDS:
-            raise HTTPException(413, f"more than {MAX_PUSH_RECORDS} records")
-        report = await run_in_threadpool(_store_push, ctx, receipt, records)
-        results = [
-            RecordResult(index=r.index, id=r.external_id, outcome=r.outcome, reason=r.reason)
-            for r in report.records
-        ]
-        quarantined = report.counts.quarantined
-        return PushResult(
-            accepted=len(records) - quarantined,
-            quarantined=quarantined,
-            counts=report.counts.as_dict(),
-            records=results,
-        )
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise HTTPException(400, "body is not valid JSON") from None
+    records = payload.get("records") if isinstance(payload, dict) else None
+    if not isinstance(records, list):
+        raise HTTPException(400, 'body must be {"records": [...]}')
+    if len(records) > MAX_PUSH_RECORDS:
+        raise HTTPException(413, f"more than {MAX_PUSH_RECORDS} records")
+    report = await run_in_threadpool(_store_push, ctx, receipt, records)
+    results = [
+        RecordResult(index=r.index, id=r.external_id, outcome=r.outcome, reason=r.reason)
+        for r in report.records
+    ]
+    quarantined = report.counts.quarantined
+    return PushResult(
+        accepted=len(records) - quarantined,
+        quarantined=quarantined,
+        counts=report.counts.as_dict(),
+        records=results,
+    )
 
-    @api.get("/webhooks/whatsapp", response_class=PlainTextResponse, include_in_schema=False)
-    def whatsapp_verify(
-        mode: str = Query(default="", alias="hub.mode"),
-        token: str = Query(default="", alias="hub.verify_token"),
-        challenge: str = Query(default="", alias="hub.challenge"),
-    ) -> PlainTextResponse:
-        expected = ctx.settings.whatsapp_verify_token
-        if (
-            mode == "subscribe"
-            and expected
-            and hmac.compare_digest(token.encode(), expected.encode())
-        ):
-            return PlainTextResponse(challenge)
-        raise HTTPException(403, "verification failed")
 
-    @api.post("/webhooks/whatsapp", include_in_schema=False)
-    async def whatsapp_webhook(request: Request, tasks: BackgroundTasks) -> JSONResponse:
-        if not ctx.settings.whatsapp_app_secret:
-            raise HTTPException(503, "WhatsApp is not configured (LAPOR_WHATSAPP_APP_SECRET)")
-        body = await request.body()
-        if len(body) > MAX_WEBHOOK_BYTES:
-            raise HTTPException(413, "body too large")
-        header = request.headers.get("x-hub-signature-256")
-        if not signature_ok(ctx.settings.whatsapp_app_secret, body, header):
-            raise HTTPException(401, "bad X-Hub-Signature-256")
-        try:
-            payload = json.loads(body)
-            messages = inbound_messages(payload)
-        except ValueError:
-            raise HTTPException(400, "not a WhatsApp Cloud API notification") from None
-        handled, media_ids = await run_in_threadpool(_store_whatsapp, ctx, messages, payload)
-        if handled:
-            tasks.add_task(settle_whatsapp, ctx, media_ids=media_ids)
-        return JSONResponse({"status": "ok", "handled": handled})
+@router.get("/webhooks/whatsapp", response_class=PlainTextResponse, include_in_schema=False)
+def whatsapp_verify(
+    ctx: Ctx,
+    mode: str = Query(default="", alias="hub.mode"),
+    token: str = Query(default="", alias="hub.verify_token"),
+    challenge: str = Query(default="", alias="hub.challenge"),
+) -> PlainTextResponse:
+    expected = ctx.settings.whatsapp_verify_token
+    if mode == "subscribe" and expected and hmac.compare_digest(token.encode(), expected.encode()):
+        return PlainTextResponse(challenge)
+    raise HTTPException(403, "verification failed")
 
-    return api
+
+@router.post("/webhooks/whatsapp", include_in_schema=False)
+async def whatsapp_webhook(ctx: Ctx, request: Request, tasks: BackgroundTasks) -> JSONResponse:
+    if not ctx.settings.whatsapp_app_secret:
+        raise HTTPException(503, "WhatsApp is not configured (LAPOR_WHATSAPP_APP_SECRET)")
+    body = await request.body()
+    if len(body) > MAX_WEBHOOK_BYTES:
+        raise HTTPException(413, "body too large")
+    header = request.headers.get("x-hub-signature-256")
+    if not signature_ok(ctx.settings.whatsapp_app_secret, body, header):
+        raise HTTPException(401, "bad X-Hub-Signature-256")
+    try:
+        payload = json.loads(body)
+        messages = inbound_messages(payload)
+    except ValueError:
+        raise HTTPException(400, "not a WhatsApp Cloud API notification") from None
+    handled, media_ids = await run_in_threadpool(_store_whatsapp, ctx, messages, payload)
+    if handled:
+        tasks.add_task(settle_whatsapp, ctx, media_ids=media_ids)
+    return JSONResponse({"status": "ok", "handled": handled})

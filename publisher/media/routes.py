@@ -10,28 +10,26 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 
-from publisher.core.context import AppContext
 from publisher.media.public_urls import NAME, ROUTE, verify_media_signature
+from publisher.web.deps import Ctx
 
 MIME = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".mp4": "video/mp4"}
 
 
-def router(ctx: AppContext) -> APIRouter:
-    api = APIRouter(include_in_schema=False)  # a file route, not part of the JSON API
+router = APIRouter(include_in_schema=False)  # a file route, not part of the JSON API
 
-    @api.get(ROUTE + "/{name}")
-    def media(name: str, expires: int = 0, sig: str = "") -> FileResponse:
-        if not verify_media_signature(ctx.settings.secret_keys, name, expires, sig):
-            raise HTTPException(403, "Tautan media tidak sah atau sudah kedaluwarsa.")
-        match = NAME.match(name)
-        assert match is not None  # verified above
-        sha, suffix = match.group("sha"), match.group("suffix")
-        if not ctx.media.exists(sha, suffix):
-            raise HTTPException(404, "Media tidak ditemukan.")
-        return FileResponse(
-            ctx.media.path(sha, suffix),
-            media_type=MIME.get(suffix, "application/octet-stream"),
-            headers={"Cache-Control": "private, max-age=300"},
-        )
 
-    return api
+@router.get(ROUTE + "/{name}")
+def media(ctx: Ctx, name: str, expires: int = 0, sig: str = "") -> FileResponse:
+    if not verify_media_signature(ctx.settings.secret_keys, name, expires, sig):
+        raise HTTPException(403, "Tautan media tidak sah atau sudah kedaluwarsa.")
+    match = NAME.match(name)
+    assert match is not None  # verified above
+    sha, suffix = match.group("sha"), match.group("suffix")
+    if not ctx.media.exists(sha, suffix):
+        raise HTTPException(404, "Media tidak ditemukan.")
+    return FileResponse(
+        ctx.media.path(sha, suffix),
+        media_type=MIME.get(suffix, "application/octet-stream"),
+        headers={"Cache-Control": "private, max-age=300"},
+    )

@@ -1,10 +1,11 @@
 """The monitoring dashboard for leadership and admins: ``/dashboard`` (page with SVG charts),
 ``/dashboard/export.csv`` and ``/dashboard/digest`` (today's summary per agency).
 
-Access goes through one dependency, :func:`require_dashboard_user`: a signed-in admin (the web
-session, like every other page: an anonymous visitor is sent to the login form, another role
-gets the Indonesian 403 page), or a machine sending ``Authorization: Bearer <LAPOR_OPS_TOKEN>``
-(a wrong or unconfigured token is a 401, never an open page).
+Every route declares one caller, :data:`publisher.web.deps.AdminOrOpsToken`: a signed-in admin
+(the web session, like every other page: an anonymous visitor is sent to the login form,
+another role gets the Indonesian 403 page), or a machine sending
+``Authorization: Bearer <LAPOR_OPS_TOKEN>`` (a wrong or unconfigured token is a 401, never an
+open page).
 
 Templates (``templates/web/dashboard/``) are self-contained (no base layout yet) and carry
 ``data-testid`` attributes for the browser tests.
@@ -14,9 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from functools import cache
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
@@ -30,35 +32,10 @@ from publisher.monitoring.digest import build_digests, render_text
 from publisher.monitoring.export import KINDS, report_csv
 from publisher.monitoring.stats import Report, build_report
 from publisher.monitoring.workdays import load_calendar
-from publisher.ops.routes import bearer_matches
-from publisher.web.auth import Forbidden, viewer
-
-DASHBOARD_ROLES = ("admin",)
+from publisher.web.deps import AdminOrOpsToken, Ctx
 
 
-@dataclass(frozen=True)
-class DashboardUser:
-    name: str
-    via: str  # "session" or "token"
-
-
-def require_dashboard_user(request: Request) -> DashboardUser:
-    """The one gate of every dashboard route (see the module docstring)."""
-    ctx: AppContext = request.app.state.ctx
-    if "authorization" in request.headers:
-        # A machine (a monitoring scraper, curl) asks with a token and gets a plain answer.
-        token = ctx.settings.ops_token
-        if token and bearer_matches(request, token):
-            return DashboardUser("ops-token", "token")
-        raise HTTPException(
-            401, "LAPOR_OPS_TOKEN tidak cocok.", headers={"WWW-Authenticate": "Bearer"}
-        )
-    user = viewer(request)  # NotAuthenticated: the app sends a page request to the login form
-    if user.role not in DASHBOARD_ROLES:
-        raise Forbidden(f"role {user.role} may not use {request.url.path}")
-    return DashboardUser(user.username, "session")
-
-
+@cache  # one environment per process: Jinja caches the compiled templates in it
 def _environment() -> Environment:
     return Environment(
         loader=FileSystemLoader(templates_dir() / "web" / "dashboard"),
@@ -80,8 +57,28 @@ def _period(ctx: AppContext, start: str, end: str) -> tuple[date, date]:
     return first, last
 
 
-def _report(ctx: AppContext, start: str, end: str, agency: str) -> Report:
-    first, last = _period(ctx, start, end)
+@dataclass(frozen=True)
+class ReportQuery:
+    """What a report covers, from the query string: empty dates are this year up to today, an
+    empty agency is every agency."""
+
+    start: str
+    end: str
+    agency: str
+
+
+async def _report_query(
+    start: str = Query(""), end: str = Query(""), agency: str = Query("")
+) -> ReportQuery:
+    return ReportQuery(start, end, agency)
+
+
+ReportParams = Annotated[ReportQuery, Depends(_report_query)]
+
+
+def _report(ctx: AppContext, query: ReportQuery) -> Report:
+    first, last = _period(ctx, query.start, query.end)
+    agency = query.agency
     s = ctx.settings
     calendar = load_calendar(s.tz, s.holiday_files)
     with ctx.readonly_sessions() as session:
@@ -122,19 +119,19 @@ def _charts(report: Report) -> dict[str, Any]:
     }
 
 
-def router(ctx: AppContext) -> APIRouter:
-    api = APIRouter(
-        prefix="/dashboard", dependencies=[Depends(require_dashboard_user)], include_in_schema=False
-    )
-    env = _environment()
+# Every route here is for an admin or a machine with the ops token (see the module docstring).
+router = APIRouter(prefix="/dashboard", include_in_schema=False)
 
-    @api.get("", response_class=HTMLResponse)
-    def page(start: str = Query(""), end: str = Query(""), agency: str = Query("")) -> HTMLResponse:
-        report = _report(ctx, start, end, agency)
-        with ctx.readonly_sessions() as session:
-            agencies = session.execute(select(Agency.code, Agency.name).order_by(Agency.name)).all()
-        query = f"start={report.start}&end={report.end}&agency={agency}"
-        html = env.get_template("index.html").render(
+
+@router.get("", response_class=HTMLResponse)
+def page(_caller: AdminOrOpsToken, ctx: Ctx, params: ReportParams) -> HTMLResponse:
+    report, agency = _report(ctx, params), params.agency
+    with ctx.readonly_sessions() as session:
+        agencies = session.execute(select(Agency.code, Agency.name).order_by(Agency.name)).all()
+    query = f"start={report.start}&end={report.end}&agency={agency}"
+    template = _environment().get_template("index.html")
+    return HTMLResponse(
+        template.render(
             report=report,
             charts=_charts(report),
             agencies=agencies,
@@ -143,38 +140,35 @@ def router(ctx: AppContext) -> APIRouter:
             query=query,
             tz=ctx.settings.tz,
         )
-        return HTMLResponse(html)
+    )
 
-    @api.get("/export.csv")
-    def export(
-        kind: str = Query("agencies"),
-        start: str = Query(""),
-        end: str = Query(""),
-        agency: str = Query(""),
-    ) -> Response:
-        if kind not in KINDS:
-            raise HTTPException(400, "Jenis ekspor tidak dikenal.")
-        report = _report(ctx, start, end, agency)
-        name = f"lapor-{kind}-{report.start}-{report.end}.csv"
-        return Response(
-            report_csv(report, kind),  # type: ignore[arg-type]
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+
+@router.get("/export.csv")
+def export(
+    _caller: AdminOrOpsToken, ctx: Ctx, params: ReportParams, kind: str = Query("agencies")
+) -> Response:
+    if kind not in KINDS:
+        raise HTTPException(400, "Jenis ekspor tidak dikenal.")
+    report = _report(ctx, params)
+    name = f"lapor-{kind}-{report.start}-{report.end}.csv"
+    return Response(
+        report_csv(report, kind),  # type: ignore[arg-type]
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/digest", response_class=HTMLResponse)
+def digest(_caller: AdminOrOpsToken, ctx: Ctx, agency: str = Query("")) -> HTMLResponse:
+    s = ctx.settings
+    calendar = load_calendar(s.tz, s.holiday_files)
+    with ctx.readonly_sessions() as session:
+        digests = build_digests(
+            session,
+            calendar,
+            utcnow(),
+            overdue_after_wd=s.overdue_working_days,
+            agency_codes=[agency] if agency else None,
         )
-
-    @api.get("/digest", response_class=HTMLResponse)
-    def digest(agency: str = Query("")) -> HTMLResponse:
-        s = ctx.settings
-        calendar = load_calendar(s.tz, s.holiday_files)
-        with ctx.readonly_sessions() as session:
-            digests = build_digests(
-                session,
-                calendar,
-                utcnow(),
-                overdue_after_wd=s.overdue_working_days,
-                agency_codes=[agency] if agency else None,
-            )
-        items = [(d, render_text(d, s.overdue_working_days)) for d in digests]
-        return HTMLResponse(env.get_template("digest.html").render(items=items))
-
-    return api
+    items = [(d, render_text(d, s.overdue_working_days)) for d in digests]
+    return HTMLResponse(_environment().get_template("digest.html").render(items=items))

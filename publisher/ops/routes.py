@@ -8,25 +8,20 @@ process answers.
 
 from __future__ import annotations
 
-import hmac
 import os
 import tempfile
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy import text
 
 from publisher.core.clock import utcnow
 from publisher.core.context import AppContext
 from publisher.ops import lease
 from publisher.ops.metrics import build_registry
-
-
-def bearer_matches(request: Request, token: str) -> bool:
-    header = request.headers.get("authorization", "")
-    scheme, _, given = header.partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
+from publisher.web.deps import Ctx, bearer_matches, per_app
 
 
 def readiness(ctx: AppContext) -> dict[str, str]:
@@ -65,24 +60,24 @@ def readiness(ctx: AppContext) -> dict[str, str]:
     return checks
 
 
-def router(ctx: AppContext) -> APIRouter:
-    api = APIRouter(include_in_schema=False)  # probes and metrics, not the JSON API
-    registry = build_registry(ctx)
+router = APIRouter(include_in_schema=False)  # probes and metrics, not the JSON API
+# One registry per app: its collector reads that app's database on each scrape.
+MetricsRegistry = Annotated[CollectorRegistry, Depends(per_app(build_registry))]
 
-    @api.get("/readyz")
-    def readyz() -> JSONResponse:
-        checks = readiness(ctx)
-        ready = all(v == "ok" for v in checks.values())
-        return JSONResponse(
-            {"status": "ready" if ready else "not ready", "checks": checks},
-            status_code=200 if ready else 503,
-        )
 
-    @api.get("/metrics")
-    def metrics(request: Request) -> Response:
-        token = ctx.settings.ops_token
-        if token and not bearer_matches(request, token):
-            return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+@router.get("/readyz")
+def readyz(ctx: Ctx) -> JSONResponse:
+    checks = readiness(ctx)
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse(
+        {"status": "ready" if ready else "not ready", "checks": checks},
+        status_code=200 if ready else 503,
+    )
 
-    return api
+
+@router.get("/metrics")
+def metrics(ctx: Ctx, registry: MetricsRegistry, request: Request) -> Response:
+    token = ctx.settings.ops_token
+    if token and not bearer_matches(request, token):
+        return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

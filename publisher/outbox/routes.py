@@ -11,19 +11,18 @@ from __future__ import annotations
 
 from typing import Annotated, cast
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from publisher.core import audit
 from publisher.core.clock import utcnow
-from publisher.core.context import AppContext
 from publisher.core.errors import LaporError
 from publisher.db.models import DELIVERY_STATES, Case, Delivery, SocialAccount
 from publisher.outbox import deliveries as outbox
-from publisher.web.auth import BadInput, Conflict, Viewer, csrf_writer, require
+from publisher.web.auth import BadInput, Conflict, Viewer
+from publisher.web.deps import Ctx, Pages, ReviewerOrAdmin, ReviewerOrAdminWrite
 from publisher.web.scope import get_scoped, scoped_deliveries
-from publisher.web.templating import Pages
 
 # What a person should do about each error class (``Delivery.last_error_class``).
 ADVICE = {
@@ -35,8 +34,6 @@ ADVICE = {
         "Belum pasti terbit. Periksa akun lewat platform, lalu tandai terbit atau kirim ulang."
     ),
 }
-readers = require("reviewer", "admin")
-writer = csrf_writer("reviewer", "admin")
 RETRYABLE_STATES = ("failed",)
 CANCELLABLE_STATES = ("pending", "failed")
 
@@ -120,61 +117,64 @@ def listing(
     ]
 
 
-def router(ctx: AppContext) -> APIRouter:
-    r = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
-    @r.get("/deliveries")
-    def page(
-        request: Request, user: Annotated[Viewer, Depends(readers)], state: str = ""
-    ) -> Response:
-        with ctx.readonly_sessions() as session:
-            rows = listing(session, user, state)
-        pages: Pages = request.app.state.pages
-        return pages.render(
-            request,
-            "deliveries/list.html",
-            rows=rows,
-            state=state,
-            states=DELIVERY_STATES,
-            advice=ADVICE,
-            flash=request.query_params.get("pesan", "") and "Perubahan disimpan.",
-        )
 
-    def done() -> Response:
-        return RedirectResponse("/deliveries?pesan=ok", status_code=303)
+@router.get("/deliveries")
+def page(
+    ctx: Ctx, pages: Pages, request: Request, user: ReviewerOrAdmin, state: str = ""
+) -> Response:
+    with ctx.readonly_sessions() as session:
+        rows = listing(session, user, state)
+    return pages.render(
+        request,
+        "deliveries/list.html",
+        rows=rows,
+        state=state,
+        states=DELIVERY_STATES,
+        advice=ADVICE,
+        flash=request.query_params.get("pesan", "") and "Perubahan disimpan.",
+    )
 
-    @r.post("/deliveries/{delivery_id}/retry")
-    def retry_view(delivery_id: int, user: Annotated[Viewer, Depends(writer)]) -> Response:
-        with ctx.sessions() as session, session.begin():
-            retry(session, user, delivery_id)
-        return done()
 
-    @r.post("/deliveries/{delivery_id}/takedown")
-    def takedown_view(
-        delivery_id: int,
-        user: Annotated[Viewer, Depends(writer)],
-        reason: Annotated[str, Form(max_length=500)] = "",
-    ) -> Response:
-        with ctx.readonly_sessions() as session:
-            live = get_scoped(session, scoped_deliveries(user), Delivery, delivery_id)
-            remote_id = live.remote_id if live.state == "published" else None
-        if remote_id is not None and len(reason.strip()) >= 5:
-            # Ask the platform to delete it first; only if it cannot is a person sent to do it.
-            line = outbox.takedown_delivery(ctx, delivery_id, remote_id, user.actor)
-            if line.after == "taken_down":
-                return done()
-        with ctx.sessions() as session, session.begin():
-            takedown(session, user, delivery_id, reason)
-        return done()
+def done() -> Response:
+    return RedirectResponse("/deliveries?pesan=ok", status_code=303)
 
-    @r.post("/deliveries/{delivery_id}/settle")
-    def settle_view(
-        delivery_id: int,
-        user: Annotated[Viewer, Depends(writer)],
-        published_url: Annotated[str, Form(max_length=500)] = "",
-    ) -> Response:
-        with ctx.sessions() as session, session.begin():
-            settle(session, user, delivery_id, published_url.strip())
-        return done()
 
-    return r
+@router.post("/deliveries/{delivery_id}/retry")
+def retry_view(ctx: Ctx, delivery_id: int, user: ReviewerOrAdminWrite) -> Response:
+    with ctx.sessions() as session, session.begin():
+        retry(session, user, delivery_id)
+    return done()
+
+
+@router.post("/deliveries/{delivery_id}/takedown")
+def takedown_view(
+    ctx: Ctx,
+    delivery_id: int,
+    user: ReviewerOrAdminWrite,
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    with ctx.readonly_sessions() as session:
+        live = get_scoped(session, scoped_deliveries(user), Delivery, delivery_id)
+        remote_id = live.remote_id if live.state == "published" else None
+    if remote_id is not None and len(reason.strip()) >= 5:
+        # Ask the platform to delete it first; only if it cannot is a person sent to do it.
+        line = outbox.takedown_delivery(ctx, delivery_id, remote_id, user.actor)
+        if line.after == "taken_down":
+            return done()
+    with ctx.sessions() as session, session.begin():
+        takedown(session, user, delivery_id, reason)
+    return done()
+
+
+@router.post("/deliveries/{delivery_id}/settle")
+def settle_view(
+    ctx: Ctx,
+    delivery_id: int,
+    user: ReviewerOrAdminWrite,
+    published_url: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    with ctx.sessions() as session, session.begin():
+        settle(session, user, delivery_id, published_url.strip())
+    return done()

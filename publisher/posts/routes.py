@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,11 +38,10 @@ from publisher.posts.overrides import (
     save_override,
 )
 from publisher.posts.rules import KINDS
-from publisher.web.auth import NotFound, Viewer, csrf_writer, require
-from publisher.web.templating import Pages
+from publisher.web.auth import NotFound
+from publisher.web.deps import AdminOnly, AdminOnlyWrite, Ctx, Pages
+from publisher.web.templating import PageRenderer
 
-admins = require("admin")
-writer = csrf_writer("admin")
 # Far above the checker's own limit, so an over-long template gets its reason, not a 422.
 FORM_MAX_CHARS = 50_000
 KIND_LABELS = {"photo": "foto", "video": "video", "before_after": "sebelum-sesudah"}
@@ -103,147 +102,167 @@ def slots(session: Session, agency: Agency) -> list[Slot]:
     ]
 
 
-def router(ctx: AppContext) -> APIRouter:
-    r = APIRouter(include_in_schema=False)
-    cap = ctx.settings.instagram_hashtag_cap
+router = APIRouter(include_in_schema=False)
 
-    def pages(request: Request) -> Pages:
-        found: Pages = request.app.state.pages
-        return found
 
-    def edit_page(
-        request: Request,
-        agency: str,
-        platform: str,
-        kind: str,
-        *,
-        text: str | None = None,
-        preview: OverridePreview | None = None,
-        reasons: list[str] | None = None,
-        status_code: int = 200,
-    ) -> Response:
-        check_slot(platform, kind)
-        with ctx.readonly_sessions() as session:
-            row = agency_by_code(session, agency)
-            own = overrides_for_agency(session, row.id).get((platform, kind))
-            agency_name, agency_code = row.name, row.code
-        default = default_source(platform, kind)
-        shown = text if text is not None else (own if own is not None else default)
-        return pages(request).render(
-            request,
-            "overrides/edit.html",
-            status_code=status_code,
-            agency_name=agency_name,
-            agency_code=agency_code,
-            platform=platform,
-            kind=kind,
-            kind_label=KIND_LABELS.get(kind, kind),
-            text=shown,
-            has_own=own is not None,
-            default=default,
-            parents=parent_sources(shown + "\n" + default),
-            preview=preview,
-            reasons=reasons if reasons is not None else (preview.reasons if preview else []),
-            flash=request.query_params.get("pesan", ""),
+def edit_page(
+    ctx: AppContext,
+    pages: PageRenderer,
+    request: Request,
+    agency: str,
+    platform: str,
+    kind: str,
+    *,
+    text: str | None = None,
+    preview: OverridePreview | None = None,
+    reasons: list[str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    check_slot(platform, kind)
+    with ctx.readonly_sessions() as session:
+        row = agency_by_code(session, agency)
+        own = overrides_for_agency(session, row.id).get((platform, kind))
+        agency_name, agency_code = row.name, row.code
+    default = default_source(platform, kind)
+    shown = text if text is not None else (own if own is not None else default)
+    return pages.render(
+        request,
+        "overrides/edit.html",
+        status_code=status_code,
+        agency_name=agency_name,
+        agency_code=agency_code,
+        platform=platform,
+        kind=kind,
+        kind_label=KIND_LABELS.get(kind, kind),
+        text=shown,
+        has_own=own is not None,
+        default=default,
+        parents=parent_sources(shown + "\n" + default),
+        preview=preview,
+        reasons=reasons if reasons is not None else (preview.reasons if preview else []),
+        flash=request.query_params.get("pesan", ""),
+    )
+
+
+@router.get("/admin/overrides")
+def overview(
+    ctx: Ctx, pages: Pages, request: Request, user: AdminOnly, agency: str = ""
+) -> Response:
+    with ctx.readonly_sessions() as session:
+        agencies = list(session.scalars(select(Agency).order_by(Agency.name)))
+        if not agencies:
+            chosen, listed = None, []
+        else:
+            chosen = agency_by_code(session, agency) if agency else agencies[0]
+            listed = slots(session, chosen)
+    return pages.render(
+        request,
+        "overrides/index.html",
+        agencies=agencies,
+        chosen=chosen,
+        slots=listed,
+        kind_labels=KIND_LABELS,
+        flash=request.query_params.get("pesan", ""),
+    )
+
+
+@router.get("/admin/overrides/{agency}/{platform}/{kind}")
+def edit(
+    ctx: Ctx,
+    pages: Pages,
+    request: Request,
+    agency: str,
+    platform: str,
+    kind: str,
+    user: AdminOnly,
+) -> Response:
+    return edit_page(ctx, pages, request, agency, platform, kind)
+
+
+@router.post("/admin/overrides/{agency}/{platform}/{kind}/preview")
+def preview(
+    ctx: Ctx,
+    pages: Pages,
+    request: Request,
+    agency: str,
+    platform: str,
+    kind: str,
+    user: AdminOnlyWrite,
+    text: Annotated[str, Form(max_length=FORM_MAX_CHARS)],
+) -> Response:
+    check_slot(platform, kind)
+    with ctx.readonly_sessions() as session:
+        row = agency_by_code(session, agency)
+        result = preview_override(
+            session,
+            row.id,
+            platform,
+            kind,
+            text,
+            instagram_hashtag_cap=ctx.settings.instagram_hashtag_cap,
         )
+    return edit_page(ctx, pages, request, agency, platform, kind, text=text, preview=result)
 
-    @r.get("/admin/overrides")
-    def overview(
-        request: Request, user: Annotated[Viewer, Depends(admins)], agency: str = ""
-    ) -> Response:
-        with ctx.readonly_sessions() as session:
-            agencies = list(session.scalars(select(Agency).order_by(Agency.name)))
-            if not agencies:
-                chosen, listed = None, []
-            else:
-                chosen = agency_by_code(session, agency) if agency else agencies[0]
-                listed = slots(session, chosen)
-        return pages(request).render(
-            request,
-            "overrides/index.html",
-            agencies=agencies,
-            chosen=chosen,
-            slots=listed,
-            kind_labels=KIND_LABELS,
-            flash=request.query_params.get("pesan", ""),
-        )
 
-    @r.get("/admin/overrides/{agency}/{platform}/{kind}")
-    def edit(
-        request: Request,
-        agency: str,
-        platform: str,
-        kind: str,
-        user: Annotated[Viewer, Depends(admins)],
-    ) -> Response:
-        return edit_page(request, agency, platform, kind)
-
-    @r.post("/admin/overrides/{agency}/{platform}/{kind}/preview")
-    def preview(
-        request: Request,
-        agency: str,
-        platform: str,
-        kind: str,
-        user: Annotated[Viewer, Depends(writer)],
-        text: Annotated[str, Form(max_length=FORM_MAX_CHARS)],
-    ) -> Response:
-        check_slot(platform, kind)
-        with ctx.readonly_sessions() as session:
-            row = agency_by_code(session, agency)
-            result = preview_override(
-                session, row.id, platform, kind, text, instagram_hashtag_cap=cap
-            )
-        return edit_page(request, agency, platform, kind, text=text, preview=result)
-
-    @r.post("/admin/overrides/{agency}/{platform}/{kind}")
-    def save(
-        request: Request,
-        agency: str,
-        platform: str,
-        kind: str,
-        user: Annotated[Viewer, Depends(writer)],
-        text: Annotated[str, Form(max_length=FORM_MAX_CHARS)],
-    ) -> Response:
-        check_slot(platform, kind)
-        try:
-            with ctx.sessions() as session, session.begin():
-                row = agency_by_code(session, agency)
-                admin = session.get(User, user.user_id)
-                if admin is None:
-                    raise NotFound(f"user {user.user_id}")
-                save_override(
-                    session, row.id, platform, kind, text, admin, instagram_hashtag_cap=cap
-                )
-        except OverrideRejected as exc:
-            return edit_page(
-                request,
-                agency,
-                platform,
-                kind,
-                text=text,
-                reasons=exc.reasons,
-                status_code=400,
-            )
-        return back(agency, platform, kind, "Templat disimpan.")
-
-    @r.post("/admin/overrides/{agency}/{platform}/{kind}/reset")
-    def reset(
-        agency: str,
-        platform: str,
-        kind: str,
-        user: Annotated[Viewer, Depends(writer)],
-    ) -> Response:
-        check_slot(platform, kind)
+@router.post("/admin/overrides/{agency}/{platform}/{kind}")
+def save(
+    ctx: Ctx,
+    pages: Pages,
+    request: Request,
+    agency: str,
+    platform: str,
+    kind: str,
+    user: AdminOnlyWrite,
+    text: Annotated[str, Form(max_length=FORM_MAX_CHARS)],
+) -> Response:
+    check_slot(platform, kind)
+    try:
         with ctx.sessions() as session, session.begin():
             row = agency_by_code(session, agency)
             admin = session.get(User, user.user_id)
             if admin is None:
                 raise NotFound(f"user {user.user_id}")
-            existed = delete_override(session, row.id, platform, kind, admin)
-        message = "Templat dikembalikan ke bawaan." if existed else "Sudah memakai templat bawaan."
-        return back(agency, platform, kind, message)
+            save_override(
+                session,
+                row.id,
+                platform,
+                kind,
+                text,
+                admin,
+                instagram_hashtag_cap=ctx.settings.instagram_hashtag_cap,
+            )
+    except OverrideRejected as exc:
+        return edit_page(
+            ctx,
+            pages,
+            request,
+            agency,
+            platform,
+            kind,
+            text=text,
+            reasons=exc.reasons,
+            status_code=400,
+        )
+    return back(agency, platform, kind, "Templat disimpan.")
 
-    return r
+
+@router.post("/admin/overrides/{agency}/{platform}/{kind}/reset")
+def reset(
+    ctx: Ctx,
+    agency: str,
+    platform: str,
+    kind: str,
+    user: AdminOnlyWrite,
+) -> Response:
+    check_slot(platform, kind)
+    with ctx.sessions() as session, session.begin():
+        row = agency_by_code(session, agency)
+        admin = session.get(User, user.user_id)
+        if admin is None:
+            raise NotFound(f"user {user.user_id}")
+        existed = delete_override(session, row.id, platform, kind, admin)
+    message = "Templat dikembalikan ke bawaan." if existed else "Sudah memakai templat bawaan."
+    return back(agency, platform, kind, message)
 
 
 def back(agency: str, platform: str, kind: str, message: str) -> Response:

@@ -46,10 +46,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from PIL import Image, ImageOps
@@ -66,6 +66,7 @@ from publisher.platforms.registry import UnknownPlatform, get_spec
 from publisher.posts.captions import official_place, plain_category, public_text
 from publisher.privacy.guard import case_identities, scrub
 from publisher.public.tracking import sp4n_sources
+from publisher.web.deps import Ctx, per_app
 
 log = logging.getLogger(__name__)
 
@@ -638,155 +639,160 @@ def _year(ctx: AppContext, tahun: str) -> int:
     return int(tahun)
 
 
-def router(ctx: AppContext, site: PublicSite | None = None) -> APIRouter:
-    """The ``/publik`` routes; pass ``site`` to share or inspect its caches (tests, bench)."""
-    site = site or PublicSite(ctx)
-    api = APIRouter(prefix="/publik", tags=["public"], include_in_schema=False)
+router = APIRouter(prefix="/publik", tags=["public"], include_in_schema=False)
+# One per app: the snapshot, aggregates and rendered pages of that app's database.
+Site = Annotated[PublicSite, Depends(per_app(PublicSite))]
 
-    def html(
-        body: bytes | str, status: int = 200, headers: dict[str, str] | None = None
-    ) -> Response:
-        return Response(
-            body,
-            status_code=status,
-            media_type="text/html; charset=utf-8",
-            headers=headers or PAGE_HEADERS,
+
+def html(body: bytes | str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body,
+        status_code=status,
+        media_type="text/html; charset=utf-8",
+        headers=headers or PAGE_HEADERS,
+    )
+
+
+@router.get("", response_class=HTMLResponse)
+def home(
+    site: Site,
+    kecamatan: str = Query(""),
+    instansi: str = Query(""),
+    kategori: str = Query(""),
+    bulan: str = Query(""),
+    tampilan: str = Query("galeri"),
+    halaman: int = Query(1, ge=1, le=10_000),
+) -> Response:
+    snap = site.current()
+    filters = Filters(kecamatan[:80], instansi[:40], kategori[:80], bulan[:7])
+    view = "daftar" if tampilan == "daftar" else "galeri"
+    key = ("home", snap.version, filters, view, halaman)
+
+    def render() -> str:
+        matching = [i for i in snap.items if filters.match(i)]
+        pages = max(1, -(-len(matching) // PAGE_SIZE))
+        page = min(halaman, pages)
+        shown = matching[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        site.captions(shown)
+        return site.render(
+            "home.html",
+            snap=snap,
+            items=shown,
+            total=len(matching),
+            filters=filters,
+            view=view,
+            page=page,
+            pages=pages,
+            other_view="daftar" if view == "galeri" else "galeri",
         )
 
-    @api.get("", response_class=HTMLResponse)
-    def home(
-        kecamatan: str = Query(""),
-        instansi: str = Query(""),
-        kategori: str = Query(""),
-        bulan: str = Query(""),
-        tampilan: str = Query("galeri"),
-        halaman: int = Query(1, ge=1, le=10_000),
-    ) -> Response:
-        snap = site.current()
-        filters = Filters(kecamatan[:80], instansi[:40], kategori[:80], bulan[:7])
-        view = "daftar" if tampilan == "daftar" else "galeri"
-        key = ("home", snap.version, filters, view, halaman)
+    return html(site.cached_page(key, render))
 
-        def render() -> str:
-            matching = [i for i in snap.items if filters.match(i)]
-            pages = max(1, -(-len(matching) // PAGE_SIZE))
-            page = min(halaman, pages)
-            shown = matching[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-            site.captions(shown)
-            return site.render(
-                "home.html",
-                snap=snap,
-                items=shown,
-                total=len(matching),
-                filters=filters,
-                view=view,
-                page=page,
-                pages=pages,
-                other_view="daftar" if view == "galeri" else "galeri",
-            )
 
-        return html(site.cached_page(key, render))
-
-    @api.get("/tl/{case_id}", response_class=HTMLResponse)
-    def case_page(case_id: int) -> Response:
-        snap = site.current()
-        item = snap.by_id.get(case_id)
-        if item is None:
-            body = site.render("missing.html")
-            return html(body, 404, {"cache-control": "no-store"})
-        site.captions([item])
-        return html(
-            site.cached_page(
-                ("case", snap.version, case_id), lambda: site.render("case.html", item=item)
-            )
+@router.get("/tl/{case_id}", response_class=HTMLResponse)
+def case_page(site: Site, case_id: int) -> Response:
+    snap = site.current()
+    item = snap.by_id.get(case_id)
+    if item is None:
+        body = site.render("missing.html")
+        return html(body, 404, {"cache-control": "no-store"})
+    site.captions([item])
+    return html(
+        site.cached_page(
+            ("case", snap.version, case_id), lambda: site.render("case.html", item=item)
         )
+    )
 
-    @api.get("/foto/{sha256}.jpg")
-    def photo(sha256: str) -> Response:
-        sha = sha256
-        if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
-            raise HTTPException(404, "Foto tidak ditemukan.")
-        if sha not in site.current().photos:
-            raise HTTPException(404, "Foto tidak ditemukan.")
-        return Response(
-            site.thumbnail(sha).read_bytes(),
-            media_type="image/jpeg",
-            headers={"cache-control": "public, max-age=604800, immutable"},
+
+@router.get("/foto/{sha256}.jpg")
+def photo(site: Site, sha256: str) -> Response:
+    sha = sha256
+    if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+        raise HTTPException(404, "Foto tidak ditemukan.")
+    if sha not in site.current().photos:
+        raise HTTPException(404, "Foto tidak ditemukan.")
+    return Response(
+        site.thumbnail(sha).read_bytes(),
+        media_type="image/jpeg",
+        headers={"cache-control": "public, max-age=604800, immutable"},
+    )
+
+
+@router.get("/kinerja", response_class=HTMLResponse)
+def performance(site: Site, ctx: Ctx, tahun: str = Query("")) -> Response:
+    year = _year(ctx, tahun)
+    agg = site.aggregates(year)
+    this_year = utcnow().astimezone(ctx.settings.tz).year
+    years = list(range(this_year, max(2015, this_year - 4) - 1, -1))
+    return html(
+        site.cached_page(
+            ("kinerja", year, agg.built_at),
+            lambda: site.render("kinerja.html", agg=agg, years=years),
         )
+    )
 
-    @api.get("/kinerja", response_class=HTMLResponse)
-    def performance(tahun: str = Query("")) -> Response:
-        year = _year(ctx, tahun)
-        agg = site.aggregates(year)
-        this_year = utcnow().astimezone(ctx.settings.tz).year
-        years = list(range(this_year, max(2015, this_year - 4) - 1, -1))
-        return html(
-            site.cached_page(
-                ("kinerja", year, agg.built_at),
-                lambda: site.render("kinerja.html", agg=agg, years=years),
-            )
+
+@router.get("/data", response_class=HTMLResponse)
+def dictionary(site: Site, ctx: Ctx) -> Response:
+    year = utcnow().astimezone(ctx.settings.tz).year
+    return html(
+        site.render(
+            "data.html", columns=COLUMNS, year=year, min_cases=ctx.settings.ranking_min_cases
         )
+    )
 
-    @api.get("/data", response_class=HTMLResponse)
-    def dictionary() -> Response:
-        year = utcnow().astimezone(ctx.settings.tz).year
-        return html(
-            site.render(
-                "data.html", columns=COLUMNS, year=year, min_cases=ctx.settings.ranking_min_cases
-            )
-        )
 
-    @api.get("/data/kinerja-{tahun}.csv")
-    def data_csv(tahun: str) -> Response:
-        agg = site.aggregates(_year(ctx, tahun))
-        return Response(
-            aggregates_csv(agg),
-            media_type="text/csv; charset=utf-8",
-            headers={
-                **PAGE_HEADERS,
-                "content-disposition": f'attachment; filename="kinerja-{agg.year}.csv"',
-            },
-        )
+@router.get("/data/kinerja-{tahun}.csv")
+def data_csv(site: Site, ctx: Ctx, tahun: str) -> Response:
+    agg = site.aggregates(_year(ctx, tahun))
+    return Response(
+        aggregates_csv(agg),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            **PAGE_HEADERS,
+            "content-disposition": f'attachment; filename="kinerja-{agg.year}.csv"',
+        },
+    )
 
-    @api.get("/data/kinerja-{tahun}.json")
-    def data_json(tahun: str) -> Response:
-        agg = site.aggregates(_year(ctx, tahun))
-        url = f"{ctx.settings.public_base_url.rstrip('/')}/publik/data"
-        return Response(
-            json.dumps(aggregates_json(agg, url), ensure_ascii=False, indent=1),
-            media_type="application/json; charset=utf-8",
-            headers=PAGE_HEADERS,
-        )
 
-    @api.get("/feed.xml")
-    def feed() -> Response:
-        snap = site.current()
-        items = snap.items[:FEED_SIZE]
-        site.captions(items)
-        body = site.cached_page(
-            ("feed", snap.version),
-            lambda: site.render(
-                "feed.xml", items=items, updated=items[0].published_at if items else utcnow()
-            ),
-        )
-        return Response(
-            body, media_type="application/atom+xml; charset=utf-8", headers=PAGE_HEADERS
-        )
+@router.get("/data/kinerja-{tahun}.json")
+def data_json(site: Site, ctx: Ctx, tahun: str) -> Response:
+    agg = site.aggregates(_year(ctx, tahun))
+    url = f"{ctx.settings.public_base_url.rstrip('/')}/publik/data"
+    return Response(
+        json.dumps(aggregates_json(agg, url), ensure_ascii=False, indent=1),
+        media_type="application/json; charset=utf-8",
+        headers=PAGE_HEADERS,
+    )
 
-    @api.get("/widget", response_class=HTMLResponse)
-    def widget(instansi: str = Query("")) -> Response:
-        snap = site.current()
-        filters = Filters(instansi=instansi[:40])
-        items = [i for i in snap.items if filters.match(i)][:WIDGET_SIZE]
-        body = site.cached_page(
-            ("widget", snap.version, filters),
-            lambda: site.render("widget.html", items=items, filters=filters),
-        )
-        return html(body, headers=WIDGET_HEADERS)
 
-    @api.get("/sematkan", response_class=HTMLResponse)
-    def embed() -> Response:
-        snap = site.current()
-        return html(site.render("embed.html", agencies=snap.agencies))
+@router.get("/feed.xml")
+def feed(site: Site) -> Response:
+    snap = site.current()
+    items = snap.items[:FEED_SIZE]
+    site.captions(items)
+    body = site.cached_page(
+        ("feed", snap.version),
+        lambda: site.render(
+            "feed.xml", items=items, updated=items[0].published_at if items else utcnow()
+        ),
+    )
+    return Response(body, media_type="application/atom+xml; charset=utf-8", headers=PAGE_HEADERS)
 
-    return api
+
+@router.get("/widget", response_class=HTMLResponse)
+def widget(site: Site, instansi: str = Query("")) -> Response:
+    snap = site.current()
+    filters = Filters(instansi=instansi[:40])
+    items = [i for i in snap.items if filters.match(i)][:WIDGET_SIZE]
+    body = site.cached_page(
+        ("widget", snap.version, filters),
+        lambda: site.render("widget.html", items=items, filters=filters),
+    )
+    return html(body, headers=WIDGET_HEADERS)
+
+
+@router.get("/sematkan", response_class=HTMLResponse)
+def embed(site: Site) -> Response:
+    snap = site.current()
+    return html(site.render("embed.html", agencies=snap.agencies))

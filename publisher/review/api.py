@@ -1,5 +1,6 @@
-"""The JSON API under ``/api/v1/``: the review queue, posts, review actions and deliveries, with
-the same rules, scoping and audit as the pages (it calls the same functions).
+"""The review part of the JSON API under ``/api/v1/``: the signed-in user, the review queue,
+posts and review actions, with the same rules, scoping and audit as the pages (it calls the same
+functions). The deliveries routes are :mod:`publisher.outbox.api`.
 
 Personal data: ``GET /posts/{id}/findings`` lists what still blocks approval (kinds and offsets);
 ``POST /posts/{id}/findings/allow`` marks one a false positive; ``POST /posts/{id}/reporter-photos``
@@ -16,41 +17,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from publisher.core.context import AppContext
 from publisher.db.models import Delivery, Post, Screening, SocialAccount
-from publisher.outbox import routes as delivery_actions
+from publisher.outbox.api import DeliveryOut, delivery_out
 from publisher.review import routes as review_views
-from publisher.web.auth import BadInput, Viewer, csrf_writer, require
+from publisher.web.api import MAX_ID, json_api_router
+from publisher.web.api import Id as PostId
+from publisher.web.auth import BadInput
+from publisher.web.deps import Ctx, ReviewerOrAdmin, ReviewerOrAdminWrite, SignedIn
 from publisher.web.scope import get_scoped, scoped_posts
 
-MAX_ID = 2**31 - 1
-# Dependencies live at module level: route annotations are resolved in this module's globals.
-anyone = require("pic", "reviewer", "admin")
-reviewers = require("reviewer", "admin")
-writer = csrf_writer("reviewer", "admin")
-PostId = Annotated[int, Path(ge=1, le=MAX_ID)]
-DeliveryId = Annotated[int, Path(ge=1, le=MAX_ID)]
-
-
-class ErrorOut(BaseModel):
-    detail: str
-
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorOut, "description": text}
-    for code, text in (
-        (400, "Malformed input"),
-        (401, "Not signed in"),
-        (403, "Role not allowed, or CSRF token missing"),
-        (404, "Absent, or outside the user's agency"),
-        (409, "Not allowed in the current state"),
-    )
-}
+router = json_api_router()
 
 
 class MeOut(BaseModel):
@@ -84,18 +65,6 @@ class ScreeningOut(BaseModel):
     model_version: str
     reasons: list[Any]
     pii_findings: list[Any]
-
-
-class DeliveryOut(BaseModel):
-    id: int
-    post_id: int
-    account_id: int
-    state: str
-    attempts: int
-    remote_url: str
-    last_error: str
-    last_error_class: str
-    published_at: datetime | None
 
 
 class PostOut(BaseModel):
@@ -152,20 +121,6 @@ class PhotoActionIn(BaseModel):
     reason: str = Field(max_length=2000)
 
 
-def _delivery_out(d: Delivery) -> DeliveryOut:
-    return DeliveryOut(
-        id=d.id,
-        post_id=d.post_id,
-        account_id=d.account_id,
-        state=d.state,
-        attempts=d.attempts,
-        remote_url=d.remote_url,
-        last_error=d.last_error,
-        last_error_class=d.last_error_class,
-        published_at=d.published_at,
-    )
-
-
 def post_out(session: Session, post: Post) -> PostOut:
     account = session.get(SocialAccount, post.account_id)
     assert account is not None
@@ -194,183 +149,167 @@ def post_out(session: Session, post: Post) -> PostOut:
         )
         if screening
         else None,
-        deliveries=[_delivery_out(d) for d in deliveries],
+        deliveries=[delivery_out(d) for d in deliveries],
     )
 
 
-def router(ctx: AppContext) -> APIRouter:
-    r = APIRouter(prefix="/api/v1", tags=["api"], responses=ERRORS)
+@router.get("/me", response_model=MeOut, summary="The signed-in user and the CSRF token")
+def me(user: SignedIn) -> MeOut:
+    return MeOut(
+        username=user.username,
+        role=user.role,
+        agency_id=user.agency_id,
+        csrf_token=user.csrf_token,
+    )
 
-    @r.get("/me", response_model=MeOut, summary="The signed-in user and the CSRF token")
-    def me(user: Annotated[Viewer, Depends(anyone)]) -> MeOut:
-        return MeOut(
-            username=user.username,
-            role=user.role,
-            agency_id=user.agency_id,
-            csrf_token=user.csrf_token,
+
+@router.get("/review-queue", response_model=QueueOut, summary="Posts awaiting review")
+def review_queue(
+    ctx: Ctx,
+    user: ReviewerOrAdmin,
+    state: Annotated[str, Query(max_length=20)] = "open",
+    agency: Annotated[str, Query(max_length=40)] = "",
+    platform: Annotated[str, Query(max_length=20)] = "",
+    after: Annotated[str, Query(max_length=200)] = "",
+    limit: Annotated[int, Query(ge=1, le=200)] = review_views.PAGE_SIZE,
+) -> QueueOut:
+    filt = review_views.QueueFilter(state=state, agency=agency, platform=platform)
+    cursor = review_views.Cursor.decode(after) if after else None
+    with ctx.readonly_sessions() as session:
+        rows, next_cursor = review_views.queue_page(session, user, filt, cursor, limit)
+    return QueueOut(
+        items=[
+            QueueItemOut(
+                post_id=row.post_id,
+                case_id=row.case_id,
+                tracking_number=row.tracking_number,
+                agency=row.agency_code,
+                platform=row.platform,
+                handle=row.handle,
+                state=row.state,
+                risk=row.risk,
+                created_at=row.created_at,
+                caption_head=row.caption_head,
+            )
+            for row in rows
+        ],
+        next_cursor=next_cursor.encode() if next_cursor else None,
+    )
+
+
+@router.get("/posts", response_model=list[PostOut], summary="Posts in the user's scope")
+def posts(
+    ctx: Ctx,
+    user: SignedIn,
+    case_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[PostOut]:
+    query = scoped_posts(user).order_by(Post.id.desc()).limit(limit)
+    if case_id is not None:
+        query = query.where(Post.case_id == case_id)
+    with ctx.readonly_sessions() as session:
+        return [post_out(session, p) for p in session.scalars(query)]
+
+
+@router.get("/posts/{post_id}", response_model=PostOut, summary="One post")
+def post(ctx: Ctx, post_id: PostId, user: SignedIn) -> PostOut:
+    with ctx.readonly_sessions() as session:
+        return post_out(session, get_scoped(session, scoped_posts(user), Post, post_id))
+
+
+@router.post("/posts/{post_id}/approve", response_model=PostOut, summary="Approve a post")
+def approve(ctx: Ctx, post_id: PostId, body: ApproveIn, user: ReviewerOrAdminWrite) -> PostOut:
+    when = body.scheduled_for
+    if when is not None:
+        when = review_views.parse_local_time(when.isoformat(), ctx.settings.tz)
+    with ctx.sessions() as session, session.begin():
+        (approved,) = review_views.approve_posts(
+            session,
+            user,
+            [post_id],
+            override_reason=body.override_reason,
+            manual_screening_note=body.manual_screening_note,
+            scheduled_for=when,
+            vault=ctx.vault,
         )
+        return post_out(session, approved)
 
-    @r.get("/review-queue", response_model=QueueOut, summary="Posts awaiting review")
-    def review_queue(
-        user: Annotated[Viewer, Depends(reviewers)],
-        state: Annotated[str, Query(max_length=20)] = "open",
-        agency: Annotated[str, Query(max_length=40)] = "",
-        platform: Annotated[str, Query(max_length=20)] = "",
-        after: Annotated[str, Query(max_length=200)] = "",
-        limit: Annotated[int, Query(ge=1, le=200)] = review_views.PAGE_SIZE,
-    ) -> QueueOut:
-        filt = review_views.QueueFilter(state=state, agency=agency, platform=platform)
-        cursor = review_views.Cursor.decode(after) if after else None
-        with ctx.readonly_sessions() as session:
-            rows, next_cursor = review_views.queue_page(session, user, filt, cursor, limit)
-        return QueueOut(
-            items=[
-                QueueItemOut(
-                    post_id=row.post_id,
-                    case_id=row.case_id,
-                    tracking_number=row.tracking_number,
-                    agency=row.agency_code,
-                    platform=row.platform,
-                    handle=row.handle,
-                    state=row.state,
-                    risk=row.risk,
-                    created_at=row.created_at,
-                    caption_head=row.caption_head,
-                )
-                for row in rows
-            ],
-            next_cursor=next_cursor.encode() if next_cursor else None,
+
+@router.post("/posts/{post_id}/reject", response_model=PostOut, summary="Reject with a reason")
+def reject(ctx: Ctx, post_id: PostId, body: RejectIn, user: ReviewerOrAdminWrite) -> PostOut:
+    with ctx.sessions() as session, session.begin():
+        review_views.reject_posts(
+            session, user, [post_id], body.reason, as_conflict=body.as_conflict
         )
+        return post_out(session, get_scoped(session, scoped_posts(user), Post, post_id))
 
-    @r.get("/posts", response_model=list[PostOut], summary="Posts in the user's scope")
-    def posts(
-        user: Annotated[Viewer, Depends(anyone)],
-        case_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-        limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    ) -> list[PostOut]:
-        query = scoped_posts(user).order_by(Post.id.desc()).limit(limit)
-        if case_id is not None:
-            query = query.where(Post.case_id == case_id)
-        with ctx.readonly_sessions() as session:
-            return [post_out(session, p) for p in session.scalars(query)]
 
-    @r.get("/posts/{post_id}", response_model=PostOut, summary="One post")
-    def post(post_id: PostId, user: Annotated[Viewer, Depends(anyone)]) -> PostOut:
-        with ctx.readonly_sessions() as session:
-            return post_out(session, get_scoped(session, scoped_posts(user), Post, post_id))
+@router.post("/posts/{post_id}/edit", response_model=PostOut, summary="Edit the caption")
+def edit(ctx: Ctx, post_id: PostId, body: EditIn, user: ReviewerOrAdminWrite) -> PostOut:
+    if "\x00" in body.caption:
+        raise BadInput("NUL in caption", "Keterangan memuat karakter yang tidak sah.")
+    with ctx.sessions() as session, session.begin():
+        return post_out(session, review_views.edit_post(session, user, post_id, body.caption))
 
-    @r.post("/posts/{post_id}/approve", response_model=PostOut, summary="Approve a post")
-    def approve(
-        post_id: PostId, body: ApproveIn, user: Annotated[Viewer, Depends(writer)]
-    ) -> PostOut:
-        when = body.scheduled_for
-        if when is not None:
-            when = review_views.parse_local_time(when.isoformat(), ctx.settings.tz)
-        with ctx.sessions() as session, session.begin():
-            (approved,) = review_views.approve_posts(
-                session,
-                user,
-                [post_id],
-                override_reason=body.override_reason,
-                manual_screening_note=body.manual_screening_note,
-                scheduled_for=when,
-                vault=ctx.vault,
-            )
-            return post_out(session, approved)
 
-    @r.post("/posts/{post_id}/reject", response_model=PostOut, summary="Reject with a reason")
-    def reject(
-        post_id: PostId, body: RejectIn, user: Annotated[Viewer, Depends(writer)]
-    ) -> PostOut:
-        with ctx.sessions() as session, session.begin():
-            review_views.reject_posts(
-                session, user, [post_id], body.reason, as_conflict=body.as_conflict
-            )
-            return post_out(session, get_scoped(session, scoped_posts(user), Post, post_id))
+@router.get(
+    "/posts/{post_id}/findings",
+    response_model=list[FindingOut],
+    summary="Personal-data findings still in the caption (kinds and offsets)",
+)
+def findings(ctx: Ctx, post_id: PostId, user: ReviewerOrAdmin) -> list[FindingOut]:
+    with ctx.readonly_sessions() as session:
+        found = get_scoped(session, scoped_posts(user), Post, post_id)
+        return [
+            FindingOut(kind=f.kind, start=f.start, end=f.end)
+            for f in review_views.caption_findings(found, found.case, ctx.vault)
+        ]
 
-    @r.post("/posts/{post_id}/edit", response_model=PostOut, summary="Edit the caption")
-    def edit(post_id: PostId, body: EditIn, user: Annotated[Viewer, Depends(writer)]) -> PostOut:
-        if "\x00" in body.caption:
-            raise BadInput("NUL in caption", "Keterangan memuat karakter yang tidak sah.")
-        with ctx.sessions() as session, session.begin():
-            return post_out(session, review_views.edit_post(session, user, post_id, body.caption))
 
-    @r.get(
-        "/posts/{post_id}/findings",
-        response_model=list[FindingOut],
-        summary="Personal-data findings still in the caption (kinds and offsets)",
-    )
-    def findings(post_id: PostId, user: Annotated[Viewer, Depends(reviewers)]) -> list[FindingOut]:
-        with ctx.readonly_sessions() as session:
-            found = get_scoped(session, scoped_posts(user), Post, post_id)
-            return [
-                FindingOut(kind=f.kind, start=f.start, end=f.end)
-                for f in review_views.caption_findings(found, found.case, ctx.vault)
-            ]
+@router.post(
+    "/posts/{post_id}/findings/allow",
+    response_model=PostOut,
+    summary="Mark a finding as not personal data, with a reason",
+)
+def allow_finding(
+    ctx: Ctx, post_id: PostId, body: AllowFindingIn, user: ReviewerOrAdminWrite
+) -> PostOut:
+    with ctx.sessions() as session, session.begin():
+        post = review_views.allow_finding(
+            session,
+            user,
+            post_id,
+            start=body.start,
+            end=body.end,
+            kind=body.kind,
+            reason=body.reason,
+        )
+        return post_out(session, post)
 
-    @r.post(
-        "/posts/{post_id}/findings/allow",
-        response_model=PostOut,
-        summary="Mark a finding as not personal data, with a reason",
-    )
-    def allow_finding(
-        post_id: PostId, body: AllowFindingIn, user: Annotated[Viewer, Depends(writer)]
-    ) -> PostOut:
-        with ctx.sessions() as session, session.begin():
-            post = review_views.allow_finding(
-                session,
-                user,
-                post_id,
-                start=body.start,
-                end=body.end,
-                kind=body.kind,
-                reason=body.reason,
-            )
-            return post_out(session, post)
 
-    @r.post(
-        "/posts/{post_id}/reporter-photos",
-        response_model=PostOut,
-        summary="Add the reporter's own photo to a post, with a reason",
-    )
-    def include_reporter_photo(
-        post_id: PostId, body: PhotoActionIn, user: Annotated[Viewer, Depends(writer)]
-    ) -> PostOut:
-        with ctx.sessions() as session, session.begin():
-            post = review_views.include_reporter_photo(
-                ctx, session, user, post_id, body.media_id, body.reason
-            )
-            return post_out(session, post)
+@router.post(
+    "/posts/{post_id}/reporter-photos",
+    response_model=PostOut,
+    summary="Add the reporter's own photo to a post, with a reason",
+)
+def include_reporter_photo(
+    ctx: Ctx, post_id: PostId, body: PhotoActionIn, user: ReviewerOrAdminWrite
+) -> PostOut:
+    with ctx.sessions() as session, session.begin():
+        post = review_views.include_reporter_photo(
+            ctx, session, user, post_id, body.media_id, body.reason
+        )
+        return post_out(session, post)
 
-    @r.post(
-        "/posts/{post_id}/unblur",
-        response_model=PostOut,
-        summary="Publish a photo without its face blurring, with a reason",
-    )
-    def unblur(
-        post_id: PostId, body: PhotoActionIn, user: Annotated[Viewer, Depends(writer)]
-    ) -> PostOut:
-        with ctx.sessions() as session, session.begin():
-            post = review_views.publish_unblurred(
-                ctx, session, user, post_id, body.media_id, body.reason
-            )
-            return post_out(session, post)
 
-    @r.get("/deliveries", response_model=list[DeliveryOut], summary="Deliveries in scope")
-    def deliveries(
-        user: Annotated[Viewer, Depends(reviewers)],
-        state: Annotated[str, Query(max_length=20)] = "",
-    ) -> list[DeliveryOut]:
-        with ctx.readonly_sessions() as session:
-            return [
-                _delivery_out(d) for d, _a, _c in delivery_actions.listing(session, user, state)
-            ]
-
-    @r.post(
-        "/deliveries/{delivery_id}/retry", response_model=DeliveryOut, summary="Retry a failed one"
-    )
-    def retry(delivery_id: DeliveryId, user: Annotated[Viewer, Depends(writer)]) -> DeliveryOut:
-        with ctx.sessions() as session, session.begin():
-            return _delivery_out(delivery_actions.retry(session, user, delivery_id))
-
-    return r
+@router.post(
+    "/posts/{post_id}/unblur",
+    response_model=PostOut,
+    summary="Publish a photo without its face blurring, with a reason",
+)
+def unblur(ctx: Ctx, post_id: PostId, body: PhotoActionIn, user: ReviewerOrAdminWrite) -> PostOut:
+    with ctx.sessions() as session, session.begin():
+        post = review_views.publish_unblurred(
+            ctx, session, user, post_id, body.media_id, body.reason
+        )
+        return post_out(session, post)

@@ -27,8 +27,9 @@ from functools import lru_cache
 from typing import Annotated, Any, cast
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 from sqlalchemy import Integer, Select, and_, bindparam, or_, select, union_all
 from sqlalchemy.orm import Session
 
@@ -50,12 +51,13 @@ from publisher.db.models import (
 from publisher.platforms.registry import get_spec
 from publisher.platforms.registry import names as platform_names
 from publisher.posts.captions import HASHTAG
+from publisher.posts.preview import build_card, render_card_html
 from publisher.privacy.guard import case_identities, unresolved_findings
 from publisher.review import actions as review
 from publisher.screening.screen import screening_text
-from publisher.web.auth import BadInput, NotFound, Viewer, csrf_writer, require
+from publisher.web.auth import BadInput, NotFound, Viewer
+from publisher.web.deps import Ctx, Pages, ReviewerOrAdmin, ReviewerOrAdminWrite
 from publisher.web.scope import get_scoped, scoped_cases, scoped_posts
-from publisher.web.templating import Pages
 
 PAGE_SIZE = 50
 QUEUE_STATES = {"open": review.REVIEWABLE, **{s: (s,) for s in REVIEW_STATES}}
@@ -69,9 +71,6 @@ NOTICES = {
     "unblurred": "Wajah pada foto ditampilkan tanpa samaran.",
 }
 HIGH_RISK = 0.5
-
-reviewers = require("reviewer", "admin")
-writer = csrf_writer("reviewer", "admin")
 
 
 @dataclass(frozen=True)
@@ -555,153 +554,177 @@ def edit_post(session: Session, viewer: Viewer, post_id: int, caption: str) -> P
     return review.edit(session, post_id, load_user(session, viewer), caption=caption)
 
 
-def router(ctx: AppContext) -> APIRouter:
-    r = APIRouter(include_in_schema=False)
+def platform_card(post: Post, account: SocialAccount) -> Markup:
+    """The post as its platform will show it (``partials/preview_card.html``), photos served by
+    the app's own authenticated media route."""
+    card = build_card(
+        post.caption,
+        post.media,
+        account.platform,
+        post_id=post.id,
+        account_name=account.display_name or account.handle,
+        handle=account.handle,
+        media_url=lambda m: f"/media/{m['sha256']}",
+    )
+    return Markup(render_card_html(card))
 
-    def pages(request: Request) -> Pages:
-        found: Pages = request.app.state.pages
-        return found
 
-    @r.get("/review")
-    def queue_view(
-        request: Request,
-        user: Annotated[Viewer, Depends(reviewers)],
-        state: str = "open",
-        agency: str = "",
-        platform: str = "",
-        after: str = "",
-        partial: bool = False,
-    ) -> Response:
-        filt = QueueFilter(state=state, agency=agency, platform=platform)
-        cursor = Cursor.decode(after) if after else None
-        with ctx.readonly_sessions() as session:
-            rows, next_cursor = queue_page(session, user, filt, cursor)
-            agencies = (
-                [] if partial else list(session.scalars(select(Agency.code).order_by(Agency.code)))
-            )
-        return pages(request).render(
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/review")
+def queue_view(
+    ctx: Ctx,
+    pages: Pages,
+    request: Request,
+    user: ReviewerOrAdmin,
+    state: str = "open",
+    agency: str = "",
+    platform: str = "",
+    after: str = "",
+    partial: bool = False,
+) -> Response:
+    filt = QueueFilter(state=state, agency=agency, platform=platform)
+    cursor = Cursor.decode(after) if after else None
+    with ctx.readonly_sessions() as session:
+        rows, next_cursor = queue_page(session, user, filt, cursor)
+        agencies = (
+            [] if partial else list(session.scalars(select(Agency.code).order_by(Agency.code)))
+        )
+    return pages.render(
+        request,
+        "review/rows.html" if partial else "review/queue.html",
+        rows=rows,
+        next_cursor=next_cursor.encode() if next_cursor else "",
+        filt=filt,
+        agencies=agencies,
+        platforms=platform_names(),
+        states=list(QUEUE_STATES),
+        high_risk=HIGH_RISK,
+    )
+
+
+@router.get("/review/cases/{case_id}")
+def case_view(
+    ctx: Ctx, pages: Pages, request: Request, case_id: int, user: ReviewerOrAdmin
+) -> Response:
+    # Rendered inside the session: the page walks the follow-up's media relationship.
+    with ctx.readonly_sessions() as session:
+        view = case_review(session, user, case_id, ctx.vault)
+        return pages.render(
             request,
-            "review/rows.html" if partial else "review/queue.html",
-            rows=rows,
-            next_cursor=next_cursor.encode() if next_cursor else "",
-            filt=filt,
-            agencies=agencies,
-            platforms=platform_names(),
-            states=list(QUEUE_STATES),
+            "review/case.html",
+            view=view,
+            reviewable=review.REVIEWABLE,
+            editable=review.EDITABLE,
+            flash=NOTICES.get(request.query_params.get("pesan", ""), ""),
             high_risk=HIGH_RISK,
+            personal_data_message=review.PERSONAL_DATA_MESSAGE,
+            platform_card=platform_card,
         )
 
-    @r.get("/review/cases/{case_id}")
-    def case_view(
-        request: Request, case_id: int, user: Annotated[Viewer, Depends(reviewers)]
-    ) -> Response:
-        # Rendered inside the session: the page walks the follow-up's media relationship.
-        with ctx.readonly_sessions() as session:
-            view = case_review(session, user, case_id, ctx.vault)
-            return pages(request).render(
-                request,
-                "review/case.html",
-                view=view,
-                reviewable=review.REVIEWABLE,
-                editable=review.EDITABLE,
-                flash=NOTICES.get(request.query_params.get("pesan", ""), ""),
-                high_risk=HIGH_RISK,
-                personal_data_message=review.PERSONAL_DATA_MESSAGE,
-            )
 
-    def back(case_id: int, notice: str) -> Response:
-        return RedirectResponse(f"/review/cases/{case_id}?pesan={notice}", status_code=303)
+def back(case_id: int, notice: str) -> Response:
+    return RedirectResponse(f"/review/cases/{case_id}?pesan={notice}", status_code=303)
 
-    @r.post("/review/cases/{case_id}/approve")
-    def approve_view(
-        case_id: int,
-        user: Annotated[Viewer, Depends(writer)],
-        post_ids: Annotated[list[int] | None, Form()] = None,
-        scheduled_for: Annotated[str, Form(max_length=40)] = "",
-        override_reason: Annotated[str, Form(max_length=2000)] = "",
-        manual_screening_note: Annotated[str, Form(max_length=2000)] = "",
-    ) -> Response:
-        when = parse_local_time(scheduled_for, ctx.settings.tz)
-        with ctx.sessions() as session, session.begin():
-            get_scoped(session, scoped_cases(user), Case, case_id)
-            chosen = _of_case(session, case_id, post_ids or [])
-            approve_posts(
-                session,
-                user,
-                chosen,
-                override_reason=override_reason,
-                manual_screening_note=manual_screening_note,
-                scheduled_for=when,
-                vault=ctx.vault,
-            )
-        return back(case_id, "approved")
 
-    @r.post("/review/cases/{case_id}/reject")
-    def reject_view(
-        case_id: int,
-        user: Annotated[Viewer, Depends(writer)],
-        reason: Annotated[str, Form(max_length=2000)] = "",
-        post_ids: Annotated[list[int] | None, Form()] = None,
-        as_conflict: Annotated[bool, Form()] = False,
-    ) -> Response:
-        with ctx.sessions() as session, session.begin():
-            get_scoped(session, scoped_cases(user), Case, case_id)
-            chosen = _of_case(session, case_id, post_ids or [])
-            reject_posts(session, user, chosen, reason, as_conflict=as_conflict)
-        return back(case_id, "rejected")
+@router.post("/review/cases/{case_id}/approve")
+def approve_view(
+    ctx: Ctx,
+    case_id: int,
+    user: ReviewerOrAdminWrite,
+    post_ids: Annotated[list[int] | None, Form()] = None,
+    scheduled_for: Annotated[str, Form(max_length=40)] = "",
+    override_reason: Annotated[str, Form(max_length=2000)] = "",
+    manual_screening_note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    when = parse_local_time(scheduled_for, ctx.settings.tz)
+    with ctx.sessions() as session, session.begin():
+        get_scoped(session, scoped_cases(user), Case, case_id)
+        chosen = _of_case(session, case_id, post_ids or [])
+        approve_posts(
+            session,
+            user,
+            chosen,
+            override_reason=override_reason,
+            manual_screening_note=manual_screening_note,
+            scheduled_for=when,
+            vault=ctx.vault,
+        )
+    return back(case_id, "approved")
 
-    @r.post("/review/posts/{post_id}/edit")
-    def edit_view(
-        post_id: int,
-        user: Annotated[Viewer, Depends(writer)],
-        caption: Annotated[str, Form(max_length=70000)] = "",
-    ) -> Response:
-        with ctx.sessions() as session, session.begin():
-            post = edit_post(session, user, post_id, caption)
-            case_id = post.case_id
-        return back(case_id, "edited")
 
-    @r.post("/review/posts/{post_id}/findings/allow")
-    def allow_finding_view(
-        post_id: int,
-        user: Annotated[Viewer, Depends(writer)],
-        start: Annotated[int, Form(ge=0)] = 0,
-        end: Annotated[int, Form(ge=0)] = 0,
-        kind: Annotated[str, Form(max_length=20)] = "",
-        reason: Annotated[str, Form(max_length=2000)] = "",
-    ) -> Response:
-        with ctx.sessions() as session, session.begin():
-            post = allow_finding(
-                session, user, post_id, start=start, end=end, kind=kind, reason=reason
-            )
-            case_id = post.case_id
-        return back(case_id, "allowed")
+@router.post("/review/cases/{case_id}/reject")
+def reject_view(
+    ctx: Ctx,
+    case_id: int,
+    user: ReviewerOrAdminWrite,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    post_ids: Annotated[list[int] | None, Form()] = None,
+    as_conflict: Annotated[bool, Form()] = False,
+) -> Response:
+    with ctx.sessions() as session, session.begin():
+        get_scoped(session, scoped_cases(user), Case, case_id)
+        chosen = _of_case(session, case_id, post_ids or [])
+        reject_posts(session, user, chosen, reason, as_conflict=as_conflict)
+    return back(case_id, "rejected")
 
-    @r.post("/review/posts/{post_id}/reporter-photos")
-    def include_view(
-        post_id: int,
-        user: Annotated[Viewer, Depends(writer)],
-        media_id: Annotated[int, Form(ge=0)] = 0,
-        reason: Annotated[str, Form(max_length=2000)] = "",
-    ) -> Response:
-        with ctx.sessions() as session, session.begin():
-            post = include_reporter_photo(ctx, session, user, post_id, media_id, reason)
-            case_id = post.case_id
-        return back(case_id, "included")
 
-    @r.post("/review/posts/{post_id}/unblur")
-    def unblur_view(
-        post_id: int,
-        user: Annotated[Viewer, Depends(writer)],
-        media_id: Annotated[int, Form(ge=0)] = 0,
-        reason: Annotated[str, Form(max_length=2000)] = "",
-    ) -> Response:
-        with ctx.sessions() as session, session.begin():
-            post = publish_unblurred(ctx, session, user, post_id, media_id, reason)
-            case_id = post.case_id
-        return back(case_id, "unblurred")
+@router.post("/review/posts/{post_id}/edit")
+def edit_view(
+    ctx: Ctx,
+    post_id: int,
+    user: ReviewerOrAdminWrite,
+    caption: Annotated[str, Form(max_length=70000)] = "",
+) -> Response:
+    with ctx.sessions() as session, session.begin():
+        post = edit_post(session, user, post_id, caption)
+        case_id = post.case_id
+    return back(case_id, "edited")
 
-    return r
+
+@router.post("/review/posts/{post_id}/findings/allow")
+def allow_finding_view(
+    ctx: Ctx,
+    post_id: int,
+    user: ReviewerOrAdminWrite,
+    start: Annotated[int, Form(ge=0)] = 0,
+    end: Annotated[int, Form(ge=0)] = 0,
+    kind: Annotated[str, Form(max_length=20)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    with ctx.sessions() as session, session.begin():
+        post = allow_finding(session, user, post_id, start=start, end=end, kind=kind, reason=reason)
+        case_id = post.case_id
+    return back(case_id, "allowed")
+
+
+@router.post("/review/posts/{post_id}/reporter-photos")
+def include_view(
+    ctx: Ctx,
+    post_id: int,
+    user: ReviewerOrAdminWrite,
+    media_id: Annotated[int, Form(ge=0)] = 0,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    with ctx.sessions() as session, session.begin():
+        post = include_reporter_photo(ctx, session, user, post_id, media_id, reason)
+        case_id = post.case_id
+    return back(case_id, "included")
+
+
+@router.post("/review/posts/{post_id}/unblur")
+def unblur_view(
+    ctx: Ctx,
+    post_id: int,
+    user: ReviewerOrAdminWrite,
+    media_id: Annotated[int, Form(ge=0)] = 0,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    with ctx.sessions() as session, session.begin():
+        post = publish_unblurred(ctx, session, user, post_id, media_id, reason)
+        case_id = post.case_id
+    return back(case_id, "unblurred")
 
 
 def _of_case(session: Session, case_id: int, post_ids: list[int]) -> list[int]:

@@ -7,7 +7,7 @@ import hmac
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from publisher.core.context import AppContext
@@ -21,14 +21,12 @@ from publisher.web.auth import (
     Viewer,
     client_address,
     cookie_secure,
-    csrf_writer,
     login,
     logout,
-    viewer,
 )
-from publisher.web.templating import Pages
+from publisher.web.deps import Ctx, Pages, SignedIn, SignedInWrite
+from publisher.web.templating import PageRenderer
 
-any_writer = csrf_writer("pic", "reviewer", "admin")
 HOME_BY_ROLE = {"pic": "/pic", "reviewer": "/review", "admin": "/review"}
 
 
@@ -39,97 +37,95 @@ def _safe_next(target: str | None) -> str:
     return "/"
 
 
-def router(ctx: AppContext) -> APIRouter:
-    r = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
-    def pages(request: Request) -> Pages:
-        found: Pages = request.app.state.pages
-        return found
 
-    def login_page(request: Request, status: int = 200, error: str = "") -> Response:
-        token = secrets.token_urlsafe(24)
-        response = pages(request).render(
-            request,
-            "login.html",
-            status,
-            login_csrf=token,
-            error=error,
-            next=_safe_next(request.query_params.get("next")),
-        )
-        response.set_cookie(
-            LOGIN_CSRF_COOKIE,
-            token,
-            httponly=True,
-            samesite="strict",
-            secure=cookie_secure(ctx),
-            path="/login",
-        )
-        return response
+def login_page(
+    ctx: AppContext, pages: PageRenderer, request: Request, status: int = 200, error: str = ""
+) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = pages.render(
+        request,
+        "login.html",
+        status,
+        login_csrf=token,
+        error=error,
+        next=_safe_next(request.query_params.get("next")),
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=cookie_secure(ctx),
+        path="/login",
+    )
+    return response
 
-    @r.get("/login")
-    def login_form(request: Request) -> Response:
-        return login_page(request)
 
-    @r.post("/login")
-    def login_submit(
-        request: Request,
-        username: Annotated[str, Form(max_length=80)],
-        password: Annotated[str, Form(max_length=200)],
-        csrf_token: Annotated[str, Form()] = "",
-        next: Annotated[str, Form()] = "/",
-    ) -> Response:
-        cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-        if not cookie or not hmac.compare_digest(cookie, csrf_token):
-            raise Forbidden("login without the form's CSRF token", "Formulir kedaluwarsa.")
-        try:
-            with ctx.sessions() as session, session.begin():
-                token, user = login(session, username, password, client_address(request))
-        except (NotAuthenticated, TooManyAttempts) as exc:
-            # The raise rolled the login transaction back; count the failure in its own one.
-            _record_failed_login(ctx, username, client_address(request), exc)
-            return login_page(request, exc.status, exc.user_message)
-        target = _safe_next(next)
-        if target == "/":
-            target = HOME_BY_ROLE.get(user.role, "/")
-        response = RedirectResponse(target, status_code=303)
-        response.set_cookie(
-            SESSION_COOKIE,
-            token,
-            max_age=int(SESSION_LIFETIME.total_seconds()),
-            httponly=True,
-            samesite="lax",
-            secure=cookie_secure(ctx),
-            path="/",
-        )
-        response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
-        return response
+@router.get("/login")
+def login_form(ctx: Ctx, pages: Pages, request: Request) -> Response:
+    return login_page(ctx, pages, request)
 
-    @r.post("/logout")
-    def logout_submit(
-        user: Annotated[Viewer, Depends(any_writer)],
-    ) -> Response:
+
+@router.post("/login")
+def login_submit(
+    ctx: Ctx,
+    pages: Pages,
+    request: Request,
+    username: Annotated[str, Form(max_length=80)],
+    password: Annotated[str, Form(max_length=200)],
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not cookie or not hmac.compare_digest(cookie, csrf_token):
+        raise Forbidden("login without the form's CSRF token", "Formulir kedaluwarsa.")
+    try:
         with ctx.sessions() as session, session.begin():
-            logout(session, user)
-        response = RedirectResponse("/login", status_code=303)
-        response.delete_cookie(SESSION_COOKIE, path="/")
-        return response
+            token, user = login(session, username, password, client_address(request))
+    except (NotAuthenticated, TooManyAttempts) as exc:
+        # The raise rolled the login transaction back; count the failure in its own one.
+        _record_failed_login(ctx, username, client_address(request), exc)
+        return login_page(ctx, pages, request, exc.status, exc.user_message)
+    target = _safe_next(next)
+    if target == "/":
+        target = HOME_BY_ROLE.get(user.role, "/")
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=cookie_secure(ctx),
+        path="/",
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
 
-    @r.post("/logout/everywhere")
-    def logout_everywhere(
-        user: Annotated[Viewer, Depends(any_writer)],
-    ) -> Response:
-        with ctx.sessions() as session, session.begin():
-            logout(session, user, everywhere=True)
-        response = RedirectResponse("/login", status_code=303)
-        response.delete_cookie(SESSION_COOKIE, path="/")
-        return response
 
-    @r.get("/")
-    def home(request: Request) -> Response:
-        user = viewer(request)
-        return RedirectResponse(HOME_BY_ROLE.get(user.role, "/login"), status_code=303)
+@router.post("/logout")
+def logout_submit(ctx: Ctx, user: SignedInWrite) -> Response:
+    return _signed_out(ctx, user, everywhere=False)
 
-    return r
+
+@router.post("/logout/everywhere")
+def logout_everywhere(ctx: Ctx, user: SignedInWrite) -> Response:
+    return _signed_out(ctx, user, everywhere=True)
+
+
+def _signed_out(ctx: AppContext, user: Viewer, *, everywhere: bool) -> Response:
+    with ctx.sessions() as session, session.begin():
+        logout(session, user, everywhere=everywhere)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/")
+def home(user: SignedIn) -> Response:
+    return RedirectResponse(HOME_BY_ROLE.get(user.role, "/login"), status_code=303)
 
 
 def _record_failed_login(ctx: AppContext, username: str, client: str, exc: Exception) -> None:

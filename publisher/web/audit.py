@@ -5,20 +5,16 @@ triggers refuse UPDATE and DELETE)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from publisher.core.context import AppContext
 from publisher.db.models import AuditLog
-from publisher.web.auth import Viewer, require
-from publisher.web.templating import Pages
+from publisher.web.deps import Ctx, Pages, ReviewerOrAdmin
 
 PAGE_SIZE = 100
-readers = require("reviewer", "admin")
 
 
 @dataclass(frozen=True)
@@ -50,33 +46,32 @@ def entries(
     return rows, (rows[-1].id if more and rows else None)
 
 
-def router(ctx: AppContext) -> APIRouter:
-    r = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
-    @r.get("/audit")
-    def page(
-        request: Request,
-        user: Annotated[Viewer, Depends(readers)],
-        actor: str = "",
-        action: str = "",
-        object_type: str = "",
-        object_id: str = "",
-        before: int | None = None,
-    ) -> Response:
-        filt = AuditFilter(actor, action, object_type, object_id)
-        with ctx.readonly_sessions() as session:
-            rows, next_before = entries(session, filt, before)
-            actions = list(
-                session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action))
-            )
-        pages: Pages = request.app.state.pages
-        return pages.render(
-            request,
-            "audit/list.html",
-            rows=rows,
-            filt=filt,
-            next_before=next_before,
-            actions=actions,
+
+@router.get("/audit")
+def page(
+    ctx: Ctx,
+    pages: Pages,
+    request: Request,
+    user: ReviewerOrAdmin,
+    actor: str = "",
+    action: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    before: int | None = None,
+) -> Response:
+    filt = AuditFilter(actor, action, object_type, object_id)
+    with ctx.readonly_sessions() as session:
+        rows, next_before = entries(session, filt, before)
+        actions = list(
+            session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action))
         )
-
-    return r
+    return pages.render(
+        request,
+        "audit/list.html",
+        rows=rows,
+        filt=filt,
+        next_before=next_before,
+        actions=actions,
+    )

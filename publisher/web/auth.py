@@ -1,20 +1,23 @@
 """Accounts and access for the web app: argon2id passwords, server-side sessions, CSRF tokens,
-login throttling, and the role rules every route declares.
+login throttling, and the role checks behind :mod:`publisher.web.deps`.
 
 A session is a random token in an HttpOnly, SameSite=Lax cookie (Secure when the app is served
 over HTTPS); the database keeps only its SHA-256, with the user, times and a revocation mark,
 so "logout everywhere" is one UPDATE. Each session has its own CSRF token, required on every
 form post (hidden ``csrf_token`` field) and on every JSON API write (``X-CSRF-Token`` header).
 
-Errors (all :class:`WebError`, rendered in Bahasa Indonesia by ``publisher.app.factory``)::
+Errors (all :class:`WebError`, a :class:`publisher.core.errors.LaporError`, rendered in Bahasa
+Indonesia by ``publisher.app.factory``; the app picks the WebError handler for them by the class's
+MRO, ahead of LaporError's)::
 
-    WebError
-    ├── NotAuthenticated   401: no valid session (HTML pages redirect to the login form)
-    ├── Forbidden          403: the role may not use this route, or the CSRF token is wrong
-    ├── NotFound           404: absent, or outside the user's agency (never "exists elsewhere")
-    ├── Conflict           409: the action does not fit the object's state
-    ├── BadInput           400: a parameter is malformed (e.g. a paging cursor)
-    └── TooManyAttempts    429: login throttled
+    LaporError
+    └── WebError
+        ├── NotAuthenticated   401: no valid session (HTML pages redirect to the login form)
+        ├── Forbidden          403: the role may not use this route, or the CSRF token is wrong
+        ├── NotFound           404: absent, or outside the user's agency (never "exists elsewhere")
+        ├── Conflict           409: the action does not fit the object's state
+        ├── BadInput           400: a parameter is malformed (e.g. a paging cursor)
+        └── TooManyAttempts    429: login throttled
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -37,6 +39,7 @@ from sqlalchemy.orm import Session
 from publisher.core import audit
 from publisher.core.clock import utcnow
 from publisher.core.context import AppContext
+from publisher.core.errors import LaporError
 from publisher.db.models import LoginThrottle, User, WebSession
 
 SESSION_COOKIE = "lapor_session"
@@ -54,7 +57,9 @@ THROTTLE = {
 }
 
 
-class WebError(Exception):
+class WebError(LaporError):
+    """A request the web layer refuses; ``status`` is its HTTP status."""
+
     status = 500
     user_message = "Terjadi kesalahan."
 
@@ -311,7 +316,7 @@ def set_password(session: Session, user: User, password: str, actor: str) -> Non
     )
 
 
-# --- request dependencies ---------------------------------------------------------------------
+# --- request checks (the route dependencies built on them are in publisher.web.deps) ---------
 
 
 def app_ctx(request: Request) -> AppContext:
@@ -341,18 +346,6 @@ def admit(request: Request, roles: tuple[str, ...]) -> Viewer:
     return user
 
 
-def require(*roles: str) -> Callable[[Request], Awaitable[Viewer]]:
-    """A dependency admitting only the given roles (the route table in docs/web.md).
-
-    Async on purpose: FastAPI runs a sync dependency in the thread pool, a hop that costs more
-    than the session look-up itself (one primary-key read)."""
-
-    async def dependency(request: Request) -> Viewer:
-        return admit(request, roles)
-
-    return dependency
-
-
 async def check_csrf(request: Request, user: Viewer) -> None:
     """A write needs this session's token in the form or the header."""
     supplied = request.headers.get(CSRF_HEADER, "")
@@ -364,17 +357,6 @@ async def check_csrf(request: Request, user: Viewer) -> None:
         supplied = value if isinstance(value, str) else ""
     if not supplied or not hmac.compare_digest(supplied, user.csrf_token):
         raise Forbidden("missing or wrong CSRF token", "Formulir kedaluwarsa. Muat ulang halaman.")
-
-
-def csrf_writer(*roles: str) -> Callable[[Request], object]:
-    """A dependency for write routes: role check and CSRF check together."""
-
-    async def dependency(request: Request) -> Viewer:
-        user = admit(request, roles)
-        await check_csrf(request, user)
-        return user
-
-    return dependency
 
 
 def cookie_secure(ctx: AppContext) -> bool:

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
 
 from publisher.core.clock import utcnow
 from publisher.core.paths import templates_dir
@@ -69,24 +68,9 @@ def age_text(moment: datetime | None, now: datetime | None = None) -> str:
     return f"{seconds // 86400} hari"
 
 
-def platform_card(post: Any, account: Any) -> Markup:
-    """The post as its platform will show it (publisher.posts.preview), photos served by the
-    app's own authenticated media route."""
-    from publisher.posts.preview import build_card, render_card_html
+class PageRenderer:
+    """The app's Jinja2 environment for ``templates/web/`` (routes get it as ``deps.Pages``)."""
 
-    card = build_card(
-        post.caption,
-        post.media,
-        account.platform,
-        post_id=post.id,
-        account_name=account.display_name or account.handle,
-        handle=account.handle,
-        media_url=lambda m: f"/media/{m['sha256']}",
-    )
-    return Markup(render_card_html(card))
-
-
-class Pages:
     def __init__(self, tz: ZoneInfo) -> None:
         self.env = Environment(
             loader=FileSystemLoader(templates_dir() / "web"),
@@ -99,7 +83,6 @@ class Pages:
         self.env.filters["state"] = lambda s: STATE_LABELS.get(s, s)
         self.env.filters["role"] = lambda r: ROLE_LABELS.get(r, r)
         self.env.filters["pii"] = lambda k: PII_LABELS.get(k, k)
-        self.env.globals["platform_card"] = platform_card
 
     def render(
         self, request: Request, name: str, status_code: int = 200, **context: Any

@@ -2,6 +2,9 @@
 encrypted credentials, test the connection, pause and resume), users (create, change role and
 agency, deactivate, set a password), and a live preview of the caption templates.
 
+It sits in ``publisher.app`` beside the factory because it composes parts (platform adapters,
+caption rendering, web accounts); the toolkit in ``publisher.web`` imports no part.
+
 The built-in caption templates are files under ``templates/posts/`` reviewed like code, so the
 page previews them (with any action text typed in); an agency's own templates are edited in
 ``publisher.posts.routes``.
@@ -12,8 +15,9 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -30,15 +34,11 @@ from publisher.web.auth import (
     Conflict,
     NotFound,
     Viewer,
-    csrf_writer,
     end_sessions,
-    require,
     set_password,
 )
-from publisher.web.templating import Pages
+from publisher.web.deps import AdminOnly, AdminOnlyWrite, Ctx, Pages
 
-admins = require("admin")
-writer = csrf_writer("admin")
 SAMPLE_ACTION = "Lubang jalan sudah ditambal dengan aspal oleh tim UPT jalan."
 # Account status changes an admin may make, and the audit action each writes.
 ACCOUNT_TRANSITIONS = {
@@ -204,108 +204,107 @@ def save_user(
     return user
 
 
-def router(ctx: AppContext) -> APIRouter:
-    r = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
-    def pages(request: Request) -> Pages:
-        found: Pages = request.app.state.pages
-        return found
 
-    @r.get("/admin")
-    def overview(request: Request, user: Annotated[Viewer, Depends(admins)]) -> Response:
-        with ctx.readonly_sessions() as session:
-            agencies = session.execute(
-                select(Agency, func.count(SocialAccount.id))
-                .outerjoin(SocialAccount, SocialAccount.agency_id == Agency.id)
-                .group_by(Agency.id)
-                .order_by(Agency.name)
-            ).all()
-            accounts = session.execute(
-                select(SocialAccount, Agency.code).join(Agency).order_by(SocialAccount.id)
-            ).all()
-            users = session.execute(
-                select(User, Agency.code)
-                .outerjoin(Agency, Agency.id == User.agency_id)
-                .order_by(User.username)
-            ).all()
-        return pages(request).render(
-            request,
-            "admin/index.html",
-            agencies=agencies,
-            accounts=accounts,
-            users=users,
-            platforms=platform_names(),
-            roles=ROLES,
-            flash=request.query_params.get("pesan", ""),
+@router.get("/admin")
+def overview(ctx: Ctx, pages: Pages, request: Request, user: AdminOnly) -> Response:
+    with ctx.readonly_sessions() as session:
+        agencies = session.execute(
+            select(Agency, func.count(SocialAccount.id))
+            .outerjoin(SocialAccount, SocialAccount.agency_id == Agency.id)
+            .group_by(Agency.id)
+            .order_by(Agency.name)
+        ).all()
+        accounts = session.execute(
+            select(SocialAccount, Agency.code).join(Agency).order_by(SocialAccount.id)
+        ).all()
+        users = session.execute(
+            select(User, Agency.code)
+            .outerjoin(Agency, Agency.id == User.agency_id)
+            .order_by(User.username)
+        ).all()
+    return pages.render(
+        request,
+        "admin/index.html",
+        agencies=agencies,
+        accounts=accounts,
+        users=users,
+        platforms=platform_names(),
+        roles=ROLES,
+        flash=request.query_params.get("pesan", ""),
+    )
+
+
+def done(message: str) -> Response:
+    return RedirectResponse(f"/admin?pesan={quote(message)}", status_code=303)
+
+
+@router.post("/admin/accounts")
+def account_add(
+    ctx: Ctx,
+    user: AdminOnlyWrite,
+    agency: Annotated[str, Form(max_length=40)],
+    platform: Annotated[str, Form(max_length=20)],
+    handle: Annotated[str, Form(max_length=120)],
+    credentials: Annotated[str, Form(max_length=4000)] = "{}",
+) -> Response:
+    with ctx.sessions() as session, session.begin():
+        connect_account(ctx, session, user, agency, platform, handle, credentials)
+    return done("Akun tersambung.")
+
+
+@router.post("/admin/accounts/{account_id}/test")
+def account_test(ctx: Ctx, account_id: int, user: AdminOnlyWrite) -> Response:
+    with ctx.sessions() as session, session.begin():
+        result = test_account(ctx, session, user, account_id)
+    return done("Uji koneksi berhasil." if result == "ok" else f"Uji koneksi gagal: {result}")
+
+
+@router.post("/admin/accounts/{account_id}/{change}")
+def account_change(ctx: Ctx, account_id: int, change: str, user: AdminOnlyWrite) -> Response:
+    with ctx.sessions() as session, session.begin():
+        change_account(session, user, account_id, change)
+    return done("Status akun diubah.")
+
+
+@router.post("/admin/users")
+def user_save(
+    ctx: Ctx,
+    user: AdminOnlyWrite,
+    username: Annotated[str, Form(max_length=80)],
+    role: Annotated[str, Form(max_length=20)],
+    agency: Annotated[str, Form(max_length=40)] = "",
+    full_name: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=200)] = "",
+    active: Annotated[bool, Form()] = True,
+) -> Response:
+    with ctx.sessions() as session, session.begin():
+        save_user(
+            session,
+            user,
+            username=username,
+            role=role,
+            agency=agency,
+            full_name=full_name,
+            password=password,
+            active=active,
         )
+    return done("Pengguna disimpan.")
 
-    def done(message: str) -> Response:
-        from urllib.parse import quote
 
-        return RedirectResponse(f"/admin?pesan={quote(message)}", status_code=303)
-
-    @r.post("/admin/accounts")
-    def account_add(
-        user: Annotated[Viewer, Depends(writer)],
-        agency: Annotated[str, Form(max_length=40)],
-        platform: Annotated[str, Form(max_length=20)],
-        handle: Annotated[str, Form(max_length=120)],
-        credentials: Annotated[str, Form(max_length=4000)] = "{}",
-    ) -> Response:
-        with ctx.sessions() as session, session.begin():
-            connect_account(ctx, session, user, agency, platform, handle, credentials)
-        return done("Akun tersambung.")
-
-    @r.post("/admin/accounts/{account_id}/test")
-    def account_test(account_id: int, user: Annotated[Viewer, Depends(writer)]) -> Response:
-        with ctx.sessions() as session, session.begin():
-            result = test_account(ctx, session, user, account_id)
-        return done("Uji koneksi berhasil." if result == "ok" else f"Uji koneksi gagal: {result}")
-
-    @r.post("/admin/accounts/{account_id}/{change}")
-    def account_change(
-        account_id: int, change: str, user: Annotated[Viewer, Depends(writer)]
-    ) -> Response:
-        with ctx.sessions() as session, session.begin():
-            change_account(session, user, account_id, change)
-        return done("Status akun diubah.")
-
-    @r.post("/admin/users")
-    def user_save(
-        user: Annotated[Viewer, Depends(writer)],
-        username: Annotated[str, Form(max_length=80)],
-        role: Annotated[str, Form(max_length=20)],
-        agency: Annotated[str, Form(max_length=40)] = "",
-        full_name: Annotated[str, Form(max_length=200)] = "",
-        password: Annotated[str, Form(max_length=200)] = "",
-        active: Annotated[bool, Form()] = True,
-    ) -> Response:
-        with ctx.sessions() as session, session.begin():
-            save_user(
-                session,
-                user,
-                username=username,
-                role=role,
-                agency=agency,
-                full_name=full_name,
-                password=password,
-                active=active,
-            )
-        return done("Pengguna disimpan.")
-
-    @r.get("/admin/templates")
-    def templates_page(
-        request: Request,
-        user: Annotated[Viewer, Depends(admins)],
-        action: str = "",
-        partial: bool = False,
-    ) -> Response:
-        return pages(request).render(
-            request,
-            "admin/template_previews.html" if partial else "admin/templates.html",
-            previews=previews(action),
-            action=action,
-            sample=asdict(sample_context(action)),
-        )
-
-    return r
+@router.get("/admin/templates")
+def templates_page(
+    pages: Pages,
+    request: Request,
+    user: AdminOnly,
+    action: str = "",
+    partial: bool = False,
+) -> Response:
+    return pages.render(
+        request,
+        "admin/template_previews.html" if partial else "admin/templates.html",
+        previews=previews(action),
+        action=action,
+        sample=asdict(sample_context(action)),
+    )

@@ -1,0 +1,140 @@
+"""The request dependencies of every route, as ``Annotated`` aliases whose names say who may call.
+
+A route declares its caller in its signature and nothing else::
+
+    @router.post("/review/posts/{post_id}/edit")
+    def edit_view(ctx: Ctx, post_id: int, user: ReviewerOrAdminWrite) -> Response: ...
+
+Who may call (the route table in docs/web.md; ``tests/test_web_matrix.py`` checks it):
+
+============================  ==========================================================
+``SignedIn``                  any signed-in user (PIC, reviewer or admin)
+``PicUser``                   a PIC (their agency's cases only, see :mod:`.scope`)
+``ReviewerOrAdmin``           a reviewer or an admin
+``AdminOnly``                 an admin
+``AdminOrOpsToken``           an admin's session, or a machine's ``Bearer LAPOR_OPS_TOKEN``
+============================  ==========================================================
+
+Each role alias has a ``...Write`` twin for routes that change something: the same role check
+and the session's CSRF token (form field or ``X-CSRF-Token`` header). ``Ctx`` is the
+:class:`AppContext`, reached one way (``app.state.ctx``, set by the app factory); ``Pages``
+renders ``templates/web/``.
+
+Errors (all :class:`publisher.web.auth.WebError`): ``NotAuthenticated`` without a valid
+session, ``Forbidden`` for another role or a wrong CSRF token. ``AdminOrOpsToken`` answers a
+wrong or unconfigured token with an HTTP 401 (a machine gets no login page).
+
+Every dependency here is async on purpose: FastAPI runs a sync dependency in the thread pool,
+a hop that costs more than the work itself (at most one primary-key read).
+"""
+
+from __future__ import annotations
+
+import hmac
+import weakref
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
+
+from fastapi import Depends, HTTPException, Request
+from starlette.types import ASGIApp
+
+from publisher.core.context import AppContext
+from publisher.db.models import ROLES
+from publisher.web.auth import Viewer, admit, app_ctx, check_csrf
+from publisher.web.templating import PageRenderer
+
+T = TypeVar("T")
+
+
+def pages_of(request: Request) -> PageRenderer:
+    """The app's page renderer (built once by the app factory)."""
+    found = request.app.state.pages
+    assert isinstance(found, PageRenderer)
+    return found
+
+
+async def _ctx(request: Request) -> AppContext:
+    return app_ctx(request)
+
+
+async def _pages(request: Request) -> PageRenderer:
+    return pages_of(request)
+
+
+Ctx = Annotated[AppContext, Depends(_ctx)]
+Pages = Annotated[PageRenderer, Depends(_pages)]
+
+
+def per_app(build: Callable[[AppContext], T]) -> Callable[[Request], Awaitable[T]]:
+    """A dependency giving one ``build(ctx)`` per app, made on first use (a route module's own
+    state, such as a cache, without a closure over the context)."""
+    made: weakref.WeakKeyDictionary[ASGIApp, T] = weakref.WeakKeyDictionary()
+
+    async def dependency(request: Request) -> T:
+        # Async, so it runs on the event loop: no two requests can build it at once.
+        app = request.app
+        if app not in made:
+            made[app] = build(app_ctx(request))
+        return made[app]
+
+    return dependency
+
+
+# --- who may call -----------------------------------------------------------------------------
+
+
+def _role(*roles: str) -> Callable[[Request], Awaitable[Viewer]]:
+    async def dependency(request: Request) -> Viewer:
+        return admit(request, roles)
+
+    return dependency
+
+
+def _role_write(*roles: str) -> Callable[[Request], Awaitable[Viewer]]:
+    async def dependency(request: Request) -> Viewer:
+        user = admit(request, roles)
+        await check_csrf(request, user)
+        return user
+
+    return dependency
+
+
+SignedIn = Annotated[Viewer, Depends(_role(*ROLES))]
+SignedInWrite = Annotated[Viewer, Depends(_role_write(*ROLES))]
+PicUser = Annotated[Viewer, Depends(_role("pic"))]
+PicUserWrite = Annotated[Viewer, Depends(_role_write("pic"))]
+ReviewerOrAdmin = Annotated[Viewer, Depends(_role("reviewer", "admin"))]
+ReviewerOrAdminWrite = Annotated[Viewer, Depends(_role_write("reviewer", "admin"))]
+AdminOnly = Annotated[Viewer, Depends(_role("admin"))]
+AdminOnlyWrite = Annotated[Viewer, Depends(_role_write("admin"))]
+
+
+def bearer_matches(request: Request, token: str) -> bool:
+    header = request.headers.get("authorization", "")
+    scheme, _, given = header.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who opened a page that a person or a machine may read."""
+
+    name: str
+    via: str  # "session" or "token"
+
+
+async def _admin_or_ops_token(request: Request) -> Caller:
+    if "authorization" in request.headers:
+        # A machine (a monitoring scraper, curl) asks with a token and gets a plain answer.
+        token = app_ctx(request).settings.ops_token
+        if token and bearer_matches(request, token):
+            return Caller("ops-token", "token")
+        raise HTTPException(
+            401, "LAPOR_OPS_TOKEN tidak cocok.", headers={"WWW-Authenticate": "Bearer"}
+        )
+    user = admit(request, ("admin",))  # NotAuthenticated: a page request goes to the login form
+    return Caller(user.username, "session")
+
+
+AdminOrOpsToken = Annotated[Caller, Depends(_admin_or_ops_token)]
