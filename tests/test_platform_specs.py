@@ -15,7 +15,7 @@ import pytest
 
 from publisher.core.context import AppContext
 from publisher.core.settings import Settings
-from publisher.platforms.errors import OUTCOMES
+from publisher.platforms.errors import REASONS
 from publisher.platforms.registry import BUILT_IN, UnknownPlatform, get_spec, specs
 from publisher.platforms.spec import AdapterInputs, PlatformSpec
 from publisher.posts.rules import KINDS, MEASURES
@@ -47,8 +47,8 @@ def missing_pieces(spec: PlatformSpec, settings: Settings) -> list[str]:
     talks_http = bool(spec.api_base)
     if talks_http and not spec.errors:
         missing.append("error table")
-    if any(rule.outcome not in {*OUTCOMES, "server"} or not rule.message for rule in spec.errors):
-        missing.append("error table outcomes and messages")
+    if any(rule.reason not in {*REASONS, "server"} or not rule.message for rule in spec.errors):
+        missing.append("error table reasons and messages")
     if talks_http:
         module, _, name = spec.fake.partition(":")
         fake = getattr(importlib.import_module(module), name, None) if module else None
