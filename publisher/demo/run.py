@@ -23,7 +23,6 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 
-from jobs.pipeline import run_job
 from publisher.app.factory import create_app
 from publisher.core.clock import utcnow
 from publisher.core.context import AppContext
@@ -45,8 +44,13 @@ from publisher.fakes.meta_graph import FakeMetaGraph
 from publisher.fakes.server import ServerThread
 from publisher.fakes.telegram import FakeTelegram
 from publisher.fakes.x_api import FakeX
+from publisher.intake.jobs import collect
+from publisher.ops.runs import run_recorded
+from publisher.outbox.jobs import publish
+from publisher.posts.jobs import render
 from publisher.reference import load_reference, seed
 from publisher.review import actions as review
+from publisher.screening.jobs import screen
 
 
 @dataclass(frozen=True)
@@ -380,9 +384,9 @@ def _run(
             "updated_at": utcnow().isoformat(),
         }
     )
-    for job in ("collect", "screen", "render"):
-        with console.status(f"running job {job}..."):
-            run_job(ctx, job)
+    for name, job in (("collect", collect), ("screen", screen), ("render", render)):
+        with console.status(f"running job {name}..."):
+            run_recorded(ctx, name, job)
     approved = 0
     with ctx.sessions() as session, session.begin():
         reviewer_row = session.scalar(select(User).where(User.username == "demo.reviewer"))
@@ -391,7 +395,7 @@ def _run(
             review.approve(session, post.id, reviewer_row, vault=ctx.vault)
             approved += 1
     with console.status("publishing..."):
-        while run_job(ctx, "publish").get("claimed"):
+        while run_recorded(ctx, "publish", publish).get("claimed"):
             pass
     received = {
         "telegram": len(fakes.telegram.live()),

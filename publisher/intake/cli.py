@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 from sqlalchemy import func, select
 
-from publisher.cli.main import console, context, fail
+from publisher.core.console import console, context, fail
 from publisher.core.errors import IntakeError
 
 app: typer.Typer = typer.Typer()

@@ -1,7 +1,8 @@
-"""``python -m publisher.media``: see :mod:`publisher.media.cli`."""
+"""``python -m publisher.media sanitize|render``: the ``lapor media`` commands without the rest
+of the CLI (:mod:`publisher.media.cli`)."""
 
-import sys
+import typer
 
-from publisher.media.cli import main
+from publisher.media.cli import app
 
-sys.exit(main())
+typer.main.get_command(app)(prog_name="python -m publisher.media")

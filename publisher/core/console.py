@@ -1,0 +1,45 @@
+"""What every part's commands share: the consoles, :func:`fail` and :func:`context`.
+
+Parts import these from here, never from :mod:`publisher.cli` (which imports every part's CLI),
+so the command modules form no import cycle. Exit code 2 means a configuration problem, 1 a
+refused action; :func:`context` exits with 2 when the settings or the context cannot be built
+(a :class:`~publisher.core.errors.ConfigError` becomes that exit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+
+from publisher.core.context import AppContext
+from publisher.core.errors import ConfigError
+from publisher.core.settings import load_settings_or_exit
+
+console = Console()
+err = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print ``message`` as an error and return the exit to raise (``raise fail(...)``)."""
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+@contextmanager
+def context() -> Iterator[AppContext]:
+    """The application context from the environment, logging configured, closed at the end."""
+    settings = load_settings_or_exit()
+    from publisher.core.logs import configure
+
+    configure(settings.log_level, settings.log_format)
+    try:
+        ctx = AppContext.from_settings(settings)
+    except ConfigError as exc:
+        raise fail(str(exc), 2) from None
+    try:
+        yield ctx
+    finally:
+        ctx.close()
