@@ -27,6 +27,7 @@ from publisher.outbox import cli as outbox_cli
 from publisher.platforms import cli as platforms_cli
 from publisher.posts import cli as posts_cli
 from publisher.privacy import cli as privacy_cli
+from publisher.reference import cli as reference_cli
 from publisher.review import cli as review_cli
 from publisher.screening import cli as screening_cli
 from publisher.web import cli as web_cli
@@ -44,7 +45,7 @@ def _group(help: str, *parts: typer.Typer) -> typer.Typer:
     return group
 
 
-app.add_typer(db_cli.commands)
+app.add_typer(reference_cli.commands)
 app.add_typer(running.run_app)
 app.add_typer(demo_cli.commands)
 app.add_typer(privacy_cli.commands)

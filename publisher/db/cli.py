@@ -1,4 +1,4 @@
-"""``lapor db upgrade|current`` (migrations) and ``lapor seed`` (Tegal's reference data)."""
+"""``lapor db upgrade|current``: the database's migrations."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import typer
 from publisher.core.console import console, context
 
 app = typer.Typer(help="Database migrations.", no_args_is_help=True)
-commands = typer.Typer()
 
 
 @app.command("upgrade")
@@ -29,16 +28,3 @@ def db_current() -> None:
         console.print(
             f"current: {migrate.current_revision(ctx.engine)}  head: {migrate.head_revision()}"
         )
-
-
-@commands.command()
-def seed() -> None:
-    """Load Kabupaten Tegal's kecamatan and agencies (idempotent)."""
-    from publisher.reference import seed as do_seed
-
-    with context() as ctx, ctx.sessions() as session, session.begin():
-        result = do_seed(session)
-    console.print(
-        f"kecamatan added: {result.kecamatan_added}, agencies added: {result.agencies_added}, "
-        f"agencies updated: {result.agencies_updated}"
-    )

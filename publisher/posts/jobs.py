@@ -8,7 +8,7 @@ from typing import Any
 
 from publisher.core.context import AppContext
 from publisher.posts.drafting import draft_posts
-from publisher.public.tracking import sp4n_tracking_url
+from publisher.posts.tracking import sp4n_tracking_url
 
 
 def render(ctx: AppContext) -> dict[str, Any]:

@@ -63,8 +63,8 @@ from publisher.db.models import Agency, Case, Delivery, Media, Post, SocialAccou
 from publisher.monitoring.stats import UNASSIGNED, GroupStats, build_report
 from publisher.monitoring.workdays import load_calendar
 from publisher.posts.captions import official_place, plain_category, public_text
+from publisher.posts.tracking import sp4n_sources
 from publisher.privacy.guard import case_identities, scrub
-from publisher.public.tracking import sp4n_sources
 
 log = logging.getLogger(__name__)
 
@@ -272,7 +272,7 @@ def _post_media(media: Any, reporter_media: set[str]) -> tuple[list[str], bool]:
 
 
 def _sp4n_url(ctx: AppContext, source: str, tracking: str) -> str:
-    from publisher.public.tracking import sp4n_tracking_url
+    from publisher.posts.tracking import sp4n_tracking_url
 
     return sp4n_tracking_url(ctx.settings, source, tracking)
 
