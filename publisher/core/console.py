@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
-from publisher.core.context import AppContext
 from publisher.core.errors import ConfigError
 from publisher.core.settings import load_settings_or_exit
+
+if TYPE_CHECKING:
+    from publisher.core.context import AppContext
 
 console = Console()
 err = Console(stderr=True)
@@ -31,8 +34,12 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 @contextmanager
 def context() -> Iterator[AppContext]:
     """The application context from the environment, logging configured, closed at the end."""
-    settings = load_settings_or_exit()
+    # Imported here: the context pulls in the database and media stacks, which `--help` and
+    # the commands that need no database never use.
+    from publisher.core.context import AppContext
     from publisher.core.logs import configure
+
+    settings = load_settings_or_exit()
 
     configure(settings.log_level, settings.log_format)
     try:
