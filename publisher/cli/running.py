@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from publisher.core.console import console, context, fail
+from publisher.core.console import console, context, fail, stop_on_signals
 from publisher.core.errors import LaporError
 
 run_app = typer.Typer()
@@ -57,13 +57,7 @@ def scheduler(
     """Run the scheduler (one per database; a second one waits as a standby). Stops on SIGTERM."""
     from jobs.scheduler import serve
 
-    stop = threading.Event()
-
-    def _stop(_sig: int, _frame: object) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
+    stop = stop_on_signals()
     with context() as ctx:
         try:
             serve(ctx, stop, holder=holder or None)

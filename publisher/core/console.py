@@ -8,6 +8,8 @@ refused action; :func:`context` exits with 2 when the settings or the context ca
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -50,3 +52,16 @@ def context() -> Iterator[AppContext]:
         yield ctx
     finally:
         ctx.close()
+
+
+def stop_on_signals() -> threading.Event:
+    """An event that SIGTERM or Ctrl-C sets, so a long-running command can finish the work in
+    hand before it exits."""
+    stop = threading.Event()
+
+    def _stop(_sig: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    return stop

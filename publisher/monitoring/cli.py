@@ -20,23 +20,12 @@ def digest(
     send: Annotated[bool, typer.Option(help="send by Telegram to LAPOR_DIGEST_RECIPIENTS")] = False,
 ) -> None:
     """Print today's summary per agency (and send it with --send)."""
-    from publisher.core.clock import utcnow
-    from publisher.monitoring.digest import build_digests, render_text, send_digests
-    from publisher.monitoring.workdays import load_calendar
+    from publisher.monitoring.digest import render_text, send_digests, todays_digests
 
     with context() as ctx:
-        s = ctx.settings
-        calendar = load_calendar(s.tz, s.holiday_files)
-        with ctx.readonly_sessions() as session:
-            digests = build_digests(
-                session,
-                calendar,
-                utcnow(),
-                overdue_after_wd=s.overdue_working_days,
-                agency_codes=agency,
-            )
+        digests = todays_digests(ctx, agency)
         for item in digests:
-            console.print(render_text(item, s.overdue_working_days), highlight=False)
+            console.print(render_text(item, ctx.settings.overdue_working_days), highlight=False)
             console.print()
         if send:
             counts = send_digests(ctx, digests)

@@ -26,7 +26,7 @@ from publisher.core.context import AppContext
 from publisher.core.paths import templates_dir
 from publisher.db.models import Agency
 from publisher.monitoring.charts import Series, bar_chart
-from publisher.monitoring.digest import build_digests, render_text
+from publisher.monitoring.digest import render_text, todays_digests
 from publisher.monitoring.export import KINDS, report_csv
 from publisher.monitoring.stats import Report, build_report
 from publisher.monitoring.workdays import load_calendar
@@ -164,17 +164,8 @@ def router(ctx: AppContext) -> APIRouter:
 
     @api.get("/digest", response_class=HTMLResponse)
     def digest(agency: str = Query("")) -> HTMLResponse:
-        s = ctx.settings
-        calendar = load_calendar(s.tz, s.holiday_files)
-        with ctx.readonly_sessions() as session:
-            digests = build_digests(
-                session,
-                calendar,
-                utcnow(),
-                overdue_after_wd=s.overdue_working_days,
-                agency_codes=[agency] if agency else None,
-            )
-        items = [(d, render_text(d, s.overdue_working_days)) for d in digests]
+        digests = todays_digests(ctx, [agency] if agency else None)
+        items = [(d, render_text(d, ctx.settings.overdue_working_days)) for d in digests]
         return HTMLResponse(env.get_template("digest.html").render(items=items))
 
     return api

@@ -12,15 +12,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import socket
-import threading
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from publisher.core.console import console, context, fail
+from publisher.core.console import console, context, fail, stop_on_signals
 from publisher.core.errors import LaporError, PlatformError
 
 commands = typer.Typer()
@@ -43,13 +41,7 @@ def worker(
     """
     from publisher.outbox import deliveries as outbox
 
-    stop = threading.Event()
-
-    def _stop(_sig: int, _frame: object) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
+    stop = stop_on_signals()
     with context() as ctx:
         ctx.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         console.print(f"worker {ctx.worker_id} started")
