@@ -193,3 +193,12 @@ def test_the_production_scheduler_adds_the_enabled_jobs_and_a_heartbeat(ctx: App
         "_heartbeat",
     } <= ids
     assert "retrain" in ids  # weekly; it skips itself when nothing changed
+
+
+def test_every_job_in_the_table_is_a_job_function_of_a_part() -> None:
+    # jobs/ stays thin: the table points into the parts' jobs modules, it defines no job itself.
+    homes = {name: func.__module__ for name, func in JOBS.items()}
+    assert all(
+        module.startswith("publisher.") and module.endswith(".jobs") for module in homes.values()
+    ), homes
+    assert {spec.name for spec in SCHEDULE} <= set(JOBS)
