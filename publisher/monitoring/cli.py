@@ -45,8 +45,7 @@ def stats(
     """Complaints received, answered, resolved, followed up and published; the ranking."""
     from publisher.core.clock import utcnow
     from publisher.monitoring.export import KINDS, report_csv
-    from publisher.monitoring.stats import build_report
-    from publisher.monitoring.workdays import load_calendar
+    from publisher.monitoring.stats import configured_report
 
     if csv and csv not in KINDS:
         raise fail(f"--csv must be one of {', '.join(KINDS)}")
@@ -59,18 +58,7 @@ def stats(
             last = date.fromisoformat(end) if end else today
         except ValueError:
             raise fail("dates are YYYY-MM-DD") from None
-        calendar = load_calendar(s.tz, s.holiday_files)
-        with ctx.readonly_sessions() as session:
-            report = build_report(
-                session,
-                calendar,
-                start=first,
-                end=last,
-                now=now,
-                min_cases=s.ranking_min_cases,
-                overdue_after_wd=s.overdue_working_days,
-                agency_code=agency or None,
-            )
+        report = configured_report(ctx, start=first, end=last, now=now, agency_code=agency or None)
     if csv:
         typer.echo(report_csv(report, csv), nl=False)  # type: ignore[arg-type]
         return

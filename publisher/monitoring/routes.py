@@ -28,8 +28,7 @@ from publisher.db.models import Agency
 from publisher.monitoring.charts import Series, bar_chart
 from publisher.monitoring.digest import render_text, todays_digests
 from publisher.monitoring.export import KINDS, report_csv
-from publisher.monitoring.stats import Report, build_report
-from publisher.monitoring.workdays import load_calendar
+from publisher.monitoring.stats import Report, configured_report
 from publisher.ops.routes import bearer_matches
 from publisher.web.auth import Forbidden, viewer
 
@@ -82,19 +81,7 @@ def _period(ctx: AppContext, start: str, end: str) -> tuple[date, date]:
 
 def _report(ctx: AppContext, start: str, end: str, agency: str) -> Report:
     first, last = _period(ctx, start, end)
-    s = ctx.settings
-    calendar = load_calendar(s.tz, s.holiday_files)
-    with ctx.readonly_sessions() as session:
-        return build_report(
-            session,
-            calendar,
-            start=first,
-            end=last,
-            now=utcnow(),
-            min_cases=s.ranking_min_cases,
-            overdue_after_wd=s.overdue_working_days,
-            agency_code=agency or None,
-        )
+    return configured_report(ctx, start=first, end=last, now=utcnow(), agency_code=agency or None)
 
 
 def _charts(report: Report) -> dict[str, Any]:
