@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 from publisher.privacy import KnownIdentities, PersonalDataDetector
 from publisher.privacy import detector as det
-from publisher.privacy.corpus import (
+from tests.privacy_corpus import (
     PUBLIC_PHONES,
     STRUCTURED_KINDS,
     CorpusText,

@@ -30,12 +30,12 @@ import httpx
 from sqlalchemy import insert, select, text
 
 from publisher.core.clock import utcnow
-from publisher.core.context import AppContext
 from publisher.core.crypto import new_key
 from publisher.core.settings import Settings
 from publisher.db import migrate
 from publisher.db.models import Agency, Case, Delivery, Post, SocialAccount
 from publisher.reference import load_reference, seed
+from publisher.runtime.context import AppContext
 
 CAPTION = (
     "✅ Laporan warga soal {cat} di Desa {desa}, Kecamatan {kec} sudah ditindaklanjuti.\n\n"

@@ -23,7 +23,6 @@ from PIL import Image
 from sqlalchemy import select
 
 from publisher.core.clock import utcnow
-from publisher.core.context import AppContext
 from publisher.core.crypto import new_key
 from publisher.core.settings import Settings
 from publisher.db import migrate
@@ -37,6 +36,7 @@ from publisher.platforms.telegram.fake import FakeTelegram
 from publisher.platforms.x.fake import FakeX
 from publisher.reference import seed
 from publisher.review import actions as review
+from publisher.runtime.context import AppContext
 
 PLATFORMS = ("telegram", "facebook", "x")
 

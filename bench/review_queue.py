@@ -27,13 +27,13 @@ import httpx
 from sqlalchemy import insert, select, text
 
 from publisher.core.clock import utcnow
-from publisher.core.context import AppContext
 from publisher.core.crypto import new_key
 from publisher.core.settings import Settings
 from publisher.db import migrate
 from publisher.db.models import Agency, Case, Post, SocialAccount, User
 from publisher.reference import seed
 from publisher.review.routes import Cursor, QueueFilter, queue_page, queue_page_by_offset
+from publisher.runtime.context import AppContext
 from publisher.web.auth import SESSION_COOKIE, Viewer, hash_password, login, use_hash_profile
 
 CASES = 100_000

@@ -1,57 +1,20 @@
-"""The jobs of the flow. Each takes an :class:`AppContext`, does one bounded pass, and returns
-its counts; :func:`run_job` records every run (start, end, counts, error) in ``job_runs``."""
+"""The job table: each job's name and the part function that does one bounded pass and returns
+its counts. The schedule is data in :mod:`jobs.scheduler`; :func:`run_job` records every run in
+``job_runs`` (:func:`publisher.ops.runs.run_recorded`). Raises ``KeyError`` for an unknown name."""
 
 from __future__ import annotations
 
-import dataclasses
-import logging
 from collections.abc import Callable
-from typing import Any
 
-from publisher.core.clock import utcnow
-from publisher.core.context import AppContext
-from publisher.db.models import JobRun
 from publisher.intake.jobs import collect
-from publisher.ops import jobs as ops_jobs
-from publisher.outbox import deliveries as outbox
-from publisher.posts.drafting import draft_posts
+from publisher.monitoring.jobs import digest
+from publisher.ops.jobs import cleanup
+from publisher.ops.runs import Counts, run_recorded
+from publisher.outbox.jobs import publish, reconcile
+from publisher.posts.jobs import render
 from publisher.public.jobs import notify
-from publisher.public.tracking import sp4n_tracking_url
-from publisher.screening import jobs as classifier_jobs
-from publisher.screening.screen import model_loader, screen_pending
-
-log = logging.getLogger(__name__)
-
-Counts = dict[str, Any]
-
-
-def screen(ctx: AppContext) -> Counts:
-    with ctx.sessions() as session, session.begin():
-        loader = model_loader(ctx.settings.model_dir)
-        return dataclasses.asdict(screen_pending(session, loader))
-
-
-def render(ctx: AppContext) -> Counts:
-    with ctx.sessions() as session, session.begin():
-        return dataclasses.asdict(
-            draft_posts(
-                session,
-                ctx.vault,
-                ctx.settings.tz,
-                instagram_hashtag_cap=ctx.settings.instagram_hashtag_cap,
-                store=ctx.media,
-                tracking_url=lambda c: sp4n_tracking_url(ctx.settings, c.source, c.tracking_number),
-            )
-        )
-
-
-def publish(ctx: AppContext) -> Counts:
-    return dataclasses.asdict(outbox.publish_due(ctx))
-
-
-def reconcile(ctx: AppContext) -> Counts:
-    return dataclasses.asdict(outbox.reconcile(ctx))
-
+from publisher.runtime.context import AppContext
+from publisher.screening.jobs import retrain, screen
 
 JOBS: dict[str, Callable[[AppContext], Counts]] = {
     "collect": collect,
@@ -59,9 +22,9 @@ JOBS: dict[str, Callable[[AppContext], Counts]] = {
     "render": render,
     "publish": publish,
     "reconcile": reconcile,
-    "digest": ops_jobs.digest,
-    "cleanup": ops_jobs.cleanup,
-    "retrain": classifier_jobs.retrain,
+    "digest": digest,
+    "cleanup": cleanup,
+    "retrain": retrain,
     "notify": notify,
 }
 
@@ -69,21 +32,4 @@ JOBS: dict[str, Callable[[AppContext], Counts]] = {
 def run_job(ctx: AppContext, name: str, *, runner: str = "") -> Counts:
     """Run one job and record the run (``runner``: which scheduler process, if any); an
     exception is recorded and re-raised."""
-    func = JOBS[name]
-    with ctx.sessions() as session, session.begin():
-        run = JobRun(job=name, runner=runner)
-        session.add(run)
-    try:
-        counts = func(ctx)
-    except Exception as exc:
-        with ctx.sessions() as session, session.begin():
-            row = session.get(JobRun, run.id)
-            assert row is not None
-            row.finished_at, row.error = utcnow(), f"{type(exc).__name__}: {exc}"
-        log.exception("job %s failed", name)
-        raise
-    with ctx.sessions() as session, session.begin():
-        row = session.get(JobRun, run.id)
-        assert row is not None
-        row.finished_at, row.counts = utcnow(), counts
-    return counts
+    return run_recorded(ctx, name, JOBS[name], runner=runner)

@@ -35,9 +35,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from jobs.pipeline import JOBS, run_job
-from publisher.core.context import AppContext
 from publisher.core.errors import ConfigError
 from publisher.ops.lease import Lease, default_holder
+from publisher.runtime.context import AppContext
 
 log = logging.getLogger(__name__)
 

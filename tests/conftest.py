@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from publisher.core.context import AppContext
 from publisher.core.crypto import new_key
 from publisher.core.settings import Settings
 from publisher.db import migrate
 from publisher.reference import seed
+from publisher.runtime.context import AppContext
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 

@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import select
 
 from jobs.pipeline import run_job
-from publisher.core.context import AppContext
 from publisher.db.models import Agency, FollowUp, Media, Post, SocialAccount, User
 from publisher.intake.records import ingest
+from publisher.runtime.context import AppContext
 from tests.factories import jpeg
 
 

@@ -11,8 +11,8 @@ from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import LargeBinary, inspect, select, text
 
 from jobs.pipeline import run_job
-from publisher.core.context import AppContext
 from publisher.db.models import Base, Case, Post
+from publisher.runtime.context import AppContext
 from tests.factories import jpeg
 
 

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from publisher.core.context import AppContext
 from publisher.db.models import Agency, Case, Delivery, FollowUp, Post, User
 from publisher.monitoring.workdays import Holiday, WorkCalendar
+from publisher.runtime.context import AppContext
 from tests.flow import add_account
 
 WIB = timezone(timedelta(hours=7))

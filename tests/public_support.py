@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import select
 
 from jobs.pipeline import run_job
-from publisher.core.context import AppContext
 from publisher.db.models import Case, Post, User
 from publisher.intake.records import ingest
 from publisher.outbox import deliveries as outbox
 from publisher.review import actions as review
+from publisher.runtime.context import AppContext
 from tests.factories import feed_record
 
 # The classifier blocks this: an accusation against a named official over an inheritance.

@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from jobs.pipeline import run_job
 from publisher.app.factory import create_app
-from publisher.core.context import AppContext
 from publisher.db.models import Delivery, FollowUp, Media, SocialAccount, User
 from publisher.fakes.server import ServerThread
 from publisher.intake.records import ingest
@@ -20,6 +19,7 @@ from publisher.platforms.meta.fake import FakeMetaGraph
 from publisher.platforms.telegram.fake import FakeTelegram
 from publisher.platforms.x.fake import FakeX
 from publisher.review import actions as review
+from publisher.runtime.context import AppContext
 from tests.factories import feed_record, jpeg
 from tests.flow import add_account
 

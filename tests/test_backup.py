@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from publisher.core.context import AppContext
 from publisher.db.engine import make_engine
 from publisher.db.models import Case, FollowUp, Media, Post
 from publisher.ops import BackupError
 from publisher.ops.backup import create_backup, read_manifest, restore_backup
+from publisher.runtime.context import AppContext
 from tests import ops_fixtures as fx
 from tests.factories import jpeg, person
 

@@ -18,8 +18,8 @@ import pytest
 
 from publisher.app.factory import create_app
 from publisher.core.clock import utcnow
-from publisher.core.context import AppContext
 from publisher.fakes.server import ServerThread
+from publisher.runtime.context import AppContext
 from tests.conftest import make_context
 from tests.factories import feed_record
 from tests.public_support import feed_only

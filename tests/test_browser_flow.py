@@ -16,9 +16,9 @@ import pytest
 
 from jobs.pipeline import run_job
 from publisher.app.factory import create_app
-from publisher.core.context import AppContext
 from publisher.fakes.server import ServerThread
 from publisher.platforms.telegram.fake import FakeTelegram
+from publisher.runtime.context import AppContext
 from tests.factories import jpeg
 from tests.flow import add_account
 from tests.web_support import PASSWORD, make_user, waiting_case

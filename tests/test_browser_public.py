@@ -22,12 +22,12 @@ from sqlalchemy import select
 
 from jobs.pipeline import run_job
 from publisher.app.factory import create_app
-from publisher.core.context import AppContext
 from publisher.core.settings import SourceConfig
 from publisher.db.models import Delivery
 from publisher.fakes.server import ServerThread
-from publisher.intake.sources.whatsapp import normalise_phone
 from publisher.platforms.telegram.fake import FakeTelegram
+from publisher.privacy.phones import normalise_phone
+from publisher.runtime.context import AppContext
 from tests.conftest import make_context
 from tests.factories import feed_record, person
 from tests.flow import add_account

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from publisher.core.context import AppContext
 from publisher.core.errors import ReviewError
 from publisher.db.models import AuditLog, Delivery, Post, Screening
 from publisher.review import actions as review
+from publisher.runtime.context import AppContext
 from tests.factories import feed_record, person
 from tests.flow import add_account, add_user, feed_and_draft
 

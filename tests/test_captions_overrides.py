@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from publisher.core.context import AppContext
 from publisher.db.models import Agency, AuditLog, TemplateOverride, User
 from publisher.posts.overrides import (
     OverrideRejected,
@@ -14,6 +13,7 @@ from publisher.posts.overrides import (
     preview_override,
     save_override,
 )
+from publisher.runtime.context import AppContext
 from tests.factories import feed_record
 from tests.flow import add_account, add_user, feed_and_draft
 

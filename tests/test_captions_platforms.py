@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from publisher.core.context import AppContext
 from publisher.core.errors import ReviewError
 from publisher.db.models import Post
 from publisher.platforms.registry import UnknownPlatform, names
@@ -30,6 +29,7 @@ from publisher.posts.overrides import extremes
 from publisher.posts.rules import KINDS, caption_length, hashtags, rules_for
 from publisher.posts.validate import validate
 from publisher.review import actions as review
+from publisher.runtime.context import AppContext
 from tests.factories import feed_record
 from tests.flow import add_account, add_user, feed_and_draft
 

@@ -26,11 +26,11 @@ import pytest
 from sqlalchemy import select, update
 
 from publisher.core.clock import utcnow
-from publisher.core.context import AppContext
 from publisher.db.models import Delivery, Post, SocialAccount
 from publisher.fakes.faults import Fault
 from publisher.outbox.deliveries import NEEDS_PERSON_MESSAGE
 from publisher.platforms.x.adapter import post_text
+from publisher.runtime.context import AppContext
 from tests.conftest import make_context
 from tests.publishing_env import (
     Fakes,

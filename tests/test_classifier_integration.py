@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from jobs.pipeline import run_job
-from publisher.core.context import AppContext
 from publisher.db.models import Post, ReviewExample
 from publisher.review import actions as review
+from publisher.runtime.context import AppContext
 from tests.factories import feed_record, person
 from tests.flow import add_account, add_user, feed_and_draft
 from tests.test_cli import lapor

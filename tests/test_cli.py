@@ -112,3 +112,24 @@ def test_lapor_media_sanitize_reports_each_file_as_a_json_line(tmp_path: Path) -
     first, second = (json.loads(x) for x in result.stdout.splitlines())
     assert first["status"] == "ok" and len(first["outputs"]) == 1
     assert second["status"] == "rejected" and second["reason"]
+
+
+def test_lapor_version_prints_the_installed_package_version() -> None:
+    from importlib.metadata import version
+
+    result = lapor("--version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"lapor-publisher {version('lapor-publisher')}"
+
+
+def test_lapor_help_loads_neither_the_job_table_nor_the_outbox_nor_faker() -> None:
+    probe = (
+        "import sys; from publisher.cli.main import app; "
+        "print(sorted(m for m in ('jobs', 'publisher.outbox.deliveries', 'faker', 'uvicorn', "
+        "'publisher.app.factory', 'classifiers') if m in sys.modules))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.stdout.strip() == "[]", result.stderr

@@ -10,12 +10,11 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from publisher.core import audit
-from publisher.core.context import AppContext
-from publisher.db import migrate
+from publisher.db import audit, migrate
 from publisher.db.engine import make_engine
 from publisher.db.models import Agency, AuditLog, Base, Case, Kecamatan
 from publisher.reference import load_reference, seed
+from publisher.runtime.context import AppContext
 from tests.factories import feed_record, person
 
 

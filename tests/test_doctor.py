@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from publisher.core.context import AppContext
 from publisher.db import migrate
 from publisher.ops.doctor import demo_settings, healthy, run_checks
 from publisher.reference import seed
+from publisher.runtime.context import AppContext
 from tests.flow import add_account
 from tests.test_cli import lapor
 

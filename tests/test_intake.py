@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 from jobs.pipeline import run_job
-from publisher.core.context import AppContext
 from publisher.db.models import Case, FollowUp, Media, Quarantine, SourceState
 from publisher.fakes.case_feed import FakeCaseFeed
 from publisher.fakes.server import ServerThread
 from publisher.intake.collect import run_source
 from publisher.intake.records import ingest
 from publisher.intake.sources.json_feed import JsonFeedSource
+from publisher.runtime.context import AppContext
 from tests.factories import feed_record, jpeg
 
 

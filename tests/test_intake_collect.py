@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import func, select, update
 
 from jobs.pipeline import run_job
-from publisher.core.context import AppContext
 from publisher.core.errors import RecordInvalid
 from publisher.core.settings import SourceConfig
 from publisher.db.models import Case, FollowUp, Media, SourceRun, SourceState
@@ -27,6 +26,7 @@ from publisher.intake.records import parse_record, schema_errors
 from publisher.intake.sources.base import case_record_schema
 from publisher.intake.sources.download import Limits, fetch_pending_media
 from publisher.intake.sources.json_feed import JsonFeedSource
+from publisher.runtime.context import AppContext
 from tests.conftest import make_context
 from tests.factories import feed_record, person
 from tests.intake_support import bad_file_host

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from publisher.cli.main import app
-from publisher.core.context import AppContext
 from publisher.db.models import Case, Quarantine
+from publisher.runtime.context import AppContext
 from tests.factories import person
 from tests.flow import add_account
 from tests.intake_support import draft, plaintext_everywhere

@@ -14,10 +14,10 @@ from jsonschema import Draft202012Validator
 from sqlalchemy import func, select
 
 from publisher.app.factory import create_app
-from publisher.core.context import AppContext
 from publisher.db.models import Case, Quarantine
 from publisher.fakes.server import ServerThread
 from publisher.intake.routes import sign_push
+from publisher.runtime.context import AppContext
 from tests.conftest import make_context
 from tests.factories import feed_record, person
 from tests.flow import add_account

@@ -11,7 +11,6 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from publisher.core.context import AppContext
 from publisher.db.models import Agency, FollowUp, Media, User, WhatsAppMessage
 from publisher.fakes.server import ServerThread
 from publisher.fakes.whatsapp import (
@@ -24,7 +23,9 @@ from publisher.fakes.whatsapp import (
     text_message,
 )
 from publisher.intake.records import ingest
-from publisher.intake.sources.whatsapp import normalise_phone, parse_command, set_pic_phone
+from publisher.intake.sources.whatsapp import parse_command, set_pic_phone
+from publisher.privacy.phones import normalise_phone
+from publisher.runtime.context import AppContext
 from tests.conftest import make_context
 from tests.factories import feed_record, jpeg
 

@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from publisher.core.context import AppContext
 from publisher.core.errors import ConfigError
 from publisher.monitoring.export import report_csv
 from publisher.monitoring.stats import Report, build_report
 from publisher.monitoring.workdays import load_calendar
+from publisher.runtime.context import AppContext
 from tests import ops_fixtures as fx
 
 JAKARTA = ZoneInfo("Asia/Jakarta")

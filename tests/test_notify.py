@@ -17,7 +17,6 @@ from sqlalchemy import select
 from jobs.pipeline import run_job
 from publisher.app.factory import create_app
 from publisher.core.clock import utcnow
-from publisher.core.context import AppContext
 from publisher.db.models import Attempt, AuditLog, ReporterNotification
 from publisher.fakes.server import ServerThread
 from publisher.fakes.whatsapp import (
@@ -31,8 +30,9 @@ from publisher.fakes.whatsapp import (
     status_notification,
     text_message,
 )
-from publisher.intake.sources.whatsapp import normalise_phone
+from publisher.privacy.phones import normalise_phone
 from publisher.public import notify
+from publisher.runtime.context import AppContext
 from tests.conftest import make_context
 from tests.factories import feed_record, person
 from tests.flow import add_account

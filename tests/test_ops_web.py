@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from jobs.pipeline import run_job
 from jobs.scheduler import make_lease
 from publisher.app.factory import create_app
-from publisher.core.context import AppContext
+from publisher.runtime.context import AppContext
 from tests import ops_fixtures as fx
 
 TOKEN = "s3cret-ops-token"

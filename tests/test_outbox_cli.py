@@ -10,8 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from publisher.core.context import AppContext
 from publisher.db.models import Delivery, SocialAccount
+from publisher.runtime.context import AppContext
 from tests.conftest import make_context
 from tests.flow import add_account
 from tests.publishing_env import approved_posts

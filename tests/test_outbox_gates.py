@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from publisher.core.context import AppContext
 from publisher.db.models import Delivery, Post, SocialAccount
 from publisher.outbox import deliveries as outbox
+from publisher.runtime.context import AppContext
 from tests.flow import add_account
 from tests.publishing_env import approved_posts, deliveries
 

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import select
 
 from publisher.core.backoff import Backoff
-from publisher.core.context import AppContext
 from publisher.core.errors import (
     NeedsReconnect,
     PermanentError,
@@ -19,6 +18,7 @@ from publisher.core.errors import (
 )
 from publisher.db.models import Attempt
 from publisher.outbox import sending
+from publisher.runtime.context import AppContext
 
 NOW = datetime(2025, 5, 14, 9, 0, tzinfo=UTC)
 POLICY = sending.Policy(max_attempts=3, backoff=Backoff(base_s=60.0, max_s=3600.0))

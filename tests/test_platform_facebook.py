@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 
 from publisher.core.clock import utcnow
-from publisher.core.context import AppContext
 from publisher.fakes.faults import Fault
 from publisher.outbox import deliveries as outbox
+from publisher.runtime.context import AppContext
 from tests.publishing_env import (
     PAGE,
     Fakes,

@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import select
 
 from publisher.core.clock import utcnow
-from publisher.core.context import AppContext
 from publisher.db.models import Post
 from publisher.fakes.faults import Fault
 from publisher.media.public_urls import sign_media_url
 from publisher.outbox import deliveries as outbox
+from publisher.runtime.context import AppContext
 from tests.publishing_env import (
     IG_USER,
     Fakes,

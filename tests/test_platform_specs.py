@@ -13,12 +13,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from publisher.core.context import AppContext
 from publisher.core.settings import Settings
 from publisher.platforms.errors import REASONS
 from publisher.platforms.registry import BUILT_IN, UnknownPlatform, get_spec, specs
 from publisher.platforms.spec import AdapterInputs, PlatformSpec
 from publisher.posts.rules import KINDS, MEASURES
+from publisher.runtime.context import AppContext
 
 ROOT = Path(__file__).resolve().parents[1]
 PLATFORMS_DIR = ROOT / "publisher" / "platforms"

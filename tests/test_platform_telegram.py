@@ -11,10 +11,10 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from publisher.core.context import AppContext
 from publisher.fakes.faults import Fault, drop_connection, droppable
 from publisher.fakes.server import ServerThread
 from publisher.outbox import deliveries as outbox
+from publisher.runtime.context import AppContext
 from tests.conftest import shared_path
 from tests.publishing_env import (
     Fakes,

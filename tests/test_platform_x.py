@@ -13,11 +13,11 @@ import pytest
 from jsonschema import Draft7Validator
 
 from publisher.core.clock import utcnow
-from publisher.core.context import AppContext
 from publisher.db.models import Post
 from publisher.fakes.faults import Fault
 from publisher.outbox import deliveries as outbox
 from publisher.platforms.x.adapter import post_text, weighted_length
+from publisher.runtime.context import AppContext
 from tests.conftest import shared_path
 from tests.publishing_env import (
     X_USER,

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from publisher.core.context import AppContext
 from publisher.posts.preview import build_card, render_card_html, render_page_html
+from publisher.runtime.context import AppContext
 from tests.factories import feed_record
 from tests.flow import add_account, feed_and_draft
 

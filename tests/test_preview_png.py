@@ -9,8 +9,8 @@ import numpy
 import pytest
 from PIL import Image
 
-from publisher.core.context import AppContext
 from publisher.posts.preview import PreviewError, find_chromium, html_to_png, write_post_png
+from publisher.runtime.context import AppContext
 from tests.factories import feed_record, jpeg
 from tests.flow import add_account, feed_and_draft
 

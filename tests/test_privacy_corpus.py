@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from publisher.privacy import PersonalDataDetector
-from publisher.privacy.corpus import (
+from tests.privacy_corpus import (
     PUBLIC_PHONES,
     STRUCTURED_KINDS,
     CorpusReport,

@@ -9,12 +9,12 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from publisher.core.context import AppContext
 from publisher.core.errors import ReviewError
-from publisher.core.logs import configure
 from publisher.db.models import Delivery, Post, Screening
 from publisher.outbox import deliveries as outbox
+from publisher.privacy.logs import configure
 from publisher.review import actions as review
+from publisher.runtime.context import AppContext
 from tests.factories import feed_record, person
 from tests.flow import add_account, add_user, feed_and_draft
 

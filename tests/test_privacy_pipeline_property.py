@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from jobs.pipeline import run_job
-from publisher.core.context import AppContext
-from publisher.core.logs import configure
 from publisher.db.models import Case, Post, SocialAccount
 from publisher.intake.records import ingest
+from publisher.privacy.logs import configure
+from publisher.runtime.context import AppContext
 from tests.factories import feed_record, person
 from tests.flow import add_account
 

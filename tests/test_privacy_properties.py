@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from publisher.privacy import KnownIdentities, PersonalDataDetector, PersonalDataFilter, redact
-from publisher.privacy.corpus import (
+from publisher.privacy.lexicon import NAME_PARTICLES
+from tests.privacy_corpus import (
     Pools,
     load_pools,
     make_mobile,
@@ -25,7 +26,6 @@ from publisher.privacy.corpus import (
     shape_mobile,
     shape_sixteen,
 )
-from publisher.privacy.lexicon import NAME_PARTICLES
 
 
 @lru_cache(maxsize=1)

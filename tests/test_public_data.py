@@ -14,10 +14,10 @@ from sqlalchemy import select
 from jobs.pipeline import run_job
 from publisher.app.factory import create_app
 from publisher.core.clock import utcnow
-from publisher.core.context import AppContext
 from publisher.core.settings import SourceConfig
 from publisher.db.models import Post
 from publisher.public.routes import COLUMNS
+from publisher.runtime.context import AppContext
 from tests.conftest import make_context
 from tests.factories import feed_record
 from tests.flow import add_account
@@ -100,6 +100,6 @@ def test_an_sp4n_case_links_to_its_tracking_page_in_the_post_and_on_the_page(
 
 
 def test_without_a_tracking_url_setting_no_sp4n_link_is_made(ctx: AppContext) -> None:
-    from publisher.public.tracking import sp4n_tracking_url
+    from publisher.posts.tracking import sp4n_tracking_url
 
     assert sp4n_tracking_url(ctx.settings, "sp4n", "TGL-1") == ""

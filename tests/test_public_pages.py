@@ -17,10 +17,10 @@ from sqlalchemy import select
 
 from jobs.pipeline import run_job
 from publisher.app.factory import create_app
-from publisher.core.context import AppContext
 from publisher.db.models import Post
 from publisher.fakes.server import ServerThread
 from publisher.platforms.telegram.fake import FakeTelegram
+from publisher.runtime.context import AppContext
 from tests.conftest import make_context
 from tests.factories import feed_record, person
 from tests.flow import add_account

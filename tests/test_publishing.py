@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from publisher.core.clock import utcnow
-from publisher.core.context import AppContext
 from publisher.db.models import Attempt, Delivery, Post, SocialAccount
 from publisher.fakes.server import ServerThread
 from publisher.outbox import deliveries as outbox
 from publisher.platforms.telegram.fake import FakeTelegram, Fault
 from publisher.review import actions as review
+from publisher.runtime.context import AppContext
 from tests.factories import feed_record
 from tests.flow import add_account, add_user, feed_and_draft, with_photo
 

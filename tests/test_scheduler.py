@@ -22,9 +22,9 @@ from jobs.scheduler import (
     job_defaults,
     make_lease,
 )
-from publisher.core.context import AppContext
 from publisher.core.errors import ConfigError
 from publisher.db.models import JobRun
+from publisher.runtime.context import AppContext
 
 # Monday 2 March 2026, 06:00 WIB.
 T0 = datetime(2026, 3, 1, 23, 0, tzinfo=UTC)
@@ -193,3 +193,12 @@ def test_the_production_scheduler_adds_the_enabled_jobs_and_a_heartbeat(ctx: App
         "_heartbeat",
     } <= ids
     assert "retrain" in ids  # weekly; it skips itself when nothing changed
+
+
+def test_every_job_in_the_table_is_a_job_function_of_a_part() -> None:
+    # jobs/ stays thin: the table points into the parts' jobs modules, it defines no job itself.
+    homes = {name: func.__module__ for name, func in JOBS.items()}
+    assert all(
+        module.startswith("publisher.") and module.endswith(".jobs") for module in homes.values()
+    ), homes
+    assert {spec.name for spec in SCHEDULE} <= set(JOBS)

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 WORKER = """
 import sys, time
-from publisher.core.context import AppContext
+from publisher.runtime.context import AppContext
 from publisher.outbox.deliveries import publish_due
 from publisher.core.settings import Settings
 ctx = AppContext.from_settings(Settings(), worker_id=sys.argv[1])

@@ -12,13 +12,13 @@ from jsonschema import Draft4Validator
 from referencing import Registry, Resource
 from sqlalchemy import func, select
 
-from publisher.core.context import AppContext
 from publisher.core.settings import SourceConfig
 from publisher.db.models import Case, FollowUp, Media, Quarantine
 from publisher.fakes.open311 import FakeOpen311
 from publisher.fakes.server import ServerThread
 from publisher.intake.collect import run_source
 from publisher.intake.sources.open311 import Open311Source, decode_body, requests_of, to_case_record
+from publisher.runtime.context import AppContext
 from tests.conftest import shared_path
 
 NOW = datetime(2025, 6, 30, 12, 0, tzinfo=UTC)

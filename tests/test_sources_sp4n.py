@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from publisher.core.context import AppContext
 from publisher.core.settings import SourceConfig
 from publisher.db.models import Case, Media, Post, Quarantine
 from publisher.fakes.server import ServerThread
 from publisher.fakes.sp4n import FakeSp4n, report
 from publisher.intake.collect import run_source
 from publisher.intake.sources.sp4n import Sp4nSource
+from publisher.runtime.context import AppContext
 from tests.factories import person
 from tests.flow import add_account
 from tests.intake_support import case_by_tracking, draft, plaintext_everywhere

@@ -16,7 +16,6 @@ from PIL import Image
 from sqlalchemy import select
 
 from jobs.pipeline import run_job
-from publisher.core.context import AppContext
 from publisher.core.errors import NeedsReconnect
 from publisher.db.models import Delivery, Post, SocialAccount
 from publisher.intake.records import ingest
@@ -24,6 +23,7 @@ from publisher.outbox import deliveries as outbox
 from publisher.platforms.registry import build_platform, get_spec, names, register, unregister
 from publisher.platforms.spec import PlatformSpec
 from publisher.review import actions as review
+from publisher.runtime.context import AppContext
 from tests.factories import feed_record, jpeg
 from tests.flow import add_account, add_user, with_photo
 from tests.test_platform_specs import missing_pieces

@@ -7,8 +7,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from publisher.core.context import AppContext
 from publisher.db.models import AuditLog, TemplateOverride
+from publisher.runtime.context import AppContext
 from tests.factories import feed_record
 from tests.flow import add_account, feed_and_draft
 from tests.web_support import client, make_user, sign_in

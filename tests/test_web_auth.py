@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from publisher.core.context import AppContext
 from publisher.db.models import AuditLog, WebSession
+from publisher.runtime.context import AppContext
 from publisher.web.auth import SESSION_COOKIE
 from tests.web_support import PASSWORD, client, login_csrf, make_user, sign_in
 

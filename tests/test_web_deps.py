@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends
 from fastapi.testclient import TestClient
 
 from publisher.app.factory import create_app
-from publisher.core.context import AppContext
 from publisher.core.errors import LaporError, ReviewError
+from publisher.runtime.context import AppContext
 from publisher.web.auth import NotFound, WebError
 from publisher.web.deps import per_app
 from tests.web_support import client, make_user, sign_in

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from publisher.core.context import AppContext
+from publisher.runtime.context import AppContext
 from tests.web_support import client, make_user, sign_in
 
 

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from starlette.routing import BaseRoute
 
 from publisher.app.factory import create_app
-from publisher.core.context import AppContext
 from publisher.db.models import Delivery, SocialAccount
+from publisher.runtime.context import AppContext
 from tests.factories import feed_record, jpeg
 from tests.flow import add_account, feed_and_draft
 from tests.web_support import client, make_user, sign_in, waiting_case

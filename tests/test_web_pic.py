@@ -9,8 +9,8 @@ from PIL import Image
 from sqlalchemy import select
 
 from jobs.pipeline import run_job
-from publisher.core.context import AppContext
 from publisher.db.models import AuditLog, FollowUp, Media
+from publisher.runtime.context import AppContext
 from tests.factories import jpeg
 from tests.web_support import client, make_user, sign_in, waiting_case
 

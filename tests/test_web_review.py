@@ -8,9 +8,9 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from publisher.core.clock import utcnow
-from publisher.core.context import AppContext
 from publisher.db.models import AuditLog, Delivery, Post, Screening
 from publisher.review.routes import Cursor, QueueFilter, highlight, queue_page, queue_page_by_offset
+from publisher.runtime.context import AppContext
 from publisher.web.auth import Viewer
 from tests.factories import feed_record
 from tests.flow import add_account, feed_and_draft

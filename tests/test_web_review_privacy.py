@@ -11,12 +11,12 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from publisher.core.context import AppContext
 from publisher.db.models import AuditLog, FollowUp, Media, Post
 from publisher.media import BannerText, render_for_platform
 from publisher.platforms.registry import get_spec
 from publisher.posts.drafting import publishable_media, renditions
 from publisher.review.actions import PERSONAL_DATA_MESSAGE
+from publisher.runtime.context import AppContext
 from tests.factories import feed_record, jpeg, person
 from tests.flow import add_account, feed_and_draft
 from tests.web_support import client, make_user, sign_in

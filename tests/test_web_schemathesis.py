@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from publisher.app.factory import create_app
-from publisher.core.context import AppContext
+from publisher.runtime.context import AppContext
 from publisher.web.auth import SESSION_COOKIE
 from tests.factories import feed_record
 from tests.flow import add_account, feed_and_draft

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from publisher.core.context import AppContext
 from publisher.db.models import AuditLog, Delivery
 from publisher.fakes.server import ServerThread
 from publisher.outbox import deliveries as outbox
 from publisher.platforms.telegram.fake import FakeTelegram
+from publisher.runtime.context import AppContext
 from tests.test_publishing import CHANNEL, TOKEN, prepare
 from tests.web_support import client, make_user, sign_in
 

@@ -14,7 +14,6 @@ from prometheus_client import generate_latest
 from sqlalchemy import select, update
 
 from publisher.core.clock import utcnow
-from publisher.core.context import AppContext
 from publisher.db import migrate
 from publisher.db.models import Agency, User, WhatsAppMessage
 from publisher.fakes.server import ServerThread
@@ -28,6 +27,7 @@ from publisher.intake.sources.whatsapp import (
 )
 from publisher.ops.metrics import build_registry
 from publisher.reference import seed
+from publisher.runtime.context import AppContext
 from tests.conftest import make_context
 
 PIC_PHONE = "081298765432"

@@ -9,9 +9,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from publisher.app.factory import create_app
-from publisher.core.context import AppContext
 from publisher.db.models import Agency, Case, User
 from publisher.intake.records import ingest
+from publisher.runtime.context import AppContext
 from publisher.web.auth import hash_password, use_hash_profile
 from tests.factories import feed_record
 

@@ -22,13 +22,13 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from publisher.core import audit
-from publisher.core.context import AppContext
 from publisher.core.errors import LaporError
+from publisher.db import audit
 from publisher.db.models import ROLES, Agency, SocialAccount, User
 from publisher.platforms.registry import build_platform
 from publisher.platforms.registry import names as platform_names
 from publisher.posts.captions import CaptionContext, render_caption
+from publisher.runtime.context import AppContext
 from publisher.web.auth import (
     BadInput,
     Conflict,

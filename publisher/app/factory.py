@@ -24,19 +24,19 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from publisher.app import admin
-from publisher.core.context import AppContext
 from publisher.core.errors import LaporError
 from publisher.intake import pic_routes
 from publisher.intake import routes as intake_routes
-from publisher.media import routes as media_routes
 from publisher.monitoring import routes as dashboard_routes
 from publisher.ops import routes as ops_routes
 from publisher.outbox import api as deliveries_api
 from publisher.outbox import routes as deliveries_routes
 from publisher.posts import routes as overrides_routes
+from publisher.public import media_routes
 from publisher.public import routes as public_routes
 from publisher.review import api as review_api
 from publisher.review import routes as review_routes
+from publisher.runtime.context import AppContext
 from publisher.web import account, audit
 from publisher.web.auth import NotAuthenticated, WebError
 from publisher.web.deps import pages_of

@@ -616,7 +616,7 @@ class ReporterNotification(Base):
 
 
 class WhatsAppOptOut(Base):
-    """A number that replied STOP: only its keyed hash (``sources.whatsapp.phone_lookup``)."""
+    """A number that replied STOP: only its keyed hash (``privacy.phones.phone_lookup``)."""
 
     __tablename__ = "whatsapp_opt_outs"
 

@@ -23,10 +23,8 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 
-from jobs.pipeline import run_job
 from publisher.app.factory import create_app
 from publisher.core.clock import utcnow
-from publisher.core.context import AppContext
 from publisher.core.crypto import new_key
 from publisher.core.settings import Settings, SourceConfig
 from publisher.db import migrate
@@ -42,12 +40,18 @@ from publisher.db.models import (
 )
 from publisher.fakes.case_feed import FakeCaseFeed
 from publisher.fakes.server import ServerThread
+from publisher.intake.jobs import collect
+from publisher.ops.runs import run_recorded
+from publisher.outbox.jobs import publish
 from publisher.platforms.meta.fake import FakeMetaGraph
 from publisher.platforms.registry import names as platform_names
 from publisher.platforms.telegram.fake import FakeTelegram
 from publisher.platforms.x.fake import FakeX
+from publisher.posts.jobs import render
 from publisher.reference import load_reference, seed
 from publisher.review import actions as review
+from publisher.runtime.context import AppContext
+from publisher.screening.jobs import screen
 
 
 @dataclass(frozen=True)
@@ -381,9 +385,9 @@ def _run(
             "updated_at": utcnow().isoformat(),
         }
     )
-    for job in ("collect", "screen", "render"):
-        with console.status(f"running job {job}..."):
-            run_job(ctx, job)
+    for name, job in (("collect", collect), ("screen", screen), ("render", render)):
+        with console.status(f"running job {name}..."):
+            run_recorded(ctx, name, job)
     approved = 0
     with ctx.sessions() as session, session.begin():
         reviewer_row = session.scalar(select(User).where(User.username == "demo.reviewer"))
@@ -392,7 +396,7 @@ def _run(
             review.approve(session, post.id, reviewer_row, vault=ctx.vault)
             approved += 1
     with console.status("publishing..."):
-        while run_job(ctx, "publish").get("claimed"):
+        while run_recorded(ctx, "publish", publish).get("claimed"):
             pass
     received = {
         "telegram": len(fakes.telegram.live()),

@@ -11,8 +11,9 @@ import typer
 from rich.table import Table
 from sqlalchemy import func, select
 
-from publisher.cli.main import console, context, fail
+from publisher.core.console import console, fail
 from publisher.core.errors import IntakeError
+from publisher.runtime.console import context
 
 app: typer.Typer = typer.Typer()
 sources_app: typer.Typer = typer.Typer(

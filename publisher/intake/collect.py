@@ -25,7 +25,6 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from publisher.core.clock import utcnow
-from publisher.core.context import AppContext
 from publisher.core.crypto import Vault
 from publisher.core.errors import SourceError
 from publisher.db.models import SourceRun, SourceState
@@ -33,6 +32,7 @@ from publisher.intake.records import IntakeCounts, ingest, quarantine
 from publisher.intake.sources.base import Batch, CaseSource
 from publisher.intake.sources.download import DownloadCounts, Fetcher, fetch_pending_media
 from publisher.intake.sources.whatsapp import Graph, finish_media_messages, send_replies
+from publisher.runtime.context import AppContext
 
 log = logging.getLogger(__name__)
 

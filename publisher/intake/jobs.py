@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import select
 
 from publisher.core.clock import utcnow
-from publisher.core.context import AppContext
 from publisher.db.models import SourceState
 from publisher.intake.collect import download_media, is_due, run_source, settle_whatsapp
 from publisher.intake.records import OUTCOMES
 from publisher.intake.sources.registry import build_source
+from publisher.runtime.context import AppContext
 
 log = logging.getLogger(__name__)
 

@@ -22,12 +22,12 @@ from sqlalchemy import Text, func, select
 from sqlalchemy import cast as sa_cast
 from sqlalchemy.orm import Session
 
-from publisher.core import audit
-from publisher.core.context import AppContext
 from publisher.core.errors import MediaRejected
+from publisher.db import audit
 from publisher.db.models import Case, Delivery, FollowUp, Media, Post, SocialAccount
 from publisher.media import SanitizedMedia, sanitize
 from publisher.media.sanitize import MAX_BYTES
+from publisher.runtime.context import AppContext
 from publisher.web.auth import Conflict, NotFound, Viewer
 from publisher.web.deps import Ctx, Pages, PicUser, PicUserWrite, SignedIn
 from publisher.web.scope import get_scoped, scoped_cases, scoped_follow_ups, scoped_posts

@@ -35,7 +35,6 @@ from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from publisher.core.clock import utcnow
-from publisher.core.context import AppContext
 from publisher.db.models import PushReceipt
 from publisher.intake.collect import settle_whatsapp
 from publisher.intake.records import IntakeReport, ingest_report
@@ -47,6 +46,7 @@ from publisher.intake.sources.whatsapp import (
     signature_ok,
 )
 from publisher.public import notify
+from publisher.runtime.context import AppContext
 from publisher.web.deps import Ctx
 
 REPLAY_WINDOW_S = 300

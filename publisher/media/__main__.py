@@ -1,12 +1,12 @@
-"""``python -m publisher.media``: see :mod:`publisher.media.cli`.
+"""``python -m publisher.media sanitize|render``: the ``lapor media`` commands without the rest
+of the CLI. An entry point like ``lapor``: it joins media's commands with ``render``, which
+names a platform and so lives in :mod:`publisher.platforms.cli` (media itself imports nothing of
+the platforms)."""
 
-An entry point, like ``lapor``: it composes media with the platforms' limits (media itself
-imports nothing of the platforms).
-"""
+import typer
 
-import sys
+from publisher.media.cli import app
+from publisher.platforms.cli import media_app
 
-from publisher.media.cli import main
-from publisher.platforms.registry import specs
-
-sys.exit(main(renditions={spec.name: spec.media for spec in specs()}))
+app.add_typer(media_app)
+typer.main.get_command(app)(prog_name="python -m publisher.media")

@@ -1,9 +1,7 @@
-"""Command-line entry points: ``python -m publisher.media sanitize FILE... --out DIR`` and
-``python -m publisher.media render FILE --platform instagram --out F``.
+"""``lapor media sanitize FILE... --out DIR``, and :func:`render_file` behind ``lapor media render
+FILE --platform instagram --out F`` (that command names a platform, so it lives in
+:mod:`publisher.platforms.cli`); both run as ``python -m publisher.media`` too, no database needed.
 
-The lead's ``lapor media`` commands call :func:`sanitize_files` and :func:`render_file`.
-``render`` fits to one of the ``renditions`` the caller passes (name -> limits): media knows no
-platform, so ``__main__`` passes every registered platform's limits.
 ``sanitize`` prints one JSON line per input (``input``, ``status`` ok|rejected, ``reason``,
 ``outputs``) and exits 0 when every file was handled, accepted or rejected; a path that cannot
 be read gets ``status: "error"`` and makes the exit status 1.
@@ -13,19 +11,20 @@ written to ``DIR/unblurred/`` (keep that directory out of anything served).
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
-import sys
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Annotated
+
+import typer
 
 from publisher.core.errors import MediaRejected
 from publisher.media.limits import MediaLimits
-from publisher.media.render import render_for_platform
-from publisher.media.sanitize import MAX_VIDEO_BYTES, sanitize
+
+app = typer.Typer(help="Sanitise and render photos and videos.", no_args_is_help=True)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -44,6 +43,8 @@ def sanitize_files(
     paths: Sequence[Path], out_dir: Path, *, blur_faces: bool = True
 ) -> Iterator[dict[str, object]]:
     """Sanitise each file; yields one JSON-ready dict per input, in order."""
+    from publisher.media.sanitize import MAX_VIDEO_BYTES, sanitize
+
     for path in paths:
         record: dict[str, object] = {
             "input": str(path), "status": "rejected", "reason": None, "outputs": [],
@@ -100,32 +101,24 @@ def sanitize_files(
 
 def render_file(path: Path, limits: MediaLimits, out: Path) -> None:
     """Render one photo within a platform's ``limits`` into ``out`` (metadata-free JPEG)."""
+    from publisher.media.render import render_for_platform
+
     _write_atomic(out, render_for_platform(path.read_bytes(), limits))
 
 
-def main(
-    argv: Sequence[str] | None = None, renditions: Mapping[str, MediaLimits] | None = None
-) -> int:
-    parser = argparse.ArgumentParser(prog="python -m publisher.media")
-    sub = parser.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("sanitize", help="validate and strip photos/videos, one JSON line each")
-    s.add_argument("files", nargs="+", type=Path)
-    s.add_argument("--out", required=True, type=Path)
-    s.add_argument("--no-blur", action="store_true", help="do not blur faces in photos")
-    r = sub.add_parser("render", help="render a photo for one platform")
-    r.add_argument("file", type=Path)
-    r.add_argument("--platform", required=True, choices=sorted(renditions or {}))
-    r.add_argument("--out", required=True, type=Path)
-    args = parser.parse_args(argv)
-    if args.command == "sanitize":
-        failed = False
-        for record in sanitize_files(args.files, args.out, blur_faces=not args.no_blur):
-            failed = failed or record["status"] == "error"
-            print(json.dumps(record, ensure_ascii=False), flush=True)
-        return 1 if failed else 0
-    try:
-        render_file(args.file, (renditions or {})[args.platform], args.out)
-    except MediaRejected as exc:
-        print(f"rejected: {exc.reason}", file=sys.stderr)
-        return 1
-    return 0
+@app.command("sanitize")
+def media_sanitize(
+    files: Annotated[list[Path], typer.Argument(help="photos or videos, any name or extension")],
+    out: Annotated[Path, typer.Option(help="folder for the sanitised files")],
+    blur: Annotated[bool, typer.Option(help="blur faces in photos")] = True,
+) -> None:
+    """Validate by content, strip all metadata, blur faces; one JSON line per input.
+
+    Exits 0 when every file was handled (accepted or rejected), 1 when one could not be read.
+    """
+    failed = False
+    for record in sanitize_files(files, out, blur_faces=blur):
+        failed = failed or record["status"] == "error"
+        typer.echo(json.dumps(record, ensure_ascii=False))
+    if failed:
+        raise typer.Exit(1)

@@ -25,12 +25,13 @@ from babel.dates import format_date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from publisher.core.context import AppContext
+from publisher.core.clock import utcnow
 from publisher.core.errors import PermanentError, PlatformError
 from publisher.db.models import Agency, Case, Delivery, FollowUp, Post
 from publisher.monitoring.stats import RESOLVED_STATUSES
-from publisher.monitoring.workdays import WorkCalendar
+from publisher.monitoring.workdays import WorkCalendar, load_calendar
 from publisher.outbox import sending
+from publisher.runtime.context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,20 @@ def build_digests(
         if agency_id is not None:
             digests[agency_id].published_yesterday += 1
     return list(digests.values())
+
+
+def todays_digests(ctx: AppContext, agency_codes: list[str] | None) -> list[AgencyDigest]:
+    """:func:`build_digests` for now, with the configured calendar and overdue threshold."""
+    s = ctx.settings
+    calendar = load_calendar(s.tz, s.holiday_files)
+    with ctx.readonly_sessions() as session:
+        return build_digests(
+            session,
+            calendar,
+            utcnow(),
+            overdue_after_wd=s.overdue_working_days,
+            agency_codes=agency_codes,
+        )
 
 
 def render_text(digest: AgencyDigest, overdue_after_wd: int = 3) -> str:

@@ -24,14 +24,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 
 from publisher.core.clock import utcnow
-from publisher.core.context import AppContext
 from publisher.core.paths import templates_dir
 from publisher.db.models import Agency
 from publisher.monitoring.charts import Series, bar_chart
-from publisher.monitoring.digest import build_digests, render_text
+from publisher.monitoring.digest import render_text, todays_digests
 from publisher.monitoring.export import KINDS, report_csv
-from publisher.monitoring.stats import Report, build_report
-from publisher.monitoring.workdays import load_calendar
+from publisher.monitoring.stats import Report, configured_report
+from publisher.runtime.context import AppContext
 from publisher.web.deps import AdminOrOpsToken, Ctx
 
 
@@ -79,19 +78,7 @@ ReportParams = Annotated[ReportQuery, Depends(_report_query)]
 def _report(ctx: AppContext, query: ReportQuery) -> Report:
     first, last = _period(ctx, query.start, query.end)
     agency = query.agency
-    s = ctx.settings
-    calendar = load_calendar(s.tz, s.holiday_files)
-    with ctx.readonly_sessions() as session:
-        return build_report(
-            session,
-            calendar,
-            start=first,
-            end=last,
-            now=utcnow(),
-            min_cases=s.ranking_min_cases,
-            overdue_after_wd=s.overdue_working_days,
-            agency_code=agency or None,
-        )
+    return configured_report(ctx, start=first, end=last, now=utcnow(), agency_code=agency or None)
 
 
 def _charts(report: Report) -> dict[str, Any]:
@@ -160,15 +147,6 @@ def export(
 
 @router.get("/digest", response_class=HTMLResponse)
 def digest(_caller: AdminOrOpsToken, ctx: Ctx, agency: str = Query("")) -> HTMLResponse:
-    s = ctx.settings
-    calendar = load_calendar(s.tz, s.holiday_files)
-    with ctx.readonly_sessions() as session:
-        digests = build_digests(
-            session,
-            calendar,
-            utcnow(),
-            overdue_after_wd=s.overdue_working_days,
-            agency_codes=[agency] if agency else None,
-        )
-    items = [(d, render_text(d, s.overdue_working_days)) for d in digests]
+    digests = todays_digests(ctx, [agency] if agency else None)
+    items = [(d, render_text(d, ctx.settings.overdue_working_days)) for d in digests]
     return HTMLResponse(_environment().get_template("digest.html").render(items=items))

@@ -24,12 +24,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from statistics import median
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from publisher.db.models import Agency, Case, Delivery, FollowUp, Post, User
-from publisher.monitoring.workdays import WorkCalendar
+from publisher.monitoring.workdays import WorkCalendar, load_calendar
+
+if TYPE_CHECKING:
+    from publisher.runtime.context import AppContext
 
 RESOLVED_STATUSES = ("resolved", "closed")
 UNASSIGNED = "-"
@@ -143,6 +147,26 @@ def _rank_key(stats: GroupStats) -> tuple[float, float, float, int, str]:
         stats.overdue,
         stats.key,
     )
+
+
+def configured_report(
+    ctx: AppContext, *, start: date, end: date, now: datetime, agency_code: str | None = None
+) -> Report:
+    """:func:`build_report` with the configured calendar, ranking minimum and overdue threshold,
+    so the dashboard, ``lapor stats`` and the public page count alike."""
+    s = ctx.settings
+    calendar = load_calendar(s.tz, s.holiday_files)
+    with ctx.readonly_sessions() as session:
+        return build_report(
+            session,
+            calendar,
+            start=start,
+            end=end,
+            now=now,
+            min_cases=s.ranking_min_cases,
+            overdue_after_wd=s.overdue_working_days,
+            agency_code=agency_code,
+        )
 
 
 def build_report(

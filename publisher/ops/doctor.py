@@ -25,10 +25,10 @@ from pydantic import ValidationError
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
-from publisher.core.context import AppContext
 from publisher.core.errors import ConfigError, LaporError
 from publisher.core.settings import Settings, describe_validation_error
 from publisher.db.models import SocialAccount
+from publisher.runtime.context import AppContext
 
 Status = Literal["ok", "info", "warn", "fail"]
 DEMO_ROOT = Path("var/demo")

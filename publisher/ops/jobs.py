@@ -1,8 +1,7 @@
-"""Operations jobs: the daily digest and housekeeping. Thin: the work is in ``publisher``."""
+"""Operations jobs: housekeeping (``cleanup``)."""
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from datetime import timedelta
 from typing import Any
@@ -10,26 +9,11 @@ from typing import Any
 from sqlalchemy import delete
 
 from publisher.core.clock import utcnow
-from publisher.core.context import AppContext
 from publisher.db.models import JobRun
-from publisher.monitoring.digest import build_digests, send_digests
-from publisher.monitoring.workdays import load_calendar
+from publisher.runtime.context import AppContext
 
 JOB_RUNS_KEPT_DAYS = 90
 STALE_TEMP_FILE_S = 24 * 3600
-
-
-def digest(ctx: AppContext) -> dict[str, Any]:
-    calendar = load_calendar(ctx.settings.tz, ctx.settings.holiday_files)
-    with ctx.readonly_sessions() as session:
-        digests = build_digests(
-            session,
-            calendar,
-            utcnow(),
-            overdue_after_wd=ctx.settings.overdue_working_days,
-            agency_codes=sorted(ctx.settings.digest_recipients) or None,
-        )
-    return dataclasses.asdict(send_digests(ctx, digests))
 
 
 def cleanup(ctx: AppContext) -> dict[str, Any]:

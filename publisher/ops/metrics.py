@@ -17,7 +17,6 @@ from sqlalchemy import Executable, Row, case, func, select
 from sqlalchemy.orm import Session
 
 from publisher.core.clock import utcnow
-from publisher.core.context import AppContext
 from publisher.db.models import (
     Delivery,
     JobRun,
@@ -29,6 +28,7 @@ from publisher.db.models import (
     WhatsAppMessage,
 )
 from publisher.ops import lease
+from publisher.runtime.context import AppContext
 
 
 def _grouped(

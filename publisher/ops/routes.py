@@ -18,9 +18,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from sqlalchemy import text
 
 from publisher.core.clock import utcnow
-from publisher.core.context import AppContext
 from publisher.ops import lease
 from publisher.ops.metrics import build_registry
+from publisher.runtime.context import AppContext
 from publisher.web.deps import Ctx, bearer_matches, per_app
 
 

@@ -1,8 +1,10 @@
-"""``lapor`` commands for publishing: the worker, takedown, a post's per-account status, and the
-account chores (dry-run test, resume after a pause, quotas and windows).
+"""``lapor`` commands for publishing: the worker, ``lapor deliveries``, takedown, a post's
+per-account status, and the account chores (dry-run test, resume after a pause, quotas and
+windows).
 
-Registered by one import line at the end of :mod:`publisher.cli.main`. Credential re-encryption is
-``lapor keys rotate`` (it covers account credentials), so there is no separate command here.
+``post_app`` and ``accounts_app`` join the ``lapor post`` and ``lapor accounts`` groups in
+:mod:`publisher.cli.main`. Credential re-encryption is ``lapor keys rotate`` (it covers account
+credentials), so there is no separate command here.
 """
 
 from __future__ import annotations
@@ -10,26 +12,25 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import socket
-import threading
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from publisher.cli.main import accounts_app, app, console, context, fail
+from publisher.core.console import console, fail, stop_on_signals
 from publisher.core.errors import LaporError, PlatformError
-from publisher.outbox import deliveries as outbox
-from publisher.posts import cli as posts_cli
+from publisher.runtime.console import context
 
-# `lapor post` is one group: previews and checks (cli_posts) plus status and takedown here.
-post_app = posts_cli.app
+commands = typer.Typer()
+app = typer.Typer(help="The outbox: what was sent where.", no_args_is_help=True)
+post_app = typer.Typer()
+accounts_app = typer.Typer()
 
 WINDOW = re.compile(r"^(?:([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d))?$")
 
 
-@app.command()
+@commands.command()
 def worker(
     worker_id: Annotated[str, typer.Option(help="name in claims and the audit log")] = "",
     idle: Annotated[float, typer.Option(help="seconds to sleep when nothing is due")] = 1.0,
@@ -39,13 +40,9 @@ def worker(
 
     SIGTERM or Ctrl-C lets the delivery in hand finish and settle before exiting.
     """
-    stop = threading.Event()
+    from publisher.outbox import deliveries as outbox
 
-    def _stop(_sig: int, _frame: object) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
+    stop = stop_on_signals()
     with context() as ctx:
         ctx.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         console.print(f"worker {ctx.worker_id} started")
@@ -56,6 +53,8 @@ def worker(
 @post_app.command("status")
 def post_status(post_id: int) -> None:
     """Each account's state for a post, with its link or its error."""
+    from publisher.outbox import deliveries as outbox
+
     with context() as ctx, ctx.readonly_sessions() as session:
         rows = outbox.post_status(session, post_id)
     if not rows:
@@ -79,6 +78,8 @@ def post_takedown(
     actor: Annotated[str, typer.Option(envvar="LAPOR_REVIEWER", help="your username")],
 ) -> None:
     """Delete a post from every platform that allows it; cancel what has not gone out yet."""
+    from publisher.outbox import deliveries as outbox
+
     if len(reason.strip()) < 5:
         raise fail("--reason must say why (at least 5 characters)")
     with context() as ctx:
@@ -95,6 +96,8 @@ def post_takedown(
 @accounts_app.command("test")
 def accounts_test(account_id: int) -> None:
     """A dry call proving the account's credentials work; posts nothing."""
+    from publisher.outbox import deliveries as outbox
+
     with context() as ctx:
         try:
             what = outbox.check_account(ctx, account_id)
@@ -111,6 +114,8 @@ def accounts_resume(
     actor: Annotated[str, typer.Option(envvar="LAPOR_REVIEWER", help="your username")],
 ) -> None:
     """Resume an account paused for an expired token or a missing permission."""
+    from publisher.outbox import deliveries as outbox
+
     with context() as ctx, ctx.sessions() as session:
         try:
             with session.begin():
@@ -154,3 +159,50 @@ def accounts_limits(
             "timezone": ctx.settings.timezone,
         }
     console.print_json(json.dumps(shown))
+
+
+@app.command("list")
+def deliveries_list(state: str = "") -> None:
+    """Each delivery's state, link or error."""
+    from sqlalchemy import select
+
+    from publisher.db.models import Delivery, SocialAccount
+
+    with context() as ctx, ctx.sessions() as session:
+        query = select(Delivery, SocialAccount).join(SocialAccount).order_by(Delivery.id)
+        if state:
+            query = query.where(Delivery.state == state)
+        table = Table("id", "post", "account", "state", "tries", "link or error")
+        for delivery, account in session.execute(query).all():
+            table.add_row(
+                str(delivery.id),
+                str(delivery.post_id),
+                f"{account.platform}:{account.handle}",
+                delivery.state,
+                str(delivery.attempts),
+                delivery.remote_url or delivery.last_error,
+            )
+        console.print(table)
+
+
+@app.command("settle")
+def deliveries_settle(
+    delivery_id: int,
+    actor: Annotated[str, typer.Option(envvar="LAPOR_REVIEWER", help="your username")],
+    published_url: Annotated[str, typer.Option(help="link of the live post, if it is live")] = "",
+    resend: Annotated[bool, typer.Option(help="it is not live: queue it again")] = False,
+) -> None:
+    """Settle an `unknown` delivery after checking the platform yourself."""
+    from publisher.outbox import deliveries as outbox
+
+    if bool(published_url) == resend:
+        raise fail("give exactly one of --published-url or --resend")
+    with context() as ctx, ctx.sessions() as session:
+        try:
+            with session.begin():
+                outbox.settle_manually(
+                    session, delivery_id, f"user:{actor}", published_url=published_url or None
+                )
+        except LaporError as exc:
+            raise fail(str(exc)) from None
+    console.print(f"delivery {delivery_id} settled")

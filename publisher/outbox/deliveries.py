@@ -44,10 +44,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from publisher.core import audit
 from publisher.core.backoff import Backoff
 from publisher.core.clock import utcnow
-from publisher.core.context import AppContext
 from publisher.core.errors import (
     LaporError,
     LeaseLost,
@@ -55,6 +53,7 @@ from publisher.core.errors import (
     PlatformError,
     UnknownOutcome,
 )
+from publisher.db import audit
 from publisher.db.engine import is_postgres
 from publisher.db.models import Delivery, Post, SocialAccount
 from publisher.media.public_urls import sign_media_url
@@ -63,6 +62,7 @@ from publisher.platforms.base import MediaFile, Platform, PublishRequest, Publis
 from publisher.platforms.errors import DuplicateContent, PermissionDenied
 from publisher.platforms.registry import build_platform
 from publisher.privacy.guard import case_identities, describe, unresolved_findings
+from publisher.runtime.context import AppContext
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from publisher.core import audit
 from publisher.core.clock import utcnow
 from publisher.core.errors import LaporError
+from publisher.db import audit
 from publisher.db.models import DELIVERY_STATES, Case, Delivery, SocialAccount
 from publisher.outbox import deliveries as outbox
 from publisher.web.auth import BadInput, Conflict, Viewer

@@ -85,7 +85,7 @@ class CaptionContext:
     tracking_number: str
     kind: str = "photo"
     hashtags: tuple[str, ...] = (HASHTAG, *OPTIONAL_HASHTAGS)
-    # SP4N-LAPOR!'s public tracking page of the case ("" if none; publisher.public.tracking).
+    # SP4N-LAPOR!'s public tracking page of the case ("" if none; publisher.posts.tracking).
     tracking_url: str = ""
 
     def but(self, **changes: Any) -> CaptionContext:

@@ -1,4 +1,6 @@
-"""``lapor post ...``: previews and pre-flight checks of drafted posts (English messages)."""
+"""``lapor post preview|check``: previews and pre-flight checks of drafted posts (English
+messages). The root CLI joins these with the outbox's ``status`` and ``takedown`` into one
+``lapor post`` group."""
 
 from __future__ import annotations
 
@@ -7,10 +9,10 @@ from typing import Annotated
 
 import typer
 
-app = typer.Typer(
-    help="Posts: previews, pre-flight checks, status per account, takedown.",
-    no_args_is_help=True,
-)
+from publisher.core.console import console, fail
+from publisher.runtime.console import context
+
+app = typer.Typer()
 
 
 @app.command("preview")
@@ -20,7 +22,6 @@ def preview(
 ) -> None:
     """Write the post as its platform will show it: a PNG (needs Chromium) or, for a path
     ending in .html, the HTML card."""
-    from publisher.cli.main import console, context, fail
     from publisher.posts.preview import (
         PreviewError,
         inline_media_url,
@@ -51,7 +52,6 @@ def check(
     post_id: Annotated[int, typer.Argument(help="the post's id")],
 ) -> None:
     """List every platform rule the post breaks (exit 1 when it breaks any)."""
-    from publisher.cli.main import console, context, fail
     from publisher.db.models import Post, SocialAccount
     from publisher.posts.validate import validate
 

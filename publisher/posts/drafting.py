@@ -12,8 +12,8 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from publisher.core import audit
 from publisher.core.crypto import Vault
+from publisher.db import audit
 from publisher.db.models import Case, Media, Post, Screening, SocialAccount
 from publisher.media import BannerText, MediaStore, before_after_collage, render_for_platform
 from publisher.platforms.registry import get_spec

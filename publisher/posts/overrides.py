@@ -18,9 +18,9 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from publisher.core import audit
 from publisher.core.clock import utcnow
 from publisher.core.errors import LaporError
+from publisher.db import audit
 from publisher.db.models import Agency, TemplateOverride, User
 from publisher.platforms.registry import names as platform_names
 from publisher.posts.captions import (

@@ -24,7 +24,6 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from publisher.core.context import AppContext
 from publisher.core.paths import templates_dir
 from publisher.db.models import Agency, User
 from publisher.platforms.registry import names as platform_names
@@ -38,6 +37,7 @@ from publisher.posts.overrides import (
     save_override,
 )
 from publisher.posts.rules import KINDS
+from publisher.runtime.context import AppContext
 from publisher.web.auth import NotFound
 from publisher.web.deps import AdminOnly, AdminOnlyWrite, Ctx, Pages
 from publisher.web.templating import PageRenderer

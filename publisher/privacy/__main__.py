@@ -1,5 +1,9 @@
-"""Entry point: ``python -m publisher.privacy redact --input F.jsonl --output G.jsonl``."""
+"""``python -m publisher.privacy redact --input F.jsonl --output G.jsonl``: ``lapor redact``
+without the rest of the CLI (:mod:`publisher.privacy.cli`)."""
 
-from publisher.privacy.cli import main
+import typer
 
-raise SystemExit(main())
+from publisher.privacy.cli import commands
+
+# A group, so the command is named (``redact``) as it is under ``lapor``.
+typer.main.get_group(commands)(prog_name="python -m publisher.privacy")

@@ -1,4 +1,5 @@
-"""``redact`` over JSONL: ``python -m publisher.privacy redact --input F.jsonl --output G.jsonl``.
+"""``lapor redact`` over JSONL (also ``python -m publisher.privacy redact --input F.jsonl
+--output G.jsonl``).
 
 Input lines: ``{"id", "text", "known": {"names", "phones", "niks", "addresses", "emails",
 "plates"}}`` (``known`` and each list optional). Output lines: ``{"id", "text", "findings":
@@ -9,17 +10,22 @@ half-written output. Error messages name the line number, never the line's conte
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Annotated
 
+import typer
+
+from publisher.core.console import fail
 from publisher.privacy.detector import PersonalDataDetector
 from publisher.privacy.model import KnownIdentities, RedactInputError
 from publisher.privacy.redaction import redact
+
+commands = typer.Typer()
 
 _KNOWN_FIELDS = ("names", "phones", "niks", "addresses", "emails", "plates")
 
@@ -95,17 +101,22 @@ def cli_redact(
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m publisher.privacy")
-    sub = parser.add_subparsers(dest="command", required=True)
-    red = sub.add_parser("redact", help="redact personal data in a JSONL file")
-    red.add_argument("--input", required=True, type=Path)
-    red.add_argument("--output", required=True, type=Path)
-    red.add_argument(
-        "--allow-phone",
-        action="append",
-        default=[],
-        help="a public agency phone number that is not personal data (repeatable)",
-    )
-    args = parser.parse_args(argv)
-    return cli_redact(args.input, args.output, public_phone_allowlist=args.allow_phone)
+@commands.command("redact")
+def redact_command(
+    input: Annotated[Path, typer.Option("--input", help='JSONL: {"id", "text", "known"}')],
+    output: Annotated[Path, typer.Option("--output", help="JSONL with redacted text + findings")],
+    allow_phone: Annotated[
+        list[str] | None, typer.Option(help="a public agency number never to flag (repeatable)")
+    ] = None,
+) -> None:
+    """Find and redact personal data in texts (offsets point into the input text)."""
+    from publisher.privacy.model import PrivacyError
+
+    try:
+        code = cli_redact(input, output, public_phone_allowlist=allow_phone or ())
+    except PrivacyError as exc:
+        raise fail(str(exc), 2) from None
+    except OSError as exc:
+        raise fail(f"cannot read or write: {exc.strerror}") from None
+    if code:
+        raise typer.Exit(code)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from publisher.core.context import AppContext
 from publisher.public import notify as reporter_notify
+from publisher.runtime.context import AppContext
 
 
 def notify(ctx: AppContext) -> dict[str, Any]:

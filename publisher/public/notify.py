@@ -28,7 +28,7 @@ a row is queued and again when it is claimed. The source's own flag
 No phone number is stored outside the encrypted ``cases.reporter``; log lines carry row ids.
 
 Errors: a failed Cloud API call is a :class:`publisher.core.errors.PlatformError` (from
-:func:`publisher.intake.sources.whatsapp.post_message`) whose ``outcome`` (``retry``,
+:func:`publisher.outbox.whatsapp.post_message`) whose ``outcome`` (``retry``,
 ``permanent`` or ``unknown``) decides the row's next state.
 """
 
@@ -46,13 +46,12 @@ from sqlalchemy import CursorResult, delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from publisher.core import audit
 from publisher.core.backoff import Backoff
 from publisher.core.clock import utcnow
-from publisher.core.context import AppContext
 from publisher.core.crypto import Vault
 from publisher.core.errors import PlatformError
 from publisher.core.settings import Settings
+from publisher.db import audit
 from publisher.db.models import (
     Case,
     Delivery,
@@ -60,13 +59,10 @@ from publisher.db.models import (
     ReporterNotification,
     WhatsAppOptOut,
 )
-from publisher.intake.sources.whatsapp import (
-    normalise_phone,
-    phone_lookup,
-    phone_lookups,
-    post_message,
-)
 from publisher.outbox import sending
+from publisher.outbox.whatsapp import post_message
+from publisher.privacy.phones import normalise_phone, phone_lookup, phone_lookups
+from publisher.runtime.context import AppContext
 
 log = logging.getLogger(__name__)
 

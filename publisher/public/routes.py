@@ -57,15 +57,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from publisher.core.clock import utcnow
-from publisher.core.context import AppContext
 from publisher.core.paths import templates_dir
 from publisher.db.models import Agency, Case, Delivery, Media, Post, SocialAccount
-from publisher.monitoring.stats import UNASSIGNED, GroupStats, build_report
-from publisher.monitoring.workdays import load_calendar
+from publisher.monitoring.stats import UNASSIGNED, GroupStats, configured_report
 from publisher.platforms.registry import UnknownPlatform, get_spec
 from publisher.posts.captions import official_place, plain_category, public_text
+from publisher.posts.tracking import sp4n_sources
 from publisher.privacy.guard import case_identities, scrub
-from publisher.public.tracking import sp4n_sources
+from publisher.runtime.context import AppContext
 from publisher.web.deps import Ctx, per_app
 
 log = logging.getLogger(__name__)
@@ -273,7 +272,7 @@ def _rank_and_label(platform: str) -> tuple[int, str]:
 
 
 def _sp4n_url(ctx: AppContext, source: str, tracking: str) -> str:
-    from publisher.public.tracking import sp4n_tracking_url
+    from publisher.posts.tracking import sp4n_tracking_url
 
     return sp4n_tracking_url(ctx.settings, source, tracking)
 
@@ -368,17 +367,7 @@ def build_aggregates(ctx: AppContext, year: int) -> Aggregates:
     now = utcnow()
     today = now.astimezone(s.tz).date()
     start, end = date(year, 1, 1), min(date(year, 12, 31), today)
-    calendar = load_calendar(s.tz, s.holiday_files)
-    with ctx.readonly_sessions() as session:
-        report = build_report(
-            session,
-            calendar,
-            start=start,
-            end=end,
-            now=now,
-            min_cases=s.ranking_min_cases,
-            overdue_after_wd=s.overdue_working_days,
-        )
+    report = configured_report(ctx, start=start, end=end, now=now)
     groups = [g for g in report.agencies if g.key != UNASSIGNED]
     enough = sorted((g for g in groups if g.received >= s.ranking_min_cases), key=_rank_key)
     ranks = {g.key: i + 1 for i, g in enumerate(enough)}

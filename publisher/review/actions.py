@@ -33,10 +33,10 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from publisher.core import audit
 from publisher.core.clock import utcnow
 from publisher.core.crypto import Vault
 from publisher.core.errors import ReviewError
+from publisher.db import audit
 from publisher.db.models import (
     Delivery,
     FollowUp,

@@ -34,7 +34,6 @@ from sqlalchemy import Integer, Select, and_, bindparam, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from publisher.core.clock import utcnow
-from publisher.core.context import AppContext
 from publisher.core.crypto import Vault
 from publisher.db.models import (
     REVIEW_STATES,
@@ -54,6 +53,7 @@ from publisher.posts.captions import HASHTAG
 from publisher.posts.preview import build_card, render_card_html
 from publisher.privacy.guard import case_identities, unresolved_findings
 from publisher.review import actions as review
+from publisher.runtime.context import AppContext
 from publisher.screening.screen import screening_text
 from publisher.web.auth import BadInput, NotFound, Viewer
 from publisher.web.deps import Ctx, Pages, ReviewerOrAdmin, ReviewerOrAdminWrite

@@ -1,5 +1,6 @@
 """``lapor classifier train|evaluate|retrain`` and ``lapor screen``: the conflict classifier's
-commands, delegating to ``classifiers.cli`` (one implementation) with the configured model."""
+commands, delegating to ``classifiers.cli`` (one implementation) with the configured model.
+``app`` is the ``classifier`` group; ``commands`` holds the top-level ``screen``."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from typing import Annotated
 
 import typer
 
-from publisher.cli.main import console, context, fail
+from publisher.core.console import console, fail
 from publisher.core.settings import load_settings_or_exit
-from publisher.screening.screen import active_model_path
+from publisher.runtime.console import context
 
 app: typer.Typer = typer.Typer(help="The conflict-prone classifier.", no_args_is_help=True)
+commands: typer.Typer = typer.Typer()
 
 
 def _run(argv: list[str]) -> None:
@@ -25,6 +27,8 @@ def _run(argv: list[str]) -> None:
 
 
 def _model_args(model_dir: Path | None) -> list[str]:
+    from publisher.screening.screen import active_model_path
+
     chosen = model_dir or active_model_path(load_settings_or_exit().model_dir)
     return ["--model-dir", str(chosen)] if chosen else []
 
@@ -58,13 +62,15 @@ def evaluate(
 @app.command()
 def retrain() -> None:
     """Train on the corpus plus reviewers' decisions; promote only if not worse."""
-    from jobs.pipeline import run_job
+    from publisher.ops.runs import run_recorded
+    from publisher.screening.jobs import retrain as retrain_job
 
     with context() as ctx:
-        counts = run_job(ctx, "retrain")
+        counts = run_recorded(ctx, "retrain", retrain_job)
     console.print_json(json.dumps(counts, default=str))
 
 
+@commands.command()
 def screen(
     input: Annotated[
         Path, typer.Option("--input", help='JSONL: {"id", "complaint", "follow_up"?}')

@@ -1,9 +1,11 @@
-"""The weekly retrain job: reviewers' decisions (``review_examples``) join the corpus; the new
-model is promoted into ``LAPOR_MODEL_DIR`` only if it is not worse on the fixed evaluation split,
-and nothing is trained when nothing changed."""
+"""Screening jobs: ``screen`` (score every case not yet screened) and the weekly ``retrain``:
+reviewers' decisions (``review_examples``) join the corpus; the new model is promoted into
+``LAPOR_MODEL_DIR`` only if it is not worse on the fixed evaluation split, and nothing is trained
+when nothing changed."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 from typing import Any
@@ -13,9 +15,16 @@ from sqlalchemy import select
 from classifiers import default_model_path
 from classifiers.corpus import LabelledExample
 from classifiers.training import retrain as retrain_model
-from publisher.core.context import AppContext
 from publisher.db.models import Case, ReviewExample
 from publisher.privacy.guard import case_identities, scrub
+from publisher.runtime.context import AppContext
+from publisher.screening.screen import model_loader, screen_pending
+
+
+def screen(ctx: AppContext) -> dict[str, Any]:
+    with ctx.sessions() as session, session.begin():
+        loader = model_loader(ctx.settings.model_dir)
+        return dataclasses.asdict(screen_pending(session, loader))
 
 
 def reviewer_examples(ctx: AppContext) -> list[LabelledExample]:

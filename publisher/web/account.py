@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from publisher.core.context import AppContext
+from publisher.runtime.context import AppContext
 from publisher.web.auth import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -129,8 +129,8 @@ def home(user: SignedIn) -> Response:
 
 
 def _record_failed_login(ctx: AppContext, username: str, client: str, exc: Exception) -> None:
-    from publisher.core import audit
     from publisher.core.clock import utcnow
+    from publisher.db import audit
     from publisher.web.auth import record_failure
 
     with ctx.sessions() as session, session.begin():

@@ -36,11 +36,11 @@ from fastapi import Request
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from publisher.core import audit
 from publisher.core.clock import utcnow
-from publisher.core.context import AppContext
 from publisher.core.errors import LaporError
+from publisher.db import audit
 from publisher.db.models import LoginThrottle, User, WebSession
+from publisher.runtime.context import AppContext
 
 SESSION_COOKIE = "lapor_session"
 LOGIN_CSRF_COOKIE = "lapor_login_csrf"

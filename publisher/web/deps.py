@@ -39,8 +39,8 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, HTTPException, Request
 from starlette.types import ASGIApp
 
-from publisher.core.context import AppContext
 from publisher.db.models import ROLES
+from publisher.runtime.context import AppContext
 from publisher.web.auth import Viewer, admit, app_ctx, check_csrf
 from publisher.web.templating import PageRenderer
 

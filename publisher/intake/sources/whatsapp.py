@@ -13,8 +13,8 @@ Meta redelivers webhooks; ``whatsapp_messages.message_id`` is unique, so each me
 handled once. Unknown numbers get no answer (we keep no number of theirs).
 
 Phone numbers are never stored in clear: a PIC's number is in ``users.phone_encrypted`` and
-looked up by :func:`phone_lookup`, an HMAC-SHA256 of the E.164 digits under a key derived from
-``LAPOR_SECRET_KEY`` (every configured key is tried, so key rotation keeps look-ups working).
+looked up by :func:`publisher.privacy.phones.phone_lookup`, a keyed hash (every configured key
+is tried, so key rotation keeps look-ups working).
 
 Our answers to PICs are sent by :mod:`publisher.outbox.sending` (:func:`send_replies`): a reply
 is claimed and committed as ``sending`` with its attempt before the call, so a crash or a lost
@@ -27,8 +27,9 @@ answer leaves it ``unknown``, never sent twice::
 
 Errors (:mod:`publisher.core.errors`): a failed ``/messages`` call is a
 :class:`~publisher.core.errors.RetryableError`, :class:`~publisher.core.errors.PermanentError`
-or :class:`~publisher.core.errors.UnknownOutcome` (:func:`post_message`, shared with
-:mod:`publisher.public.notify`). Media problems surface as
+or :class:`~publisher.core.errors.UnknownOutcome`
+(:func:`publisher.outbox.whatsapp.post_message`, shared with :mod:`publisher.public.notify`).
+Media problems surface as
 :class:`~publisher.core.errors.MediaRejected` / :class:`~publisher.core.errors.DownloadFailed`.
 """
 
@@ -48,20 +49,18 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from publisher.core import audit
 from publisher.core.clock import utcnow
 from publisher.core.crypto import Vault
 from publisher.core.errors import (
     DownloadFailed,
     MediaRejected,
-    PermanentError,
-    PlatformError,
-    RetryableError,
-    UnknownOutcome,
 )
+from publisher.db import audit
 from publisher.db.models import Case, FollowUp, Media, User, WhatsAppMessage
 from publisher.intake.sources.download import WHATSAPP_SCHEME, Limits, download
 from publisher.outbox import sending
+from publisher.outbox.whatsapp import post_message
+from publisher.privacy.phones import normalise_phone, phone_lookup, phone_lookups
 
 log = logging.getLogger(__name__)
 
@@ -82,104 +81,6 @@ REPLIES: dict[str, str] = {
     "unreadable_media": "Berkas untuk laporan {tn} tidak dapat dibaca: {why} Mohon kirim ulang.",
     "unsupported": "Jenis pesan ini tidak didukung. Kirim foto atau video dengan keterangan.",
 }
-
-
-# Graph error codes (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes)
-# whose meaning is "the message was not sent; the same request may succeed later".
-RETRY_CODES: dict[int, str] = {
-    0: "auth exception (token)",
-    4: "too many API calls",
-    190: "access token expired",
-    368: "temporarily blocked for policy violations",
-    80007: "WABA rate limit",
-    130429: "throughput rate limit hit",
-    131048: "spam rate limit hit",
-    131056: "pair rate limit hit",
-    131057: "account in maintenance mode",
-}
-# Codes meaning "rejected: it will never be sent as is" (a person has to look).
-FAILED_CODES: dict[int, str] = {
-    100: "invalid parameter",
-    131008: "required parameter missing",
-    131009: "parameter value not valid",
-    131021: "recipient cannot be sender",
-    131026: "message undeliverable",
-    131030: "recipient not in allowed list",
-    131031: "account locked",
-    131051: "unsupported message type",
-    132000: "template parameter count mismatch",
-    132001: "template does not exist",
-    132005: "template hydrated text too long",
-    132007: "template format character policy violated",
-    132012: "template parameter format mismatch",
-    132015: "template paused",
-    132016: "template disabled",
-    133010: "phone number not registered",
-}
-# "Something went wrong" / "service unavailable": the message may have been accepted.
-MAYBE_SENT_CODES = frozenset({1, 2, 131000, 131016})
-
-
-def graph_error(response: httpx.Response) -> PlatformError:
-    """What a failed ``/messages`` answer means for the message (its message is for logs)."""
-    code: int | None = None
-    try:
-        error = response.json().get("error", {})
-        code = int(error["code"]) if isinstance(error, dict) else None
-    except (KeyError, ValueError, TypeError, AttributeError):
-        code = None
-    status = response.status_code
-    label = f"HTTP {status} code {code}"
-    # Rate limits and token codes too are "retry": each try counts, as it always did here.
-    if code in RETRY_CODES or status == 429:
-        return RetryableError(f"{label}: {RETRY_CODES.get(code or -1, 'rate limited')}")
-    if status >= 500 or code in MAYBE_SENT_CODES:
-        return UnknownOutcome(f"{label}: server error")
-    return PermanentError(f"{label}: {FAILED_CODES.get(code or -1, 'rejected')}")
-
-
-def post_message(
-    client: httpx.Client, url: str, headers: dict[str, str], payload: dict[str, Any]
-) -> str:
-    """``POST /{phone-number-id}/messages``; returns the ``wamid``. Raises
-    :class:`PlatformError`.
-
-    The one place that says what a failed send means, for our answers to PICs and for the
-    reporter notifications (:mod:`publisher.public.notify`)."""
-    response = sending.post(client, url, json=payload, headers=headers)
-    if response.status_code != 200:
-        raise graph_error(response)
-    try:
-        return str(response.json()["messages"][0]["id"])
-    except (ValueError, KeyError, IndexError, TypeError):
-        raise UnknownOutcome("HTTP 200 without a message id") from None
-
-
-# --- phone numbers ------------------------------------------------------------------------------
-
-
-def normalise_phone(number: str) -> str:
-    """E.164 digits without '+', Indonesian local forms included: 0812... -> 62812..."""
-    digits = re.sub(r"\D", "", number)
-    if digits.startswith("0"):
-        digits = "62" + digits[1:]
-    elif digits.startswith("8") and 9 <= len(digits) <= 12:
-        digits = "62" + digits
-    return digits
-
-
-def _lookup_key(secret_key: str) -> bytes:
-    return hashlib.sha256(b"lapor-publisher/phone-lookup/v1\0" + secret_key.encode()).digest()
-
-
-def phone_lookup(secret_keys: Sequence[str], number: str) -> str:
-    """The keyed hash stored in ``users.phone_lookup`` (under the newest key)."""
-    return phone_lookups(secret_keys, number)[0]
-
-
-def phone_lookups(secret_keys: Sequence[str], number: str) -> list[str]:
-    digits = normalise_phone(number).encode()
-    return [hmac.new(_lookup_key(k), digits, hashlib.sha256).hexdigest() for k in secret_keys]
 
 
 def set_pic_phone(user: User, vault: Vault, secret_keys: Sequence[str], number: str) -> None:

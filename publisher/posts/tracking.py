@@ -3,7 +3,8 @@
 A case has an SP4N-LAPOR! tracking id when it was collected by a source of kind ``sp4n``
 (``LAPOR_SOURCES``): its ``tracking_number`` is then SP4N-LAPOR!'s own tracking id
 (``publisher.intake.sources.sp4n`` maps ``tracking_id`` there). ``LAPOR_SP4N_TRACKING_URL`` is the
-public page of one report, with ``{tracking_id}``; empty means no link anywhere.
+public page of one report, with ``{tracking_id}``; empty means no link anywhere. The link goes
+into captions (the ``render`` job) and onto the public pages, which read it from here.
 """
 
 from __future__ import annotations

@@ -1,0 +1,18 @@
+"""Outbox jobs: ``publish`` (deliver what is due) and ``reconcile`` (settle what was left
+unknown), passes of :mod:`publisher.outbox.deliveries`."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from publisher.outbox import deliveries as outbox
+from publisher.runtime.context import AppContext
+
+
+def publish(ctx: AppContext) -> dict[str, Any]:
+    return dataclasses.asdict(outbox.publish_due(ctx))
+
+
+def reconcile(ctx: AppContext) -> dict[str, Any]:
+    return dataclasses.asdict(outbox.reconcile(ctx))
