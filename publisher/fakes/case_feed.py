@@ -11,8 +11,10 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi import FastAPI, Query
+from fastapi.responses import JSONResponse
+
+from publisher.fakes.server import serve_files
 
 
 @dataclass
@@ -50,12 +52,7 @@ class FakeCaseFeed:
             next_token = str(start + limit) if start + limit < len(rows) else None
             return JSONResponse({"records": page, "next_page_token": next_token})
 
-        @api.get("/media/{name}")
-        def media(name: str) -> Response:
-            if name not in self.media:
-                raise HTTPException(status_code=404)
-            data, content_type = self.media[name]
-            return Response(data, media_type=content_type)
+        serve_files(api, "/media", self.media)
 
         return api
 

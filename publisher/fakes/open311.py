@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
+
+from publisher.fakes.server import serve_files
 
 MAX_WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000
@@ -79,12 +81,7 @@ class FakeOpen311:
             body: Any = {"service_requests": rows} if self.wrapper == "fixmystreet" else rows
             return JSONResponse(body)
 
-        @api.get("/media/{name}")
-        def media(name: str) -> Response:
-            if name not in self.media:
-                raise HTTPException(status_code=404)
-            data, content_type = self.media[name]
-            return Response(data, media_type=content_type)
+        serve_files(api, "/media", self.media)
 
         return api
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Mapping
 from types import TracebackType
 
 import uvicorn
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import Response
 from starlette.types import ASGIApp
 
 
@@ -48,3 +51,15 @@ class ServerThread:
         self, t: type[BaseException] | None, v: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def serve_files(api: FastAPI, path: str, files: Mapping[str, tuple[bytes, str]]) -> None:
+    """``GET {path}/{name}``: the bytes a source links to (photos, videos), 404 for an unknown
+    name; ``files`` maps a name to (bytes, content type) and may grow while the server runs."""
+
+    @api.get(path + "/{name}")
+    def serve(name: str) -> Response:
+        if name not in files:
+            raise HTTPException(status_code=404)
+        data, content_type = files[name]
+        return Response(data, media_type=content_type)

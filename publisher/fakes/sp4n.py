@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from fastapi import FastAPI, Header, HTTPException, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi import FastAPI, Header, Query
+from fastapi.responses import JSONResponse
+
+from publisher.fakes.server import serve_files
 
 
 @dataclass
@@ -50,12 +52,7 @@ class FakeSp4n:
             chunk = rows[(page - 1) * per_page : page * per_page]
             return JSONResponse({"data": chunk, "meta": {"page": page, "last_page": last}})
 
-        @api.get("/files/{name}")
-        def files(name: str) -> Response:
-            if name not in self.files:
-                raise HTTPException(status_code=404)
-            data, content_type = self.files[name]
-            return Response(data, media_type=content_type)
+        serve_files(api, "/files", self.files)
 
         return api
 

@@ -237,6 +237,17 @@ def _graph_error(status: int, code: int, message: str) -> JSONResponse:
 
 def notification(message: dict[str, Any], *, phone_number_id: str = "1055500001") -> bytes:
     """One inbound message wrapped as Meta posts it to the webhook."""
+    return _webhook(
+        {
+            "contacts": [{"profile": {"name": "PIC"}, "wa_id": message["from"]}],
+            "messages": [message],
+        },
+        phone_number_id,
+    )
+
+
+def _webhook(value: dict[str, Any], phone_number_id: str) -> bytes:
+    """``value`` (messages or statuses) in the envelope Meta posts to the webhook."""
     payload = {
         "object": "whatsapp_business_account",
         "entry": [
@@ -250,8 +261,7 @@ def notification(message: dict[str, Any], *, phone_number_id: str = "1055500001"
                                 "display_phone_number": "6281100000000",
                                 "phone_number_id": phone_number_id,
                             },
-                            "contacts": [{"profile": {"name": "PIC"}, "wa_id": message["from"]}],
-                            "messages": [message],
+                            **value,
                         },
                         "field": "messages",
                     }
@@ -311,25 +321,4 @@ def status_notification(
         item["biz_opaque_callback_data"] = callback_data
     if status == "failed":
         item["errors"] = [{"code": 131026, "title": "Message undeliverable"}]
-    payload = {
-        "object": "whatsapp_business_account",
-        "entry": [
-            {
-                "id": "102290129340398",
-                "changes": [
-                    {
-                        "value": {
-                            "messaging_product": "whatsapp",
-                            "metadata": {
-                                "display_phone_number": "6281100000000",
-                                "phone_number_id": phone_number_id,
-                            },
-                            "statuses": [item],
-                        },
-                        "field": "messages",
-                    }
-                ],
-            }
-        ],
-    }
-    return json.dumps(payload).encode()
+    return _webhook({"statuses": [item]}, phone_number_id)
