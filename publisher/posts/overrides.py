@@ -199,13 +199,7 @@ def save_override(
     )
     if not preview.acceptable:
         raise OverrideRejected(preview.reasons)
-    row = session.scalar(
-        select(TemplateOverride).where(
-            TemplateOverride.agency_id == agency_id,
-            TemplateOverride.platform == platform,
-            TemplateOverride.kind == kind,
-        )
-    )
+    row = _stored(session, agency_id, platform, kind)
     if row is None:
         row = TemplateOverride(agency_id=agency_id, platform=platform, kind=kind, source=text,
                                updated_by=user.username)  # fmt: skip
@@ -228,17 +222,21 @@ def save_override(
     return row
 
 
-def delete_override(session: Session, agency_id: int, platform: str, kind: str, user: User) -> bool:
-    """Go back to the built-in template. Returns whether an override existed."""
-    if user.role != "admin" or not user.active:
-        raise OverrideRejected(["Hanya admin yang boleh mengubah templat."])
-    row = session.scalar(
+def _stored(session: Session, agency_id: int, platform: str, kind: str) -> TemplateOverride | None:
+    return session.scalar(
         select(TemplateOverride).where(
             TemplateOverride.agency_id == agency_id,
             TemplateOverride.platform == platform,
             TemplateOverride.kind == kind,
         )
     )
+
+
+def delete_override(session: Session, agency_id: int, platform: str, kind: str, user: User) -> bool:
+    """Go back to the built-in template. Returns whether an override existed."""
+    if user.role != "admin" or not user.active:
+        raise OverrideRejected(["Hanya admin yang boleh mengubah templat."])
+    row = _stored(session, agency_id, platform, kind)
     if row is None:
         return False
     audit.record(
