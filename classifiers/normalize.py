@@ -174,18 +174,23 @@ class NormalizerConfig:
         )
 
 
-@cache
-def slang_table() -> dict[str, str]:
-    """The slang/dialect table shipped in ``classifiers/data/slang.tsv``."""
-    text = resources.files("classifiers").joinpath("data/slang.tsv").read_text("utf-8")
+def _read_tsv(name: str) -> dict[str, str]:
+    """A two-column table in ``classifiers/data/`` (``#`` lines are comments)."""
+    text = resources.files("classifiers").joinpath(f"data/{name}").read_text("utf-8")
     table: dict[str, str] = {}
     for line in text.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        informal, _, standard = line.partition("\t")
-        if informal and standard:
-            table[informal.strip()] = standard.strip()
+        key, _, value = line.partition("\t")
+        if key and value:
+            table[key.strip()] = value.strip()
     return table
+
+
+@cache
+def slang_table() -> dict[str, str]:
+    """The slang/dialect table shipped in ``classifiers/data/slang.tsv``."""
+    return _read_tsv("slang.tsv")
 
 
 @cache
@@ -237,15 +242,7 @@ def normalize(text: str, config: NormalizerConfig = NormalizerConfig()) -> str:
 @cache
 def cue_table() -> dict[str, str]:
     """Conflict-cue word -> its class token (``xsara``, ``xtuduhan``, ...)."""
-    text = resources.files("classifiers").joinpath("data/cues.tsv").read_text("utf-8")
-    table: dict[str, str] = {}
-    for line in text.splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        word, _, kind = line.partition("\t")
-        if word and kind:
-            table[word.strip()] = f"x{kind.strip()}"
-    return table
+    return {word: f"x{kind}" for word, kind in _read_tsv("cues.tsv").items()}
 
 
 def cue_tokens() -> frozenset[str]:
