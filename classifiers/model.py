@@ -183,7 +183,56 @@ AGENCY_WORDS = frozenset(
         "dishub",
     ]
 )
-NOT_A_REASON = FUNCTION_WORDS | EXTRA_FUNCTION_WORDS | AGENCY_WORDS | {"xangka", "xtempat"}
+# Words of any complaint, conflict or not (greetings, "want", "now", "to"): measured as the
+# most frequent reasons on real complaints before they were listed here.
+FILLER_WORDS = frozenset(
+    [
+        "kepada",
+        "sekarang",
+        "meminta",
+        "memberikan",
+        "mendapatkan",
+        "menanyakan",
+        "memiliki",
+        "ingin",
+        "mau",
+        "tahu",
+        "tau",
+        "sekitar",
+        "hampir",
+        "sampai",
+        "sampe",
+        "ketika",
+        "saat",
+        "waktu",
+        "orang",
+        "hari",
+        "bulan",
+        "tahun",
+        "sendiri",
+        "lain",
+        "melaporkan",
+        "lapor",
+        "assalamualaikum",
+        "assalamu",
+        "alaikum",
+        "wassalamualaikum",
+        "wr",
+        "wb",
+        "selamat",
+        "siang",
+        "pagi",
+        "sore",
+        "malam",
+        "yth",
+        "hormat",
+        "terimakasih",
+        "mohon",
+    ]
+)
+NOT_A_REASON = (
+    FUNCTION_WORDS | EXTRA_FUNCTION_WORDS | FILLER_WORDS | AGENCY_WORDS | {"xangka", "xtempat"}
+)
 FALLBACK_REASON = "isi laporan secara keseluruhan mirip laporan yang rawan konflik"
 
 
