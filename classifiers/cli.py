@@ -2,8 +2,11 @@
 
 The lead mounts the same functions under ``lapor classifier ...`` and ``lapor screen``.
 ``screen`` reads JSON lines ``{"id", "complaint", "follow_up"?}`` and writes
-``{"id", "score", "decision": "conflict"|"general", "reasons": [...]}``; ``decision`` uses
-the model's ``block`` threshold. Messages are English (CLI); reasons are Bahasa Indonesia.
+``{"id", "score", "level": "block"|"review"|"pass", "decision": "conflict"|"general",
+"reasons": [...]}``; ``decision`` is ``conflict`` whenever the level is not ``pass`` (the
+case is flagged for a reviewer). ``generate`` rewrites the generated real-register corpus and
+the frozen check set (``classifiers.generator``). Messages are English (CLI); reasons are
+Bahasa Indonesia.
 
 Exit codes: 0 ok; 2 bad input (``ScreenInputError``, ``CorpusError``); 3 no usable model
 (``ModelError``: every case then needs manual screening, nothing is written as screened).
@@ -55,7 +58,8 @@ def screen_lines(model: ConflictModel, cases: Sequence[tuple[str, str]]) -> list
         {
             "id": case_id,
             "score": round(score.probability, 6),
-            "decision": "conflict" if score.probability >= model.block_threshold else "general",
+            "level": score.decision,
+            "decision": "general" if score.decision == "pass" else "conflict",
             "reasons": score.reasons,
         }
         for (case_id, _), score in zip(cases, scores, strict=True)
@@ -91,23 +95,34 @@ def _train(args: argparse.Namespace) -> int:
     for row in result.comparison:
         print(
             f"{row.name:18s} roc_auc={row.roc_auc:.4f} "
-            f"general_pass@recall={row.general_pass_at_block_recall:.4f} ({row.seconds:.1f}s)"
+            f"general_pass@review_recall={row.general_pass_at_review_recall:.4f} "
+            f"({row.seconds:.1f}s)"
         )
     print(f"saved {result.model_path} version {result.fitted.metadata['version']}")
-    held_out = result.fitted.metadata["metrics"]["held_out"]
-    print(
-        f"held-out: roc_auc={held_out['roc_auc']:.4f} recall={held_out['recall']:.4f} "
-        f"general_not_blocked={held_out['general_not_blocked']:.4f}"
-    )
+    for part, report in result.fitted.metadata["metrics"].items():
+        print(
+            f"{part}: roc_auc={report['roc_auc']:.4f} "
+            f"recall@review={report['recall_at_review']:.4f} "
+            f"general_pass={report['general_pass']:.4f} recall@block={report['recall']:.4f} "
+            f"general_not_blocked={report['general_not_blocked']:.4f}"
+        )
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from classifiers.generator import generate_files
+
+    for path in generate_files(args.data_dir):
+        print(f"wrote {path}")
     return 0
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from classifiers.corpus import load_corpus, split
+    from classifiers.corpus import load_corpus, split3
     from classifiers.evaluation import evaluate, external_check, render_report
 
     model = load_model(args.model_dir)
-    _, test = split(load_corpus(args.corpus))
+    _, _, test = split3(load_corpus(args.corpus))
     report = evaluate(model, test)
     if args.json:
         payload = report.to_dict()
@@ -138,6 +153,9 @@ def _screen(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m classifiers")
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("generate").add_argument(
+        "--data-dir", type=Path, default=None, help="default: classifiers/data"
+    )
     for name in ("train", "evaluate", "screen"):
         command = sub.add_parser(name)
         command.add_argument("--model-dir", type=Path, default=None)
@@ -155,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handlers = {"train": _train, "evaluate": _evaluate, "screen": _screen}
+    handlers = {"train": _train, "evaluate": _evaluate, "screen": _screen, "generate": _generate}
     try:
         return handlers[args.command](args)
     except ModelError as exc:

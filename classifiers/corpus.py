@@ -46,6 +46,7 @@ TOPICS: dict[str, str] = {
     "transportasi": "angkutan umum, parkir, lalu lintas",
     "lingkungan": "polusi dan lingkungan tanpa pihak yang dapat dikenali",
     "layanan": "layanan publik lain (internet, informasi, bantuan umum)",
+    "informasi": "pertanyaan dan permintaan informasi tanpa pihak yang dituduh",
     # conflict-prone
     "tetangga": "perselisihan antartetangga",
     "tanah": "sengketa tanah, batas, sertifikat",
@@ -65,11 +66,15 @@ TOPICS: dict[str, str] = {
     "ancaman": "ancaman, intimidasi",
     "asusila": "asusila, pelecehan",
     "usaha": "usaha milik tetangga/warga yang dapat dikenali",
+    "pekerja": "perselisihan pekerja dengan perusahaan atau lembaga yang dapat dikenali",
 }
 
 MIN_WORDS = 8
-MAX_WORDS = 150
+# Real complaints have a long tail past 150 words (formal letters run to several paragraphs).
+MAX_WORDS = 400
 TEST_SHARE_PERCENT = 20
+# The validation split (calibration and thresholds), never used for fitting.
+VALIDATION_SHARE_PERCENT = 15
 NEAR_DUPLICATE_JACCARD = 0.5
 SHINGLE = 5
 
@@ -140,11 +145,22 @@ def parse_example(raw: object, where: str) -> LabelledExample:
     )
 
 
+def default_corpus_paths() -> tuple[Path, ...]:
+    """The hand-written corpus and the generated real-register corpus (``generator``)."""
+    data = default_corpus_path().parent
+    return (data / "corpus.jsonl", data / "register.jsonl")
+
+
 def load_corpus(path: Path | None = None) -> list[LabelledExample]:
-    """Read and validate the corpus; ids must be unique."""
-    path = path or default_corpus_path()
+    """Read and validate the corpus (default: ``default_corpus_paths``); ids must be unique."""
     examples: list[LabelledExample] = []
     seen: set[str] = set()
+    for one in (path,) if path is not None else default_corpus_paths():
+        _load_into(one, examples, seen)
+    return examples
+
+
+def _load_into(path: Path, examples: list[LabelledExample], seen: set[str]) -> None:
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -159,13 +175,41 @@ def load_corpus(path: Path | None = None) -> list[LabelledExample]:
                 raise CorpusError(f"{where}: duplicate id {example.id!r}")
             seen.add(example.id)
             examples.append(example)
-    return examples
+
+
+def _bucket(example_id: str) -> int:
+    digest = hashlib.sha256(example_id.encode("utf-8")).digest()
+    return int.from_bytes(digest[:4], "big") % 100
 
 
 def is_test(example_id: str) -> bool:
     """Whether an id belongs to the fixed evaluation split (stable under corpus growth)."""
-    digest = hashlib.sha256(example_id.encode("utf-8")).digest()
-    return int.from_bytes(digest[:4], "big") % 100 < TEST_SHARE_PERCENT
+    return _bucket(example_id) < TEST_SHARE_PERCENT
+
+
+def is_validation(example_id: str) -> bool:
+    """Whether an id belongs to the fixed validation split (calibration and thresholds)."""
+    bucket = _bucket(example_id)
+    return TEST_SHARE_PERCENT <= bucket < TEST_SHARE_PERCENT + VALIDATION_SHARE_PERCENT
+
+
+def split3(
+    examples: Sequence[LabelledExample],
+) -> tuple[list[LabelledExample], list[LabelledExample], list[LabelledExample]]:
+    """(train, validation, test) by the fixed id hash; reviewer examples always train."""
+    train: list[LabelledExample] = []
+    validation: list[LabelledExample] = []
+    test: list[LabelledExample] = []
+    for example in examples:
+        if example.source != "corpus":
+            train.append(example)
+        elif is_test(example.id):
+            test.append(example)
+        elif is_validation(example.id):
+            validation.append(example)
+        else:
+            train.append(example)
+    return train, validation, test
 
 
 def split(

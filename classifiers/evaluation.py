@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from classifiers.corpus import LabelledExample, load_corpus, split
+from classifiers.corpus import LabelledExample, load_corpus, screening_text, split3
 from classifiers.model import ConflictModel
 
 
@@ -79,15 +79,21 @@ class EvaluationReport:
 
 
 def evaluate(
-    model: ConflictModel, examples: Sequence[LabelledExample] | None = None
+    model: ConflictModel,
+    examples: Sequence[LabelledExample] | None = None,
+    with_note: bool = True,
 ) -> EvaluationReport:
-    """Score ``examples`` (default: the corpus' fixed held-out split) and measure."""
+    """Score ``examples`` (default: the corpus' fixed held-out split) and measure.
+
+    ``with_note=False`` scores the complaint alone, as a case arrives without a PIC note.
+    """
     from sklearn.metrics import roc_auc_score
 
     if examples is None:
-        _, examples = split(load_corpus())
+        _, _, examples = split3(load_corpus())
     y = np.array([e.y for e in examples])
-    probabilities = model.probabilities([e.text for e in examples])
+    texts = [e.text if with_note else screening_text(e.complaint, None) for e in examples]
+    probabilities = model.probabilities(texts)
     blocked = probabilities >= model.block_threshold
     reviewed = probabilities >= model.review_threshold
     tp = int(np.sum(blocked & (y == 1)))

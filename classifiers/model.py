@@ -40,7 +40,14 @@ from numpy.typing import NDArray
 
 from classifiers.errors import ModelCorrupt, ModelError, ModelNotFound, ModelVersionMismatch
 from classifiers.features import TfidfFeatures
-from classifiers.normalize import NormalizerConfig, normalize
+from classifiers.normalize import (
+    PROTECTED_WORDS,
+    STOPWORDS,
+    NormalizerConfig,
+    cue_table,
+    cue_tokens,
+    normalize,
+)
 
 FORMAT_VERSION = 1
 METADATA_NAME = "model.json"
@@ -74,6 +81,159 @@ _MASK_NAMES: dict[str, str] = {
     "xemail": "alamat e-mail",
 }
 _REQUIRED_ARRAYS = ("word_terms", "word_idf", "char_terms", "char_idf", "coef")
+# Never a reason: function words and pronouns (they say nothing a reviewer can check) and the
+# agency's own action words (the follow-up note, not the complaint, says them).
+FUNCTION_WORDS = (STOPWORDS | PROTECTED_WORDS) - {"tetangga", "kades", "suami", "istri", "anak"}
+EXTRA_FUNCTION_WORDS = frozenset(
+    [
+        "aku",
+        "gue",
+        "gw",
+        "kalian",
+        "kamu",
+        "nya",
+        "se",
+        "si",
+        "sang",
+        "tersebut",
+        "tsb",
+        "hal",
+        "begitu",
+        "begini",
+        "sangat",
+        "paling",
+        "lebih",
+        "bisa",
+        "dapat",
+        "harus",
+        "masih",
+        "telah",
+        "sedang",
+        "lalu",
+        "kemudian",
+        "setelah",
+        "sebelum",
+        "sejak",
+        "hingga",
+        "tanpa",
+        "bagi",
+        "tentang",
+        "seperti",
+        "serta",
+        "namun",
+        "jadi",
+        "maka",
+        "pak",
+        "bu",
+        "mas",
+        "mbak",
+        "bpk",
+        "min",
+        "tiap",
+        "setiap",
+        "semua",
+        "banyak",
+        "sering",
+        "selalu",
+        "hanya",
+        "cuma",
+        "malah",
+        "apalagi",
+        "katanya",
+        "kata",
+        "bilang",
+        "minta",
+        "kalau",
+        "dan",
+    ]
+)
+AGENCY_WORDS = frozenset(
+    [
+        "memediasi",
+        "mediasi",
+        "dimediasi",
+        "inspektorat",
+        "polsek",
+        "polres",
+        "bhabinkamtibmas",
+        "babinsa",
+        "ditindaklanjuti",
+        "dikoordinasikan",
+        "koordinasi",
+        "pembinaan",
+        "teguran",
+        "dipertemukan",
+        "mempertemukan",
+        "berdamai",
+        "sepakat",
+        "diperiksa",
+        "pemeriksaan",
+        "klarifikasi",
+        "diklarifikasi",
+        "diteruskan",
+        "ditangani",
+        "peninjauan",
+        "musyawarah",
+        "kekeluargaan",
+        "instansi",
+        "terkait",
+        "petugas",
+        "uptd",
+        "dlh",
+        "dishub",
+    ]
+)
+# Words of any complaint, conflict or not (greetings, "want", "now", "to"): measured as the
+# most frequent reasons on real complaints before they were listed here.
+FILLER_WORDS = frozenset(
+    [
+        "kepada",
+        "sekarang",
+        "meminta",
+        "memberikan",
+        "mendapatkan",
+        "menanyakan",
+        "memiliki",
+        "ingin",
+        "mau",
+        "tahu",
+        "tau",
+        "sekitar",
+        "hampir",
+        "sampai",
+        "sampe",
+        "ketika",
+        "saat",
+        "waktu",
+        "orang",
+        "hari",
+        "bulan",
+        "tahun",
+        "sendiri",
+        "lain",
+        "melaporkan",
+        "lapor",
+        "assalamualaikum",
+        "assalamu",
+        "alaikum",
+        "wassalamualaikum",
+        "wr",
+        "wb",
+        "selamat",
+        "siang",
+        "pagi",
+        "sore",
+        "malam",
+        "yth",
+        "hormat",
+        "terimakasih",
+        "mohon",
+    ]
+)
+NOT_A_REASON = (
+    FUNCTION_WORDS | EXTRA_FUNCTION_WORDS | FILLER_WORDS | AGENCY_WORDS | {"xangka", "xtempat"}
+)
+FALLBACK_REASON = "isi laporan secara keseluruhan mirip laporan yang rawan konflik"
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,13 +301,50 @@ class ConflictModel:
         self._word_char_push: dict[str, float] = {}
         self._char_weight = self._coef_char * self.features.char.idf
         self._terms: list[str] = self.features.word.terms.tolist()
+        # Long texts are also scored by windows of this many tokens (0: whole text only), so
+        # one conflict sentence in a long general complaint is not diluted.
+        self.window = int(params.get("window", 0))
+        self._not_a_reason = NOT_A_REASON | cue_tokens()
+
+    def _windows(self, normalised: Sequence[str]) -> tuple[list[str], list[int]]:
+        """Overlapping token windows of long texts, with the row each belongs to."""
+        size = self.window
+        step = max(size // 2, 1)
+        cues = cue_table() if self.normalizer.cues else {}
+        marks = cue_tokens()
+        texts: list[str] = []
+        rows: list[int] = []
+        for row, text in enumerate(normalised):
+            tokens = [t for t in text.split() if t not in marks]
+            if len(tokens) <= size + step // 2:
+                continue
+            for start in range(0, len(tokens) - step, step):
+                part = tokens[start : start + size]
+                texts.append(" ".join(part + [cues[t] for t in part if t in cues]))
+                rows.append(row)
+        return texts, rows
+
+    def _window_max(
+        self, normalised: Sequence[str], raw: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        """``raw`` raised to the best window's value where a window scores higher."""
+        if self.window <= 0:
+            return raw
+        texts, rows = self._windows(normalised)
+        if not texts:
+            return raw
+        word_block, char_block, _ = self.features.transform_blocks(texts)
+        window_raw = word_block @ self._coef_word + char_block @ self._coef_char + self._intercept
+        combined = raw.copy()
+        np.maximum.at(combined, np.asarray(rows), np.asarray(window_raw, dtype=np.float64))
+        return combined
 
     # -- scoring ---------------------------------------------------------------------------
 
     def decision_function(self, normalised: Sequence[str]) -> NDArray[np.float64]:
         word_block, char_block, _ = self.features.transform_blocks(normalised)
         raw = word_block @ self._coef_word + char_block @ self._coef_char + self._intercept
-        return np.asarray(raw, dtype=np.float64)
+        return self._window_max(normalised, np.asarray(raw, dtype=np.float64))
 
     def calibrate(self, raw: NDArray[np.float64]) -> NDArray[np.float64]:
         if self._calibration_kind == "sigmoid":
@@ -176,7 +373,8 @@ class ConflictModel:
         normalised = [normalize(text, self.normalizer) for text in texts]
         word_block, char_block, char_norms = self.features.transform_blocks(normalised)
         raw = word_block @ self._coef_word + char_block @ self._coef_char + self._intercept
-        probabilities = self.calibrate(np.asarray(raw, dtype=np.float64))
+        raw = self._window_max(normalised, np.asarray(raw, dtype=np.float64))
+        probabilities = self.calibrate(raw)
         # Every word feature's contribution at once; rows are sliced below.
         pushes = (word_block.data * self._coef_word[word_block.indices]).tolist()
         indices = word_block.indices.tolist()
@@ -191,6 +389,8 @@ class ConflictModel:
                 reasons = self._reasons(
                     text, indices[start:end], pushes[start:end], float(char_norms[row])
                 )
+                if not reasons and decision != "pass":
+                    reasons = [FALLBACK_REASON]
             scores.append(Score(probability, decision, reasons))
         return scores
 
@@ -221,10 +421,11 @@ class ConflictModel:
         unigram: dict[str, float] = {}
         vocabulary = self.features.word.vocabulary
         char_push = self._char_push
+        excluded = self._not_a_reason
         for token in set(text.split()):
             # Only words the model learned from the corpus can be named: a reporter's name
             # or any other word never seen in training never reaches a reviewer as a reason.
-            if token in vocabulary:
+            if token in vocabulary and token not in excluded:
                 unigram[token] = word_push.get(token, 0.0) + char_push(token) * char_factor
         candidates: list[tuple[float, str]] = [
             (push, token) for token, push in unigram.items() if push > 0.0

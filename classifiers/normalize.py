@@ -28,7 +28,13 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-MASK_TOKENS = frozenset({"xurl", "xemail", "xtelp", "xnik", "xplat", "xuang", "xangka"})
+MASK_TOKENS = frozenset({"xurl", "xemail", "xtelp", "xnik", "xplat", "xuang", "xangka", "xtempat"})
+# A capitalised name after a place word (``Desa Kemantran``, ``Jl. Diponegoro``) is a place:
+# masked like identifiers, so that addresses never pull a score toward ``general``.
+_PLACE_AFTER = re.compile(
+    r"\b((?i:desa|kel|kelurahan|kec|kecamatan|dukuh|dusun|jl|jln|jalan|gg|gang|perum|blok)\.? )"
+    r"[A-Z][\w'-]+(?: [A-Z][\w'-]+)*"
+)
 
 # Pattern, replacement, and a cheap test that must pass before the pattern can match at all
 # (most complaints have no e-mail or URL). Applied in this order on the original-case text;
@@ -147,9 +153,16 @@ class NormalizerConfig:
     slang: bool = True
     stem: bool = False
     remove_stopwords: bool = False
+    # Append one ``x<class>`` token per conflict cue (``classifiers/data/cues.tsv``).
+    cues: bool = False
 
     def as_dict(self) -> dict[str, bool]:
-        return {"slang": self.slang, "stem": self.stem, "remove_stopwords": self.remove_stopwords}
+        return {
+            "slang": self.slang,
+            "stem": self.stem,
+            "remove_stopwords": self.remove_stopwords,
+            "cues": self.cues,
+        }
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, object]) -> NormalizerConfig:
@@ -157,21 +170,27 @@ class NormalizerConfig:
             slang=bool(raw.get("slang", True)),
             stem=bool(raw.get("stem", False)),
             remove_stopwords=bool(raw.get("remove_stopwords", False)),
+            cues=bool(raw.get("cues", False)),
         )
+
+
+def _read_tsv(name: str) -> dict[str, str]:
+    """A two-column table in ``classifiers/data/`` (``#`` lines are comments)."""
+    text = resources.files("classifiers").joinpath(f"data/{name}").read_text("utf-8")
+    table: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        key, _, value = line.partition("\t")
+        if key and value:
+            table[key.strip()] = value.strip()
+    return table
 
 
 @cache
 def slang_table() -> dict[str, str]:
     """The slang/dialect table shipped in ``classifiers/data/slang.tsv``."""
-    text = resources.files("classifiers").joinpath("data/slang.tsv").read_text("utf-8")
-    table: dict[str, str] = {}
-    for line in text.splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        informal, _, standard = line.partition("\t")
-        if informal and standard:
-            table[informal.strip()] = standard.strip()
-    return table
+    return _read_tsv("slang.tsv")
 
 
 @cache
@@ -194,7 +213,7 @@ def mask_identifiers(text: str) -> str:
     for pattern, replacement, hint in _MASKS:
         if hints[hint]:
             text = pattern.sub(replacement, text)
-    return text
+    return _PLACE_AFTER.sub(r"\1xtempat ", text)
 
 
 def normalize(text: str, config: NormalizerConfig = NormalizerConfig()) -> str:
@@ -212,7 +231,32 @@ def normalize(text: str, config: NormalizerConfig = NormalizerConfig()) -> str:
     if config.stem:
         stem = _stemmer()
         tokens = [t if t in PROTECTED_WORDS or t in MASK_TOKENS else stem(t) for t in tokens]
+    places = place_names()
+    tokens = ["xtempat" if t in places else t for t in tokens]
+    if config.cues:
+        table = cue_table()
+        tokens.extend(table[t] for t in tokens if t in table)
     return " ".join(tokens)
+
+
+@cache
+def cue_table() -> dict[str, str]:
+    """Conflict-cue word -> its class token (``xsara``, ``xtuduhan``, ...)."""
+    return {word: f"x{kind}" for word, kind in _read_tsv("cues.tsv").items()}
+
+
+def cue_tokens() -> frozenset[str]:
+    """The class tokens ``normalize`` may append (never shown to reviewers as words)."""
+    return frozenset(cue_table().values())
+
+
+@cache
+def place_names() -> frozenset[str]:
+    """Tegal's kecamatan and desa names (``classifiers/data/places.txt``), masked as ``xtempat``."""
+    text = resources.files("classifiers").joinpath("data/places.txt").read_text("utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
 
 
 def normalize_many(texts: list[str], config: NormalizerConfig = NormalizerConfig()) -> list[str]:

@@ -37,12 +37,12 @@ def test_screen_writes_one_scored_line_per_case(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in target.read_text("utf-8").splitlines()]
     assert [r["id"] for r in rows] == ["a1", "2"]
     assert rows[0]["decision"] == "conflict" and rows[1]["decision"] == "general"
-    assert set(rows[0]) == {"id", "score", "decision", "reasons"}
+    assert set(rows[0]) == {"id", "score", "level", "decision", "reasons"}
     assert 0.0 <= rows[1]["score"] < rows[0]["score"] <= 1.0
     assert rows[0]["reasons"]
 
 
-def test_screen_decision_uses_the_block_threshold(tmp_path: Path) -> None:
+def test_screen_decision_is_conflict_whenever_the_level_is_not_pass(tmp_path: Path) -> None:
     model = load_model()
     complaints = [
         "Tetangga sering ribut soal parkir di gang kami dan kemarin hampir berkelahi",
@@ -55,8 +55,9 @@ def test_screen_decision_uses_the_block_threshold(tmp_path: Path) -> None:
     cli_screen(source, tmp_path / "out.jsonl")
     for line in (tmp_path / "out.jsonl").read_text("utf-8").splitlines():
         row = json.loads(line)
-        expected = "conflict" if row["score"] >= model.block_threshold else "general"
-        assert row["decision"] == expected
+        level = model.decide(row["score"])
+        assert row["level"] == level
+        assert row["decision"] == ("general" if level == "pass" else "conflict")
 
 
 def test_a_bad_line_is_reported_by_number_without_its_content(tmp_path: Path) -> None:
@@ -101,7 +102,7 @@ def test_the_evaluation_report_has_metrics_table_and_json() -> None:
     ):
         assert key in data
     assert data["true_positives"] + data["false_negatives"] == data["conflict_cases"]
-    assert report.recall >= 0.95 and report.roc_auc >= 0.95
+    assert report.recall_at_review >= 0.95 and report.roc_auc >= 0.97
     assert report.general_not_blocked >= 0.80
     assert len(render_report(report)) == 2
 

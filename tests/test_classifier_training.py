@@ -17,7 +17,13 @@ from classifiers.corpus import LabelledExample, load_corpus
 from classifiers.features import TfidfFeatures
 from classifiers.model import load_model
 from classifiers.normalize import normalize
-from classifiers.training import general_pass_rate, retrain, threshold_for_recall, train
+from classifiers.training import (
+    general_pass_rate,
+    retrain,
+    threshold_for_recall,
+    train,
+    worse_metrics,
+)
 
 
 @pytest.fixture(scope="module")
@@ -128,3 +134,22 @@ def test_a_new_model_that_is_not_good_enough_is_not_promoted(
     result = retrain([decision], corpus_path=small_corpus, model_dir=trained, tolerance=-1.0)
     assert result.status == "rejected" and "worse" in result.reason
     assert (trained / "model.json").read_text("utf-8") == before
+
+
+def _metrics(held_out: float, check: float) -> dict[str, float]:
+    keys = ("roc_auc", "recall_at_review", "general_pass")
+    return {
+        **{f"held_out.{k}": held_out for k in keys},
+        **{f"check_set.{k}": check for k in keys},
+    }
+
+
+def test_the_guard_refuses_a_retrain_that_helps_the_corpus_but_hurts_the_check_set() -> None:
+    worse = worse_metrics(_metrics(0.95, 0.90), _metrics(0.99, 0.85), tolerance=0.005)
+    assert worse and all(k.startswith("check_set.") for k in worse)
+
+
+def test_the_guard_accepts_a_small_corpus_cost_for_a_better_check_set() -> None:
+    assert worse_metrics(_metrics(0.95, 0.85), _metrics(0.94, 0.90), tolerance=0.005) == []
+    assert worse_metrics(_metrics(0.95, 0.85), _metrics(0.90, 0.90), tolerance=0.005)
+    assert worse_metrics(_metrics(0.95, 0.85), _metrics(0.94, 0.85), tolerance=0.005)

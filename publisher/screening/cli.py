@@ -75,10 +75,12 @@ def screen(
     input: Annotated[
         Path, typer.Option("--input", help='JSONL: {"id", "complaint", "follow_up"?}')
     ],
-    output: Annotated[Path, typer.Option("--output", help="JSONL: id, score, decision, reasons")],
+    output: Annotated[
+        Path, typer.Option("--output", help="JSONL: id, score, level, decision, reasons")
+    ],
     model_dir: Annotated[Path | None, typer.Option(help="default: the model in use")] = None,
 ) -> None:
-    """Score cases for conflict: decision "conflict" at or above the block threshold."""
+    """Score cases for conflict: level block/review/pass; decision "conflict" unless pass."""
     from classifiers import ModelError
     from classifiers.errors import ScreenInputError
 
