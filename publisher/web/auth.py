@@ -17,7 +17,8 @@ MRO, ahead of LaporError's)::
         ├── NotFound           404: absent, or outside the user's agency (never "exists elsewhere")
         ├── Conflict           409: the action does not fit the object's state
         ├── BadInput           400: a parameter is malformed (e.g. a paging cursor)
-        └── TooManyAttempts    429: login throttled
+        ├── TooManyAttempts    429: login throttled
+        └── PayloadTooLarge    413: a body over its route's cap (publisher.web.guards)
 """
 
 from __future__ import annotations
@@ -97,6 +98,11 @@ class BadInput(WebError):
 class TooManyAttempts(WebError):
     status = 429
     user_message = "Terlalu banyak percobaan masuk. Coba lagi dalam 15 menit."
+
+
+class PayloadTooLarge(WebError):
+    status = 413
+    user_message = "Kiriman terlalu besar."
 
 
 @dataclass(frozen=True)
