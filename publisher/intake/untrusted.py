@@ -56,3 +56,15 @@ def _check_text(text: str, allow_nul: bool) -> None:
         raise UnsafeJson("a string holds a lone UTF-16 surrogate")
     if not allow_nul and "\x00" in text:
         raise UnsafeJson("a string holds a NUL character")
+
+
+def scrub(value: Any) -> Any:
+    """A copy of a parsed value that any database takes: lone surrogates and NUL become U+FFFD
+    (for keeping a refused record in the quarantine). Nesting is kept as it is."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value).replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [scrub(child) for child in value]
+    if isinstance(value, dict):
+        return {scrub(key): scrub(child) for key, child in value.items()}
+    return value
