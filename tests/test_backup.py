@@ -156,16 +156,18 @@ def test_a_backup_never_overwrites_a_folder_in_use(ctx: AppContext, tmp_path: Pa
         read_manifest(tmp_path / "b")
 
 
+def full_backup(ctx: AppContext, target: Path) -> None:
+    settings = ctx.settings
+    create_backup(
+        ctx.engine, settings.media_dir, target, private_media_dir=settings.private_media_dir
+    )
+
+
 def test_a_backup_keeps_private_media_for_owners_only_and_reminds_of_the_keys(
     ctx: AppContext, tmp_path: Path
 ) -> None:
     populate(ctx)
-    create_backup(
-        ctx.engine,
-        ctx.settings.media_dir,
-        tmp_path / "b",
-        private_media_dir=ctx.settings.private_media_dir,
-    )
+    full_backup(ctx, tmp_path / "b")
     assert (tmp_path / "b" / PRIVATE).stat().st_mode & 0o077 == 0
     reminder = (tmp_path / "b" / KEYS_FILE).read_text()
     assert "LAPOR_SECRET_KEY" in reminder
@@ -178,12 +180,7 @@ def test_a_backup_with_private_media_is_not_restored_without_a_place_for_it(
     ctx: AppContext, tmp_path: Path
 ) -> None:
     populate(ctx)
-    create_backup(
-        ctx.engine,
-        ctx.settings.media_dir,
-        tmp_path / "b",
-        private_media_dir=ctx.settings.private_media_dir,
-    )
+    full_backup(ctx, tmp_path / "b")
     target = make_engine(f"sqlite:///{tmp_path / 'new.db'}")
     try:
         with pytest.raises(BackupError, match="private media"):

@@ -6,7 +6,6 @@ answers. Over real HTTP; no answer may be a 5xx and no Open311 run may stay unfi
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,10 +23,10 @@ from publisher.fakes.open311 import FakeOpen311
 from publisher.fakes.server import ServerThread
 from publisher.fakes.whatsapp import meta_signature
 from publisher.intake.collect import run_source
-from publisher.intake.routes import sign_push
 from publisher.intake.sources.open311 import Open311Source
 from publisher.runtime.context import AppContext
 from tests.conftest import make_context
+from tests.intake_support import signed_push
 
 # A few seconds each on a quiet machine, many times that under load: in the slow runs.
 pytestmark = pytest.mark.slow
@@ -75,18 +74,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AppContext
     ctx.close()
 
 
-def push(url: str, body: bytes, stamp: int | None = None) -> httpx.Response:
-    at = int(time.time()) if stamp is None else stamp
-    return httpx.post(
-        f"{url}/api/v1/cases",
-        content=body,
-        headers={
-            "Content-Type": "application/json",
-            "X-Lapor-Timestamp": str(at),
-            "X-Lapor-Signature": sign_push(PUSH_SECRET, at, body),
-        },
-        timeout=30,
-    )
+def push(url: str, body: bytes) -> httpx.Response:
+    return signed_push(url, body, PUSH_SECRET)
 
 
 def test_signed_pushes_of_any_json_never_get_a_5xx(world: tuple[AppContext, str]) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,10 +16,11 @@ from fastapi import FastAPI
 from publisher.app.factory import create_app
 from publisher.fakes.server import ServerThread
 from publisher.fakes.whatsapp import meta_signature
-from publisher.intake.routes import MAX_PUSH_BYTES, MAX_WEBHOOK_BYTES, sign_push
+from publisher.intake.routes import MAX_PUSH_BYTES, MAX_WEBHOOK_BYTES
 from publisher.runtime.context import AppContext
 from publisher.web.guards import BodyLimit
 from tests.conftest import make_context
+from tests.intake_support import signed_push
 from tests.web_support import make_user
 
 PUSH_SECRET = "push-secret-for-guards"
@@ -122,16 +122,7 @@ def test_a_hostile_push_timestamp_is_a_401_never_a_500(url: str, stamp: bytes) -
 
 
 def _push(url: str, body: bytes) -> httpx.Response:
-    stamp = int(time.time())
-    return httpx.post(
-        f"{url}/api/v1/cases",
-        content=body,
-        headers={
-            "Content-Type": "application/json",
-            "X-Lapor-Timestamp": str(stamp),
-            "X-Lapor-Signature": sign_push(PUSH_SECRET, stamp, body),
-        },
-    )
+    return signed_push(url, body, PUSH_SECRET)
 
 
 @pytest.mark.parametrize(
