@@ -117,7 +117,7 @@ def test_a_hostile_push_timestamp_is_a_401_never_a_500(url: str, stamp: bytes) -
         b"X-Lapor-Timestamp": stamp,
         b"X-Lapor-Signature": b"sha256=00",
     }
-    answer = httpx.post(f"{url}/api/v1/cases", content=body, headers=headers)
+    answer = httpx.post(f"{url}/api/v1/cases", content=body, headers=headers, timeout=30)
     assert answer.status_code == 401
 
 
@@ -155,6 +155,7 @@ def test_deep_or_unencodable_json_on_the_whatsapp_webhook_is_a_400(url: str, bod
         f"{url}/webhooks/whatsapp",
         content=body,
         headers={"X-Hub-Signature-256": meta_signature(APP_SECRET, body)},
+        timeout=30,
     )
     assert answer.status_code == 400, answer.text
 
@@ -175,8 +176,8 @@ def test_an_unexpected_error_is_an_indonesian_page_with_the_reference_in_the_log
 ) -> None:
     _broken(app)
     with ServerThread(app) as running, caplog.at_level(logging.ERROR, "publisher.web.guards"):
-        page = httpx.get(f"{running.url}/rusak")
-        api = httpx.get(f"{running.url}/api/v1/rusak")
+        page = httpx.get(f"{running.url}/rusak", timeout=30)
+        api = httpx.get(f"{running.url}/api/v1/rusak", timeout=30)
     assert page.status_code == 500
     assert "text/html" in page.headers["content-type"]
     assert "Internal Server Error" not in page.text
