@@ -6,12 +6,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import LargeBinary, inspect, select, text
 
 from jobs.pipeline import run_job
 from publisher.db.models import Base, Case, Post
+from publisher.intake.routes import sign_push
 from publisher.runtime.context import AppContext
 from tests.factories import jpeg
 
@@ -77,3 +79,18 @@ def case_by_tracking(ctx: AppContext, tracking: str) -> Case:
         assert case is not None, tracking
         session.expunge(case)
         return case
+
+
+def signed_push(url: str, body: bytes, secret: str) -> httpx.Response:
+    """POST exactly ``body`` to the push endpoint, signed now with ``secret``."""
+    stamp = int(time.time())
+    return httpx.post(
+        f"{url}/api/v1/cases",
+        content=body,
+        headers={
+            "Content-Type": "application/json",
+            "X-Lapor-Timestamp": str(stamp),
+            "X-Lapor-Signature": sign_push(secret, stamp, body),
+        },
+        timeout=30,
+    )

@@ -13,7 +13,13 @@ from sqlalchemy.engine import make_url
 from publisher.db.engine import make_engine
 from publisher.db.models import Case, FollowUp, Media, Post
 from publisher.ops import BackupError
-from publisher.ops.backup import create_backup, read_manifest, restore_backup
+from publisher.ops.backup import (
+    KEYS_FILE,
+    PRIVATE,
+    create_backup,
+    read_manifest,
+    restore_backup,
+)
 from publisher.runtime.context import AppContext
 from tests import ops_fixtures as fx
 from tests.factories import jpeg, person
@@ -38,9 +44,14 @@ def populate(ctx: AppContext) -> None:
                     state="ok",
                 )
             )
+    # The private store: an unblurred master and a reporter's photo (never public).
+    ctx.private_media.put(jpeg(colour=(90, 90, 200)), ".jpg")
+    ctx.private_media.put(jpeg(colour=(250, 250, 20)), ".jpg")
 
 
-def snapshot(engine_url: str, media_dir: Path, ctx: AppContext) -> dict[str, object]:
+def snapshot(
+    engine_url: str, media_dir: Path, private_dir: Path, ctx: AppContext
+) -> dict[str, object]:
     engine = make_engine(engine_url)
     try:
         with engine.connect() as conn:
@@ -54,7 +65,9 @@ def snapshot(engine_url: str, media_dir: Path, ctx: AppContext) -> dict[str, obj
     finally:
         engine.dispose()
     files = {hashlib.sha256(p.read_bytes()).hexdigest() for p in media_dir.rglob("*.jpg")}
+    private = {hashlib.sha256(p.read_bytes()).hexdigest() for p in private_dir.rglob("*.jpg")}
     return {
+        "private_files": private,
         "cases": [
             (t, s, r, ctx.vault.decrypt_json(rep) if rep else None) for t, s, r, rep in cases
         ],
@@ -70,10 +83,16 @@ def test_a_round_trip_into_an_empty_folder_reproduces_everything(
 ) -> None:
     ctx = any_ctx
     populate(ctx)
-    before = snapshot(ctx.settings.database_url, ctx.settings.media_dir, ctx)
+    settings = ctx.settings
+    before = snapshot(settings.database_url, settings.media_dir, settings.private_media_dir, ctx)
     assert len(before["media_files"]) == 2  # type: ignore[arg-type]
+    assert len(before["private_files"]) == 2  # type: ignore[arg-type]
     manifest = create_backup(
-        ctx.engine, ctx.settings.media_dir, tmp_path / "backup", logical=logical
+        ctx.engine,
+        settings.media_dir,
+        tmp_path / "backup",
+        private_media_dir=settings.private_media_dir,
+        logical=logical,
     )
     assert manifest.row_counts["cases"] == len(fx.CASES)
 
@@ -85,10 +104,12 @@ def test_a_round_trip_into_an_empty_folder_reproduces_everything(
         target_url = request.getfixturevalue("second_postgres_url")
     target = make_engine(target_url)
     try:
-        restore_backup(target, fresh / "media", tmp_path / "backup")
+        restore_backup(
+            target, fresh / "media", tmp_path / "backup", private_media_dir=fresh / "private"
+        )
     finally:
         target.dispose()
-    after = snapshot(target_url, fresh / "media", ctx)
+    after = snapshot(target_url, fresh / "media", fresh / "private", ctx)
     assert after == before
 
 
@@ -133,3 +154,36 @@ def test_a_backup_never_overwrites_a_folder_in_use(ctx: AppContext, tmp_path: Pa
         create_backup(ctx.engine, ctx.settings.media_dir, tmp_path / "b")
     with pytest.raises(BackupError, match="not a lapor backup"):
         read_manifest(tmp_path / "b")
+
+
+def full_backup(ctx: AppContext, target: Path) -> None:
+    settings = ctx.settings
+    create_backup(
+        ctx.engine, settings.media_dir, target, private_media_dir=settings.private_media_dir
+    )
+
+
+def test_a_backup_keeps_private_media_for_owners_only_and_reminds_of_the_keys(
+    ctx: AppContext, tmp_path: Path
+) -> None:
+    populate(ctx)
+    full_backup(ctx, tmp_path / "b")
+    assert (tmp_path / "b" / PRIVATE).stat().st_mode & 0o077 == 0
+    reminder = (tmp_path / "b" / KEYS_FILE).read_text()
+    assert "LAPOR_SECRET_KEY" in reminder
+    everything = b"".join(p.read_bytes() for p in (tmp_path / "b").rglob("*") if p.is_file())
+    for key in ctx.settings.secret_keys:
+        assert key.encode() not in everything
+
+
+def test_a_backup_with_private_media_is_not_restored_without_a_place_for_it(
+    ctx: AppContext, tmp_path: Path
+) -> None:
+    populate(ctx)
+    full_backup(ctx, tmp_path / "b")
+    target = make_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    try:
+        with pytest.raises(BackupError, match="private media"):
+            restore_backup(target, tmp_path / "new" / "media", tmp_path / "b")
+    finally:
+        target.dispose()

@@ -25,6 +25,23 @@ def test_migrations_build_exactly_the_schema_the_models_declare(any_ctx: AppCont
     assert migrate.current_revision(any_ctx.engine) == migrate.head_revision()
 
 
+def test_migration_0014_refuses_truncate_after_upgrade_and_allows_it_after_downgrade(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    migrate.upgrade(engine)
+    migrate.downgrade(engine, "0013_attempts")
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("TRUNCATE audit_log"))
+    migrate.upgrade(engine)
+    assert migrate.current_revision(engine) == "0014_audit_truncate"
+    if engine.dialect.name == "postgresql":
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text("TRUNCATE audit_log"))
+    engine.dispose()
+
+
 def test_migrations_go_down_to_nothing_and_up_again(database_url: str) -> None:
     engine = make_engine(database_url)
     migrate.upgrade(engine)
@@ -61,13 +78,16 @@ def test_seeding_loads_the_18_kecamatan_and_the_agencies_once(any_ctx: AppContex
     assert len(names) == len(load_reference().agencies)
 
 
-def test_the_audit_log_refuses_updates_and_deletes(any_ctx: AppContext) -> None:
+def test_the_audit_log_refuses_updates_deletes_and_truncate(any_ctx: AppContext) -> None:
     with any_ctx.sessions() as session, session.begin():
         entry = audit.record(session, actor="test", action="x", object_type="case", object_id=1)
     with pytest.raises(DBAPIError), any_ctx.sessions() as session, session.begin():
         session.execute(text("UPDATE audit_log SET actor = 'forged'"))
     with pytest.raises(DBAPIError), any_ctx.sessions() as session, session.begin():
         session.execute(text("DELETE FROM audit_log"))
+    if any_ctx.engine.dialect.name == "postgresql":  # SQLite has no TRUNCATE statement
+        with pytest.raises(DBAPIError, match="append-only"), any_ctx.engine.begin() as conn:
+            conn.execute(text("TRUNCATE audit_log"))
     with any_ctx.sessions() as session:
         assert session.get(AuditLog, entry.id) is not None
 

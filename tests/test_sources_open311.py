@@ -13,7 +13,7 @@ from referencing import Registry, Resource
 from sqlalchemy import func, select
 
 from publisher.core.settings import SourceConfig
-from publisher.db.models import Case, FollowUp, Media, Quarantine
+from publisher.db.models import Case, FollowUp, Media, Quarantine, SourceRun
 from publisher.fakes.open311 import FakeOpen311
 from publisher.fakes.server import ServerThread
 from publisher.intake.collect import run_source
@@ -248,3 +248,38 @@ def test_mapping_a_request_needs_no_network() -> None:
     )
     record = to_case_record({**tegal_request(1), "service_request_id": 9001}, cfg, {})
     assert (record["id"], record["category"], record["agency"]) == ("9001", "jalan", "dpupr")
+
+
+@pytest.mark.parametrize(
+    ("broken", "reason"),
+    [
+        ({"description": "Jalan\ud800 rusak"}, "lone UTF-16 surrogate"),
+        ({"status_notes": "Selesai\x00"}, "NUL"),
+        ({"attributes": json.loads("[" * 40 + "]" * 40)}, "nested deeper"),
+        ({"\udfff": "x"}, "lone UTF-16 surrogate"),
+    ],
+    ids=["surrogate", "nul", "deep", "surrogate-key"],
+)
+def test_a_request_no_database_takes_is_quarantined_and_the_rest_is_stored(
+    ctx: AppContext, open311: tuple[FakeOpen311, str], broken: dict[str, Any], reason: str
+) -> None:
+    fake, url = open311
+    hostile = tegal_request(2, **broken)
+    fake.raw_requests = json.dumps([tegal_request(1), hostile, tegal_request(3)]).encode()
+    counts, error = run_source(ctx.sessions, ctx.vault, source(ctx, url, history_days=30))
+    assert (error, counts.new, counts.quarantined) == ("", 2, 1)
+    with ctx.sessions() as session:
+        stored = session.scalar(select(Quarantine.reason))
+    assert stored is not None and reason in stored
+
+
+def test_an_answer_nested_too_deeply_stops_the_run_with_its_row_finished(
+    ctx: AppContext, open311: tuple[FakeOpen311, str]
+) -> None:
+    fake, url = open311
+    fake.raw_requests = b"[" * 200_000 + b"]" * 200_000
+    counts, error = run_source(ctx.sessions, ctx.vault, source(ctx, url))
+    assert counts.fetched == 0 and error
+    with ctx.sessions() as session:
+        run = session.scalars(select(SourceRun)).one()
+    assert run.finished_at is not None and run.error == error

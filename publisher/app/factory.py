@@ -3,7 +3,9 @@
 Each part owns its routes as a module-level ``router`` (declaring its callers with
 :mod:`publisher.web.deps`), and :data:`ROUTERS` includes them in order: the app imports the
 parts, never the reverse. Routes reach the context through ``app.state.ctx`` (``deps.Ctx``).
-Errors from :mod:`publisher.web.auth` become Indonesian pages (or JSON under ``/api/``); an
+Request bodies are capped while they stream in and any error no handler knew becomes an
+Indonesian page with a reference id (:mod:`publisher.web.guards`). Errors from
+:mod:`publisher.web.auth` become Indonesian pages (or JSON under ``/api/``); an
 unauthenticated page request is sent to the login form. Other :class:`LaporError` (a domain
 rule refused the action) become a 409; Starlette picks the handler by the error's MRO, so a
 :class:`WebError` (a LaporError too) gets its own.
@@ -40,6 +42,7 @@ from publisher.runtime.context import AppContext
 from publisher.web import account, audit
 from publisher.web.auth import NotAuthenticated, WebError
 from publisher.web.deps import pages_of
+from publisher.web.guards import BodyLimit, UnexpectedErrors
 from publisher.web.templating import PageRenderer
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "web" / "static"
@@ -118,8 +121,22 @@ def create_app(ctx: AppContext, *, freeze_heap: bool = True) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in PAGE_AND_API_ROUTES:
         app.include_router(module.router)
+    # Starlette wraps in reverse order of adding: SecurityHeaders outermost, so the error
+    # pages of the two guards carry the headers too.
+    app.add_middleware(BodyLimit, pages=app.state.pages, default=MAX_BODY, caps=BODY_CAPS)
+    app.add_middleware(UnexpectedErrors, pages=app.state.pages)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+# Request bodies are capped while they stream in (publisher.web.guards); forms and the JSON API
+# need far less than the default.
+MAX_BODY = 1024 * 1024
+BODY_CAPS = (
+    ("/api/v1/cases", intake_routes.MAX_PUSH_BYTES),
+    ("/webhooks/", intake_routes.MAX_WEBHOOK_BYTES),
+    ("/pic/cases/", pic_routes.MAX_UPLOAD_TOTAL),
+)
 
 
 # In the order the app matches them (and the OpenAPI document lists them).

@@ -9,7 +9,8 @@ their module (``tests/test_exception_tree.py`` checks that this drawing is true)
     ├── CryptoError                 a value cannot be decrypted with any configured key
     ├── SigningError                a signed media URL cannot be made (also a ValueError)
     ├── IntakeError                 a case record cannot be accepted
-    │   └── RecordInvalid           one record is malformed: quarantined, the batch goes on
+    │   ├── RecordInvalid           one record is malformed: quarantined, the batch goes on
+    │   └── UnsafeJson              JSON too deep, or with a lone surrogate (also a ValueError)
     ├── SourceError                 a case source cannot be read (network, HTTP status, format)
     ├── DownloadFailed              a media file could not be fetched this time: try later
     ├── MediaRejected               a file is not an acceptable photo or video (reason given)
@@ -28,7 +29,8 @@ their module (``tests/test_exception_tree.py`` checks that this drawing is true)
     │   ├── NotFound                404
     │   ├── Conflict                409
     │   ├── BadInput                400
-    │   └── TooManyAttempts         429
+    │   ├── TooManyAttempts         429
+    │   └── PayloadTooLarge         413: a body over its route's cap, refused while streaming
     ├── LeaseLost                   a claim on an outbound message was taken over: not sent
     └── PlatformError               an outbound call failed (a platform, WhatsApp, Telegram)
         ├── RetryableError          retry: the request provably never took effect
@@ -89,6 +91,10 @@ class RecordInvalid(IntakeError):
         super().__init__(reason)
         self.reason = reason
         self.external_id = external_id
+
+
+class UnsafeJson(IntakeError, ValueError):
+    """JSON from outside nests too deeply or holds a string no database takes."""
 
 
 class SourceError(LaporError):

@@ -58,6 +58,11 @@ def run_source(
     except SourceError as exc:
         errors.append(str(exc))
         log.warning("source %s stopped: %s", source.name, exc)
+    except Exception as exc:
+        # Whatever a source chokes on, its run is finished with the error (never left open) and
+        # the other sources still run; the traceback is in the log, the cursor where it was.
+        errors.append(f"unexpected {type(exc).__name__}")
+        log.exception("source %s stopped on an unexpected error", source.name)
     error = "; ".join(errors)
     counts: dict[str, int | str] = {**total.as_dict(), "errors": len(errors)}
     with sessions() as session, session.begin():

@@ -34,6 +34,9 @@ from publisher.web.scope import get_scoped, scoped_cases, scoped_follow_ups, sco
 from publisher.web.templating import PageRenderer
 
 MAX_FILES = 10
+# The whole follow-up form (publisher.web.guards refuses a bigger body while it streams in,
+# before the multipart parser spools it to disk): four files at the per-file cap.
+MAX_UPLOAD_TOTAL = 4 * MAX_BYTES
 MIN_ACTION_CHARS = 20
 WAITING_STATUSES = ("resolved", "closed")
 # Each file input of the form and the phase its files are marked with.

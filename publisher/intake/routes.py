@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
+import re
 import time
 from datetime import timedelta
 from typing import Any
@@ -35,7 +35,9 @@ from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from publisher.core.clock import utcnow
+from publisher.core.errors import UnsafeJson
 from publisher.db.models import PushReceipt
+from publisher.intake import untrusted
 from publisher.intake.collect import settle_whatsapp
 from publisher.intake.records import IntakeReport, ingest_report
 from publisher.intake.sources.base import SCHEMA_ID, case_record_schema
@@ -53,6 +55,7 @@ REPLAY_WINDOW_S = 300
 MAX_PUSH_BYTES = 5 * 1024 * 1024
 MAX_PUSH_RECORDS = 500
 MAX_WEBHOOK_BYTES = 1024 * 1024
+_UNIX_SECONDS = re.compile(r"[0-9]{1,12}")
 
 
 class RecordResult(BaseModel):
@@ -95,7 +98,9 @@ def _verify_push(
 ) -> str:
     if not timestamp or not signature:
         raise HTTPException(401, "missing X-Lapor-Timestamp or X-Lapor-Signature")
-    if not timestamp.isdigit():
+    # ASCII digits only and a bounded length: str.isdigit() takes "²" and int() refuses 5,000
+    # digits, both of which were 500s.
+    if not _UNIX_SECONDS.fullmatch(timestamp):
         raise HTTPException(401, "X-Lapor-Timestamp must be Unix seconds")
     if abs(time.time() - int(timestamp)) > REPLAY_WINDOW_S:
         raise HTTPException(401, "timestamp outside the 5-minute window (stale or replayed)")
@@ -195,9 +200,9 @@ async def push_cases(ctx: Ctx, request: Request) -> PushResult:
         body,
     )
     try:
-        payload = json.loads(body)
-    except ValueError:
-        raise HTTPException(400, "body is not valid JSON") from None
+        payload = untrusted.loads(body)
+    except UnsafeJson as exc:
+        raise HTTPException(400, f"body refused: {exc}") from None
     records = payload.get("records") if isinstance(payload, dict) else None
     if not isinstance(records, list):
         raise HTTPException(400, 'body must be {"records": [...]}')
@@ -241,7 +246,7 @@ async def whatsapp_webhook(ctx: Ctx, request: Request, tasks: BackgroundTasks) -
     if not signature_ok(ctx.settings.whatsapp_app_secret, body, header):
         raise HTTPException(401, "bad X-Hub-Signature-256")
     try:
-        payload = json.loads(body)
+        payload = untrusted.loads(body, allow_nul=False)
         messages = inbound_messages(payload)
     except ValueError:
         raise HTTPException(400, "not a WhatsApp Cloud API notification") from None

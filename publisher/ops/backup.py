@@ -9,11 +9,17 @@ media hashes) and one of:
   (PostgreSQL without ``pg_dump``, or ``--logical`` anywhere; it also moves data between
   SQLite and PostgreSQL).
 
-plus ``media/``, a copy of the content-addressed store. Restore refuses a database that
-already holds data, checks every media file against its hash, and for the logical format
-migrates the empty database to the backup's revision before loading rows.
+plus ``media/``, a copy of the content-addressed store, and ``private-media/``, a copy of the
+private store (``LAPOR_PRIVATE_MEDIA_DIR``: the unblurred masters and the reporters' photos,
+without which a restored system cannot re-render or re-blur anything; the folder is made
+readable by its owner only). Restore refuses a database that already holds data, checks every
+file of both stores against its hash, and for the logical format migrates the empty database to
+the backup's revision before loading rows.
 
-Encrypted columns stay encrypted: restoring needs the same ``LAPOR_SECRET_KEY``.
+The backup holds no keys, on purpose (whoever has the backup would have the reporters' data):
+encrypted columns stay encrypted and restoring needs the same ``LAPOR_SECRET_KEY``, every key of
+its rotation list. :data:`KEYS_REMINDER` is written next to the manifest and printed by the
+commands.
 """
 
 from __future__ import annotations
@@ -42,6 +48,15 @@ log = logging.getLogger(__name__)
 
 FORMAT = 1
 MANIFEST = "manifest.json"
+PRIVATE = "private-media"
+KEYS_FILE = "KEYS-README.txt"
+KEYS_REMINDER = (
+    "This backup holds no keys. Restoring it needs the same LAPOR_SECRET_KEY (every key of its "
+    "comma-separated rotation list): the reporters' data, PIC phone numbers and platform tokens "
+    "are encrypted or hashed with it. Keep the keys apart from the backup, e.g. in the password "
+    "manager of the service's owner. The backup holds reporters' photos and unblurred masters: "
+    "store it where only administrators can read it."
+)
 
 
 @dataclass
@@ -52,6 +67,8 @@ class Manifest:
     revision: str | None
     row_counts: dict[str, int] = field(default_factory=dict)
     media: dict[str, str] = field(default_factory=dict)  # relative path -> sha256
+    # The private store; absent in backups written before it was included.
+    private_media: dict[str, str] = field(default_factory=dict)
 
 
 def _row_counts(engine: Engine) -> dict[str, int]:
@@ -88,9 +105,15 @@ def _copy_media(source: Path, target: Path) -> dict[str, str]:
 
 
 def create_backup(
-    engine: Engine, media_dir: Path, target: Path, *, logical: bool = False
+    engine: Engine,
+    media_dir: Path,
+    target: Path,
+    *,
+    private_media_dir: Path | None = None,
+    logical: bool = False,
 ) -> Manifest:
-    """Write a backup of the database behind ``engine`` and ``media_dir`` into ``target``."""
+    """Write a backup of the database behind ``engine``, ``media_dir`` and
+    ``private_media_dir`` into ``target``."""
     if target.exists() and any(target.iterdir()):
         raise BackupError(f"backup folder {target} is not empty; choose a new one")
     target.mkdir(parents=True, exist_ok=True)
@@ -114,8 +137,18 @@ def create_backup(
         row_counts=_row_counts(engine),
         media=_copy_media(media_dir, target / "media"),
     )
+    if private_media_dir is not None:
+        (target / PRIVATE).mkdir(mode=0o700)
+        manifest.private_media = _copy_media(private_media_dir, target / PRIVATE)
+    (target / KEYS_FILE).write_text(KEYS_REMINDER + "\n")
     (target / MANIFEST).write_text(json.dumps(asdict(manifest), indent=1, sort_keys=True))
-    log.info("backup written to %s (%s, %d media files)", target, method, len(manifest.media))
+    log.info(
+        "backup written to %s (%s, %d media files, %d private)",
+        target,
+        method,
+        len(manifest.media),
+        len(manifest.private_media),
+    )
     return manifest
 
 
@@ -219,14 +252,20 @@ def _database_is_empty(engine: Engine) -> bool:
     return True
 
 
-def restore_backup(engine: Engine, media_dir: Path, source: Path) -> Manifest:
-    """Restore ``source`` into the (empty) database behind ``engine`` and ``media_dir``."""
+def restore_backup(
+    engine: Engine, media_dir: Path, source: Path, *, private_media_dir: Path | None = None
+) -> Manifest:
+    """Restore ``source`` into the (empty) database behind ``engine``, ``media_dir`` and
+    ``private_media_dir`` (required when the backup holds private media)."""
     manifest = read_manifest(source)
     if manifest.format != FORMAT:
         raise BackupError(f"backup format {manifest.format} is not supported (need {FORMAT})")
     if not _database_is_empty(engine):
         raise BackupError("the target database already holds data; restore into an empty one")
-    _check_media(source / "media", manifest)
+    _check_media(source / "media", manifest.media)
+    _check_media(source / PRIVATE, manifest.private_media)
+    if manifest.private_media and private_media_dir is None:
+        raise BackupError("the backup holds private media; name the private media folder")
     if manifest.database == "sqlite":
         if engine.dialect.name != "sqlite":
             raise BackupError("a SQLite backup restores into SQLite; use --logical backups to move")
@@ -236,21 +275,32 @@ def restore_backup(engine: Engine, media_dir: Path, source: Path) -> Manifest:
     else:
         migrate.upgrade(engine, manifest.revision or "head")
         _load_json(engine, source / "database.json")
-    media_dir.mkdir(parents=True, exist_ok=True)
-    for rel in manifest.media:
-        dest = media_dir / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source / "media" / rel, dest)
+    _put_media(source / "media", manifest.media, media_dir)
+    if private_media_dir is not None:
+        _put_media(source / PRIVATE, manifest.private_media, private_media_dir)
     restored = _row_counts(engine)
     missing = {t: n for t, n in manifest.row_counts.items() if restored.get(t) != n}
     if missing:
         raise BackupError(f"restored row counts differ from the backup: {sorted(missing)}")
-    log.info("restored %s (%d media files)", source, len(manifest.media))
+    log.info(
+        "restored %s (%d media files, %d private)",
+        source,
+        len(manifest.media),
+        len(manifest.private_media),
+    )
     return manifest
 
 
-def _check_media(folder: Path, manifest: Manifest) -> None:
-    for rel, digest in manifest.media.items():
+def _put_media(folder: Path, files: dict[str, str], store: Path) -> None:
+    store.mkdir(parents=True, exist_ok=True)
+    for rel in files:
+        dest = store / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(folder / rel, dest)
+
+
+def _check_media(folder: Path, files: dict[str, str]) -> None:
+    for rel, digest in files.items():
         path = folder / rel
         if not path.is_file() or _sha256(path) != digest:
             raise BackupError(f"media file {rel} in the backup is missing or damaged")

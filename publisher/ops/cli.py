@@ -65,20 +65,27 @@ def backup(
     ] = None,
     logical: Annotated[bool, typer.Option(help="JSON dump (portable between databases)")] = False,
 ) -> None:
-    """Back up the database and the media store into one folder."""
+    """Back up the database, the media store and the private media store into one folder."""
     from publisher.core.clock import utcnow
-    from publisher.ops.backup import create_backup
+    from publisher.ops.backup import KEYS_REMINDER, create_backup
 
     with context() as ctx:
         target = dest or ctx.settings.backup_dir / utcnow().strftime("%Y%m%dT%H%M%SZ")
         try:
-            manifest = create_backup(ctx.engine, ctx.settings.media_dir, target, logical=logical)
+            manifest = create_backup(
+                ctx.engine,
+                ctx.settings.media_dir,
+                target,
+                private_media_dir=ctx.settings.private_media_dir,
+                logical=logical,
+            )
         except LaporError as exc:
             raise fail(str(exc)) from None
     console.print(
         f"backup in {target}: {manifest.database}, {sum(manifest.row_counts.values())} rows, "
-        f"{len(manifest.media)} media files"
+        f"{len(manifest.media)} media files, {len(manifest.private_media)} private media files"
     )
+    console.print(KEYS_REMINDER)
 
 
 @commands.command()
@@ -86,17 +93,23 @@ def restore(
     source: Annotated[Path, typer.Argument(help="a folder written by `lapor backup`")],
 ) -> None:
     """Restore a backup into the configured (empty) database and media folder."""
-    from publisher.ops.backup import restore_backup
+    from publisher.ops.backup import KEYS_REMINDER, restore_backup
 
     with context() as ctx:
         try:
-            manifest = restore_backup(ctx.engine, ctx.settings.media_dir, source)
+            manifest = restore_backup(
+                ctx.engine,
+                ctx.settings.media_dir,
+                source,
+                private_media_dir=ctx.settings.private_media_dir,
+            )
         except LaporError as exc:
             raise fail(str(exc)) from None
     console.print(
-        f"restored {sum(manifest.row_counts.values())} rows and {len(manifest.media)} media "
-        f"files from {source}"
+        f"restored {sum(manifest.row_counts.values())} rows, {len(manifest.media)} media "
+        f"files and {len(manifest.private_media)} private media files from {source}"
     )
+    console.print(KEYS_REMINDER)
 
 
 @keys_app.command("new")

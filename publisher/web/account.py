@@ -82,11 +82,10 @@ def login_submit(
     if not cookie or not hmac.compare_digest(cookie, csrf_token):
         raise Forbidden("login without the form's CSRF token", "Formulir kedaluwarsa.")
     try:
-        with ctx.sessions() as session, session.begin():
-            token, user = login(session, username, password, client_address(request))
+        token, user = login(ctx, username, password, client_address(request))
     except (NotAuthenticated, TooManyAttempts) as exc:
-        # The raise rolled the login transaction back; count the failure in its own one.
-        _record_failed_login(ctx, username, client_address(request), exc)
+        # The attempt was counted before the password was checked; this is the audit trail.
+        _record_failed_login(ctx, exc)
         return login_page(ctx, pages, request, exc.status, exc.user_message)
     target = _safe_next(next)
     if target == "/":
@@ -128,14 +127,10 @@ def home(user: SignedIn) -> Response:
     return RedirectResponse(HOME_BY_ROLE.get(user.role, "/login"), status_code=303)
 
 
-def _record_failed_login(ctx: AppContext, username: str, client: str, exc: Exception) -> None:
-    from publisher.core.clock import utcnow
+def _record_failed_login(ctx: AppContext, exc: Exception) -> None:
     from publisher.db import audit
-    from publisher.web.auth import record_failure
 
     with ctx.sessions() as session, session.begin():
-        if not isinstance(exc, TooManyAttempts):
-            record_failure(session, username, client, utcnow())
         audit.record(
             session,
             actor="anonymous",

@@ -17,7 +17,8 @@ MRO, ahead of LaporError's)::
         ├── NotFound           404: absent, or outside the user's agency (never "exists elsewhere")
         ├── Conflict           409: the action does not fit the object's state
         ├── BadInput           400: a parameter is malformed (e.g. a paging cursor)
-        └── TooManyAttempts    429: login throttled
+        ├── TooManyAttempts    429: login throttled
+        └── PayloadTooLarge    413: a body over its route's cap (publisher.web.guards)
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ from typing import Any, cast
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Request
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from publisher.core.clock import utcnow
@@ -50,10 +53,15 @@ SESSION_IDLE = timedelta(hours=2)
 # last_seen is written at most this often, so reading pages does not take the write lock.
 TOUCH_EVERY = timedelta(minutes=1)
 
-# (failures allowed in the window, window, lock-out) per kind of throttle key.
+# (attempts allowed, window) per kind of throttle key; a key out of tries is refused until its
+# window (started by its first attempt) ends. One address
+# guessing one account is stopped first ("pair"); an address trying many accounts next ("ip");
+# the account itself is locked only after many tries from many addresses ("user"), so nobody
+# can lock a colleague out by knowing their username.
 THROTTLE = {
-    "user": (5, timedelta(minutes=15), timedelta(minutes=15)),
-    "ip": (30, timedelta(minutes=15), timedelta(minutes=15)),
+    "pair": (5, timedelta(minutes=15)),
+    "ip": (30, timedelta(minutes=15)),
+    "user": (100, timedelta(minutes=60)),
 }
 
 
@@ -97,6 +105,11 @@ class BadInput(WebError):
 class TooManyAttempts(WebError):
     status = 429
     user_message = "Terlalu banyak percobaan masuk. Coba lagi dalam 15 menit."
+
+
+class PayloadTooLarge(WebError):
+    status = 413
+    user_message = "Kiriman terlalu besar."
 
 
 @dataclass(frozen=True)
@@ -160,39 +173,66 @@ def verify_password(stored: str | None, password: str) -> bool:
 
 
 # --- throttling -------------------------------------------------------------------------------
+#
+# A login attempt is counted before its password is hashed, in a short transaction of its own,
+# and stays counted whatever happens next (a wrong password, a crash, a dropped connection); a
+# successful login gives its count back. The hash runs outside any write transaction: on SQLite
+# a login holding the write lock for the hash made concurrent logins fail with "database is
+# locked". Every change to a row is a conditional UPDATE, so concurrent attempts on PostgreSQL
+# cannot both take the last try.
 
 
 def _throttle_keys(username: str, client: str) -> list[tuple[str, str]]:
-    user_key = hashlib.sha256(username.strip().casefold().encode()).hexdigest()[:40]
-    return [("user", f"user:{user_key}"), ("ip", f"ip:{client}"[:80])]
+    """(kind, key) in a fixed order, so concurrent transactions lock rows in the same order."""
+    user_key = hashlib.sha256(username.strip().casefold().encode()).hexdigest()[:32]
+    address = hashlib.sha256(client.encode()).hexdigest()[:32]
+    return [
+        ("pair", f"pair:{user_key}:{address[:16]}"),
+        ("ip", f"ip:{address}"),
+        ("user", f"user:{user_key}"),
+    ]
 
 
-def throttled(session: Session, username: str, client: str, now: datetime) -> bool:
-    for _kind, key in _throttle_keys(username, client):
-        row = session.get(LoginThrottle, key)
-        if row is not None and row.locked_until is not None and row.locked_until > now:
-            return True
-    return False
+def _insert_ignore(session: Session, key: str, now: datetime) -> None:
+    values = {"key": key, "failures": 0, "window_started_at": now}
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(pg_insert(LoginThrottle).values(**values).on_conflict_do_nothing())
+    else:
+        session.execute(sqlite_insert(LoginThrottle).values(**values).on_conflict_do_nothing())
 
 
-def record_failure(session: Session, username: str, client: str, now: datetime) -> None:
+def take_attempt(session: Session, username: str, client: str, now: datetime) -> None:
+    """Count one login attempt against every key, or raise :class:`TooManyAttempts` (the
+    caller's transaction then rolls back: a refused attempt counts nowhere)."""
     for kind, key in _throttle_keys(username, client):
-        allowed, window, lock = THROTTLE[kind]
-        row = session.get(LoginThrottle, key)
-        if row is None:
-            row = LoginThrottle(key=key, failures=0, window_started_at=now)
-            session.add(row)
-        if now - row.window_started_at > window:
-            row.failures, row.window_started_at, row.locked_until = 0, now, None
-        row.failures += 1
-        if row.failures >= allowed:
-            row.locked_until = now + lock
+        allowed, window = THROTTLE[kind]
+        _insert_ignore(session, key, now)
+        session.execute(  # a window that has run out starts again
+            update(LoginThrottle)
+            .where(LoginThrottle.key == key, LoginThrottle.window_started_at <= now - window)
+            .values(failures=0, window_started_at=now)
+        )
+        taken = session.execute(
+            update(LoginThrottle)
+            .where(LoginThrottle.key == key, LoginThrottle.failures < allowed)
+            .values(failures=LoginThrottle.failures + 1)
+        )
+        if cast(CursorResult[Any], taken).rowcount != 1:
+            raise TooManyAttempts(f"login throttled ({kind})")
 
 
-def _clear_failures(session: Session, username: str, client: str) -> None:
+def give_back_attempt(session: Session, username: str, client: str) -> None:
+    """A login succeeded: its pair starts afresh and the address and account get their try
+    back, so an office behind one address is not locked by its own successful logins."""
     for kind, key in _throttle_keys(username, client):
-        if kind == "user" and (row := session.get(LoginThrottle, key)) is not None:
-            session.delete(row)
+        if kind == "pair":
+            session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
+        else:
+            session.execute(
+                update(LoginThrottle)
+                .where(LoginThrottle.key == key, LoginThrottle.failures > 0)
+                .values(failures=LoginThrottle.failures - 1)
+            )
 
 
 # --- sessions ---------------------------------------------------------------------------------
@@ -202,43 +242,52 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def login(
-    session: Session, username: str, password: str, client: str, *, now: datetime | None = None
-) -> tuple[str, User]:
+def login(ctx: AppContext, username: str, password: str, client: str) -> tuple[str, User]:
     """Check the password and open a session; returns (cookie token, user).
 
-    Raises :class:`TooManyAttempts` while locked out and :class:`NotAuthenticated` on a wrong
-    username or password (the same message for both). The raise rolls the caller's transaction
-    back, so the caller records the failure (:func:`record_failure`) in a transaction of its own.
+    The attempt is counted first (:func:`take_attempt`, committed on its own), the password is
+    checked with no transaction open, and only then is the session written. Raises
+    :class:`TooManyAttempts` while throttled and :class:`NotAuthenticated` on a wrong username
+    or password (the same message for both).
     """
-    now = now or utcnow()
-    if throttled(session, username, client, now):
-        raise TooManyAttempts("login throttled")
-    user = session.scalar(select(User).where(User.username == username.strip()))
+    with ctx.sessions() as session, session.begin():
+        take_attempt(session, username, client, utcnow())
+    with ctx.readonly_sessions() as session:
+        user = session.scalar(select(User).where(User.username == username.strip()))
+        if user is not None:
+            session.expunge(user)
     ok = verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.active:
         raise NotAuthenticated("bad credentials", "Nama pengguna atau kata sandi salah.")
-    if hasher().check_needs_rehash(user.password_hash or ""):
-        user.password_hash = hasher().hash(password)
-    _clear_failures(session, username, client)
+    stored = user.password_hash or ""
+    rehashed = hasher().hash(password) if hasher().check_needs_rehash(stored) else None
+    now = utcnow()
     token = secrets.token_urlsafe(32)
-    session.add(
-        WebSession(
-            id=_digest(token),
-            user_id=user.id,
-            csrf_token=secrets.token_urlsafe(32),
-            created_at=now,
-            last_seen_at=now,
-            expires_at=now + SESSION_LIFETIME,
+    with ctx.sessions() as session, session.begin():
+        if rehashed is not None:  # only if nobody changed the password meanwhile
+            session.execute(
+                update(User)
+                .where(User.id == user.id, User.password_hash == stored)
+                .values(password_hash=rehashed)
+            )
+        give_back_attempt(session, username, client)
+        session.add(
+            WebSession(
+                id=_digest(token),
+                user_id=user.id,
+                csrf_token=secrets.token_urlsafe(32),
+                created_at=now,
+                last_seen_at=now,
+                expires_at=now + SESSION_LIFETIME,
+            )
         )
-    )
-    audit.record(
-        session,
-        actor=f"user:{user.username}",
-        action="login",
-        object_type="user",
-        object_id=user.id,
-    )
+        audit.record(
+            session,
+            actor=f"user:{user.username}",
+            action="login",
+            object_type="user",
+            object_id=user.id,
+        )
     return token, user
 
 

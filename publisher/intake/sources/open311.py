@@ -43,13 +43,16 @@ from typing import Any
 import httpx
 
 from publisher.core.clock import utcnow
-from publisher.core.errors import RecordInvalid, SourceError
+from publisher.core.errors import RecordInvalid, SourceError, UnsafeJson
 from publisher.core.settings import SourceConfig
+from publisher.intake import untrusted
 from publisher.intake.sources.base import Batch, Reject
 from publisher.reference import load_reference
 
 WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000
+# A GeoReport request is flat (attributes one level down); anything deeper is quarantined.
+RECORD_DEPTH = 16
 MIN_WINDOW = timedelta(minutes=1)
 STATUS = {"closed": "closed", "open": "in_progress"}
 # A bare number with leading zeros in value position: `: 006,` -> `: "006",`.
@@ -60,11 +63,13 @@ def decode_body(text: str) -> Any:
     """JSON, tolerating the spec examples' leading-zero numbers (kept as strings)."""
     try:
         return json.loads(text)
+    except RecursionError:
+        raise SourceError("Open311 answer nests too deeply") from None
     except ValueError:
         repaired = _LEADING_ZERO.sub(r'\1"\2"', text)
         try:
             return json.loads(repaired)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise SourceError("Open311 answer is not valid JSON") from None
 
 
@@ -232,6 +237,12 @@ class Open311Source:
         rejects: list[Reject] = []
         for raw in found:
             try:
+                untrusted.check(raw, max_depth=RECORD_DEPTH, allow_nul=False)
+            except UnsafeJson as exc:
+                # Quarantined as a copy the database takes; deeper levels are cut off.
+                rejects.append(Reject(untrusted.scrub(_cut(raw)), str(exc)))
+                continue
+            try:
                 records.append(to_case_record(raw, self.cfg, services))
             except RecordInvalid as exc:
                 rejects.append(Reject(raw, exc.reason, exc.external_id))
@@ -254,6 +265,18 @@ class Open311Source:
                 detail = ""
             raise SourceError(f"{self.name}: {path} answered HTTP {response.status_code}{detail}")
         return decode_body(response.text)
+
+
+def _cut(value: Any, depth: int = RECORD_DEPTH) -> Any:
+    """``value`` with everything below ``depth`` levels replaced by a marker (no recursion
+    deeper than ``depth``, whatever the input)."""
+    if not isinstance(value, dict | list):
+        return value
+    if depth <= 1:
+        return "<cut>"
+    if isinstance(value, list):
+        return [_cut(child, depth - 1) for child in value]
+    return {key: _cut(child, depth - 1) for key, child in value.items()}
 
 
 def _error_text(body: Any) -> str:
