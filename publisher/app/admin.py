@@ -122,13 +122,14 @@ def connect_account(
 
 
 def test_account(ctx: AppContext, session: Session, viewer: Viewer, account_id: int) -> str:
-    """Build the adapter and ask the platform for a marker that cannot exist: reaching it with
-    valid credentials answers "not found"; bad credentials raise the platform's error."""
+    """Build the adapter and make its ``check`` call (Telegram ``getMe`` + ``getChat``, X
+    ``/2/users/me``, ...): a harmless authenticated read, so wrong credentials raise the
+    platform's error. (A marker look-up proves nothing where the platform cannot search.)"""
     account = session.get(SocialAccount, account_id)
     if account is None:
         raise NotFound(f"account {account_id}")
     try:
-        build_platform(account, ctx.vault, ctx.http, ctx.settings).find_by_marker("LBT-TEST-0")
+        build_platform(account, ctx.vault, ctx.http, ctx.settings).check()
         result = "ok"
     except LaporError as exc:
         result = exc.user_message
