@@ -7,19 +7,24 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from jsonschema import Draft7Validator
 
 from publisher.core.clock import utcnow
+from publisher.core.errors import RetryableError
 from publisher.db.models import Post
 from publisher.fakes.faults import Fault
 from publisher.outbox import deliveries as outbox
-from publisher.platforms.x.adapter import post_text, weighted_length
+from publisher.platforms.base import MediaFile, PublishRequest
+from publisher.platforms.x.adapter import XPlatform, post_text, weighted_length
 from publisher.runtime.context import AppContext
 from tests.conftest import shared_path
 from tests.publishing_env import (
+    X_TOKEN,
     X_USER,
     Fakes,
     account_status,
@@ -66,6 +71,76 @@ def test_a_post_uploads_its_photo_in_chunks_and_carries_the_marker(
         "createPosts",
     ]
     assert delivery.remote_url == f"https://x.com/dpupr_tegal/status/{post.id}"
+
+
+def test_an_empty_2xx_answer_to_append_is_success(
+    ctx: AppContext, fakes: Fakes, account: int
+) -> None:
+    """X media upload guide, APPEND: "A successful response returns HTTP 2xx code and an empty
+    response body" (the fake answers 204 without a body by default)."""
+    assert outbox.publish_due(ctx).published == 1
+    appends = [(status, body) for op, _, status, body in fakes.x.exchanges if "append" in op]
+    assert appends == [(204, None)]
+    assert len(fakes.x.live_posts(X_USER)) == 1
+
+
+def _video(tmp_path: Path, size: int) -> MediaFile:
+    path = tmp_path / "clip.mp4"
+    path.write_bytes(bytes(range(256)) * (size // 256) + b"x" * (size % 256))
+    return MediaFile(path, "video", "video/mp4")
+
+
+def _adapter(fakes: Fakes, **options: Any) -> XPlatform:
+    return XPlatform(
+        httpx.Client(timeout=10), X_TOKEN, X_USER, "dpupr_tegal", fakes.urls["x"], **options
+    )
+
+
+def test_video_processing_is_polled_no_sooner_than_check_after_secs(
+    fakes: Fakes, tmp_path: Path
+) -> None:
+    """X media upload guide, STATUS: poll after ``processing_info.check_after_secs`` seconds.
+    The fake counts every STATUS call made before that time as early."""
+    fakes.x.video_polls, fakes.x.check_after_secs = 2, 1
+    result = _adapter(fakes).publish(
+        PublishRequest(
+            1, "LBT-1-aa", "Video perbaikan. #LaporBupatiTegal", (_video(tmp_path, 3000),)
+        )
+    )
+    (upload,) = fakes.x.uploads.values()
+    assert upload.state == "succeeded" and upload.early_polls == 0
+    statuses = [op for op, *_ in fakes.x.exchanges if op == "getMediaUploadStatus"]
+    assert len(statuses) == 2
+    assert [p.id for p in fakes.x.live_posts(X_USER)] == [result.remote_id]
+
+
+def test_a_retry_resumes_the_upload_from_the_last_acknowledged_segment(
+    fakes: Fakes, tmp_path: Path
+) -> None:
+    """Segments are acknowledged one by one (APPEND with ``segment_index``); the upload session
+    lives ``expires_after_secs``, so a retry continues it instead of sending the video again."""
+    fakes.x.video_polls = 0
+    saved: dict[str, str] = {}
+
+    def checkpoint(state: dict[str, str]) -> None:
+        saved.clear()
+        saved.update(state)
+        if state.get("x_acked_0") == "2" and not fakes.x.faults.injected:
+            fakes.x.fail_next(Fault("server_error", op="appendMediaUpload"))
+
+    video = _video(tmp_path, 3500)  # four segments of 1,000 bytes
+    adapter = _adapter(fakes, chunk_size=1000)
+    request = PublishRequest(1, "LBT-1-bb", "Video. #LaporBupatiTegal", (video,), {}, checkpoint)
+    with pytest.raises(RetryableError):
+        adapter.publish(request)
+    assert saved["x_acked_0"] == "2"
+    retry = PublishRequest(1, "LBT-1-bb", request.caption, (video,), dict(saved), checkpoint)
+    adapter.publish(retry)
+    (upload,) = fakes.x.uploads.values()
+    assert upload.appends == 4 and sorted(upload.received) == [0, 1, 2, 3]
+    ops = [op for op, *_ in fakes.x.exchanges]
+    assert ops.count("initializeMediaUpload") == 1 and ops.count("appendMediaUpload") == 5
+    assert len(fakes.x.live_posts(X_USER)) == 1
 
 
 def test_a_429_waits_until_x_rate_limit_reset(ctx: AppContext, fakes: Fakes, account: int) -> None:
@@ -176,6 +251,7 @@ def test_the_fake_x_speaks_the_official_openapi_shapes(
 ) -> None:
     spec = json.loads(shared_path("fixtures", "x-openapi", "openapi.json").read_text())
     operations = _operations(spec)
+    fakes.x.empty_append = False  # the document's APPEND answer (the guide's is tested apart)
     outbox.publish_due(ctx)
     fakes.x.fail_next(Fault("rate_limit", retry_after=5, op="getUsersPosts"))
     outbox.check_account(ctx, account)

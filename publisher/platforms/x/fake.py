@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.types import ASGIApp
 
 from publisher.fakes.faults import Fault, FaultPlan, drop_connection, droppable
@@ -57,6 +57,9 @@ class Upload:
     received: dict[int, int] = field(default_factory=dict)
     state: str = "initialized"  # initialized / pending / succeeded / failed
     polls_left: int = 0
+    appends: int = 0  # segments received, counting repeats (a resumed upload repeats none)
+    next_check: float = 0.0  # the earliest time check_after_secs allowed the next STATUS
+    early_polls: int = 0  # STATUS calls made before check_after_secs had passed
 
 
 @dataclass
@@ -65,6 +68,13 @@ class FakeX:
     users: dict[str, str] = field(default_factory=dict)  # user id -> username
     faults: FaultPlan = field(default_factory=FaultPlan)
     video_polls: int = 1
+    # X media upload guide (docs.x.com, "Chunked media upload", APPEND): "A successful response
+    # returns HTTP 2xx code and an empty response body". The OpenAPI document
+    # (../shared/fixtures/x-openapi/openapi.json, appendMediaUpload 200) shows ``data.expires_at``
+    # instead; ``empty_append`` picks the guide's answer (204, no body), False the document's.
+    empty_append: bool = True
+    # processing_info.check_after_secs: "the number of seconds to wait before polling STATUS"
+    check_after_secs: int = 1
     posts: list[XPost] = field(default_factory=list)
     uploads: dict[str, Upload] = field(default_factory=dict)
     exchanges: list[tuple[str, Any, int, Any]] = field(default_factory=list)
@@ -82,10 +92,14 @@ class FakeX:
         with self._lock:
             return str(next(self._ids))
 
-    def _record(self, op: str, request_json: Any, response: JSONResponse) -> JSONResponse:
+    def _record(self, op: str, request_json: Any, response: Response) -> Response:
         import json
 
-        body = json.loads(bytes(response.body)) if response.body else None
+        body = (
+            json.loads(bytes(response.body))
+            if response.body and response.status_code != 204
+            else None
+        )
         with self._lock:
             self.exchanges.append((op, request_json, response.status_code, body))
         return response
@@ -94,29 +108,29 @@ class FakeX:
         api = FastAPI(title="fake X API v2")
 
         @api.post("/2/tweets")
-        async def create(request: Request) -> JSONResponse:
+        async def create(request: Request) -> Response:
             body = await _json(request)
             return await self._guard("createPosts", request, body, self._create)
 
         @api.delete("/2/tweets/{post_id}")
-        async def delete(post_id: str, request: Request) -> JSONResponse:
+        async def delete(post_id: str, request: Request) -> Response:
             return await self._guard("deletePosts", request, None, self._delete, post_id)
 
         @api.get("/2/users/me")
-        async def me(request: Request) -> JSONResponse:
+        async def me(request: Request) -> Response:
             return await self._guard("getUsersMe", request, None, self._me)
 
         @api.get("/2/users/{user_id}/tweets")
-        async def timeline(user_id: str, request: Request) -> JSONResponse:
+        async def timeline(user_id: str, request: Request) -> Response:
             return await self._guard("getUsersPosts", request, None, self._timeline, user_id)
 
         @api.post("/2/media/upload/initialize")
-        async def initialize(request: Request) -> JSONResponse:
+        async def initialize(request: Request) -> Response:
             body = await _json(request)
             return await self._guard("initializeMediaUpload", request, body, self._initialize)
 
         @api.post("/2/media/upload/{media_id}/append")
-        async def append(media_id: str, request: Request) -> JSONResponse:
+        async def append(media_id: str, request: Request) -> Response:
             form = await request.form()
             data: dict[str, Any] = dict(form)
             return await self._guard(
@@ -124,18 +138,18 @@ class FakeX:
             )
 
         @api.post("/2/media/upload/{media_id}/finalize")
-        async def finalize(media_id: str, request: Request) -> JSONResponse:
+        async def finalize(media_id: str, request: Request) -> Response:
             return await self._guard("finalizeMediaUpload", request, None, self._finalize, media_id)
 
         @api.get("/2/media/upload")
-        async def status(request: Request) -> JSONResponse:
+        async def status(request: Request) -> Response:
             return await self._guard("getMediaUploadStatus", request, None, self._status)
 
         return droppable(api)
 
     async def _guard(
         self, op: str, request: Request, body: Any, handler: Any, *args: Any
-    ) -> JSONResponse:
+    ) -> Response:
         with self._lock:
             self.requests += 1
         header = request.headers.get("authorization", "")
@@ -148,7 +162,7 @@ class FakeX:
             early = _early(fault)
             if early is not None:
                 return self._record(op, body, early)
-        response: JSONResponse = await handler(user, request, body, fault, *args)
+        response: Response = await handler(user, request, body, fault, *args)
         if fault is not None and response.status_code in (200, 201):
             if fault.kind == "drop_after_accept":
                 drop_connection(request)
@@ -242,7 +256,7 @@ class FakeX:
         fault: Fault | None,
         media_id: str,
         form: dict[str, Any],
-    ) -> JSONResponse:
+    ) -> Response:
         upload = self.uploads.get(media_id)
         if upload is None or upload.owner != user:
             return _invalid("id", f"Media id {media_id} is invalid")
@@ -252,6 +266,9 @@ class FakeX:
         data = await chunk.read()
         index = int(str(form.get("segment_index", "0")))
         upload.received[index] = len(data)
+        upload.appends += 1
+        if self.empty_append:
+            return Response(status_code=204)
         return JSONResponse({"data": {"expires_at": int(time.time()) + 86400}})
 
     async def _finalize(
@@ -270,7 +287,11 @@ class FakeX:
         }
         if upload.media_type.startswith("video/") and self.video_polls > 0:
             upload.state, upload.polls_left = "pending", self.video_polls
-            data["processing_info"] = {"state": "pending", "check_after_secs": 1}
+            upload.next_check = time.monotonic() + self.check_after_secs
+            data["processing_info"] = {
+                "state": "pending",
+                "check_after_secs": self.check_after_secs,
+            }
         else:
             upload.state = "succeeded"
         return JSONResponse({"data": data})
@@ -282,12 +303,16 @@ class FakeX:
         if upload is None or upload.owner != user:
             return _invalid("media_id", "Media id is invalid")
         if upload.state == "pending":
-            upload.polls_left -= 1
+            if time.monotonic() < upload.next_check:
+                upload.early_polls += 1  # X does not speed up for it; it only costs quota
+            else:
+                upload.polls_left -= 1
             if upload.polls_left <= 0:
                 upload.state = "succeeded"
         info: dict[str, Any] = {"state": upload.state}
         if upload.state == "pending":
-            info["check_after_secs"] = 1
+            upload.next_check = time.monotonic() + self.check_after_secs
+            info["check_after_secs"] = self.check_after_secs
             info["progress_percent"] = 50
         return JSONResponse(
             {"data": {"id": upload.id, "media_key": f"3_{upload.id}", "processing_info": info}}
