@@ -20,7 +20,8 @@ from publisher.db.models import Post
 from publisher.fakes.faults import Fault
 from publisher.outbox import deliveries as outbox
 from publisher.platforms.base import MediaFile, PublishRequest
-from publisher.platforms.x.adapter import XPlatform, post_text, weighted_length
+from publisher.platforms.x.adapter import XPlatform, post_text
+from publisher.platforms.x.twitter_text import weighted_length
 from publisher.runtime.context import AppContext
 from tests.conftest import shared_path
 from tests.publishing_env import (
