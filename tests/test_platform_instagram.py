@@ -73,6 +73,24 @@ def test_several_photos_become_one_carousel(ctx: AppContext, fakes: Fakes) -> No
     assert len(fakes.meta.live_ig_media()) == 1
 
 
+def test_carousel_children_are_polled_until_finished_before_the_carousel_is_made(
+    ctx: AppContext, fakes: Fakes
+) -> None:
+    """IG User Media, "Carousel posts": each item is its own container whose
+    ``status_code`` (ShadowIGMediaBuilder) is IN_PROGRESS until processed; a carousel made of
+    unfinished children is refused with 9007 / 2207027 (error codes table)."""
+    fakes.meta.child_polls = 2
+    add_platform_account(ctx, "instagram", fakes)
+    approved_posts(ctx, 1, photos=2)
+    assert outbox.publish_due(ctx).published == 1
+    children = [c for c in fakes.meta.containers.values() if c.media_type == "IMAGE"]
+    assert len(children) == 2
+    assert all(c.status_code == "FINISHED" and c.polled >= 2 for c in children)
+    (carousel,) = [c for c in fakes.meta.containers.values() if c.media_type == "CAROUSEL"]
+    assert carousel.status_code == "PUBLISHED"
+    assert len(fakes.meta.live_ig_media(IG_USER)) == 1
+
+
 def test_a_slow_container_is_polled_until_finished(
     ctx: AppContext, fakes: Fakes, account: int
 ) -> None:

@@ -203,6 +203,10 @@ class InstagramPlatform:
                     data={**self._item_params(item), "is_carousel_item": "true"},
                 )
                 children.append(str(child["id"]))
+            # A carousel is refused (9007) until every child is FINISHED (IG User Media,
+            # "Carousel posts", step 1: each item container, then its status_code).
+            for child_id in children:
+                self._wait_finished(child_id)
             data = {"media_type": "CAROUSEL", "children": ",".join(children), "caption": caption}
         body = self.graph.call("POST", f"{self.ig_user_id}/media", effectful=False, data=data)
         return str(body["id"])

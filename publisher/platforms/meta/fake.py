@@ -55,6 +55,7 @@ class Container:
     children: list[str]
     polls_left: int
     status_code: str = "IN_PROGRESS"
+    polled: int = 0  # status reads (GET /{container}?fields=status_code)
     fetched_sha256: list[str] = field(default_factory=list)
 
 
@@ -79,6 +80,9 @@ class FakeMetaGraph:
     ig_users: dict[str, str] = field(default_factory=dict)  # ig user id -> username
     quota_total: int = 100  # Instagram API-published posts per rolling 24 hours
     video_polls: int = 2  # IN_PROGRESS answers before a video container is FINISHED
+    # Carousel items are uploaded containers too (IG User Media, "Carousel posts"): each starts
+    # IN_PROGRESS (ShadowIGMediaBuilder.status_code) and is FINISHED only after being polled.
+    child_polls: int = 1
     faults: FaultPlan = field(default_factory=FaultPlan)
     photos: dict[str, dict[str, Any]] = field(default_factory=dict)
     posts: list[PagePost] = field(default_factory=list)
@@ -279,6 +283,9 @@ class FakeMetaGraph:
             children = [c for c in str(form.get("children", "")).split(",") if c]
             if not 2 <= len(children) <= 10 or any(c not in self.containers for c in children):
                 return _error(400, 100, "Invalid children", subcode=2207033)
+            if any(self.containers[c].status_code != "FINISHED" for c in children):
+                # Error codes table: 9007 / 2207027 "the media is not ready for publishing".
+                return _error(400, 9007, "Media ID is not available", subcode=2207027)
             polls = 0
         else:
             url = str(
@@ -299,6 +306,8 @@ class FakeMetaGraph:
                 )
             fetched.append(sha)
             polls = self.video_polls if media_type in ("VIDEO", "REELS") else 0
+            if str(form.get("is_carousel_item", "")).lower() == "true":
+                polls = max(polls, self.child_polls)
         if fault is not None and fault.kind == "slow_container":
             polls += fault.polls
         container = Container(
@@ -349,6 +358,7 @@ class FakeMetaGraph:
         container = self.containers.get(node)
         if container is not None:
             with self._lock:
+                container.polled += 1
                 if container.status_code == "IN_PROGRESS":
                     container.polls_left -= 1
                     if container.polls_left <= 0:
