@@ -80,10 +80,13 @@ class InstagramPlatform:
         *,
         poll_interval_s: float = 2.0,
         max_polls: int = 15,
+        app_secret: str = "",
     ) -> None:
         self.client = client
         self.ig_user_id = ig_user_id
-        self.graph = GraphClient(client, token, api_base, "instagram", INSTAGRAM_ERRORS)
+        self.graph = GraphClient(
+            client, token, api_base, "instagram", INSTAGRAM_ERRORS, app_secret=app_secret
+        )
         self.poll_interval_s = poll_interval_s
         self.max_polls = max_polls
 

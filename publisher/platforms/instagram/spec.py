@@ -24,6 +24,7 @@ def build(inputs: AdapterInputs) -> Platform:
         str(creds["access_token"]),
         inputs.api_base,
         poll_interval_s=float(creds.get("poll_interval_s", 2.0)),
+        app_secret=str(creds.get("app_secret") or ""),
     )
 
 
@@ -49,7 +50,7 @@ SPEC = PlatformSpec(
     ),
     credentials=CredentialModel(
         required=("ig_user_id", "access_token"),
-        optional=("api_base", "poll_interval_s"),
+        optional=("api_base", "poll_interval_s", "app_secret"),
         help="Kredensial Instagram belum lengkap (ig_user_id, access_token).",
     ),
     errors=INSTAGRAM_ERRORS,

@@ -15,6 +15,7 @@ tests count on the server's side. Faults: :class:`publisher.fakes.faults.FaultPl
 from __future__ import annotations
 
 import hashlib
+import hmac
 import itertools
 import json
 import threading
@@ -83,6 +84,10 @@ class FakeMetaGraph:
     # Carousel items are uploaded containers too (IG User Media, "Carousel posts"): each starts
     # IN_PROGRESS (ShadowIGMediaBuilder.status_code) and is FINISHED only after being polled.
     child_polls: int = 1
+    # Securing Graph API Requests: when the app requires it, every call must carry
+    # ``appsecret_proof`` = HMAC-SHA256(app secret, access token), hex.
+    app_secret: str = ""
+    proofs_seen: list[str] = field(default_factory=list)
     faults: FaultPlan = field(default_factory=FaultPlan)
     photos: dict[str, dict[str, Any]] = field(default_factory=dict)
     posts: list[PagePost] = field(default_factory=list)
@@ -107,6 +112,17 @@ class FakeMetaGraph:
 
     # --- the app ------------------------------------------------------------------------------
 
+    def video_app(self) -> ASGIApp:
+        """The video host (graph-video.facebook.com): Page Videos reference, "Publishing":
+        video files are uploaded to ``graph-video``, not the Graph host of every other call."""
+        api = FastAPI(title="fake Meta Graph video host")
+
+        @api.post("/{version}/{node}/videos")
+        async def post_video(version: str, node: str, request: Request) -> JSONResponse:
+            return await self._dispatch("POST", node, "videos", request, video_host=True)
+
+        return droppable(api)
+
     def app(self) -> ASGIApp:
         api = FastAPI(title="fake Meta Graph API")
 
@@ -128,13 +144,20 @@ class FakeMetaGraph:
 
         return droppable(api)
 
-    async def _dispatch(self, method: str, node: str, edge: str, request: Request) -> JSONResponse:
+    async def _dispatch(
+        self, method: str, node: str, edge: str, request: Request, *, video_host: bool = False
+    ) -> JSONResponse:
         with self._lock:
             self.requests += 1
         token = _token(request)
         form: dict[str, Any] = dict(await request.form()) if method == "POST" else {}
         if token not in self.tokens:
             return _expired()
+        refused = self._proof_refusal(token, request, form)
+        if refused is not None:
+            return refused
+        if method == "POST" and edge == "videos" and not video_host:
+            return _error(400, 100, "Video uploads must be sent to graph-video.facebook.com")
         op = _operation(method, node, edge, self)
         allowed = {
             "fb_publish": PUBLISH_FAULTS,
@@ -164,6 +187,20 @@ class FakeMetaGraph:
         else:
             response = _error(400, 100, "Unsupported request", subcode=33)
         return _after_fault(fault, request, response)
+
+    def _proof_refusal(
+        self, token: str, request: Request, form: dict[str, Any]
+    ) -> JSONResponse | None:
+        if not self.app_secret:
+            return None
+        proof = request.query_params.get("appsecret_proof") or str(form.get("appsecret_proof", ""))
+        self.proofs_seen.append(proof)
+        if not proof:
+            return _error(400, 100, "API calls from the server require an appsecret_proof argument")
+        expected = hmac.new(self.app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(proof, expected):
+            return _error(400, 100, "Invalid appsecret_proof provided in the API argument")
+        return None
 
     # --- Facebook Page ------------------------------------------------------------------------
 
