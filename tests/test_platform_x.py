@@ -180,6 +180,23 @@ def test_a_dropped_connection_after_the_post_is_settled_by_its_marker(
     assert only_delivery(ctx).remote_id == post.id
 
 
+def test_on_a_write_only_tier_an_unknown_post_is_handed_to_a_person(
+    ctx: AppContext, fakes: Fakes, account: int
+) -> None:
+    """X API access levels: the Free tier cannot read a user's posts (403 Client Forbidden,
+    reason client-not-enrolled), so the reconciler cannot look; a person decides, at once."""
+    fakes.x.read_access = False
+    fakes.x.fail_next(Fault("drop_after_accept", op="publish"))
+    assert outbox.publish_due(ctx).unknown == 1
+    counts = outbox.reconcile(ctx)
+    assert (counts.needs_person, counts.lookup_failed) == (1, 0)
+    delivery = only_delivery(ctx)
+    assert delivery.state == "unknown" and "tandai terbit" in delivery.last_error
+    forbidden = [s for op, _, s, body in fakes.x.exchanges if op == "getUsersPosts"]
+    assert forbidden == [403]
+    assert len(fakes.x.live_posts()) == 1  # never sent twice
+
+
 def test_a_caption_too_long_for_the_marker_is_found_by_the_hash_of_its_text(
     ctx: AppContext, fakes: Fakes, account: int
 ) -> None:

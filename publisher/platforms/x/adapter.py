@@ -22,7 +22,7 @@ import httpx
 from publisher.core.clock import utcnow
 from publisher.core.errors import PermanentError, RetryableError, UnknownOutcome
 from publisher.platforms.base import MediaFile, PublishRequest, PublishResult, transport_error
-from publisher.platforms.errors import ApiFailure, ErrorRule, classify
+from publisher.platforms.errors import ApiFailure, ErrorRule, PermissionDenied, classify
 from publisher.platforms.x.twitter_text import weighted_length
 
 DEFAULT_API = "https://api.x.com"
@@ -90,6 +90,8 @@ def _sha(text: str) -> str:
 
 class XPlatform:
     name = "x"
+    # False on a write-only access tier (X's Free tier cannot read a user's posts): then an
+    # unknown delivery goes to a person instead of waiting for a look-up that never works.
     searchable = True
 
     def __init__(
@@ -103,7 +105,9 @@ class XPlatform:
         chunk_size: int = CHUNK,
         max_wait_s: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
+        read_access: bool = True,
     ) -> None:
+        self.searchable = read_access
         self.client = client
         self.token = token
         self.user_id = user_id
@@ -296,9 +300,15 @@ class XPlatform:
         text_sha = (state or {}).get("text_sha256", "")
         params = {"max_results": str(RECENT_POSTS), "tweet.fields": "text,created_at"}
         for _ in range(SEARCH_PAGES):
-            body = self._call(
-                "GET", f"/2/users/{self.user_id}/tweets", effectful=False, params=params
-            )
+            try:
+                body = self._call(
+                    "GET", f"/2/users/{self.user_id}/tweets", effectful=False, params=params
+                )
+            except PermissionDenied:
+                # 403 on a read the token may make: the app's tier has no read access. Nothing
+                # can prove absence, so the reconciler hands the delivery to a person.
+                self.searchable = False
+                return None
             for post in body.get("data") or []:
                 if not isinstance(post, dict):
                     continue

@@ -75,6 +75,10 @@ class FakeX:
     empty_append: bool = True
     # processing_info.check_after_secs: "the number of seconds to wait before polling STATUS"
     check_after_secs: int = 1
+    # X API access levels: the Free tier is write-only (create/delete posts, media upload,
+    # ``/2/users/me``); reading a user's posts answers 403 "Client Forbidden" with reason
+    # ``client-not-enrolled`` (problem type https://api.x.com/2/problems/client-forbidden).
+    read_access: bool = True
     posts: list[XPost] = field(default_factory=list)
     uploads: dict[str, Upload] = field(default_factory=dict)
     exchanges: list[tuple[str, Any, int, Any]] = field(default_factory=list)
@@ -220,6 +224,8 @@ class FakeX:
     ) -> JSONResponse:
         limit = max(5, min(100, int(request.query_params.get("max_results", "10"))))
         start = int(request.query_params.get("pagination_token") or 0)
+        if not self.read_access:
+            return _client_forbidden()
         everything = sorted(self.live_posts(user_id), key=lambda p: p.created, reverse=True)
         posts = everything[start : start + limit]
         data = [{"id": p.id, "text": p.text, "edit_history_tweet_ids": [p.id]} for p in posts]
@@ -330,6 +336,21 @@ def _problem(status: int, title: str, detail: str) -> JSONResponse:
     return JSONResponse(
         {"title": title, "detail": detail, "type": "about:blank", "status": status},
         status_code=status,
+        media_type="application/problem+json",
+    )
+
+
+def _client_forbidden() -> JSONResponse:
+    return JSONResponse(
+        {
+            "title": "Client Forbidden",
+            "detail": "When authenticating requests to the Twitter API v2 endpoints, you must "
+            "use keys and tokens from a Twitter developer App that is attached to a Project.",
+            "reason": "client-not-enrolled",
+            "registration_url": "https://developer.x.com/en/portal/dashboard",
+            "type": "https://api.x.com/2/problems/client-forbidden",
+        },
+        status_code=403,
         media_type="application/problem+json",
     )
 

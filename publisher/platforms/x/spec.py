@@ -20,6 +20,7 @@ def build(inputs: AdapterInputs) -> Platform:
         str(creds["user_id"]),
         str(creds.get("username") or inputs.handle),
         inputs.api_base,
+        read_access=str(creds.get("read_access", "true")).lower() != "false",
     )
 
 
@@ -39,7 +40,7 @@ SPEC = PlatformSpec(
     ),
     credentials=CredentialModel(
         required=("access_token", "user_id"),
-        optional=("username", "api_base"),
+        optional=("username", "api_base", "read_access"),
         help="Kredensial X belum lengkap (access_token, user_id).",
     ),
     errors=X_ERRORS,
