@@ -5,6 +5,7 @@ official OpenAPI document."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +17,7 @@ from jsonschema import Draft7Validator
 
 from publisher.core.clock import utcnow
 from publisher.core.errors import RetryableError
-from publisher.db.models import Post
+from publisher.db.models import Post, SocialAccount
 from publisher.fakes.faults import Fault
 from publisher.outbox import deliveries as outbox
 from publisher.platforms.base import MediaFile, PublishRequest
@@ -24,6 +25,7 @@ from publisher.platforms.x.adapter import XPlatform, post_text
 from publisher.platforms.x.twitter_text import weighted_length
 from publisher.runtime.context import AppContext
 from tests.conftest import shared_path
+from tests.flow import add_account
 from tests.publishing_env import (
     X_TOKEN,
     X_USER,
@@ -31,6 +33,7 @@ from tests.publishing_env import (
     account_status,
     add_platform_account,
     approved_posts,
+    credentials,
     only_delivery,
     running_fakes,
 )
@@ -142,6 +145,76 @@ def test_a_retry_resumes_the_upload_from_the_last_acknowledged_segment(
     ops = [op for op, *_ in fakes.x.exchanges]
     assert ops.count("initializeMediaUpload") == 1 and ops.count("appendMediaUpload") == 5
     assert len(fakes.x.live_posts(X_USER)) == 1
+
+
+def _oauth_account(ctx: AppContext, fakes: Fakes, lifetime_s: float) -> tuple[int, str]:
+    """An X account connected through OAuth 2.0: a pair issued by the fake's token endpoint."""
+    fakes.x.clients["lapor-app"] = ""  # a public client (PKCE), as the connect flow makes
+    fakes.x.token_lifetime_s = lifetime_s
+    pair = fakes.x.issue(X_USER)
+    fakes.x.token_lifetime_s = 7200.0  # renewed pairs last X's two hours
+    creds = {
+        **credentials("x", fakes),
+        "access_token": pair["access_token"],
+        "refresh_token": pair["refresh_token"],
+        "expires_at": str(int(time.time() + lifetime_s)),
+        "client_id": "lapor-app",
+        "token_url": f"{fakes.urls['x']}/2/oauth2/token",
+    }
+    account_id = add_account(ctx, "x", "dpupr_tegal", creds)
+    approved_posts(ctx, 1)
+    _shorten_caption(ctx)
+    return account_id, pair["refresh_token"]
+
+
+def _stored(ctx: AppContext, account_id: int) -> dict[str, Any]:
+    with ctx.sessions() as session:
+        account = session.get(SocialAccount, account_id)
+        assert account is not None and account.credentials
+        creds = ctx.vault.decrypt_json(account.credentials)
+    assert isinstance(creds, dict)
+    return creds
+
+
+def test_an_x_token_about_to_expire_is_refreshed_first_and_the_rotated_pair_stored(
+    ctx: AppContext, fakes: Fakes
+) -> None:
+    """X OAuth 2.0: access tokens last ``expires_in`` (two hours); a refresh answers a new
+    refresh token and the used one stops working, so the new pair is stored before use."""
+    account_id, first_refresh = _oauth_account(ctx, fakes, lifetime_s=120)
+    assert outbox.publish_due(ctx).published == 1
+    assert fakes.x.refreshes == 1
+    stored = _stored(ctx, account_id)
+    assert stored["refresh_token"] != first_refresh
+    assert first_refresh not in fakes.x.refresh_tokens  # rotated away
+    assert stored["refresh_token"] in fakes.x.refresh_tokens
+    assert fakes.x.tokens[stored["access_token"]] == X_USER
+    assert float(stored["expires_at"]) > time.time() + 100
+
+
+def test_an_x_token_refused_with_401_is_refreshed_once_and_the_call_repeated(
+    ctx: AppContext, fakes: Fakes
+) -> None:
+    account_id, _ = _oauth_account(ctx, fakes, lifetime_s=7200)
+    old = _stored(ctx, account_id)["access_token"]
+    fakes.x.expiry[old] = time.time() - 1  # lapsed early (revoked session, clock skew)
+    assert outbox.publish_due(ctx).published == 1
+    assert fakes.x.refreshes == 1
+    statuses = [status for op, _, status, _ in fakes.x.exchanges if op == "initializeMediaUpload"]
+    assert statuses == [401, 200]
+    assert len(fakes.x.live_posts(X_USER)) == 1
+
+
+def test_a_refused_refresh_pauses_the_account_for_a_new_login(
+    ctx: AppContext, fakes: Fakes
+) -> None:
+    account_id, _ = _oauth_account(ctx, fakes, lifetime_s=60)
+    fakes.x.refresh_tokens.clear()  # the person revoked the app on X
+    outbox.publish_due(ctx)
+    delivery = only_delivery(ctx)
+    assert delivery.last_error_class == "needs_reconnect" and "Sambungkan" in delivery.last_error
+    assert account_status(ctx, account_id) == "needs_reconnect"
+    assert fakes.x.live_posts() == []
 
 
 def test_a_429_waits_until_x_rate_limit_reset(ctx: AppContext, fakes: Fakes, account: int) -> None:

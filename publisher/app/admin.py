@@ -129,7 +129,7 @@ def test_account(ctx: AppContext, session: Session, viewer: Viewer, account_id: 
     if account is None:
         raise NotFound(f"account {account_id}")
     try:
-        build_platform(account, ctx.vault, ctx.http, ctx.settings).check()
+        build_platform(account, ctx.vault, ctx.http, ctx.settings, sessions=ctx.sessions).check()
         result = "ok"
     except LaporError as exc:
         result = exc.user_message

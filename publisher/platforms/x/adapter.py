@@ -23,6 +23,7 @@ from publisher.core.clock import utcnow
 from publisher.core.errors import PermanentError, RetryableError, UnknownOutcome
 from publisher.platforms.base import MediaFile, PublishRequest, PublishResult, transport_error
 from publisher.platforms.errors import ApiFailure, ErrorRule, PermissionDenied, classify
+from publisher.platforms.x.oauth import TokenKeeper
 from publisher.platforms.x.twitter_text import weighted_length
 
 DEFAULT_API = "https://api.x.com"
@@ -106,10 +107,11 @@ class XPlatform:
         max_wait_s: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
         read_access: bool = True,
+        keeper: TokenKeeper | None = None,
     ) -> None:
         self.searchable = read_access
         self.client = client
-        self.token = token
+        self.keeper = keeper or TokenKeeper(client, {"access_token": token}, None)
         self.user_id = user_id
         self.username = username.lstrip("@")
         self.api_base = api_base.rstrip("/")
@@ -131,18 +133,12 @@ class XPlatform:
     ) -> dict[str, Any]:
         """The JSON answer; ``empty_ok`` accepts a 2xx with an empty body (the upload guide
         documents that for APPEND while the OpenAPI document shows ``data``: both are taken)."""
-        try:
-            response = self.client.request(
-                method,
-                f"{self.api_base}{path}",
-                json=json_body,
-                params=params,
-                data=data,
-                files=files,
-                headers={"Authorization": f"Bearer {self.token}"},
-            )
-        except httpx.HTTPError as exc:
-            raise transport_error(exc, "x", effectful=effectful) from None
+        response = self._send(method, path, json_body, params, data, files, effectful)
+        if response.status_code == 401 and self.keeper.can_refresh:
+            # The token may have lapsed early or been revoked: renew once, then ask again (a
+            # 401 means X did nothing with the request, so repeating it is safe).
+            self.keeper.refresh()
+            response = self._send(method, path, json_body, params, data, files, effectful)
         try:
             body = response.json()
         except ValueError:
@@ -174,6 +170,30 @@ class XPlatform:
             retry_at=retry_at,
         )
         raise classify(X_ERRORS, failure, effectful=effectful)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        json_body: dict[str, Any] | None,
+        params: dict[str, str] | None,
+        data: dict[str, str] | None,
+        files: dict[str, Any] | None,
+        effectful: bool,
+    ) -> httpx.Response:
+        bearer = self.keeper.bearer()
+        try:
+            return self.client.request(
+                method,
+                f"{self.api_base}{path}",
+                json=json_body,
+                params=params,
+                data=data,
+                files=files,
+                headers={"Authorization": f"Bearer {bearer}"},
+            )
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, "x", effectful=effectful) from None
 
     # --- media upload (invisible until attached: safe to repeat) ------------------------------
     #

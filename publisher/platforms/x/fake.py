@@ -12,6 +12,7 @@ response JSON) and every accepted post in :attr:`FakeX.posts`.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import threading
 import time
@@ -79,6 +80,16 @@ class FakeX:
     # ``/2/users/me``); reading a user's posts answers 403 "Client Forbidden" with reason
     # ``client-not-enrolled`` (problem type https://api.x.com/2/problems/client-forbidden).
     read_access: bool = True
+    # OAuth 2.0 (X "OAuth 2.0 Authorization Code Flow with PKCE"): ``POST /2/oauth2/token``
+    # answers ``expires_in`` 7200 and, with offline.access, a refresh token; a refresh answers
+    # a new refresh token and the used one stops working (rotation). Tokens the fake issues
+    # expire after ``token_lifetime_s`` (401 afterwards); preset ``tokens`` never do.
+    clients: dict[str, str] = field(default_factory=dict)  # client id -> secret ("" public)
+    token_lifetime_s: float = 7200.0
+    expiry: dict[str, float] = field(default_factory=dict)  # issued access token -> deadline
+    refresh_tokens: dict[str, str] = field(default_factory=dict)  # live refresh token -> user
+    refreshes: int = 0
+    _secrets: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     posts: list[XPost] = field(default_factory=list)
     uploads: dict[str, Upload] = field(default_factory=dict)
     exchanges: list[tuple[str, Any, int, Any]] = field(default_factory=list)
@@ -91,6 +102,22 @@ class FakeX:
 
     def live_posts(self, user_id: str | None = None) -> list[XPost]:
         return [p for p in self.posts if not p.deleted and user_id in (None, p.author_id)]
+
+    def issue(self, user_id: str) -> dict[str, Any]:
+        """A token answer for ``user_id``, as the token endpoint gives it."""
+        with self._lock:
+            n = next(self._secrets)
+            access, refresh = f"x-access-{n}-{user_id}", f"x-refresh-{n}-{user_id}"
+            self.tokens[access] = user_id
+            self.expiry[access] = time.time() + self.token_lifetime_s
+            self.refresh_tokens[refresh] = user_id
+        return {
+            "token_type": "bearer",
+            "expires_in": int(self.token_lifetime_s),
+            "access_token": access,
+            "refresh_token": refresh,
+            "scope": "tweet.read tweet.write users.read media.write offline.access",
+        }
 
     def _id(self) -> str:
         with self._lock:
@@ -110,6 +137,11 @@ class FakeX:
 
     def app(self) -> ASGIApp:
         api = FastAPI(title="fake X API v2")
+
+        @api.post("/2/oauth2/token")
+        async def token(request: Request) -> JSONResponse:
+            form = {k: str(v) for k, v in (await request.form()).items()}
+            return self._token(request, form)
 
         @api.post("/2/tweets")
         async def create(request: Request) -> Response:
@@ -151,13 +183,38 @@ class FakeX:
 
         return droppable(api)
 
+    def _token(self, request: Request, form: dict[str, str]) -> JSONResponse:
+        with self._lock:
+            self.requests += 1
+        client_id = form.get("client_id", "")
+        header = request.headers.get("authorization", "")
+        if header.lower().startswith("basic "):
+            client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
+            if self.clients.get(client_id) != secret:
+                return _oauth_error(401, "unauthorized_client", "Missing valid authorization.")
+        elif client_id not in self.clients or self.clients[client_id]:
+            return _oauth_error(401, "unauthorized_client", "Missing valid authorization.")
+        if form.get("grant_type") != "refresh_token":
+            return _oauth_error(400, "unsupported_grant_type", "Grant type is not supported.")
+        with self._lock:
+            user = self.refresh_tokens.pop(form.get("refresh_token", ""), None)
+            if user is None:
+                return _oauth_error(
+                    400, "invalid_request", "Value passed for the token was invalid."
+                )
+            self.refreshes += 1
+        return JSONResponse(self.issue(user))
+
     async def _guard(
         self, op: str, request: Request, body: Any, handler: Any, *args: Any
     ) -> Response:
         with self._lock:
             self.requests += 1
         header = request.headers.get("authorization", "")
-        user = self.tokens.get(header[7:].strip()) if header.lower().startswith("bearer ") else None
+        bearer = header[7:].strip() if header.lower().startswith("bearer ") else ""
+        user = self.tokens.get(bearer)
+        if bearer in self.expiry and time.time() >= self.expiry[bearer]:
+            user = None  # expired: X answers 401 Unauthorized
         if user is None:
             return self._record(op, body, _problem(401, "Unauthorized", "Unauthorized"))
         allowed = PUBLISH_FAULTS if op == "createPosts" else COMMON
@@ -338,6 +395,10 @@ def _problem(status: int, title: str, detail: str) -> JSONResponse:
         status_code=status,
         media_type="application/problem+json",
     )
+
+
+def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
+    return JSONResponse({"error": error, "error_description": description}, status_code=status)
 
 
 def _client_forbidden() -> JSONResponse:
