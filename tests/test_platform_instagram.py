@@ -18,6 +18,7 @@ from publisher.db.models import Post
 from publisher.fakes.faults import Fault
 from publisher.media.public_urls import sign_media_url
 from publisher.outbox import deliveries as outbox
+from publisher.posts.validate import validate
 from publisher.runtime.context import AppContext
 from tests.publishing_env import (
     IG_USER,
@@ -222,3 +223,21 @@ def test_a_caption_with_no_room_for_the_marker_is_found_by_its_hash(
     assert "Ref." not in media.caption
     assert outbox.reconcile(ctx).found_published == 1
     assert only_delivery(ctx).remote_id == media.id
+
+
+def test_a_vertical_phone_video_fits_instagram_reels_while_a_vertical_photo_does_not() -> None:
+    """IG User Media, Reels specifications: aspect ratio 0.01:1 to 10:1, 9:16 recommended; feed
+    photos stay within 4:5 to 1.91:1 (a single video is published as REELS)."""
+    caption = "Saluran sudah dibersihkan. #LaporBupatiTegal"
+    video = {"sha256": "c" * 64, "kind": "video", "mime": "video/mp4", "phase": ""}
+    upright = {"width": 1080, "height": 1920}
+
+    class Draft:
+        def __init__(self, media: list[dict[str, object]]) -> None:
+            self.caption, self.media = caption, media
+
+    assert "media_aspect_ratio" not in {
+        p.code for p in validate(Draft([{**video, **upright}]), "instagram")
+    }
+    photo = {**video, "kind": "photo", "mime": "image/jpeg", **upright}
+    assert "media_aspect_ratio" in {p.code for p in validate(Draft([photo]), "instagram")}

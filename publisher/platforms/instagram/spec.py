@@ -44,6 +44,9 @@ SPEC = PlatformSpec(
         video_max_seconds=15 * 60.0,
         min_aspect=4 / 5,
         max_aspect=1.91,
+        # A single video goes out as REELS, whose specification takes 0.01:1 to 10:1 and
+        # recommends 9:16, the shape of a phone held upright.
+        video_aspect=(0.01, 10.0),
         target_width=1080,
         min_width=320,
         max_width=1440,
