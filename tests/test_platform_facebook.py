@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from publisher.app import admin
 from publisher.core.clock import utcnow
 from publisher.core.errors import PermanentError
 from publisher.fakes.faults import Fault
@@ -21,6 +23,7 @@ from publisher.platforms.base import MediaFile, Platform, PublishRequest
 from publisher.platforms.facebook.spec import SPEC
 from publisher.platforms.spec import AdapterInputs
 from publisher.runtime.context import AppContext
+from publisher.web.auth import Viewer
 from tests.publishing_env import (
     PAGE,
     PAGE_TOKEN,
@@ -80,9 +83,27 @@ def test_the_appsecret_proof_is_sent_on_every_call_when_an_app_secret_is_configu
     before = fakes.meta.requests
     assert "DPUPR" in _facebook(ctx, fakes, app_secret="rahasia-aplikasi").check()
     proof = hmac.new(b"rahasia-aplikasi", PAGE_TOKEN.encode(), hashlib.sha256).hexdigest()
-    assert fakes.meta.requests == before + 1 and fakes.meta.proofs_seen[-1] == proof
+    # the Page read and debug_token, each with the proof
+    assert fakes.meta.requests == before + 2 and fakes.meta.proofs_seen[-2:] == [proof, proof]
     with pytest.raises(PermanentError, match="Invalid appsecret_proof"):
         _facebook(ctx, fakes, app_secret="salah").check()
+
+
+def test_a_meta_token_expiring_within_7_days_is_warned_about_by_the_check(
+    ctx: AppContext, fakes: Fakes, account: int
+) -> None:
+    """Graph API ``GET /debug_token``: ``data.expires_at`` (0 = never) and ``data.is_valid``.
+    The check asks it, warns a week ahead, and an expired token (code 190) pauses for login."""
+    assert "Peringatan" not in outbox.check_account(ctx, account)  # never expires
+    fakes.meta.token_expires_at[PAGE_TOKEN] = int(time.time()) + 3 * 86400
+    described = outbox.check_account(ctx, account)
+    assert "Peringatan: token Meta berakhir" in described and "2 hari lagi" in described
+    viewer = Viewer(1, "admin", "", "admin", None, "s", "t")
+    with ctx.sessions() as session, session.begin():
+        assert admin.test_account(ctx, session, viewer, account).startswith("ok — Peringatan")
+    fakes.meta.token_expires_at[PAGE_TOKEN] = int(time.time()) - 1
+    with ctx.sessions() as session, session.begin():
+        assert "kode 190" in admin.test_account(ctx, session, viewer, account)
 
 
 def test_a_post_goes_out_as_unpublished_photos_attached_to_one_feed_post(

@@ -129,8 +129,12 @@ def test_account(ctx: AppContext, session: Session, viewer: Viewer, account_id: 
     if account is None:
         raise NotFound(f"account {account_id}")
     try:
-        build_platform(account, ctx.vault, ctx.http, ctx.settings, sessions=ctx.sessions).check()
-        result = "ok"
+        described = build_platform(
+            account, ctx.vault, ctx.http, ctx.settings, sessions=ctx.sessions
+        ).check()
+        # A check that works but sees trouble ahead (a token about to expire) says so.
+        _, _, warning = described.partition(" — Peringatan: ")
+        result = f"ok — Peringatan: {warning}" if warning else "ok"
     except LaporError as exc:
         result = exc.user_message
     except Exception as exc:  # a network failure is an answer here, not a server error
@@ -141,7 +145,7 @@ def test_account(ctx: AppContext, session: Session, viewer: Viewer, account_id: 
         action="account.tested",
         object_type="account",
         object_id=account.id,
-        ok=result == "ok",
+        ok=result.startswith("ok"),
     )
     return result
 
@@ -259,7 +263,9 @@ def account_add(
 def account_test(ctx: Ctx, account_id: int, user: AdminOnlyWrite) -> Response:
     with ctx.sessions() as session, session.begin():
         result = test_account(ctx, session, user, account_id)
-    return done("Uji koneksi berhasil." if result == "ok" else f"Uji koneksi gagal: {result}")
+    if result.startswith("ok"):
+        return done("Uji koneksi berhasil." + result.removeprefix("ok"))
+    return done(f"Uji koneksi gagal: {result}")
 
 
 @router.post("/admin/accounts/{account_id}/{change}")

@@ -107,4 +107,6 @@ class FacebookPagePlatform:
 
     def check(self) -> str:
         body = self.graph.call("GET", self.page_id, effectful=False, params={"fields": "id,name"})
-        return f"Facebook Page {body.get('name', '')} ({body.get('id', self.page_id)})"
+        warning = self.graph.expiry_warning()
+        page = f"Facebook Page {body.get('name', '')} ({body.get('id', self.page_id)})"
+        return f"{page} — {warning}" if warning else page

@@ -286,4 +286,6 @@ class InstagramPlatform:
         body = self.graph.call(
             "GET", self.ig_user_id, effectful=False, params={"fields": "id,username"}
         )
-        return f"Instagram @{body.get('username', '')} ({body.get('id', self.ig_user_id)})"
+        warning = self.graph.expiry_warning()
+        user = f"Instagram @{body.get('username', '')} ({body.get('id', self.ig_user_id)})"
+        return f"{user} — {warning}" if warning else user

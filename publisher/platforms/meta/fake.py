@@ -88,6 +88,11 @@ class FakeMetaGraph:
     # ``appsecret_proof`` = HMAC-SHA256(app secret, access token), hex.
     app_secret: str = ""
     proofs_seen: list[str] = field(default_factory=list)
+    # Access tokens expire (Graph API "Access Token Debugger" / ``GET /debug_token``:
+    # ``data.expires_at``, 0 for never, ``data.is_valid``); past the deadline every call
+    # answers code 190 as Meta does. Tokens not listed never expire (Page tokens from a
+    # long-lived user token).
+    token_expires_at: dict[str, int] = field(default_factory=dict)
     faults: FaultPlan = field(default_factory=FaultPlan)
     photos: dict[str, dict[str, Any]] = field(default_factory=dict)
     posts: list[PagePost] = field(default_factory=list)
@@ -151,7 +156,7 @@ class FakeMetaGraph:
             self.requests += 1
         token = _token(request)
         form: dict[str, Any] = dict(await request.form()) if method == "POST" else {}
-        if token not in self.tokens:
+        if token not in self.tokens or 0 < self.token_expires_at.get(token, 0) <= time.time():
             return _expired()
         refused = self._proof_refusal(token, request, form)
         if refused is not None:
@@ -180,6 +185,8 @@ class FakeMetaGraph:
         }.get((method, edge))
         if handler is not None:
             response = await handler(node, form, request, fault)
+        elif method == "GET" and node == "debug_token" and not edge:
+            response = self._debug_token(request)
         elif method == "GET" and not edge:
             response = self._get(node, request)
         elif method == "DELETE" and not edge:
@@ -413,6 +420,24 @@ class FakeMetaGraph:
             if post.id == node:
                 return JSONResponse({"id": node, "message": post.message})
         return _error(400, 100, f"Object with ID '{node}' does not exist", subcode=33)
+
+    def _debug_token(self, request: Request) -> JSONResponse:
+        token = request.query_params.get("input_token", "")
+        expires = self.token_expires_at.get(token, 0)
+        valid = token in self.tokens and not 0 < expires <= time.time()
+        kind = "PAGE" if token in self.tokens else "USER"
+        return JSONResponse(
+            {
+                "data": {
+                    "app_id": "1234567890",
+                    "type": kind,
+                    "application": "Lapor Publisher",
+                    "expires_at": expires,
+                    "is_valid": valid,
+                    "scopes": ["pages_manage_posts", "instagram_content_publish"],
+                }
+            }
+        )
 
     def _delete(self, node: str) -> JSONResponse:
         with self._lock:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -185,3 +185,27 @@ class GraphClient:
             retry_at=retry_at,
         )
         raise classify(self.rules, failure, effectful=effectful)
+
+    def expiry_warning(self, *, warn_days: int = 7) -> str:
+        """Ask ``debug_token`` when this token expires: a warning (Indonesian) when that is
+        within ``warn_days``, "" when it never expires or later; an invalid token raises."""
+        body = self.call("GET", "debug_token", effectful=False, params={"input_token": self.token})
+        data = body.get("data")
+        data = data if isinstance(data, dict) else {}
+        if data.get("is_valid") is False:
+            raise classify(
+                self.rules,
+                ApiFailure(self.platform, 400, code=190, text="debug_token: is_valid false"),
+                effectful=False,
+            )
+        expires = data.get("expires_at")
+        if not isinstance(expires, int) or expires <= 0:
+            return ""
+        left = datetime.fromtimestamp(expires, tz=UTC) - utcnow()
+        if left > timedelta(days=warn_days):
+            return ""
+        day = datetime.fromtimestamp(expires, tz=UTC).strftime("%d-%m-%Y %H:%M UTC")
+        return (
+            f"Peringatan: token Meta berakhir {day} ({max(0, left.days)} hari lagi). "
+            "Sambungkan ulang akun (token Halaman jangka panjang) sebelum itu."
+        )
