@@ -50,6 +50,7 @@ def running_fakes(*, video_polls: int = 0) -> Iterator[Fakes]:
     with ExitStack() as stack:
         urls = {
             "meta": stack.enter_context(ServerThread(meta.app())).url + "/v21.0",
+            "meta_video": stack.enter_context(ServerThread(meta.video_app())).url + "/v21.0",
             "x": stack.enter_context(ServerThread(x.app())).url,
             "telegram": stack.enter_context(ServerThread(telegram.app())).url,
         }
@@ -70,7 +71,12 @@ def serving_media(ctx: AppContext) -> Iterator[str]:
 
 def credentials(platform: str, fakes: Fakes) -> dict[str, str]:
     return {
-        "facebook": {"page_id": PAGE, "access_token": PAGE_TOKEN, "api_base": fakes.urls["meta"]},
+        "facebook": {
+            "page_id": PAGE,
+            "access_token": PAGE_TOKEN,
+            "api_base": fakes.urls["meta"],
+            "video_api_base": fakes.urls["meta_video"],
+        },
         "instagram": {
             "ig_user_id": IG_USER,
             "access_token": IG_TOKEN,

@@ -196,7 +196,9 @@ def _count_on_fakes(fakes: Fakes, delivery: Delivery, platform: str, caption: st
     if platform == "x":
         text, _ = post_text(caption, marker)
         return [p.id for p in fakes.x.live_posts() if p.text == text]
-    return [str(m.message_id) for m in fakes.telegram.live() if m.caption == caption]
+    return [
+        ",".join(map(str, m.message_ids)) for m in fakes.telegram.live() if m.caption == caption
+    ]
 
 
 def run_chaos(ctx: AppContext, tmp_path: Path, workers_n: int, budget_s: float) -> None:

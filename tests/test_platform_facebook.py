@@ -3,22 +3,35 @@ dropped connection, reconciliation by marker, takedown."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import time
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
+import httpx
 import pytest
 
+from publisher.app import admin
 from publisher.core.clock import utcnow
+from publisher.core.errors import PermanentError
 from publisher.fakes.faults import Fault
 from publisher.outbox import deliveries as outbox
+from publisher.platforms.base import MediaFile, Platform, PublishRequest
+from publisher.platforms.facebook.spec import SPEC
+from publisher.platforms.spec import AdapterInputs
 from publisher.runtime.context import AppContext
+from publisher.web.auth import Viewer
 from tests.publishing_env import (
     PAGE,
+    PAGE_TOKEN,
     Fakes,
     account_status,
     add_platform_account,
     approved_posts,
+    credentials,
     only_delivery,
     running_fakes,
 )
@@ -35,6 +48,62 @@ def account(ctx: AppContext, fakes: Fakes) -> int:
     account_id = add_platform_account(ctx, "facebook", fakes)
     approved_posts(ctx, 1, photos=2)
     return account_id
+
+
+def _facebook(ctx: AppContext, fakes: Fakes, **extra: str) -> Platform:
+    creds = {**credentials("facebook", fakes), **extra}
+    inputs = AdapterInputs(PAGE, creds, httpx.Client(timeout=10), ctx.settings, creds["api_base"])
+    return SPEC.factory(inputs)
+
+
+def test_a_video_is_uploaded_to_the_video_host_not_the_graph_host(
+    ctx: AppContext, fakes: Fakes, tmp_path: Path
+) -> None:
+    """Page Videos reference, "Publishing": video files go to graph-video.facebook.com; the
+    fake's Graph host refuses video uploads and its video host (a server of its own) takes them."""
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"v" * 2000)
+    video = MediaFile(clip, "video", "video/mp4")
+    result = _facebook(ctx, fakes).publish(
+        PublishRequest(1, "LBT-1-cc", "Jalan diperbaiki. #LaporBupatiTegal", (video,))
+    )
+    (post,) = fakes.meta.live_posts(PAGE)
+    assert post.kind == "video" and post.id.endswith(result.remote_id)
+    assert "LBT-1-cc" in post.message
+
+
+def test_the_appsecret_proof_is_sent_on_every_call_when_an_app_secret_is_configured(
+    ctx: AppContext, fakes: Fakes, account: int
+) -> None:
+    """Securing Graph API Requests: an app that requires the proof refuses any call without
+    ``appsecret_proof`` = HMAC-SHA256(app secret, access token)."""
+    fakes.meta.app_secret = "rahasia-aplikasi"
+    with pytest.raises(PermanentError, match="appsecret_proof"):
+        _facebook(ctx, fakes).check()
+    before = fakes.meta.requests
+    assert "DPUPR" in _facebook(ctx, fakes, app_secret="rahasia-aplikasi").check()
+    proof = hmac.new(b"rahasia-aplikasi", PAGE_TOKEN.encode(), hashlib.sha256).hexdigest()
+    # the Page read and debug_token, each with the proof
+    assert fakes.meta.requests == before + 2 and fakes.meta.proofs_seen[-2:] == [proof, proof]
+    with pytest.raises(PermanentError, match="Invalid appsecret_proof"):
+        _facebook(ctx, fakes, app_secret="salah").check()
+
+
+def test_a_meta_token_expiring_within_7_days_is_warned_about_by_the_check(
+    ctx: AppContext, fakes: Fakes, account: int
+) -> None:
+    """Graph API ``GET /debug_token``: ``data.expires_at`` (0 = never) and ``data.is_valid``.
+    The check asks it, warns a week ahead, and an expired token (code 190) pauses for login."""
+    assert "Peringatan" not in outbox.check_account(ctx, account)  # never expires
+    fakes.meta.token_expires_at[PAGE_TOKEN] = int(time.time()) + 3 * 86400
+    described = outbox.check_account(ctx, account)
+    assert "Peringatan: token Meta berakhir" in described and "2 hari lagi" in described
+    viewer = Viewer(1, "admin", "", "admin", None, "s", "t")
+    with ctx.sessions() as session, session.begin():
+        assert admin.test_account(ctx, session, viewer, account).startswith("ok — Peringatan")
+    fakes.meta.token_expires_at[PAGE_TOKEN] = int(time.time()) - 1
+    with ctx.sessions() as session, session.begin():
+        assert "kode 190" in admin.test_account(ctx, session, viewer, account)
 
 
 def test_a_post_goes_out_as_unpublished_photos_attached_to_one_feed_post(

@@ -18,6 +18,7 @@ from publisher.db.models import Post
 from publisher.fakes.faults import Fault
 from publisher.media.public_urls import sign_media_url
 from publisher.outbox import deliveries as outbox
+from publisher.posts.validate import validate
 from publisher.runtime.context import AppContext
 from tests.publishing_env import (
     IG_USER,
@@ -71,6 +72,24 @@ def test_several_photos_become_one_carousel(ctx: AppContext, fakes: Fakes) -> No
     kinds = sorted(c.media_type for c in fakes.meta.containers.values())
     assert kinds == ["CAROUSEL", "IMAGE", "IMAGE", "IMAGE"]
     assert len(fakes.meta.live_ig_media()) == 1
+
+
+def test_carousel_children_are_polled_until_finished_before_the_carousel_is_made(
+    ctx: AppContext, fakes: Fakes
+) -> None:
+    """IG User Media, "Carousel posts": each item is its own container whose
+    ``status_code`` (ShadowIGMediaBuilder) is IN_PROGRESS until processed; a carousel made of
+    unfinished children is refused with 9007 / 2207027 (error codes table)."""
+    fakes.meta.child_polls = 2
+    add_platform_account(ctx, "instagram", fakes)
+    approved_posts(ctx, 1, photos=2)
+    assert outbox.publish_due(ctx).published == 1
+    children = [c for c in fakes.meta.containers.values() if c.media_type == "IMAGE"]
+    assert len(children) == 2
+    assert all(c.status_code == "FINISHED" and c.polled >= 2 for c in children)
+    (carousel,) = [c for c in fakes.meta.containers.values() if c.media_type == "CAROUSEL"]
+    assert carousel.status_code == "PUBLISHED"
+    assert len(fakes.meta.live_ig_media(IG_USER)) == 1
 
 
 def test_a_slow_container_is_polled_until_finished(
@@ -204,3 +223,21 @@ def test_a_caption_with_no_room_for_the_marker_is_found_by_its_hash(
     assert "Ref." not in media.caption
     assert outbox.reconcile(ctx).found_published == 1
     assert only_delivery(ctx).remote_id == media.id
+
+
+def test_a_vertical_phone_video_fits_instagram_reels_while_a_vertical_photo_does_not() -> None:
+    """IG User Media, Reels specifications: aspect ratio 0.01:1 to 10:1, 9:16 recommended; feed
+    photos stay within 4:5 to 1.91:1 (a single video is published as REELS)."""
+    caption = "Saluran sudah dibersihkan. #LaporBupatiTegal"
+    video = {"sha256": "c" * 64, "kind": "video", "mime": "video/mp4", "phase": ""}
+    upright = {"width": 1080, "height": 1920}
+
+    class Draft:
+        def __init__(self, media: list[dict[str, object]]) -> None:
+            self.caption, self.media = caption, media
+
+    assert "media_aspect_ratio" not in {
+        p.code for p in validate(Draft([{**video, **upright}]), "instagram")
+    }
+    photo = {**video, "kind": "photo", "mime": "image/jpeg", **upright}
+    assert "media_aspect_ratio" in {p.code for p in validate(Draft([photo]), "instagram")}

@@ -122,14 +122,19 @@ def connect_account(
 
 
 def test_account(ctx: AppContext, session: Session, viewer: Viewer, account_id: int) -> str:
-    """Build the adapter and ask the platform for a marker that cannot exist: reaching it with
-    valid credentials answers "not found"; bad credentials raise the platform's error."""
+    """Build the adapter and make its ``check`` call (Telegram ``getMe`` + ``getChat``, X
+    ``/2/users/me``, ...): a harmless authenticated read, so wrong credentials raise the
+    platform's error. (A marker look-up proves nothing where the platform cannot search.)"""
     account = session.get(SocialAccount, account_id)
     if account is None:
         raise NotFound(f"account {account_id}")
     try:
-        build_platform(account, ctx.vault, ctx.http, ctx.settings).find_by_marker("LBT-TEST-0")
-        result = "ok"
+        described = build_platform(
+            account, ctx.vault, ctx.http, ctx.settings, sessions=ctx.sessions
+        ).check()
+        # A check that works but sees trouble ahead (a token about to expire) says so.
+        _, _, warning = described.partition(" — Peringatan: ")
+        result = f"ok — Peringatan: {warning}" if warning else "ok"
     except LaporError as exc:
         result = exc.user_message
     except Exception as exc:  # a network failure is an answer here, not a server error
@@ -140,7 +145,7 @@ def test_account(ctx: AppContext, session: Session, viewer: Viewer, account_id: 
         action="account.tested",
         object_type="account",
         object_id=account.id,
-        ok=result == "ok",
+        ok=result.startswith("ok"),
     )
     return result
 
@@ -258,7 +263,9 @@ def account_add(
 def account_test(ctx: Ctx, account_id: int, user: AdminOnlyWrite) -> Response:
     with ctx.sessions() as session, session.begin():
         result = test_account(ctx, session, user, account_id)
-    return done("Uji koneksi berhasil." if result == "ok" else f"Uji koneksi gagal: {result}")
+    if result.startswith("ok"):
+        return done("Uji koneksi berhasil." + result.removeprefix("ok"))
+    return done(f"Uji koneksi gagal: {result}")
 
 
 @router.post("/admin/accounts/{account_id}/{change}")

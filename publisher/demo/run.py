@@ -276,11 +276,13 @@ def run_demo(*, cases: int, root: str, console: Console) -> None:
         ServerThread(feed.app()) as feed_server,
         ServerThread(fakes.telegram.app()) as tg_server,
         ServerThread(fakes.meta.app()) as meta_server,
+        ServerThread(fakes.meta.video_app()) as meta_video_server,
         ServerThread(fakes.x.app()) as x_server,
     ):
         fakes.urls = {
             "telegram": tg_server.url,
             "meta": f"{meta_server.url}/v21.0",
+            "meta_video": f"{meta_video_server.url}/v21.0",
             "x": x_server.url,
         }
         settings = Settings(
@@ -327,7 +329,12 @@ def _accounts(ctx: AppContext, agency: Agency, fakes: DemoFakes) -> list[SocialA
         (
             "facebook",
             page_id,
-            {"page_id": page_id, "access_token": f"page-{code}", "api_base": fakes.urls["meta"]},
+            {
+                "page_id": page_id,
+                "access_token": f"page-{code}",
+                "api_base": fakes.urls["meta"],
+                "video_api_base": fakes.urls["meta_video"],
+            },
         ),
         (
             "instagram",

@@ -32,6 +32,9 @@ class MediaLimits:
     # width / height, inclusive, for every item; renditions are cropped or padded into it.
     min_aspect: float | None = None
     max_aspect: float | None = None
+    # (min, max) width / height for videos where the platform takes another range for them
+    # (Instagram Reels take vertical 9:16 phone video); None: the range above applies.
+    video_aspect: tuple[float, float] | None = None
     # Rendition sizes: preferred width when the source is at least that wide, then bounds.
     target_width: int | None = None
     min_width: int | None = None

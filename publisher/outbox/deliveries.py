@@ -264,7 +264,9 @@ def deliver(ctx: AppContext, delivery_id: int) -> str:
         lease = delivery.attempts
         try:
             _last_privacy_check(ctx, delivery)
-            platform = build_platform(delivery.account, ctx.vault, ctx.http, ctx.settings)
+            platform = build_platform(
+                delivery.account, ctx.vault, ctx.http, ctx.settings, sessions=ctx.sessions
+            )
             request = PublishRequest(
                 delivery_id=delivery.id,
                 marker=delivery.marker,
@@ -446,7 +448,9 @@ def reconcile(ctx: AppContext, now: datetime | None = None) -> ReconcileCounts:
     for delivery_id, marker, platform_state, account in rows:
         try:
             if account.id not in platforms:
-                platforms[account.id] = build_platform(account, ctx.vault, ctx.http, ctx.settings)
+                platforms[account.id] = build_platform(
+                    account, ctx.vault, ctx.http, ctx.settings, sessions=ctx.sessions
+                )
             platform = platforms[account.id]
             found = platform.find_by_marker(marker, platform_state) if platform.searchable else None
         except PlatformError as exc:
@@ -561,7 +565,7 @@ def check_account(ctx: AppContext, account_id: int) -> str:
         account = session.get(SocialAccount, account_id)
         if account is None:
             raise LaporError(f"unknown account {account_id}")
-        platform = build_platform(account, ctx.vault, ctx.http, ctx.settings)
+        platform = build_platform(account, ctx.vault, ctx.http, ctx.settings, sessions=ctx.sessions)
     return platform.check()
 
 
@@ -633,7 +637,9 @@ def takedown_delivery(
         account = delivery.account
         label = f"{account.platform}:{account.handle}"
         try:
-            platform = build_platform(account, ctx.vault, ctx.http, ctx.settings)
+            platform = build_platform(
+                account, ctx.vault, ctx.http, ctx.settings, sessions=ctx.sessions
+            )
         except PlatformError as exc:
             return TakedownLine(delivery_id, label, "published", "published", str(exc))
     note = ""

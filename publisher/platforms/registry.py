@@ -11,7 +11,12 @@ whose platform is gone is paused rather than retried); :func:`build_platform` ra
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 import httpx
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from publisher.core.crypto import Vault
 from publisher.core.errors import NeedsReconnect
@@ -60,9 +65,54 @@ def get_spec(name: str) -> PlatformSpec:
         raise UnknownPlatform(f"unknown platform {name!r}; known: {', '.join(_specs)}") from None
 
 
+class AccountCredentials:
+    """An account's encrypted credentials in the database, replaced by a conditional update
+    (on the ciphertext last read), so two workers renewing at once cannot both win."""
+
+    def __init__(
+        self, sessions: Callable[[], Session], vault: Vault, account_id: int, cipher: bytes
+    ) -> None:
+        self.sessions = sessions
+        self.vault = vault
+        self.account_id = account_id
+        self.cipher = cipher
+
+    def load(self) -> Mapping[str, Any]:
+        with self.sessions() as session:
+            account = session.get(SocialAccount, self.account_id)
+            if account is None or not account.credentials:
+                return {}
+            self.cipher = bytes(account.credentials)
+            creds = self.vault.decrypt_json(self.cipher)
+        return creds if isinstance(creds, dict) else {}
+
+    def replace(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+        cipher = self.vault.encrypt_json(dict(new))
+        with self.sessions() as session, session.begin():
+            result = session.execute(
+                update(SocialAccount)
+                .where(
+                    SocialAccount.id == self.account_id,
+                    SocialAccount.credentials == self.cipher,
+                )
+                .values(credentials=cipher)
+                .execution_options(synchronize_session=False)
+            )
+            changed = bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        if changed:
+            self.cipher = cipher
+        return changed
+
+
 def build_platform(
-    account: SocialAccount, vault: Vault, client: httpx.Client, settings: Settings
+    account: SocialAccount,
+    vault: Vault,
+    client: httpx.Client,
+    settings: Settings,
+    *,
+    sessions: Callable[[], Session] | None = None,
 ) -> Platform:
+    """The adapter for ``account``; with ``sessions`` it may save renewed credentials."""
     spec = get_spec(account.platform)
     creds = vault.decrypt_json(account.credentials) if account.credentials else {}
     if not isinstance(creds, dict):
@@ -74,4 +124,9 @@ def build_platform(
             user_message=spec.credentials.help or None,
         )
     api_base = str(creds.get("api_base") or spec.api_base)
-    return spec.factory(AdapterInputs(account.handle, creds, client, settings, api_base))
+    store = (
+        AccountCredentials(sessions, vault, account.id, bytes(account.credentials))
+        if sessions is not None and account.credentials
+        else None
+    )
+    return spec.factory(AdapterInputs(account.handle, creds, client, settings, api_base, store))

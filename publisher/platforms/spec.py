@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import httpx
 
@@ -46,6 +46,18 @@ class CredentialModel:
     help: str = ""
 
 
+class CredentialStore(Protocol):
+    """Where an account's credentials live, for adapters whose tokens rotate (X OAuth 2.0)."""
+
+    def load(self) -> Mapping[str, Any]:
+        """The credentials as stored now (another worker may have renewed them)."""
+        ...
+
+    def replace(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+        """Store ``new`` only if ``old`` is still what is stored; False if it changed."""
+        ...
+
+
 @dataclass(frozen=True)
 class AdapterInputs:
     """What a factory gets to build an adapter for one account."""
@@ -55,6 +67,7 @@ class AdapterInputs:
     client: httpx.Client
     settings: Settings
     api_base: str  # the credentials' ``api_base``, else the spec's default
+    store: CredentialStore | None = None  # None: renewed tokens could not be saved
 
 
 Factory = Callable[[AdapterInputs], Platform]

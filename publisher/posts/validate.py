@@ -132,7 +132,11 @@ def _each_media(
         width, height = item.get("width"), item.get("height")
         if isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0:
             ratio = width / height
-            low, high = r.media.min_aspect, r.media.max_aspect
+            low, high = (
+                r.media.video_aspect
+                if kind == "video" and r.media.video_aspect is not None
+                else (r.media.min_aspect, r.media.max_aspect)
+            )
             if (low is not None and ratio < low - 0.005) or (
                 high is not None and ratio > high + 0.005
             ):

@@ -2,8 +2,9 @@
 
 Photos are uploaded unpublished (``POST /{page}/photos`` with ``published=false``), then one
 post is made with ``POST /{page}/feed`` and ``attached_media``; a video goes out with
-``POST /{page}/videos``. Only the feed (or video) call makes anything visible, so only its lost
-answer is ``unknown``: an unpublished photo uploaded twice is invisible and expires.
+``POST /{page}/videos`` on Meta's video host (``graph-video``). Only the feed (or video) call
+makes anything visible, so only its lost answer is ``unknown``: an unpublished photo uploaded
+twice is invisible and expires.
 The caption carries the delivery's marker as its last line; the reconciler finds the post by
 that marker among the Page's recent posts (``GET /{page}/feed``).
 """
@@ -18,7 +19,7 @@ import httpx
 
 from publisher.core.errors import UnknownOutcome
 from publisher.platforms.base import PublishRequest, PublishResult, with_marker
-from publisher.platforms.meta.graph import DEFAULT_GRAPH, GraphClient, next_cursor
+from publisher.platforms.meta.graph import DEFAULT_GRAPH, GraphClient, next_cursor, video_host
 
 RECENT_POSTS = 100
 SEARCH_PAGES = 5  # how far back an unknown delivery is looked for (5 x 100 posts)
@@ -29,10 +30,18 @@ class FacebookPagePlatform:
     searchable = True
 
     def __init__(
-        self, client: httpx.Client, page_id: str, token: str, api_base: str = DEFAULT_GRAPH
+        self,
+        client: httpx.Client,
+        page_id: str,
+        token: str,
+        api_base: str = DEFAULT_GRAPH,
+        *,
+        video_api_base: str = "",
+        app_secret: str = "",
     ) -> None:
         self.page_id = page_id
-        self.graph = GraphClient(client, token, api_base, "facebook")
+        self.graph = GraphClient(client, token, api_base, "facebook", app_secret=app_secret)
+        self.video_api_base = video_api_base or video_host(api_base)
 
     @staticmethod
     def post_url(post_id: str) -> str:
@@ -49,6 +58,7 @@ class FacebookPagePlatform:
                     effectful=True,
                     data={"description": message, "published": "true"},
                     files={"source": (video.path.name, fh, video.mime)},
+                    api_base=self.video_api_base,
                 )
             return self._result(body)
         photo_ids: list[str] = []
@@ -97,4 +107,6 @@ class FacebookPagePlatform:
 
     def check(self) -> str:
         body = self.graph.call("GET", self.page_id, effectful=False, params={"fields": "id,name"})
-        return f"Facebook Page {body.get('name', '')} ({body.get('id', self.page_id)})"
+        warning = self.graph.expiry_warning()
+        page = f"Facebook Page {body.get('name', '')} ({body.get('id', self.page_id)})"
+        return f"{page} — {warning}" if warning else page

@@ -14,7 +14,12 @@ from publisher.platforms.spec import AdapterInputs, CaptionLimits, CredentialMod
 def build(inputs: AdapterInputs) -> Platform:
     creds = inputs.credentials
     return FacebookPagePlatform(
-        inputs.client, str(creds["page_id"]), str(creds["access_token"]), inputs.api_base
+        inputs.client,
+        str(creds["page_id"]),
+        str(creds["access_token"]),
+        inputs.api_base,
+        video_api_base=str(creds.get("video_api_base") or ""),
+        app_secret=str(creds.get("app_secret") or ""),
     )
 
 
@@ -32,7 +37,7 @@ SPEC = PlatformSpec(
     ),
     credentials=CredentialModel(
         required=("page_id", "access_token"),
-        optional=("api_base",),
+        optional=("api_base", "video_api_base", "app_secret"),
         help="Kredensial Facebook belum lengkap (page_id, access_token Halaman).",
     ),
     errors=META_ERRORS,

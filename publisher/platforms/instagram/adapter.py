@@ -80,10 +80,13 @@ class InstagramPlatform:
         *,
         poll_interval_s: float = 2.0,
         max_polls: int = 15,
+        app_secret: str = "",
     ) -> None:
         self.client = client
         self.ig_user_id = ig_user_id
-        self.graph = GraphClient(client, token, api_base, "instagram", INSTAGRAM_ERRORS)
+        self.graph = GraphClient(
+            client, token, api_base, "instagram", INSTAGRAM_ERRORS, app_secret=app_secret
+        )
         self.poll_interval_s = poll_interval_s
         self.max_polls = max_polls
 
@@ -203,6 +206,10 @@ class InstagramPlatform:
                     data={**self._item_params(item), "is_carousel_item": "true"},
                 )
                 children.append(str(child["id"]))
+            # A carousel is refused (9007) until every child is FINISHED (IG User Media,
+            # "Carousel posts", step 1: each item container, then its status_code).
+            for child_id in children:
+                self._wait_finished(child_id)
             data = {"media_type": "CAROUSEL", "children": ",".join(children), "caption": caption}
         body = self.graph.call("POST", f"{self.ig_user_id}/media", effectful=False, data=data)
         return str(body["id"])
@@ -279,4 +286,6 @@ class InstagramPlatform:
         body = self.graph.call(
             "GET", self.ig_user_id, effectful=False, params={"fields": "id,username"}
         )
-        return f"Instagram @{body.get('username', '')} ({body.get('id', self.ig_user_id)})"
+        warning = self.graph.expiry_warning()
+        user = f"Instagram @{body.get('username', '')} ({body.get('id', self.ig_user_id)})"
+        return f"{user} — {warning}" if warning else user

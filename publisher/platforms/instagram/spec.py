@@ -24,6 +24,7 @@ def build(inputs: AdapterInputs) -> Platform:
         str(creds["access_token"]),
         inputs.api_base,
         poll_interval_s=float(creds.get("poll_interval_s", 2.0)),
+        app_secret=str(creds.get("app_secret") or ""),
     )
 
 
@@ -43,13 +44,16 @@ SPEC = PlatformSpec(
         video_max_seconds=15 * 60.0,
         min_aspect=4 / 5,
         max_aspect=1.91,
+        # A single video goes out as REELS, whose specification takes 0.01:1 to 10:1 and
+        # recommends 9:16, the shape of a phone held upright.
+        video_aspect=(0.01, 10.0),
         target_width=1080,
         min_width=320,
         max_width=1440,
     ),
     credentials=CredentialModel(
         required=("ig_user_id", "access_token"),
-        optional=("api_base", "poll_interval_s"),
+        optional=("api_base", "poll_interval_s", "app_secret"),
         help="Kredensial Instagram belum lengkap (ig_user_id, access_token).",
     ),
     errors=INSTAGRAM_ERRORS,

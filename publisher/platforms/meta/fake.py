@@ -15,6 +15,7 @@ tests count on the server's side. Faults: :class:`publisher.fakes.faults.FaultPl
 from __future__ import annotations
 
 import hashlib
+import hmac
 import itertools
 import json
 import threading
@@ -55,6 +56,7 @@ class Container:
     children: list[str]
     polls_left: int
     status_code: str = "IN_PROGRESS"
+    polled: int = 0  # status reads (GET /{container}?fields=status_code)
     fetched_sha256: list[str] = field(default_factory=list)
 
 
@@ -79,6 +81,18 @@ class FakeMetaGraph:
     ig_users: dict[str, str] = field(default_factory=dict)  # ig user id -> username
     quota_total: int = 100  # Instagram API-published posts per rolling 24 hours
     video_polls: int = 2  # IN_PROGRESS answers before a video container is FINISHED
+    # Carousel items are uploaded containers too (IG User Media, "Carousel posts"): each starts
+    # IN_PROGRESS (ShadowIGMediaBuilder.status_code) and is FINISHED only after being polled.
+    child_polls: int = 1
+    # Securing Graph API Requests: when the app requires it, every call must carry
+    # ``appsecret_proof`` = HMAC-SHA256(app secret, access token), hex.
+    app_secret: str = ""
+    proofs_seen: list[str] = field(default_factory=list)
+    # Access tokens expire (Graph API "Access Token Debugger" / ``GET /debug_token``:
+    # ``data.expires_at``, 0 for never, ``data.is_valid``); past the deadline every call
+    # answers code 190 as Meta does. Tokens not listed never expire (Page tokens from a
+    # long-lived user token).
+    token_expires_at: dict[str, int] = field(default_factory=dict)
     faults: FaultPlan = field(default_factory=FaultPlan)
     photos: dict[str, dict[str, Any]] = field(default_factory=dict)
     posts: list[PagePost] = field(default_factory=list)
@@ -103,6 +117,17 @@ class FakeMetaGraph:
 
     # --- the app ------------------------------------------------------------------------------
 
+    def video_app(self) -> ASGIApp:
+        """The video host (graph-video.facebook.com): Page Videos reference, "Publishing":
+        video files are uploaded to ``graph-video``, not the Graph host of every other call."""
+        api = FastAPI(title="fake Meta Graph video host")
+
+        @api.post("/{version}/{node}/videos")
+        async def post_video(version: str, node: str, request: Request) -> JSONResponse:
+            return await self._dispatch("POST", node, "videos", request, video_host=True)
+
+        return droppable(api)
+
     def app(self) -> ASGIApp:
         api = FastAPI(title="fake Meta Graph API")
 
@@ -124,13 +149,20 @@ class FakeMetaGraph:
 
         return droppable(api)
 
-    async def _dispatch(self, method: str, node: str, edge: str, request: Request) -> JSONResponse:
+    async def _dispatch(
+        self, method: str, node: str, edge: str, request: Request, *, video_host: bool = False
+    ) -> JSONResponse:
         with self._lock:
             self.requests += 1
         token = _token(request)
         form: dict[str, Any] = dict(await request.form()) if method == "POST" else {}
-        if token not in self.tokens:
+        if token not in self.tokens or 0 < self.token_expires_at.get(token, 0) <= time.time():
             return _expired()
+        refused = self._proof_refusal(token, request, form)
+        if refused is not None:
+            return refused
+        if method == "POST" and edge == "videos" and not video_host:
+            return _error(400, 100, "Video uploads must be sent to graph-video.facebook.com")
         op = _operation(method, node, edge, self)
         allowed = {
             "fb_publish": PUBLISH_FAULTS,
@@ -153,6 +185,8 @@ class FakeMetaGraph:
         }.get((method, edge))
         if handler is not None:
             response = await handler(node, form, request, fault)
+        elif method == "GET" and node == "debug_token" and not edge:
+            response = self._debug_token(request)
         elif method == "GET" and not edge:
             response = self._get(node, request)
         elif method == "DELETE" and not edge:
@@ -160,6 +194,20 @@ class FakeMetaGraph:
         else:
             response = _error(400, 100, "Unsupported request", subcode=33)
         return _after_fault(fault, request, response)
+
+    def _proof_refusal(
+        self, token: str, request: Request, form: dict[str, Any]
+    ) -> JSONResponse | None:
+        if not self.app_secret:
+            return None
+        proof = request.query_params.get("appsecret_proof") or str(form.get("appsecret_proof", ""))
+        self.proofs_seen.append(proof)
+        if not proof:
+            return _error(400, 100, "API calls from the server require an appsecret_proof argument")
+        expected = hmac.new(self.app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(proof, expected):
+            return _error(400, 100, "Invalid appsecret_proof provided in the API argument")
+        return None
 
     # --- Facebook Page ------------------------------------------------------------------------
 
@@ -279,6 +327,9 @@ class FakeMetaGraph:
             children = [c for c in str(form.get("children", "")).split(",") if c]
             if not 2 <= len(children) <= 10 or any(c not in self.containers for c in children):
                 return _error(400, 100, "Invalid children", subcode=2207033)
+            if any(self.containers[c].status_code != "FINISHED" for c in children):
+                # Error codes table: 9007 / 2207027 "the media is not ready for publishing".
+                return _error(400, 9007, "Media ID is not available", subcode=2207027)
             polls = 0
         else:
             url = str(
@@ -299,6 +350,8 @@ class FakeMetaGraph:
                 )
             fetched.append(sha)
             polls = self.video_polls if media_type in ("VIDEO", "REELS") else 0
+            if str(form.get("is_carousel_item", "")).lower() == "true":
+                polls = max(polls, self.child_polls)
         if fault is not None and fault.kind == "slow_container":
             polls += fault.polls
         container = Container(
@@ -349,6 +402,7 @@ class FakeMetaGraph:
         container = self.containers.get(node)
         if container is not None:
             with self._lock:
+                container.polled += 1
                 if container.status_code == "IN_PROGRESS":
                     container.polls_left -= 1
                     if container.polls_left <= 0:
@@ -366,6 +420,24 @@ class FakeMetaGraph:
             if post.id == node:
                 return JSONResponse({"id": node, "message": post.message})
         return _error(400, 100, f"Object with ID '{node}' does not exist", subcode=33)
+
+    def _debug_token(self, request: Request) -> JSONResponse:
+        token = request.query_params.get("input_token", "")
+        expires = self.token_expires_at.get(token, 0)
+        valid = token in self.tokens and not 0 < expires <= time.time()
+        kind = "PAGE" if token in self.tokens else "USER"
+        return JSONResponse(
+            {
+                "data": {
+                    "app_id": "1234567890",
+                    "type": kind,
+                    "application": "Lapor Publisher",
+                    "expires_at": expires,
+                    "is_valid": valid,
+                    "scopes": ["pages_manage_posts", "instagram_content_publish"],
+                }
+            }
+        )
 
     def _delete(self, node: str) -> JSONResponse:
         with self._lock:

@@ -9,8 +9,10 @@ the table both adapters use; Instagram adds its own rows in front.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -20,6 +22,12 @@ from publisher.platforms.base import transport_error
 from publisher.platforms.errors import ApiFailure, ErrorRule, classify
 
 DEFAULT_GRAPH = "https://graph.facebook.com/v21.0"
+
+
+def video_host(api_base: str) -> str:
+    """Meta's video host for an API base: Page Videos are uploaded to ``graph-video``."""
+    return api_base.replace("://graph.", "://graph-video.", 1)
+
 
 _RECONNECT = (
     "Token akses Meta kedaluwarsa atau dicabut (kode 190). Admin perlu login ulang lewat "
@@ -117,12 +125,20 @@ class GraphClient:
         api_base: str,
         platform: str,
         rules: tuple[ErrorRule, ...] = META_ERRORS,
+        *,
+        app_secret: str = "",
     ) -> None:
         self.client = client
         self.token = token
         self.api_base = api_base.rstrip("/")
         self.platform = platform
         self.rules = rules
+        # Securing Graph API Requests: apps that require it refuse calls without the proof.
+        self.proof = (
+            hmac.new(app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
+            if app_secret
+            else ""
+        )
 
     def call(
         self,
@@ -133,10 +149,15 @@ class GraphClient:
         params: dict[str, str] | None = None,
         data: dict[str, str] | None = None,
         files: dict[str, Any] | None = None,
+        api_base: str = "",
     ) -> dict[str, Any]:
-        url = f"{self.api_base}/{path.lstrip('/')}"
-        # The token goes in a header, never the URL: URLs end up in logs.
+        """One Graph call; ``api_base`` overrides the host (the video host for uploads)."""
+        url = f"{(api_base or self.api_base).rstrip('/')}/{path.lstrip('/')}"
+        # The token goes in a header, never the URL: URLs end up in logs. The proof is a
+        # keyed hash of it, not a credential by itself.
         headers = {"Authorization": f"Bearer {self.token}"}
+        if self.proof:
+            params = {**(params or {}), "appsecret_proof": self.proof}
         try:
             response = self.client.request(
                 method, url, params=params, data=data, files=files, headers=headers
@@ -164,3 +185,27 @@ class GraphClient:
             retry_at=retry_at,
         )
         raise classify(self.rules, failure, effectful=effectful)
+
+    def expiry_warning(self, *, warn_days: int = 7) -> str:
+        """Ask ``debug_token`` when this token expires: a warning (Indonesian) when that is
+        within ``warn_days``, "" when it never expires or later; an invalid token raises."""
+        body = self.call("GET", "debug_token", effectful=False, params={"input_token": self.token})
+        data = body.get("data")
+        data = data if isinstance(data, dict) else {}
+        if data.get("is_valid") is False:
+            raise classify(
+                self.rules,
+                ApiFailure(self.platform, 400, code=190, text="debug_token: is_valid false"),
+                effectful=False,
+            )
+        expires = data.get("expires_at")
+        if not isinstance(expires, int) or expires <= 0:
+            return ""
+        left = datetime.fromtimestamp(expires, tz=UTC) - utcnow()
+        if left > timedelta(days=warn_days):
+            return ""
+        day = datetime.fromtimestamp(expires, tz=UTC).strftime("%d-%m-%Y %H:%M UTC")
+        return (
+            f"Peringatan: token Meta berakhir {day} ({max(0, left.days)} hari lagi). "
+            "Sambungkan ulang akun (token Halaman jangka panjang) sebelum itu."
+        )

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from publisher.core.clock import utcnow
-from publisher.core.errors import PlatformError, UnknownOutcome
+from publisher.core.errors import PermanentError, PlatformError, UnknownOutcome
 from publisher.platforms.base import MediaFile, PublishRequest, PublishResult, transport_error
 from publisher.platforms.errors import ApiFailure, ErrorRule
 from publisher.platforms.errors import classify as classify_failure
@@ -139,11 +139,12 @@ class TelegramPlatform:
                 )
         else:
             result = self._call("sendMessage", {"chat_id": self.chat_id, "text": caption})
-        message = result[0] if isinstance(result, list) and result else result
-        message_id = str(message.get("message_id", "")) if isinstance(message, dict) else ""
-        if not message_id:
+        # An album is one message per item; all their ids are kept so takedown removes each.
+        messages = result if isinstance(result, list) else [result]
+        ids = [str(m.get("message_id", "")) for m in messages if isinstance(m, dict)]
+        if not ids or not all(ids):
             raise UnknownOutcome("telegram: result without message_id")
-        return PublishResult(remote_id=message_id, url=self.message_url(message_id))
+        return PublishResult(remote_id=",".join(ids), url=self.message_url(ids[0]))
 
     def _media_group(self, items: list[MediaFile], caption: str) -> Any:
         media: list[dict[str, str]] = []
@@ -174,10 +175,32 @@ class TelegramPlatform:
         return None  # the Bot API cannot read channel history: a person settles it
 
     def takedown(self, remote_id: str) -> bool:
-        result = self._call(
-            "deleteMessage", {"chat_id": self.chat_id, "message_id": remote_id}, effectful=False
-        )
-        return result is True
+        """Delete every message of the post (each album item is its own message).
+
+        Bots may delete only messages younger than 48 hours (Bot API, deleteMessage); past
+        that the refusal names the links so a person can remove them in the Telegram app.
+        """
+        ids = [part for part in remote_id.split(",") if part]
+        for message_id in ids:
+            try:
+                self._call(
+                    "deleteMessage",
+                    {"chat_id": self.chat_id, "message_id": message_id},
+                    effectful=False,
+                )
+            except PlatformError as exc:
+                if "message to delete not found" in str(exc):
+                    continue  # deleted by an earlier attempt or by hand
+                if "can't be deleted" in str(exc):
+                    links = " ".join(self.message_url(i) for i in ids) or remote_id
+                    raise PermanentError(
+                        "telegram: older than 48 hours, the bot can no longer delete it; "
+                        f"remove by hand: {links}",
+                        user_message="Bot hanya dapat menghapus pesan yang berumur kurang dari "
+                        f"48 jam. Hapus manual di aplikasi Telegram: {links}",
+                    ) from None
+                raise
+        return bool(ids)
 
     def check(self) -> str:
         me = self._call("getMe", {}, effectful=False)

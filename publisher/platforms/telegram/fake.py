@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,9 @@ PHOTO_LIMIT = 10 * 1024 * 1024
 SEND_METHODS = ("sendMessage", "sendPhoto", "sendVideo", "sendMediaGroup")
 COMMON = frozenset({"server_error", "rate_limit", "expired_token"})
 SEND_FAULTS = COMMON | {"server_error_after", "drop_after_accept"}
+# deleteMessage: "A message can only be deleted if it was sent less than 48 hours ago."
+# (../shared/fixtures/telegram/api.json, methods.deleteMessage.description)
+DELETE_WINDOW_S = 48 * 3600
 
 
 @dataclass
@@ -42,7 +46,19 @@ class SentMessage:
     photo_bytes: int = 0
     photo_sha256: str = ""
     items: int = 1
-    deleted: bool = False
+    # sendMediaGroup "returns an array of Messages that were sent": one message id per item
+    # (api.json, methods.sendMediaGroup), and each is deleted on its own.
+    message_ids: list[int] = field(default_factory=list)
+    deleted_ids: set[int] = field(default_factory=set)
+    sent_at: float = field(default_factory=time.time)
+
+    @property
+    def deleted(self) -> bool:
+        return set(self.message_ids or [self.message_id]) <= self.deleted_ids
+
+    def age(self, seconds: float) -> None:
+        """Pretend the message was sent ``seconds`` earlier (for the 48-hour delete limit)."""
+        self.sent_at -= seconds
 
 
 @dataclass
@@ -52,6 +68,7 @@ class FakeTelegram:
     sent: list[SentMessage] = field(default_factory=list)
     faults: FaultPlan = field(default_factory=FaultPlan)
     requests: int = 0
+    _next_id: int = 1
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def fail_next(self, fault: Fault) -> None:
@@ -118,9 +135,16 @@ class FakeTelegram:
     def _delete(self, chat_id: str, message_id: str) -> JSONResponse:
         with self._lock:
             for message in self.live():
-                if str(message.message_id) == message_id and message.chat_id == chat_id:
-                    message.deleted = True
-                    return _ok(True)
+                ids = message.message_ids or [message.message_id]
+                if message.chat_id != chat_id or not message_id.isdigit():
+                    continue
+                number = int(message_id)
+                if number not in ids or number in message.deleted_ids:
+                    continue
+                if time.time() - message.sent_at >= DELETE_WINDOW_S:
+                    return _error(400, "Bad Request: message can't be deleted")
+                message.deleted_ids.add(number)
+                return _ok(True)
         return _error(400, "Bad Request: message to delete not found")
 
     async def _send(self, method: str, chat_id: str, data: dict[str, Any]) -> Any:
@@ -154,8 +178,12 @@ class FakeTelegram:
             return _error(400, "Bad Request: file is too big")
         first = blobs[0] if blobs else b""
         with self._lock:
+            first_id = self._next_id
+            count = len(blobs) if method == "sendMediaGroup" else 1
+            self._next_id += count
             message = SentMessage(
-                message_id=len(self.sent) + 1,
+                message_id=first_id,
+                message_ids=list(range(first_id, first_id + count)),
                 chat_id=chat_id,
                 method=method,
                 caption=caption,
@@ -176,7 +204,13 @@ class FakeTelegram:
         if method == "sendPhoto":
             result["photo"] = [{"file_id": message.photo_sha256[:20], "file_size": len(first)}]
         if method == "sendMediaGroup":
-            return [dict(result, message_id=message.message_id)]
+            # Only the first message of an album carries the caption.
+            return [
+                dict(result, message_id=number)
+                if index == 0
+                else {k: v for k, v in dict(result, message_id=number).items() if k != "caption"}
+                for index, number in enumerate(message.message_ids)
+            ]
         return result
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,7 +22,8 @@ import httpx
 from publisher.core.clock import utcnow
 from publisher.core.errors import PermanentError, RetryableError, UnknownOutcome
 from publisher.platforms.base import MediaFile, PublishRequest, PublishResult, transport_error
-from publisher.platforms.errors import ApiFailure, ErrorRule, classify
+from publisher.platforms.errors import ApiFailure, ErrorRule, PermissionDenied, classify
+from publisher.platforms.x.oauth import TokenKeeper
 from publisher.platforms.x.twitter_text import weighted_length
 
 DEFAULT_API = "https://api.x.com"
@@ -31,6 +32,7 @@ CHUNK = 4 * 1024 * 1024
 MAX_MEDIA = 4
 RECENT_POSTS = 100
 SEARCH_PAGES = 5
+Saver = Callable[[dict[str, str]], None]
 
 # twitter-text v3: these code point ranges weigh 1, everything else 2 (emoji, CJK, ...).
 _RECONNECT = (
@@ -89,6 +91,8 @@ def _sha(text: str) -> str:
 
 class XPlatform:
     name = "x"
+    # False on a write-only access tier (X's Free tier cannot read a user's posts): then an
+    # unknown delivery goes to a person instead of waiting for a look-up that never works.
     searchable = True
 
     def __init__(
@@ -99,16 +103,21 @@ class XPlatform:
         username: str,
         api_base: str = DEFAULT_API,
         *,
-        poll_interval_s: float = 1.0,
-        max_polls: int = 20,
+        chunk_size: int = CHUNK,
+        max_wait_s: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+        read_access: bool = True,
+        keeper: TokenKeeper | None = None,
     ) -> None:
+        self.searchable = read_access
         self.client = client
-        self.token = token
+        self.keeper = keeper or TokenKeeper(client, {"access_token": token}, None)
         self.user_id = user_id
         self.username = username.lstrip("@")
         self.api_base = api_base.rstrip("/")
-        self.poll_interval_s = poll_interval_s
-        self.max_polls = max_polls
+        self.chunk_size = chunk_size
+        self.max_wait_s = max_wait_s
+        self.sleep = sleep
 
     def _call(
         self,
@@ -120,19 +129,16 @@ class XPlatform:
         params: dict[str, str] | None = None,
         data: dict[str, str] | None = None,
         files: dict[str, Any] | None = None,
+        empty_ok: bool = False,
     ) -> dict[str, Any]:
-        try:
-            response = self.client.request(
-                method,
-                f"{self.api_base}{path}",
-                json=json_body,
-                params=params,
-                data=data,
-                files=files,
-                headers={"Authorization": f"Bearer {self.token}"},
-            )
-        except httpx.HTTPError as exc:
-            raise transport_error(exc, "x", effectful=effectful) from None
+        """The JSON answer; ``empty_ok`` accepts a 2xx with an empty body (the upload guide
+        documents that for APPEND while the OpenAPI document shows ``data``: both are taken)."""
+        response = self._send(method, path, json_body, params, data, files, effectful)
+        if response.status_code == 401 and self.keeper.can_refresh:
+            # The token may have lapsed early or been revoked: renew once, then ask again (a
+            # 401 means X did nothing with the request, so repeating it is safe).
+            self.keeper.refresh()
+            response = self._send(method, path, json_body, params, data, files, effectful)
         try:
             body = response.json()
         except ValueError:
@@ -140,6 +146,8 @@ class XPlatform:
         body = body if isinstance(body, dict) else {}
         if 200 <= response.status_code < 300 and ("data" in body or "meta" in body):
             return body
+        if 200 <= response.status_code < 300 and empty_ok and not response.content.strip():
+            return {}
         errors = body.get("errors")
         first = errors[0] if isinstance(errors, list) and errors else {}
         first = first if isinstance(first, dict) else {}
@@ -163,33 +171,103 @@ class XPlatform:
         )
         raise classify(X_ERRORS, failure, effectful=effectful)
 
-    # --- media upload (invisible until attached: safe to repeat) ------------------------------
-
-    def _upload(self, item: MediaFile) -> str:
-        data = item.path.read_bytes()
-        category = "tweet_video" if item.kind == "video" else "tweet_image"
-        init = self._call(
-            "POST",
-            "/2/media/upload/initialize",
-            effectful=False,
-            json_body={
-                "media_type": item.mime,
-                "media_category": category,
-                "total_bytes": len(data),
-            },
-        )
-        media_id = str(init["data"]["id"])
-        for index, start in enumerate(range(0, len(data), CHUNK)):
-            self._call(
-                "POST",
-                f"/2/media/upload/{media_id}/append",
-                effectful=False,
-                data={"segment_index": str(index)},
-                files={"media": (item.path.name, data[start : start + CHUNK], item.mime)},
+    def _send(
+        self,
+        method: str,
+        path: str,
+        json_body: dict[str, Any] | None,
+        params: dict[str, str] | None,
+        data: dict[str, str] | None,
+        files: dict[str, Any] | None,
+        effectful: bool,
+    ) -> httpx.Response:
+        bearer = self.keeper.bearer()
+        try:
+            return self.client.request(
+                method,
+                f"{self.api_base}{path}",
+                json=json_body,
+                params=params,
+                data=data,
+                files=files,
+                headers={"Authorization": f"Bearer {bearer}"},
             )
-        final = self._call("POST", f"/2/media/upload/{media_id}/finalize", effectful=False)
-        info = final["data"].get("processing_info")
-        for _ in range(self.max_polls):
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, "x", effectful=effectful) from None
+
+    # --- media upload (invisible until attached: safe to repeat) ------------------------------
+    #
+    # Progress is checkpointed per item (``x_media_<n>`` = media id, ``x_acked_<n>`` = segments
+    # X acknowledged, ``x_final_<n>`` once finalized), so a retry resumes from the last
+    # acknowledged segment or from the processing poll instead of uploading the video again.
+
+    def _upload(self, index: int, item: MediaFile, state: dict[str, str], save: Saver) -> str:
+        key = f"x_media_{index}"
+        if state.get(key):
+            try:
+                return self._upload_from(index, item, state, save)
+            except PermanentError:
+                # Expired or unknown upload session (X keeps them ``expires_after_secs``).
+                for prefix in ("x_media_", "x_acked_", "x_final_"):
+                    state.pop(f"{prefix}{index}", None)
+        return self._upload_from(index, item, state, save)
+
+    def _upload_from(self, index: int, item: MediaFile, state: dict[str, str], save: Saver) -> str:
+        data = item.path.read_bytes()
+        media_id = state.get(f"x_media_{index}", "")
+        if not media_id:
+            category = "tweet_video" if item.kind == "video" else "tweet_image"
+            init = self._call(
+                "POST",
+                "/2/media/upload/initialize",
+                effectful=False,
+                json_body={
+                    "media_type": item.mime,
+                    "media_category": category,
+                    "total_bytes": len(data),
+                },
+            )
+            media_id = str(init["data"]["id"])
+            state[f"x_media_{index}"] = media_id
+            save(state)
+        if not state.get(f"x_final_{index}"):
+            acked = int(state.get(f"x_acked_{index}", "0"))
+            for segment, start in enumerate(range(0, len(data), self.chunk_size)):
+                if segment < acked:
+                    continue
+                chunk = data[start : start + self.chunk_size]
+                self._call(
+                    "POST",
+                    f"/2/media/upload/{media_id}/append",
+                    effectful=False,
+                    data={"segment_index": str(segment)},
+                    files={"media": (item.path.name, chunk, item.mime)},
+                    empty_ok=True,
+                )
+                state[f"x_acked_{index}"] = str(segment + 1)
+                save(state)
+            final = self._call("POST", f"/2/media/upload/{media_id}/finalize", effectful=False)
+            state[f"x_final_{index}"] = "1"
+            save(state)
+            info = final["data"].get("processing_info")
+        else:
+            info = self._status(media_id)
+        return self._await_processing(media_id, info)
+
+    def _status(self, media_id: str) -> Any:
+        status = self._call(
+            "GET",
+            "/2/media/upload",
+            effectful=False,
+            params={"media_id": media_id, "command": "STATUS"},
+        )
+        return status["data"].get("processing_info")
+
+    def _await_processing(self, media_id: str, info: Any) -> str:
+        """Poll exactly as ``processing_info.check_after_secs`` asks (X media upload guide,
+        "STATUS"); past ``max_wait_s`` the attempt ends and a later one resumes the poll."""
+        waited = 0.0
+        while True:
             state = str(info.get("state")) if isinstance(info, dict) else "succeeded"
             if state == "succeeded":
                 return media_id
@@ -198,16 +276,13 @@ class XPlatform:
                     f"x: media {media_id} processing failed",
                     user_message="X gagal memproses media (format atau durasi). Ganti medianya.",
                 )
-            wait = info.get("check_after_secs", self.poll_interval_s) if info else 0
-            time.sleep(min(float(wait), self.poll_interval_s))
-            status = self._call(
-                "GET",
-                "/2/media/upload",
-                effectful=False,
-                params={"media_id": media_id, "command": "STATUS"},
-            )
-            info = status["data"].get("processing_info")
-        raise RetryableError(f"x: media {media_id} still processing")
+            raw = info.get("check_after_secs") if isinstance(info, dict) else None
+            wait = float(raw) if isinstance(raw, int | float) and raw > 0 else 1.0
+            if waited + wait > self.max_wait_s:
+                raise RetryableError(f"x: media {media_id} still processing after {waited:.0f} s")
+            self.sleep(wait)
+            waited += wait
+            info = self._status(media_id)
 
     def publish(self, request: PublishRequest) -> PublishResult:
         text, marked = post_text(request.caption, request.marker)
@@ -218,10 +293,15 @@ class XPlatform:
             )
         videos = [m for m in request.media if m.kind == "video"]
         chosen = videos[:1] if videos else [m for m in request.media if m.kind == "photo"]
-        media_ids = [self._upload(item) for item in chosen[:MAX_MEDIA]]
+        state = dict(request.state)
+        media_ids = [
+            self._upload(index, item, state, request.checkpoint)
+            for index, item in enumerate(chosen[:MAX_MEDIA])
+        ]
         if not marked:
             # Without a marker in the text, the exact text is what the reconciler looks for.
-            request.checkpoint({"text_sha256": _sha(text)})
+            state["text_sha256"] = _sha(text)
+            request.checkpoint(state)
         payload: dict[str, Any] = {"text": text}
         if media_ids:
             payload["media"] = {"media_ids": media_ids}
@@ -240,9 +320,15 @@ class XPlatform:
         text_sha = (state or {}).get("text_sha256", "")
         params = {"max_results": str(RECENT_POSTS), "tweet.fields": "text,created_at"}
         for _ in range(SEARCH_PAGES):
-            body = self._call(
-                "GET", f"/2/users/{self.user_id}/tweets", effectful=False, params=params
-            )
+            try:
+                body = self._call(
+                    "GET", f"/2/users/{self.user_id}/tweets", effectful=False, params=params
+                )
+            except PermissionDenied:
+                # 403 on a read the token may make: the app's tier has no read access. Nothing
+                # can prove absence, so the reconciler hands the delivery to a person.
+                self.searchable = False
+                return None
             for post in body.get("data") or []:
                 if not isinstance(post, dict):
                     continue

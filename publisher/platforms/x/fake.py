@@ -12,6 +12,7 @@ response JSON) and every accepted post in :attr:`FakeX.posts`.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import threading
 import time
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.types import ASGIApp
 
 from publisher.fakes.faults import Fault, FaultPlan, drop_connection, droppable
@@ -57,6 +58,9 @@ class Upload:
     received: dict[int, int] = field(default_factory=dict)
     state: str = "initialized"  # initialized / pending / succeeded / failed
     polls_left: int = 0
+    appends: int = 0  # segments received, counting repeats (a resumed upload repeats none)
+    next_check: float = 0.0  # the earliest time check_after_secs allowed the next STATUS
+    early_polls: int = 0  # STATUS calls made before check_after_secs had passed
 
 
 @dataclass
@@ -65,6 +69,27 @@ class FakeX:
     users: dict[str, str] = field(default_factory=dict)  # user id -> username
     faults: FaultPlan = field(default_factory=FaultPlan)
     video_polls: int = 1
+    # X media upload guide (docs.x.com, "Chunked media upload", APPEND): "A successful response
+    # returns HTTP 2xx code and an empty response body". The OpenAPI document
+    # (../shared/fixtures/x-openapi/openapi.json, appendMediaUpload 200) shows ``data.expires_at``
+    # instead; ``empty_append`` picks the guide's answer (204, no body), False the document's.
+    empty_append: bool = True
+    # processing_info.check_after_secs: "the number of seconds to wait before polling STATUS"
+    check_after_secs: int = 1
+    # X API access levels: the Free tier is write-only (create/delete posts, media upload,
+    # ``/2/users/me``); reading a user's posts answers 403 "Client Forbidden" with reason
+    # ``client-not-enrolled`` (problem type https://api.x.com/2/problems/client-forbidden).
+    read_access: bool = True
+    # OAuth 2.0 (X "OAuth 2.0 Authorization Code Flow with PKCE"): ``POST /2/oauth2/token``
+    # answers ``expires_in`` 7200 and, with offline.access, a refresh token; a refresh answers
+    # a new refresh token and the used one stops working (rotation). Tokens the fake issues
+    # expire after ``token_lifetime_s`` (401 afterwards); preset ``tokens`` never do.
+    clients: dict[str, str] = field(default_factory=dict)  # client id -> secret ("" public)
+    token_lifetime_s: float = 7200.0
+    expiry: dict[str, float] = field(default_factory=dict)  # issued access token -> deadline
+    refresh_tokens: dict[str, str] = field(default_factory=dict)  # live refresh token -> user
+    refreshes: int = 0
+    _secrets: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     posts: list[XPost] = field(default_factory=list)
     uploads: dict[str, Upload] = field(default_factory=dict)
     exchanges: list[tuple[str, Any, int, Any]] = field(default_factory=list)
@@ -78,14 +103,34 @@ class FakeX:
     def live_posts(self, user_id: str | None = None) -> list[XPost]:
         return [p for p in self.posts if not p.deleted and user_id in (None, p.author_id)]
 
+    def issue(self, user_id: str) -> dict[str, Any]:
+        """A token answer for ``user_id``, as the token endpoint gives it."""
+        with self._lock:
+            n = next(self._secrets)
+            access, refresh = f"x-access-{n}-{user_id}", f"x-refresh-{n}-{user_id}"
+            self.tokens[access] = user_id
+            self.expiry[access] = time.time() + self.token_lifetime_s
+            self.refresh_tokens[refresh] = user_id
+        return {
+            "token_type": "bearer",
+            "expires_in": int(self.token_lifetime_s),
+            "access_token": access,
+            "refresh_token": refresh,
+            "scope": "tweet.read tweet.write users.read media.write offline.access",
+        }
+
     def _id(self) -> str:
         with self._lock:
             return str(next(self._ids))
 
-    def _record(self, op: str, request_json: Any, response: JSONResponse) -> JSONResponse:
+    def _record(self, op: str, request_json: Any, response: Response) -> Response:
         import json
 
-        body = json.loads(bytes(response.body)) if response.body else None
+        body = (
+            json.loads(bytes(response.body))
+            if response.body and response.status_code != 204
+            else None
+        )
         with self._lock:
             self.exchanges.append((op, request_json, response.status_code, body))
         return response
@@ -93,30 +138,35 @@ class FakeX:
     def app(self) -> ASGIApp:
         api = FastAPI(title="fake X API v2")
 
+        @api.post("/2/oauth2/token")
+        async def token(request: Request) -> JSONResponse:
+            form = {k: str(v) for k, v in (await request.form()).items()}
+            return self._token(request, form)
+
         @api.post("/2/tweets")
-        async def create(request: Request) -> JSONResponse:
+        async def create(request: Request) -> Response:
             body = await _json(request)
             return await self._guard("createPosts", request, body, self._create)
 
         @api.delete("/2/tweets/{post_id}")
-        async def delete(post_id: str, request: Request) -> JSONResponse:
+        async def delete(post_id: str, request: Request) -> Response:
             return await self._guard("deletePosts", request, None, self._delete, post_id)
 
         @api.get("/2/users/me")
-        async def me(request: Request) -> JSONResponse:
+        async def me(request: Request) -> Response:
             return await self._guard("getUsersMe", request, None, self._me)
 
         @api.get("/2/users/{user_id}/tweets")
-        async def timeline(user_id: str, request: Request) -> JSONResponse:
+        async def timeline(user_id: str, request: Request) -> Response:
             return await self._guard("getUsersPosts", request, None, self._timeline, user_id)
 
         @api.post("/2/media/upload/initialize")
-        async def initialize(request: Request) -> JSONResponse:
+        async def initialize(request: Request) -> Response:
             body = await _json(request)
             return await self._guard("initializeMediaUpload", request, body, self._initialize)
 
         @api.post("/2/media/upload/{media_id}/append")
-        async def append(media_id: str, request: Request) -> JSONResponse:
+        async def append(media_id: str, request: Request) -> Response:
             form = await request.form()
             data: dict[str, Any] = dict(form)
             return await self._guard(
@@ -124,22 +174,47 @@ class FakeX:
             )
 
         @api.post("/2/media/upload/{media_id}/finalize")
-        async def finalize(media_id: str, request: Request) -> JSONResponse:
+        async def finalize(media_id: str, request: Request) -> Response:
             return await self._guard("finalizeMediaUpload", request, None, self._finalize, media_id)
 
         @api.get("/2/media/upload")
-        async def status(request: Request) -> JSONResponse:
+        async def status(request: Request) -> Response:
             return await self._guard("getMediaUploadStatus", request, None, self._status)
 
         return droppable(api)
 
+    def _token(self, request: Request, form: dict[str, str]) -> JSONResponse:
+        with self._lock:
+            self.requests += 1
+        client_id = form.get("client_id", "")
+        header = request.headers.get("authorization", "")
+        if header.lower().startswith("basic "):
+            client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
+            if self.clients.get(client_id) != secret:
+                return _oauth_error(401, "unauthorized_client", "Missing valid authorization.")
+        elif client_id not in self.clients or self.clients[client_id]:
+            return _oauth_error(401, "unauthorized_client", "Missing valid authorization.")
+        if form.get("grant_type") != "refresh_token":
+            return _oauth_error(400, "unsupported_grant_type", "Grant type is not supported.")
+        with self._lock:
+            user = self.refresh_tokens.pop(form.get("refresh_token", ""), None)
+            if user is None:
+                return _oauth_error(
+                    400, "invalid_request", "Value passed for the token was invalid."
+                )
+            self.refreshes += 1
+        return JSONResponse(self.issue(user))
+
     async def _guard(
         self, op: str, request: Request, body: Any, handler: Any, *args: Any
-    ) -> JSONResponse:
+    ) -> Response:
         with self._lock:
             self.requests += 1
         header = request.headers.get("authorization", "")
-        user = self.tokens.get(header[7:].strip()) if header.lower().startswith("bearer ") else None
+        bearer = header[7:].strip() if header.lower().startswith("bearer ") else ""
+        user = self.tokens.get(bearer)
+        if bearer in self.expiry and time.time() >= self.expiry[bearer]:
+            user = None  # expired: X answers 401 Unauthorized
         if user is None:
             return self._record(op, body, _problem(401, "Unauthorized", "Unauthorized"))
         allowed = PUBLISH_FAULTS if op == "createPosts" else COMMON
@@ -148,7 +223,7 @@ class FakeX:
             early = _early(fault)
             if early is not None:
                 return self._record(op, body, early)
-        response: JSONResponse = await handler(user, request, body, fault, *args)
+        response: Response = await handler(user, request, body, fault, *args)
         if fault is not None and response.status_code in (200, 201):
             if fault.kind == "drop_after_accept":
                 drop_connection(request)
@@ -206,6 +281,8 @@ class FakeX:
     ) -> JSONResponse:
         limit = max(5, min(100, int(request.query_params.get("max_results", "10"))))
         start = int(request.query_params.get("pagination_token") or 0)
+        if not self.read_access:
+            return _client_forbidden()
         everything = sorted(self.live_posts(user_id), key=lambda p: p.created, reverse=True)
         posts = everything[start : start + limit]
         data = [{"id": p.id, "text": p.text, "edit_history_tweet_ids": [p.id]} for p in posts]
@@ -242,7 +319,7 @@ class FakeX:
         fault: Fault | None,
         media_id: str,
         form: dict[str, Any],
-    ) -> JSONResponse:
+    ) -> Response:
         upload = self.uploads.get(media_id)
         if upload is None or upload.owner != user:
             return _invalid("id", f"Media id {media_id} is invalid")
@@ -252,6 +329,9 @@ class FakeX:
         data = await chunk.read()
         index = int(str(form.get("segment_index", "0")))
         upload.received[index] = len(data)
+        upload.appends += 1
+        if self.empty_append:
+            return Response(status_code=204)
         return JSONResponse({"data": {"expires_at": int(time.time()) + 86400}})
 
     async def _finalize(
@@ -270,7 +350,11 @@ class FakeX:
         }
         if upload.media_type.startswith("video/") and self.video_polls > 0:
             upload.state, upload.polls_left = "pending", self.video_polls
-            data["processing_info"] = {"state": "pending", "check_after_secs": 1}
+            upload.next_check = time.monotonic() + self.check_after_secs
+            data["processing_info"] = {
+                "state": "pending",
+                "check_after_secs": self.check_after_secs,
+            }
         else:
             upload.state = "succeeded"
         return JSONResponse({"data": data})
@@ -282,12 +366,16 @@ class FakeX:
         if upload is None or upload.owner != user:
             return _invalid("media_id", "Media id is invalid")
         if upload.state == "pending":
-            upload.polls_left -= 1
+            if time.monotonic() < upload.next_check:
+                upload.early_polls += 1  # X does not speed up for it; it only costs quota
+            else:
+                upload.polls_left -= 1
             if upload.polls_left <= 0:
                 upload.state = "succeeded"
         info: dict[str, Any] = {"state": upload.state}
         if upload.state == "pending":
-            info["check_after_secs"] = 1
+            upload.next_check = time.monotonic() + self.check_after_secs
+            info["check_after_secs"] = self.check_after_secs
             info["progress_percent"] = 50
         return JSONResponse(
             {"data": {"id": upload.id, "media_key": f"3_{upload.id}", "processing_info": info}}
@@ -305,6 +393,25 @@ def _problem(status: int, title: str, detail: str) -> JSONResponse:
     return JSONResponse(
         {"title": title, "detail": detail, "type": "about:blank", "status": status},
         status_code=status,
+        media_type="application/problem+json",
+    )
+
+
+def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
+    return JSONResponse({"error": error, "error_description": description}, status_code=status)
+
+
+def _client_forbidden() -> JSONResponse:
+    return JSONResponse(
+        {
+            "title": "Client Forbidden",
+            "detail": "When authenticating requests to the Twitter API v2 endpoints, you must "
+            "use keys and tokens from a Twitter developer App that is attached to a Project.",
+            "reason": "client-not-enrolled",
+            "registration_url": "https://developer.x.com/en/portal/dashboard",
+            "type": "https://api.x.com/2/problems/client-forbidden",
+        },
+        status_code=403,
         media_type="application/problem+json",
     )
 

@@ -10,6 +10,7 @@ from publisher.media.limits import MB, MediaLimits
 from publisher.platforms.base import Platform
 from publisher.platforms.spec import AdapterInputs, CaptionLimits, CredentialModel, PlatformSpec
 from publisher.platforms.x.adapter import DEFAULT_API, MAX_MEDIA, TEXT_LIMIT, X_ERRORS, XPlatform
+from publisher.platforms.x.oauth import TokenKeeper
 
 
 def build(inputs: AdapterInputs) -> Platform:
@@ -20,6 +21,8 @@ def build(inputs: AdapterInputs) -> Platform:
         str(creds["user_id"]),
         str(creds.get("username") or inputs.handle),
         inputs.api_base,
+        read_access=str(creds.get("read_access", "true")).lower() != "false",
+        keeper=TokenKeeper(inputs.client, creds, inputs.store),
     )
 
 
@@ -39,7 +42,17 @@ SPEC = PlatformSpec(
     ),
     credentials=CredentialModel(
         required=("access_token", "user_id"),
-        optional=("username", "api_base"),
+        optional=(
+            "username",
+            "api_base",
+            "read_access",
+            # OAuth 2.0 (PKCE) connection: renewed before expiry, rotated on each refresh.
+            "refresh_token",
+            "expires_at",
+            "client_id",
+            "client_secret",
+            "token_url",
+        ),
         help="Kredensial X belum lengkap (access_token, user_id).",
     ),
     errors=X_ERRORS,
