@@ -219,9 +219,9 @@ class XPlatform:
         videos = [m for m in request.media if m.kind == "video"]
         chosen = videos[:1] if videos else [m for m in request.media if m.kind == "photo"]
         media_ids = [self._upload(item) for item in chosen[:MAX_MEDIA]]
-        if not marked:
-            # Without a marker in the text, the exact text is what the reconciler looks for.
-            request.checkpoint({"text_sha256": _sha(text)})
+        # Without a marker in the text, the exact text is what the reconciler looks for; either
+        # way the lease is checked before the post goes visible.
+        request.checkpoint({"text_sha256": _sha(text)} if not marked else dict(request.state))
         payload: dict[str, Any] = {"text": text}
         if media_ids:
             payload["media"] = {"media_ids": media_ids}
