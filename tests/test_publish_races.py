@@ -120,9 +120,8 @@ def test_editing_a_post_a_worker_published_meanwhile_is_refused_and_it_is_posted
             except ReviewError as exc:
                 refused = exc
         # The reviewer approves the (edited) post again, and the workers go on.
-        with ctx.sessions() as session, session.begin():
-            with suppress(ReviewError):
-                review.approve(session, post.id, reviewer)
+        with ctx.sessions() as session, session.begin(), suppress(ReviewError):
+            review.approve(session, post.id, reviewer)
         outbox.publish_due(ctx)
     assert len(meta.live_posts(PAGE)) == 1
     delivery = only_delivery(ctx)
