@@ -13,7 +13,7 @@ lease is run out by backdating its claim, as in the chaos test).
 from __future__ import annotations
 
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import timedelta
 from pathlib import Path
@@ -21,7 +21,7 @@ from pathlib import Path
 import anyio
 import pytest
 from sqlalchemy import select, update
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from publisher.core.clock import utcnow
 from publisher.core.errors import ReviewError
@@ -39,23 +39,11 @@ from tests.publishing_env import (
     IG_USER,
     PAGE,
     PAGE_TOKEN,
+    Tap,
     approved_posts,
     only_delivery,
     serving_media,
 )
-
-
-class Tap:
-    """ASGI middleware in front of a fake: runs ``before`` on each request whose path ends
-    with ``suffix`` (a slow uplink, a fault queued at the right moment)."""
-
-    def __init__(self, app: ASGIApp, suffix: str, before: Callable[[], Awaitable[None]]) -> None:
-        self.app, self.suffix, self.before = app, suffix, before
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and str(scope["path"]).endswith(self.suffix):
-            await self.before()
-        await self.app(scope, receive, send)
 
 
 class SlowUplink:
