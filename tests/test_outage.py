@@ -13,7 +13,6 @@ import contextlib
 import os
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -33,6 +32,7 @@ from tests.publishing_env import (
     running_fakes,
     serving_media,
 )
+from tests.test_chaos import Workers
 
 ROOT = Path(__file__).resolve().parents[1]
 DELIVERIES = 200
@@ -129,7 +129,7 @@ def test_workers_outlive_a_30_s_database_outage_and_publish_all_200_once(
     ctx = make_context(postgres_url, tmp_path, sending_lease_s=60, http_timeout_s=5)
     url = make_url(postgres_url)
     relay = Relay((url.host or "127.0.0.1", url.port or 5432))
-    procs: list[subprocess.Popen[bytes]] = []
+    procs: list[subprocess.Popen[bytes]] = []  # the workers, stopped whatever happens
     try:
         with running_fakes() as fakes, serving_media(ctx) as media_url:
             add_platform_account(ctx, "facebook", fakes)
@@ -147,35 +147,16 @@ def test_workers_outlive_a_30_s_database_outage_and_publish_all_200_once(
                 "LAPOR_HTTP_TIMEOUT_S": "5",
                 "LAPOR_LOG_LEVEL": "WARNING",
             }
-            logs = []
-            for n in (1, 2):
-                log = tmp_path / f"worker-{n}.log"
-                logs.append(log)
-                procs.append(
-                    subprocess.Popen(
-                        [
-                            sys.executable,
-                            "-c",
-                            "from publisher.cli.main import main; main()",
-                            "worker",
-                            "--worker-id",
-                            f"outage-{n}",
-                            "--idle",
-                            "0.1",
-                            "--reconcile-every",
-                            "2",
-                        ],
-                        cwd=ROOT,
-                        env=env,
-                        stdout=log.open("wb"),
-                        stderr=subprocess.STDOUT,
-                    )
-                )
+            workers = Workers(env, tmp_path)
+            workers.start()
+            workers.start()
+            procs = list(workers.procs.values())
+            logs = [tmp_path / f"{name}.log" for name in workers.procs]
             deadline = time.monotonic() + 300
             before = _wait_for(ctx, DELIVERIES // 4, deadline)
             relay.cut()
             with ctx.engine.connect() as conn:
-                terminated = conn.execute(
+                terminated: int = conn.execute(
                     text(
                         "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                         "WHERE datname = current_database() AND pid <> pg_backend_pid() "
