@@ -4,11 +4,12 @@ through the real flow (intake, screening, rendering, review)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jobs.pipeline import run_job
 from publisher.app.factory import create_app
@@ -37,8 +38,23 @@ class Fakes:
     urls: dict[str, str] = field(default_factory=dict)
 
 
+class Tap:
+    """ASGI middleware in front of a fake: runs ``before`` on each request whose path ends
+    with ``suffix`` (a slow uplink, a fault queued at the right moment)."""
+
+    def __init__(self, app: ASGIApp, suffix: str, before: Callable[[], Awaitable[None]]) -> None:
+        self.app, self.suffix, self.before = app, suffix, before
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and str(scope["path"]).endswith(self.suffix):
+            await self.before()
+        await self.app(scope, receive, send)
+
+
 @contextmanager
-def running_fakes(*, video_polls: int = 0) -> Iterator[Fakes]:
+def running_fakes(
+    *, video_polls: int = 0, meta_tap: Callable[[ASGIApp], ASGIApp] | None = None
+) -> Iterator[Fakes]:
     meta = FakeMetaGraph(
         tokens={PAGE_TOKEN, IG_TOKEN},
         pages={PAGE: "DPUPR Kabupaten Tegal"},
@@ -49,7 +65,10 @@ def running_fakes(*, video_polls: int = 0) -> Iterator[Fakes]:
     telegram = FakeTelegram(tokens={TG_TOKEN}, channels={TG_CHANNEL})
     with ExitStack() as stack:
         urls = {
-            "meta": stack.enter_context(ServerThread(meta.app())).url + "/v21.0",
+            "meta": stack.enter_context(
+                ServerThread(meta_tap(meta.app()) if meta_tap else meta.app())
+            ).url
+            + "/v21.0",
             "meta_video": stack.enter_context(ServerThread(meta.video_app())).url + "/v21.0",
             "x": stack.enter_context(ServerThread(x.app())).url,
             "telegram": stack.enter_context(ServerThread(telegram.app())).url,

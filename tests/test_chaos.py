@@ -4,9 +4,14 @@ at random. Afterwards, counted on the fake servers' side: every delivery is publ
 once, or is waiting for a person with its reason (failed, or unknown on Telegram) and was
 published at most once. Zero duplicates, zero lost.
 
-The harness plays two roles the real world would: the admin (resuming an account paused by an
-injected expired token) and the clock (a rate limit or a backoff is waited out by moving
-``next_attempt_at`` to now; a SIGKILLed worker's lease is expired by backdating its claim).
+The harness plays the roles the real world would: the admin (resuming an account paused by an
+injected expired token), the clock (a rate limit or a backoff is waited out by moving
+``next_attempt_at`` to now; a SIGKILLed worker's lease is expired by backdating its claim, and
+the slow uplink: a few Facebook uploads take longer than the whole sending lease, which their
+workers keep by renewing it), a reviewer who edits and re-approves posts while the workers
+publish them (issue #18: an edit that overwrote a claim made a second post), and the database
+going away twice mid-run (PostgreSQL: every backend of the run terminated with
+``pg_terminate_backend``; SQLite: the file held under an exclusive lock for a few seconds).
 """
 
 from __future__ import annotations
@@ -14,26 +19,37 @@ from __future__ import annotations
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+import anyio
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from starlette.types import ASGIApp
 
 from publisher.core.clock import utcnow
-from publisher.db.models import Delivery, Post, SocialAccount
+from publisher.core.errors import ReviewError
+from publisher.db.engine import is_postgres
+from publisher.db.models import Delivery, Post, SocialAccount, User
 from publisher.fakes.faults import Fault
 from publisher.outbox.deliveries import NEEDS_PERSON_MESSAGE
 from publisher.platforms.x.adapter import post_text
+from publisher.review import actions as review
 from publisher.runtime.context import AppContext
 from tests.conftest import make_context
 from tests.publishing_env import (
     Fakes,
+    Tap,
     add_platform_account,
     approved_posts,
     running_fakes,
@@ -62,6 +78,8 @@ FIRST_OP = {
     "unfetchable_media": "ig_container",
 }
 MAX_KILLS = 8
+OUTAGES = 2  # database restarts mid-run
+EDITS = 40  # posts a reviewer tries to edit and re-approve while the workers run
 
 
 @dataclass
@@ -201,9 +219,133 @@ def _count_on_fakes(fakes: Fakes, delivery: Delivery, platform: str, caption: st
     ]
 
 
-def run_chaos(ctx: AppContext, tmp_path: Path, workers_n: int, budget_s: float) -> None:
+@dataclass
+class Reviewer:
+    """A reviewer editing and re-approving approved posts while the workers publish them: an
+    edit is refused once a worker has claimed the delivery; one that got in first cancels it
+    and the re-approval sends it (with the new caption) exactly once."""
+
+    ctx: AppContext
+    stop: threading.Event = field(default_factory=threading.Event)
+    edited: int = 0
+    refused: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def run(self) -> None:
+        with self.ctx.sessions() as session:
+            reviewer_id = session.scalars(select(User.id).where(User.username == "rev")).one()
+        done: set[int] = set()
+        while not self.stop.is_set() and self.edited + self.refused < EDITS:
+            # The post a worker is about to claim: the race the edit must lose cleanly.
+            with self.ctx.sessions() as session:
+                post_id = session.scalar(
+                    select(Delivery.post_id)
+                    .where(
+                        Delivery.state == "pending", Delivery.post_id.not_in(sorted(done) or [0])
+                    )
+                    .order_by(Delivery.next_attempt_at, Delivery.id)
+                    .limit(1)
+                )
+            if post_id is None:
+                return
+            done.add(post_id)
+            try:
+                self._edit_and_approve(post_id, reviewer_id)
+            except Exception as exc:  # reported by the test, never swallowed
+                self.errors.append(f"post {post_id}: {type(exc).__name__}: {exc}")
+                return
+
+    def _edit_and_approve(self, post_id: int, reviewer_id: int) -> None:
+        if not self._again(lambda: self._edit(post_id, reviewer_id)):
+            self.refused += 1
+            return
+        self._again(lambda: self._approve(post_id, reviewer_id))
+        self.edited += 1
+
+    def _again(self, step: Callable[[], bool]) -> bool:
+        """A reviewer whose request met the database outage sends it again."""
+        for attempt in range(20):
+            try:
+                return step()
+            except DBAPIError:
+                if attempt == 19:
+                    raise
+                self.stop.wait(0.5)
+        return False
+
+    def _edit(self, post_id: int, reviewer_id: int) -> bool:
+        with self.ctx.sessions() as session, session.begin():
+            reviewer = session.get(User, reviewer_id)
+            post = session.get(Post, post_id)
+            assert reviewer is not None and post is not None
+            if post.review_state == "pending_review":
+                return True  # an edit whose answer the outage swallowed went through
+            try:
+                review.edit(session, post_id, reviewer, caption=post.caption + " Ralat.")
+            except ReviewError:
+                return False
+        return True
+
+    def _approve(self, post_id: int, reviewer_id: int) -> bool:
+        with self.ctx.sessions() as session, session.begin():
+            reviewer = session.get(User, reviewer_id)
+            post = session.get(Post, post_id)
+            assert reviewer is not None and post is not None
+            if post.review_state != "approved":
+                review.approve(session, post_id, reviewer)
+        return True
+
+
+@dataclass
+class SlowUplink:
+    """The first ``uploads`` Facebook photo uploads take longer than the sending lease (a slow
+    uplink): their workers must keep their lease by renewing it, so the reconciler never hands
+    the delivery to another worker and the post goes out once."""
+
+    uploads: int
+    seconds: float
+    held: int = 0
+
+    async def hold(self) -> None:
+        if self.held >= self.uploads:
+            return
+        self.held += 1
+        await anyio.sleep(self.seconds)  # the fake's latency, not a wait in the test
+
+    def tap(self, app: ASGIApp) -> ASGIApp:
+        return Tap(app, "/photos", self.hold)
+
+
+def _database_outage(ctx: AppContext) -> None:
+    """PostgreSQL: terminate every other backend of this database (a restart, as the workers
+    see it). SQLite: hold the file under an exclusive lock for a few seconds."""
+    if is_postgres(ctx.engine):
+        with ctx.engine.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        return
+    path = make_url(ctx.settings.database_url).database
+    assert path
+    lock = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        lock.execute("BEGIN EXCLUSIVE")
+        time.sleep(3)  # the outage itself: how long the file stays locked
+        lock.execute("COMMIT")
+    finally:
+        lock.close()
+
+
+def run_chaos(
+    ctx: AppContext, tmp_path: Path, workers_n: int, budget_s: float, slow_uploads: int
+) -> None:
     rng = random.Random(8)
-    with running_fakes() as fakes, serving_media(ctx) as media_url:
+    lease_s = ctx.settings.sending_lease_s
+    uplink = SlowUplink(slow_uploads, lease_s + 5.0)
+    with running_fakes(meta_tap=uplink.tap) as fakes, serving_media(ctx) as media_url:
         fakes.meta.quota_total = 10_000
         fakes.meta.video_polls = 0
         for plan in (fakes.meta.faults, fakes.x.faults, fakes.telegram.faults):
@@ -222,7 +364,6 @@ def run_chaos(ctx: AppContext, tmp_path: Path, workers_n: int, budget_s: float) 
         with ctx.sessions() as session:
             total = session.scalar(select(Delivery.id).order_by(Delivery.id.desc()).limit(1))
         assert total == CASES * 4
-        lease_s = ctx.settings.sending_lease_s
         env = {
             **os.environ,
             "PYTHONPATH": str(ROOT),
@@ -232,30 +373,53 @@ def run_chaos(ctx: AppContext, tmp_path: Path, workers_n: int, budget_s: float) 
             "LAPOR_FOLDER_PLATFORM_DIR": str(ctx.settings.folder_platform_dir),
             "LAPOR_PUBLIC_BASE_URL": media_url,
             "LAPOR_SENDING_LEASE_S": str(lease_s),
-            "LAPOR_HTTP_TIMEOUT_S": "5",
+            # Above the slow uplink's hold (httpx timeouts are per read, as on a real uplink).
+            "LAPOR_HTTP_TIMEOUT_S": str(lease_s + 15),
             "LAPOR_MAX_DELIVERY_ATTEMPTS": "40",
             "LAPOR_LOG_LEVEL": "WARNING",
         }
         workers = Workers(env, tmp_path)
         for _ in range(workers_n):
             workers.start()
-        deadline = time.monotonic() + budget_s
+        reviewer = Reviewer(ctx)
+        editing = threading.Thread(target=reviewer.run, name="reviewer")
+        editing.start()
+        started = time.monotonic()
+        deadline = started + budget_s
+        outages = 0
         try:
             while True:
                 time.sleep(0.2)
                 done, states = _settled(ctx)
-                if done:
+                if done and not editing.is_alive():
                     break
                 assert time.monotonic() < deadline, f"not settled in time: {dict(states)}"
+                assert not reviewer.errors, reviewer.errors
                 victim = workers.due_for_a_kill(rng) if len(workers.killed) < MAX_KILLS else None
                 if victim is not None:
                     workers.kill(victim)
                     workers.start()
+                if outages < OUTAGES and time.monotonic() - started > 8 * (outages + 1):
+                    _database_outage(ctx)
+                    outages += 1
                 # A killed worker's request may still be landing: expire its lease a beat later.
                 _play_admin_and_clock(ctx, workers.dead_for(1.0), lease_s)
         finally:
+            reviewer.stop.set()
+            editing.join(60)
             workers.stop_all()
+        assert not reviewer.errors, reviewer.errors
         _verify(ctx, fakes, workers)
+        assert (
+            reviewer.edited + reviewer.refused == EDITS
+            and outages == OUTAGES
+            and uplink.held == slow_uploads
+        )
+        print(
+            f"chaos: {reviewer.edited} posts edited and re-approved mid-run, {reviewer.refused} "
+            f"edits refused (already claimed or sent), {uplink.held} uploads slower than the "
+            f"lease, {outages} database outages, {time.monotonic() - started:.0f} s"
+        )
 
 
 def _verify(ctx: AppContext, fakes: Fakes, workers: Workers) -> None:
@@ -302,23 +466,25 @@ def _verify(ctx: AppContext, fakes: Fakes, workers: Workers) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(480)
 def test_chaos_on_sqlite_with_one_worker_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     ctx = make_context(
         f"sqlite:///{tmp_path / 'chaos.db'}", tmp_path, sending_lease_s=30, http_timeout_s=5
     )
     try:
-        run_chaos(ctx, tmp_path, workers_n=1, budget_s=240)
+        run_chaos(ctx, tmp_path, workers_n=1, budget_s=360, slow_uploads=1)
     finally:
         ctx.close()
 
 
 @pytest.mark.slow
 @pytest.mark.postgres
+@pytest.mark.timeout(480)
 def test_chaos_on_postgresql_with_four_workers_loses_and_duplicates_nothing(
     postgres_url: str, tmp_path: Path
 ) -> None:
     ctx = make_context(postgres_url, tmp_path, sending_lease_s=30, http_timeout_s=5)
     try:
-        run_chaos(ctx, tmp_path, workers_n=4, budget_s=240)
+        run_chaos(ctx, tmp_path, workers_n=4, budget_s=360, slow_uploads=3)
     finally:
         ctx.close()

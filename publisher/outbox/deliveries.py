@@ -35,13 +35,13 @@ from __future__ import annotations
 import logging
 import threading
 import time as _time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from publisher.core.backoff import Backoff
@@ -67,6 +67,11 @@ from publisher.runtime.context import AppContext
 log = logging.getLogger(__name__)
 
 BACKOFF = Backoff(base_s=30.0, max_s=3600.0, jitter=0.2)
+# How a worker waits out a database or network outage: it keeps its place and tries again.
+OUTAGE_BACKOFF = Backoff(base_s=0.5, max_s=15.0, jitter=0.2)
+# A settlement is retried this long through an outage: the platform's answer is in hand and
+# must not be lost (after it, the lease expires and the reconciler finds the post).
+SETTLE_PATIENCE_S = 900.0
 QUEUE = sending.Queue("delivery", Delivery, done="published")
 CLAIM_BATCH = 8
 # Claims that count against an account's hourly quota: the call was (or may have been) made.
@@ -221,23 +226,73 @@ def _media(ctx: AppContext, post: Post) -> tuple[MediaFile, ...]:
     return tuple(files)
 
 
-def _checkpoint(ctx: AppContext, delivery_id: int, lease: int) -> Callable[[dict[str, str]], None]:
-    def save(state: dict[str, str]) -> None:
-        with ctx.sessions() as session, session.begin():
-            result = session.execute(
-                update(Delivery)
-                .where(
-                    Delivery.id == delivery_id,
-                    Delivery.state == "sending",
-                    Delivery.attempts == lease,
-                )
-                .values(platform_state=dict(state))
-                .execution_options(synchronize_session=False)
+def _renew(ctx: AppContext, delivery_id: int, lease: int, **values: Any) -> bool:
+    """Renew a claim's lease (and save ``values``) while it is still this claim's."""
+    with ctx.sessions() as session, session.begin():
+        result = session.execute(
+            update(Delivery)
+            .where(
+                Delivery.id == delivery_id,
+                Delivery.state == "sending",
+                Delivery.attempts == lease,
             )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
-                raise LeaseLost(f"delivery {delivery_id}: lease {lease} lost before checkpoint")
+            .values(claimed_at=utcnow(), **values)
+            .execution_options(synchronize_session=False)
+        )
+        return sending.rowcount(result) == 1
 
-    return save
+
+class LeaseKeeper:
+    """Renews a delivery's lease while its publish runs, so a slow publish (ten photos over a
+    slow uplink) is never expired and re-sent by the reconciler; a lease found lost, or not
+    renewed in time because the database was unreachable, stops the publish at its next
+    checkpoint, before anything is made visible."""
+
+    def __init__(self, ctx: AppContext, delivery_id: int, lease: int) -> None:
+        self.ctx, self.delivery_id, self.lease = ctx, delivery_id, lease
+        self.lease_s = float(ctx.settings.sending_lease_s)
+        self.lost = threading.Event()
+        self.renewed = _time.monotonic()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"lease-{delivery_id}", daemon=True)
+
+    def __enter__(self) -> LeaseKeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.lease_s / 4):
+            try:
+                held = _renew(self.ctx, self.delivery_id, self.lease)
+            except SQLAlchemyError as exc:
+                log.warning("delivery %s: lease not renewed (%s)", self.delivery_id, exc)
+                continue
+            if not held:
+                self.lost.set()
+                return
+            self.renewed = _time.monotonic()
+
+    def checkpoint(self, state: dict[str, str]) -> None:
+        """Save an adapter's progress right before a visible step, refused once the lease is
+        lost or too old to last through the step (half the lease is kept as the margin)."""
+        what = f"delivery {self.delivery_id}: lease {self.lease}"
+        if self.lost.is_set():
+            raise LeaseLost(f"{what} lost before checkpoint")
+        if _time.monotonic() - self.renewed > self.lease_s / 2:
+            raise LeaseLost(f"{what} not renewed for over half its length")
+        try:
+            held = _renew(self.ctx, self.delivery_id, self.lease, platform_state=dict(state))
+        except SQLAlchemyError as exc:
+            # Nothing visible was sent yet; the lease expires and the reconciler decides.
+            raise LeaseLost(f"{what}: database unreachable at checkpoint") from exc
+        if not held:
+            self.lost.set()
+            raise LeaseLost(f"{what} lost before checkpoint")
+        self.renewed = _time.monotonic()
 
 
 def _last_privacy_check(ctx: AppContext, delivery: Delivery) -> None:
@@ -262,6 +317,7 @@ def deliver(ctx: AppContext, delivery_id: int) -> str:
         if delivery is None or delivery.state != "sending":
             return delivery.state if delivery is not None else "missing"
         lease = delivery.attempts
+        keeper = LeaseKeeper(ctx, delivery.id, lease)
         try:
             _last_privacy_check(ctx, delivery)
             platform = build_platform(
@@ -273,16 +329,40 @@ def deliver(ctx: AppContext, delivery_id: int) -> str:
                 caption=delivery.post.caption,
                 media=_media(ctx, delivery.post),
                 state=dict(delivery.platform_state or {}),
-                checkpoint=_checkpoint(ctx, delivery.id, lease),
+                checkpoint=keeper.checkpoint,
             )
         except PlatformError as exc:
-            return _settle(ctx, delivery_id, lease, exc)
+            return _settle_patiently(ctx, delivery_id, lease, exc)
     try:
-        outcome = sending.call(lambda: platform.publish(request), f"delivery {delivery_id}")
+        with keeper:
+            outcome = sending.call(lambda: platform.publish(request), f"delivery {delivery_id}")
     except LeaseLost as exc:
         log.warning("%s", exc)
         return "lease_lost"
-    return _settle(ctx, delivery_id, lease, outcome)
+    return _settle_patiently(ctx, delivery_id, lease, outcome)
+
+
+def _settle_patiently(
+    ctx: AppContext, delivery_id: int, lease: int, outcome: PublishResult | PlatformError
+) -> str:
+    """Settle through a database outage: the platform's answer is retried into the database
+    with backoff instead of being dropped with the worker."""
+    started, tries = _time.monotonic(), 0
+    while True:
+        try:
+            return _settle(ctx, delivery_id, lease, outcome)
+        except SQLAlchemyError as exc:
+            tries += 1
+            if _time.monotonic() - started > SETTLE_PATIENCE_S:
+                raise
+            wait = OUTAGE_BACKOFF.delay(tries).total_seconds()
+            log.warning(
+                "delivery %s: database unreachable while settling (%s); retry in %.1f s",
+                delivery_id,
+                type(exc).__name__,
+                wait,
+            )
+            _time.sleep(wait)
 
 
 def _pause_account(
@@ -473,19 +553,21 @@ def _reconcile_one(
         delivery = session.get(Delivery, delivery_id)
         if delivery is None or delivery.state != "unknown":
             return
+        values: dict[str, Any]
         if found is not None:
-            delivery.state, delivery.remote_id, delivery.remote_url = (
-                "published",
-                found.remote_id,
-                found.url,
-            )
-            delivery.published_at = now
-            delivery.last_error = delivery.last_error_class = ""
-            counts.found_published += 1
+            values = {
+                "state": "published",
+                "remote_id": found.remote_id,
+                "remote_url": found.url,
+                "published_at": now,
+                "last_error": "",
+                "last_error_class": "",
+            }
             action = "delivery.reconciled_published"
         elif not searchable:
-            if delivery.last_error != NEEDS_PERSON_MESSAGE:
-                delivery.last_error = NEEDS_PERSON_MESSAGE
+            if delivery.last_error != NEEDS_PERSON_MESSAGE and sending.move(
+                session, QUEUE, [delivery_id], ("unknown",), last_error=NEEDS_PERSON_MESSAGE
+            ):
                 audit.record(
                     session,
                     actor=f"worker:{ctx.worker_id}",
@@ -496,13 +578,20 @@ def _reconcile_one(
             counts.needs_person += 1
             return
         elif delivery.last_error_class == DuplicateContent.reason:
-            delivery.state, delivery.last_error = "failed", DUPLICATE_NOT_FOUND_MESSAGE
-            counts.failed += 1
+            values = {"state": "failed", "last_error": DUPLICATE_NOT_FOUND_MESSAGE}
             action = "delivery.reconciled_duplicate"
         else:
-            delivery.state, delivery.next_attempt_at = "pending", now
-            counts.requeued += 1
+            values = {"state": "pending", "next_attempt_at": now}
             action = "delivery.reconciled_absent"
+        # A late settlement by the worker itself may have got there first: then it stands.
+        if not sending.move(session, QUEUE, [delivery_id], ("unknown",), **values):
+            return
+        if values["state"] == "published":
+            counts.found_published += 1
+        elif values["state"] == "failed":
+            counts.failed += 1
+        else:
+            counts.requeued += 1
         audit.record(
             session,
             actor=f"worker:{ctx.worker_id}",
@@ -516,17 +605,13 @@ def settle_manually(
     session: Session, delivery_id: int, actor: str, *, published_url: str | None
 ) -> Delivery:
     """A person's verdict on an ``unknown`` delivery: published (with its link) or resend."""
-    delivery = session.get(Delivery, delivery_id)
-    if delivery is None or delivery.state != "unknown":
+    values: dict[str, Any] = (
+        {"state": "published", "remote_url": published_url, "published_at": utcnow()}
+        if published_url
+        else {"state": "pending", "next_attempt_at": utcnow()}
+    )
+    if not sending.move(session, QUEUE, [delivery_id], ("unknown",), **values):
         raise LaporError(f"delivery {delivery_id} is not awaiting a decision")
-    if published_url:
-        delivery.state, delivery.remote_url, delivery.published_at = (
-            "published",
-            published_url,
-            utcnow(),
-        )
-    else:
-        delivery.state, delivery.next_attempt_at = "pending", utcnow()
     audit.record(
         session,
         actor=actor,
@@ -535,6 +620,8 @@ def settle_manually(
         object_id=delivery_id,
         published=bool(published_url),
     )
+    delivery = session.get(Delivery, delivery_id, populate_existing=True)
+    assert delivery is not None
     return delivery
 
 
@@ -602,21 +689,28 @@ def takedown(ctx: AppContext, post_id: int, actor: str, reason: str) -> Takedown
             object_id=post_id,
             reason=reason,
         )
-        for delivery in session.scalars(select(Delivery).where(Delivery.post_id == post_id)):
+        unsent = ("pending", "failed")
+        for delivery in session.scalars(
+            select(Delivery).where(Delivery.post_id == post_id, Delivery.state.in_(unsent))
+        ):
             label = f"{delivery.account.platform}:{delivery.account.handle}"
-            if delivery.state in ("pending", "failed"):
+            # Only what is still unsent is cancelled: a worker's claim in between wins and the
+            # row is reported below as being sent.
+            if sending.move(session, QUEUE, [delivery.id], unsent, state="cancelled"):
                 report.lines.append(TakedownLine(delivery.id, label, delivery.state, "cancelled"))
-                delivery.state = "cancelled"
+        fresh = {"populate_existing": True}
         ids = [
             (d.id, d.remote_id)
             for d in session.scalars(
-                select(Delivery).where(Delivery.post_id == post_id, Delivery.state == "published")
+                select(Delivery)
+                .where(Delivery.post_id == post_id, Delivery.state == "published")
+                .execution_options(**fresh)
             )
         ]
         for delivery in session.scalars(
-            select(Delivery).where(
-                Delivery.post_id == post_id, Delivery.state.in_(("sending", "unknown"))
-            )
+            select(Delivery)
+            .where(Delivery.post_id == post_id, Delivery.state.in_(("sending", "unknown")))
+            .execution_options(**fresh)
         ):
             label = f"{delivery.account.platform}:{delivery.account.handle}"
             report.lines.append(
@@ -650,10 +744,15 @@ def takedown_delivery(
     except PlatformError as exc:
         deleted, note = False, str(exc)
     with ctx.sessions() as session, session.begin():
-        delivery = session.get(Delivery, delivery_id)
-        assert delivery is not None
-        if deleted:
-            delivery.state, delivery.taken_down_at = "taken_down", utcnow()
+        if deleted and not sending.move(
+            session,
+            QUEUE,
+            [delivery_id],
+            ("published",),
+            state="taken_down",
+            taken_down_at=utcnow(),
+        ):
+            note = "already changed by someone else; deleted on the platform all the same"
         audit.record(
             session,
             actor=actor,
@@ -699,6 +798,7 @@ class WorkerStats:
     delivered: int = 0
     reconciled: int = 0
     loops: int = 0
+    outages: int = 0  # database errors waited out
 
 
 def run_worker(
@@ -713,6 +813,7 @@ def run_worker(
     settled first, so a graceful stop never leaves a ``sending`` lease behind."""
     stats = WorkerStats()
     last_reconcile = 0.0
+    outages = 0
     while not stop.is_set():
         stats.loops += 1
         if _time.monotonic() - last_reconcile >= reconcile_every_s:
@@ -722,11 +823,28 @@ def run_worker(
                 stats.reconciled += result.found_published + result.requeued + result.failed
             except Exception:
                 log.exception("reconcile pass failed; the next pass retries")
-        delivery_id = claim(ctx)
+        try:
+            delivery_id = claim(ctx)
+            if delivery_id is not None:
+                deliver(ctx, delivery_id)
+        except SQLAlchemyError as exc:
+            # The database is away (restart, network): keep the place and come back. A claim
+            # that was made stays ``sending`` and the reconciler settles it without re-sending.
+            outages += 1
+            wait = OUTAGE_BACKOFF.delay(outages).total_seconds()
+            log.warning(
+                "worker %s: database unreachable (%s); retry in %.1f s",
+                ctx.worker_id,
+                type(exc).__name__,
+                wait,
+            )
+            stats.outages += 1
+            stop.wait(wait)
+            continue
+        outages = 0
         if delivery_id is None:
             stop.wait(idle_s)
             continue
-        deliver(ctx, delivery_id)
         stats.delivered += 1
         if max_deliveries is not None and stats.delivered >= max_deliveries:
             break

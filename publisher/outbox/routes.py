@@ -20,6 +20,7 @@ from publisher.core.errors import LaporError
 from publisher.db import audit
 from publisher.db.models import DELIVERY_STATES, Case, Delivery, SocialAccount
 from publisher.outbox import deliveries as outbox
+from publisher.outbox import sending
 from publisher.web.auth import BadInput, Conflict, Viewer
 from publisher.web.deps import Ctx, Pages, ReviewerOrAdmin, ReviewerOrAdminWrite
 from publisher.web.scope import get_scoped, scoped_deliveries
@@ -44,7 +45,19 @@ def retry(session: Session, viewer: Viewer, delivery_id: int) -> Delivery:
         raise Conflict(
             f"delivery {delivery_id} is {delivery.state}", "Hanya kiriman gagal yang dapat diulang."
         )
-    delivery.state, delivery.next_attempt_at = "pending", utcnow()
+    # Conditional: a second click or another person's retry in between moves nothing twice.
+    if not sending.move(
+        session,
+        outbox.QUEUE,
+        [delivery.id],
+        RETRYABLE_STATES,
+        state="pending",
+        next_attempt_at=utcnow(),
+    ):
+        raise Conflict(
+            f"delivery {delivery_id} changed meanwhile", "Hanya kiriman gagal yang dapat diulang."
+        )
+    session.refresh(delivery)
     audit.record(
         session,
         actor=viewer.actor,
@@ -67,12 +80,20 @@ def takedown(session: Session, viewer: Viewer, delivery_id: int, reason: str) ->
     if delivery.state == "cancelled":
         raise Conflict(f"delivery {delivery_id} is cancelled", "Kiriman sudah dibatalkan.")
     was_live = delivery.state == "published"
-    delivery.state = "cancelled"
-    delivery.last_error = (
+    note = (
         f"Diturunkan: {reason.strip()}. Hapus juga di platform lewat tautan."
         if was_live
         else f"Dibatalkan: {reason.strip()}"
     )
+    # Conditional on the state just read: a worker's claim in between wins, nothing is hidden.
+    if not sending.move(
+        session, outbox.QUEUE, [delivery.id], (delivery.state,), state="cancelled", last_error=note
+    ):
+        raise Conflict(
+            f"delivery {delivery_id} changed meanwhile",
+            "Kiriman sedang diproses; tunggu sampai statusnya pasti.",
+        )
+    session.refresh(delivery)
     audit.record(
         session,
         actor=viewer.actor,

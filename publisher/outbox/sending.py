@@ -124,8 +124,28 @@ def verdict(
     return Verdict("failed")
 
 
-def _rowcount(result: Any) -> int:
+def rowcount(result: Any) -> int:
     return int(cast(CursorResult[Any], result).rowcount)
+
+
+def move(
+    session: Session,
+    queue: Queue,
+    row_ids: Sequence[int],
+    from_states: Sequence[str],
+    **values: Any,
+) -> int:
+    """One conditional ``UPDATE ... WHERE state IN from_states`` of ``row_ids``; returns how
+    many rows moved, so the caller sees a row another process changed in between."""
+    if not row_ids:
+        return 0
+    moved = session.execute(
+        update(queue.table)
+        .where(queue.table.id.in_(list(row_ids)), queue.column(queue.state).in_(from_states))
+        .values(values)
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(moved)
 
 
 def claim(
@@ -146,7 +166,7 @@ def claim(
         .values(changes)
         .execution_options(synchronize_session=False)
     )
-    return _rowcount(won) == 1
+    return rowcount(won) == 1
 
 
 def record_attempt(session: Session, kind: str, subject_id: int, worker: str) -> Attempt:

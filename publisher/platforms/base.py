@@ -8,9 +8,12 @@ person decides). ``takedown`` deletes a published post where the platform allows
 ``check`` is the dry call behind ``lapor accounts test``: it proves the credentials work
 without posting anything.
 
-A multi-step publish (Instagram's container, then ``media_publish``) saves its progress with
-``request.checkpoint`` *before* the step that makes the post visible; the outbox commits it, so
-a later attempt or the reconciler resumes from ``request.state`` instead of starting over.
+Every adapter calls ``request.checkpoint`` right *before* the step that makes the post visible
+(after any slow uploads). The outbox commits the state it is given (a multi-step publish, such
+as Instagram's container then ``media_publish``, saves its progress there, so a later attempt or
+the reconciler resumes from ``request.state`` instead of starting over), and raises
+:class:`publisher.core.errors.LeaseLost` instead when the delivery's lease is lost: the adapter
+lets it pass and nothing is made visible.
 """
 
 from __future__ import annotations

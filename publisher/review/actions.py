@@ -1,8 +1,10 @@
 """Review actions. Approving creates the outbox rows in the same transaction, and every action
 writes the audit log. The rules:
 
+* no one approves a post for a case they submitted the post or a follow-up to, whatever their
+  role now (four eyes);
 * a ``blocked`` post (the model judged it conflict-prone) is approved only with a written
-  override by a reviewer who did not submit it;
+  override;
 * a post whose case was screened ``manual`` (no usable model) is approved only with a note that
   a person screened it;
 * a ``rahasia`` case can never be approved;
@@ -47,6 +49,8 @@ from publisher.db.models import (
     User,
 )
 from publisher.media import MediaStore, render_for_platform
+from publisher.outbox import sending
+from publisher.outbox.deliveries import QUEUE as DELIVERIES
 from publisher.platforms.registry import get_spec
 from publisher.posts.captions import HASHTAG
 from publisher.posts.validate import assert_publishable
@@ -60,6 +64,10 @@ PERSONAL_DATA_MESSAGE = (
 )
 MIN_REASON = 5
 EDITABLE = ("pending_review", "blocked", "approved")
+ALREADY_SENT_MESSAGE = (
+    "Kiriman sudah atau sedang dikirim ke platform; tidak dapat diubah. Untuk meralat, tarik "
+    "kiriman ini lalu terbitkan kiriman baru."
+)
 
 
 def caption_limit(platform: str) -> int:
@@ -76,6 +84,21 @@ def submitter_id(session: Session, post: Post) -> int | None:
         .where(FollowUp.case_id == post.case_id)
         .order_by(FollowUp.id.desc())
         .limit(1)
+    )
+
+
+def took_part(session: Session, post: Post, user: User) -> bool:
+    """Four eyes: whoever submitted the post or any follow-up to its case never approves it,
+    whatever their role is now (a PIC promoted to reviewer included)."""
+    if post.submitted_by_id == user.id:
+        return True
+    return (
+        session.scalar(
+            select(FollowUp.id)
+            .where(FollowUp.case_id == post.case_id, FollowUp.pic_user_id == user.id)
+            .limit(1)
+        )
+        is not None
     )
 
 
@@ -119,17 +142,18 @@ def approve(
     assert_publishable(post, post.account.platform)  # pre-flight: every platform rule holds
     assert_no_personal_data(post, vault)
     screening = session.get(Screening, post.screening_id) if post.screening_id else None
-    if post.review_state == "blocked":
-        if len(override_reason.strip()) < 10:
-            raise ReviewError(
-                f"post {post_id} is blocked: an override needs a written reason",
-                "Kiriman diblokir penyaring; tuliskan alasan override (min. 10 karakter).",
-            )
-        if submitter_id(session, post) == reviewer.id:
-            raise ReviewError(
-                f"post {post_id}: the submitter cannot override its block",
-                "Override harus dilakukan reviewer lain, bukan pengaju.",
-            )
+    if post.review_state == "blocked" and len(override_reason.strip()) < 10:
+        raise ReviewError(
+            f"post {post_id} is blocked: an override needs a written reason",
+            "Kiriman diblokir penyaring; tuliskan alasan override (min. 10 karakter).",
+        )
+    if took_part(session, post, reviewer):
+        raise ReviewError(
+            f"post {post_id}: the submitter of it or of a follow-up to its case cannot "
+            f"approve it (user {reviewer.username})",
+            "Kiriman ini harus disetujui reviewer lain: Anda ikut mengirim tindak lanjut "
+            "laporannya.",
+        )
     if (screening is None or screening.decision == "manual") and len(
         manual_screening_note.strip()
     ) < 10:
@@ -149,10 +173,24 @@ def approve(
     exists = session.scalar(
         select(Delivery).where(Delivery.post_id == post.id, Delivery.account_id == post.account_id)
     )
-    if exists is not None and exists.state == "cancelled":
-        # Approved, edited (which cancelled the unsent row), approved again: send it after all.
-        exists.state, exists.next_attempt_at = "pending", scheduled_for or now
-    elif exists is None:
+    if exists is not None:
+        # Approved, edited (which cancelled the unsent row), approved again: send it after all,
+        # but only a row that is still cancelled (never one a worker has sent meanwhile).
+        revived = sending.move(
+            session,
+            DELIVERIES,
+            [exists.id],
+            ("cancelled",),
+            state="pending",
+            next_attempt_at=scheduled_for or now,
+        )
+        if not revived:
+            raise ReviewError(
+                f"post {post_id}: its delivery {exists.id} is not cancelled, not sent again",
+                ALREADY_SENT_MESSAGE,
+            )
+        session.expire(exists)
+    else:
         session.add(
             Delivery(
                 post_id=post.id,
@@ -283,14 +321,21 @@ def edit(session: Session, post_id: int, editor: User, *, caption: str) -> Post:
         raise ReviewError(
             f"caption of post {post_id} lost the hashtag", f"Keterangan wajib memuat {HASHTAG}."
         )
-    deliveries = list(session.scalars(select(Delivery).where(Delivery.post_id == post.id)))
-    if any(d.state not in ("pending", "cancelled") for d in deliveries):
-        raise ReviewError(
-            f"post {post_id} was already sent (or is being sent)",
-            "Kiriman sudah atau sedang dikirim; tidak dapat diubah.",
+    live = list(
+        session.scalars(
+            select(Delivery.id).where(Delivery.post_id == post.id, Delivery.state != "cancelled")
         )
-    for delivery in deliveries:
-        delivery.state = "cancelled"
+    )
+    # One conditional update: a worker's claim (or a finished publish) since the rows were
+    # read leaves its row untouched, the count falls short and nothing of the edit is kept.
+    with session.begin_nested() as savepoint:
+        cancelled = sending.move(session, DELIVERIES, live, ("pending",), state="cancelled")
+        if cancelled != len(live):
+            savepoint.rollback()
+            raise ReviewError(
+                f"post {post_id} was already sent (or is being sent)",
+                ALREADY_SENT_MESSAGE,
+            )
     previous = post.review_state
     post.caption = caption
     post.review_state = "blocked" if previous == "blocked" else "pending_review"
@@ -302,7 +347,7 @@ def edit(session: Session, post_id: int, editor: User, *, caption: str) -> Post:
         object_type="post",
         object_id=post.id,
         previous_state=previous,
-        cancelled_deliveries=len(deliveries),
+        cancelled_deliveries=cancelled,
     )
     session.flush()
     return post

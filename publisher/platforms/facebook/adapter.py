@@ -51,6 +51,7 @@ class FacebookPagePlatform:
         message = with_marker(request.caption, request.marker)
         video = next((m for m in request.media if m.kind == "video"), None)
         if video is not None:
+            request.checkpoint(dict(request.state))  # the lease still holds: go visible
             with video.path.open("rb") as fh:
                 body = self.graph.call(
                     "POST",
@@ -75,6 +76,8 @@ class FacebookPagePlatform:
         data = {"message": message}
         for index, photo_id in enumerate(photo_ids):
             data[f"attached_media[{index}]"] = json.dumps({"media_fbid": photo_id})
+        # The uploads may have been slow: the lease is checked before anything goes visible.
+        request.checkpoint(dict(request.state))
         body = self.graph.call("POST", f"{self.page_id}/feed", effectful=True, data=data)
         return self._result(body)
 

@@ -26,7 +26,13 @@ from typing import Any
 import httpx
 
 from publisher.core.clock import utcnow
-from publisher.core.errors import PermanentError, RateLimited, RetryableError, UnknownOutcome
+from publisher.core.errors import (
+    PermanentError,
+    PlatformError,
+    RateLimited,
+    RetryableError,
+    UnknownOutcome,
+)
 from publisher.platforms.base import MediaFile, PublishRequest, PublishResult, with_marker
 from publisher.platforms.errors import ErrorRule
 from publisher.platforms.meta.graph import DEFAULT_GRAPH, META_ERRORS, GraphClient, next_cursor
@@ -108,6 +114,7 @@ class InstagramPlatform:
                 user_message="Instagram membutuhkan minimal satu foto atau video.",
             )
         container = request.state.get("container_id", "")
+        saved = dict(request.state)
         if container:
             try:
                 status = self._status(container)
@@ -124,8 +131,11 @@ class InstagramPlatform:
             self._check_quota()
             self._check_reachable(media)
             container = self._create_container(media, caption)
-            request.checkpoint({"container_id": container, "caption_sha256": _sha(caption)})
+            saved = {"container_id": container, "caption_sha256": _sha(caption)}
+            request.checkpoint(saved)
         self._wait_finished(container)
+        # Processing may have taken long: the lease is checked again before going visible.
+        request.checkpoint(saved)
         body = self.graph.call(
             "POST",
             f"{self.ig_user_id}/media_publish",
@@ -246,7 +256,9 @@ class InstagramPlatform:
     def _permalink(self, media_id: str) -> str:
         try:
             body = self.graph.call("GET", media_id, effectful=False, params={"fields": "permalink"})
-        except (RetryableError, UnknownOutcome, PermanentError):
+        except PlatformError:
+            # The post is live: a rate limit (or any failure) on its link never makes it
+            # pending again; it is published without a link.
             return ""
         return str(body.get("permalink") or "")
 

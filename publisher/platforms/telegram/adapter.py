@@ -124,6 +124,7 @@ class TelegramPlatform:
         photos = [m for m in request.media if m.kind == "photo"]
         videos = [m for m in request.media if m.kind == "video"]
         visual = (photos + videos)[:MEDIA_GROUP_MAX]
+        request.checkpoint(dict(request.state))  # every send below is the visible step
         if len(visual) > 1:
             result = self._media_group(visual, caption)
         elif visual:

@@ -301,7 +301,8 @@ class XPlatform:
         if not marked:
             # Without a marker in the text, the exact text is what the reconciler looks for.
             state["text_sha256"] = _sha(text)
-            request.checkpoint(state)
+        # Either way the lease is checked before the post goes visible.
+        request.checkpoint(state)
         payload: dict[str, Any] = {"text": text}
         if media_ids:
             payload["media"] = {"media_ids": media_ids}
