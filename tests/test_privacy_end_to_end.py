@@ -17,21 +17,25 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import StatementError
 
 from jobs.pipeline import run_job
 from publisher.app.factory import create_app
 from publisher.core.clock import utcnow
-from publisher.db.models import Case, Delivery, JobRun, Quarantine
+from publisher.db.models import AuditLog, Case, Delivery, JobRun, Post, Quarantine
 from publisher.fakes.server import ServerThread
 from publisher.intake.records import ingest
 from publisher.intake.routes import sign_push
 from publisher.outbox import deliveries as outbox
 from publisher.privacy.logs import UVICORN_LOGGING, configure
+from publisher.public.routes import build_snapshot
 from publisher.runtime.context import AppContext
 from tests.conftest import make_context
 from tests.factories import feed_record, person
+from tests.flow import add_account, with_photo
+from tests.public_support import published_case
 from tests.publishing_env import Fakes, add_platform_account, approved_posts, running_fakes
 
 SECRET = "push-secret-for-tests"
@@ -264,3 +268,52 @@ def test_the_web_server_is_configured_with_the_same_logging() -> None:
     assert all(
         not logging.getLogger(n).handlers for n in ("uvicorn", "uvicorn.error", "uvicorn.access")
     )
+
+
+# --- the deliberate breaks of issue 16 each turn one of these red ---------------------------
+
+
+def test_a_case_made_rahasia_after_publication_leaves_every_public_page(ctx: AppContext) -> None:
+    add_account(ctx, "folder", "dpupr")
+    published_case(ctx, 1)
+    client = TestClient(create_app(ctx))
+    assert "LPR-2025-00001" in client.get("/publik").text
+    _refeed(ctx, privacy="rahasia")
+    fresh = TestClient(create_app(ctx))  # a new app: no snapshot cached from before
+    for path in ("/publik", "/publik/feed.xml", "/publik/widget", "/publik?tampilan=daftar"):
+        assert "LPR-2025-00001" not in fresh.get(path).text
+    assert build_snapshot(ctx).items == []
+
+
+def test_a_rahasia_case_is_never_drafted_even_with_a_follow_up_and_photos(ctx: AppContext) -> None:
+    add_account(ctx, "folder", "dpupr")
+    with ctx.sessions() as session, session.begin():
+        ingest(session, ctx.vault, "app", [feed_record(1, privacy="rahasia")])
+    with_photo(ctx)
+    run_job(ctx, "screen")
+    counts = run_job(ctx, "render")
+    assert counts["skipped_rahasia"] == 1
+    with ctx.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Post)) == 0
+
+
+def test_a_blocked_delivery_names_kinds_and_offsets_never_the_personal_data(
+    ctx: AppContext, fakes: Fakes
+) -> None:
+    delivery_id = _claimed(ctx, fakes)
+    phone = "0857 1122 3344"
+    with ctx.sessions() as session, session.begin():
+        post = session.get(Delivery, delivery_id).post  # type: ignore[union-attr]
+        post.caption = f"{post.caption}\nHubungi {phone}."  # written past review, e.g. by SQL
+    logs = io.StringIO()
+    configure(stream=logs)
+    try:
+        assert outbox.deliver(ctx, delivery_id) == "failed"
+    finally:
+        configure()
+    assert fakes.telegram.sent == []
+    with ctx.sessions() as session:
+        details = [json.dumps(e.details) for e in session.scalars(select(AuditLog))]
+    for text_seen in (*details, _state(ctx, delivery_id).last_error, logs.getvalue()):
+        assert phone not in text_seen and "1122" not in text_seen
+    assert any("phone@" in d for d in details)  # what was found, where: kinds and offsets
