@@ -16,7 +16,7 @@ from typing import Any
 from publisher.core.crypto import Vault
 from publisher.db.models import Case
 from publisher.privacy.detector import PersonalDataDetector
-from publisher.privacy.model import Finding, KnownIdentities
+from publisher.privacy.model import REDACTION_TAGS, Finding, KnownIdentities
 from publisher.privacy.redaction import redact
 
 
@@ -78,3 +78,11 @@ def unresolved_findings(
 def describe(findings: Sequence[Finding]) -> str:
     """Kinds and offsets only: safe for logs and error messages."""
     return ", ".join(f"{f.kind}@{f.start}-{f.end}" for f in findings)
+
+
+def placeholders_in(text: str) -> list[str]:
+    """The redaction tags left in ``text`` (``[nama disamarkan]``, ...). A sentence that had to be
+    scrubbed reads wrong in public and tells that someone was named: it is rewritten, never
+    published with the tag."""
+    folded = text.casefold()
+    return [tag for tag in REDACTION_TAGS.values() if tag.casefold() in folded]

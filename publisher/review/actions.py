@@ -50,13 +50,24 @@ from publisher.media import MediaStore, render_for_platform
 from publisher.platforms.registry import get_spec
 from publisher.posts.captions import HASHTAG
 from publisher.posts.validate import assert_publishable
-from publisher.privacy.guard import case_identities, describe, finding_key, unresolved_findings
+from publisher.privacy.guard import (
+    case_identities,
+    describe,
+    finding_key,
+    placeholders_in,
+    unresolved_findings,
+)
 
 REVIEWABLE = ("pending_review", "blocked")
 # Shown when approval is refused, and on the review page while findings remain.
 PERSONAL_DATA_MESSAGE = (
     "Keterangan masih memuat data pribadi. Samarkan temuan yang disorot, atau tandai "
     "sebagai bukan data pribadi dengan alasan."
+)
+# Shown when approval is refused, and on the review page, while a "[... disamarkan]" remains.
+PLACEHOLDER_MESSAGE = (
+    "Keterangan masih memuat penanda data yang disamarkan (misalnya [nama disamarkan]). "
+    "Tulis ulang kalimat itu tanpa data pribadi sebelum menyetujui."
 )
 MIN_REASON = 5
 EDITABLE = ("pending_review", "blocked", "approved")
@@ -118,6 +129,11 @@ def approve(
         )
     assert_publishable(post, post.account.platform)  # pre-flight: every platform rule holds
     assert_no_personal_data(post, vault)
+    if placeholders_in(post.caption):
+        raise ReviewError(
+            f"post {post_id}: the caption still holds placeholders of scrubbed personal data",
+            PLACEHOLDER_MESSAGE,
+        )
     screening = session.get(Screening, post.screening_id) if post.screening_id else None
     if post.review_state == "blocked":
         if len(override_reason.strip()) < 10:

@@ -51,7 +51,7 @@ from publisher.platforms.registry import get_spec
 from publisher.platforms.registry import names as platform_names
 from publisher.posts.captions import HASHTAG
 from publisher.posts.preview import build_card, render_card_html
-from publisher.privacy.guard import case_identities, unresolved_findings
+from publisher.privacy.guard import case_identities, placeholders_in, unresolved_findings
 from publisher.review import actions as review
 from publisher.runtime.context import AppContext
 from publisher.screening.screen import screening_text
@@ -291,6 +291,7 @@ PREFLIGHT: tuple[tuple[Callable[[Post, SocialAccount, Case, Screening | None], b
         lambda p, a, c, s: bool(s and s.pii_findings),
         "Masih ada temuan data pribadi; periksa sebelum menyetujui.",
     ),
+    (lambda p, a, c, s: bool(placeholders_in(p.caption)), review.PLACEHOLDER_MESSAGE),
     (lambda p, a, c, s: not p.media, "Tanpa foto: kiriman hanya berupa teks."),
 )
 
