@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from publisher.db.models import Delivery, Post
+from publisher.db.models import AuditLog, Delivery, Post
 from publisher.outbox import deliveries as outbox
 from publisher.privacy.guard import placeholders_in
 from publisher.review import actions as review
@@ -63,3 +63,22 @@ def test_a_caption_with_a_placeholder_is_flagged_and_cannot_be_approved_until_re
 def test_every_redaction_tag_counts_as_a_placeholder_whatever_its_case() -> None:
     assert placeholders_in("Hubungi Pak [NAMA DISAMARKAN] di [nomor telepon disamarkan].")
     assert placeholders_in("Jalan sudah diaspal.") == []
+
+
+def test_a_reviewers_reason_naming_the_reporter_is_scrubbed_before_it_is_stored(
+    ctx: AppContext,
+) -> None:
+    add_account(ctx, "folder", "dpupr")
+    reporter = person(21)
+    (post,) = feed_and_draft(ctx, feed_record(1, reporter=reporter))
+    reviewer = add_user(ctx, "rev")
+    reason = f"Ditolak: Pak {reporter['name']} (hp {reporter['phone']}) minta tidak dimuat."
+    with ctx.sessions() as session, session.begin():
+        review.reject(session, post.id, reviewer, reason=reason, vault=ctx.vault)
+    with ctx.sessions() as session:
+        stored = session.get(Post, post.id)
+        assert stored is not None
+        details = [str(a.details) for a in session.scalars(select(AuditLog))]
+    for text in (stored.review_note, *details):
+        assert reporter["phone"] not in text and reporter["name"] not in text
+    assert "minta tidak dimuat" in stored.review_note

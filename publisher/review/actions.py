@@ -55,6 +55,7 @@ from publisher.privacy.guard import (
     describe,
     finding_key,
     placeholders_in,
+    scrub,
     unresolved_findings,
 )
 
@@ -88,6 +89,14 @@ def submitter_id(session: Session, post: Post) -> int | None:
         .order_by(FollowUp.id.desc())
         .limit(1)
     )
+
+
+def _note(text: str, post: Post, vault: Vault | None = None) -> str:
+    """A reviewer's free text as it may be stored: ``review_note`` and the append-only audit log
+    can never be erased, so a reason that names the reporter is scrubbed first (by the case's
+    known identities when the vault is at hand, by shape always)."""
+    known = case_identities(post.case, vault) if vault is not None else None
+    return scrub(text.strip(), known)
 
 
 def _load(session: Session, post_id: int) -> Post:
@@ -161,7 +170,7 @@ def approve(
     post.reviewer_id = reviewer.id
     post.reviewed_at = now
     post.scheduled_for = scheduled_for
-    post.review_note = override_reason or manual_screening_note
+    post.review_note = _note(override_reason or manual_screening_note, post, vault)
     exists = session.scalar(
         select(Delivery).where(Delivery.post_id == post.id, Delivery.account_id == post.account_id)
     )
@@ -185,7 +194,7 @@ def approve(
         object_type="post",
         object_id=post.id,
         override=bool(override_reason),
-        override_reason=override_reason,
+        override_reason=_note(override_reason, post, vault),
         manual_screening=bool(manual_screening_note),
     )
     session.flush()
@@ -228,13 +237,19 @@ def allow_finding(
         object_type="post",
         object_id=post.id,
         kind=kind,
-        reason=reason,
+        reason=_note(reason, post),
     )
     return post
 
 
 def reject(
-    session: Session, post_id: int, reviewer: User, *, reason: str, as_conflict: bool = False
+    session: Session,
+    post_id: int,
+    reviewer: User,
+    *,
+    reason: str,
+    as_conflict: bool = False,
+    vault: Vault | None = None,
 ) -> Post:
     """Reject with a reason the PIC reads. ``as_conflict`` records the case as a conflict-prone
     training example for the classifier."""
@@ -250,7 +265,7 @@ def reject(
     post.review_state = "rejected"
     post.reviewer_id = reviewer.id
     post.reviewed_at = utcnow()
-    post.review_note = reason
+    post.review_note = _note(reason, post, vault)
     if as_conflict:
         record_example(session, post.case_id, "conflict", "reject_conflict", reviewer)
     audit.record(
@@ -259,7 +274,7 @@ def reject(
         action="post.rejected",
         object_type="post",
         object_id=post.id,
-        reason=reason,
+        reason=post.review_note,
         as_conflict=as_conflict,
     )
     return post
@@ -432,7 +447,7 @@ def include_reporter_photo(
         object_type="post",
         object_id=post.id,
         media_id=media.id,
-        reason=reason.strip(),
+        reason=_note(reason, post),
     )
     session.flush()
     return post
@@ -512,7 +527,7 @@ def publish_unblurred(
         object_id=post.id,
         media_id=media.id,
         faces=len(media.face_boxes),
-        reason=reason.strip(),
+        reason=_note(reason, post),
     )
     session.flush()
     return post

@@ -541,13 +541,21 @@ def reject_posts(
     reason: str,
     *,
     as_conflict: bool = False,
+    vault: Vault | None = None,
 ) -> None:
     if not post_ids:
         raise BadInput("no post chosen", "Pilih minimal satu akun tujuan.")
     user = load_user(session, viewer)
     for post_id in post_ids:
         get_scoped(session, scoped_posts(viewer), Post, post_id)
-        review.reject(session, post_id, user, reason=reason.strip(), as_conflict=as_conflict)
+        review.reject(
+            session,
+            post_id,
+            user,
+            reason=reason.strip(),
+            as_conflict=as_conflict,
+            vault=vault,
+        )
 
 
 def edit_post(session: Session, viewer: Viewer, post_id: int, caption: str) -> Post:
@@ -667,7 +675,7 @@ def reject_view(
     with ctx.sessions() as session, session.begin():
         get_scoped(session, scoped_cases(user), Case, case_id)
         chosen = _of_case(session, case_id, post_ids or [])
-        reject_posts(session, user, chosen, reason, as_conflict=as_conflict)
+        reject_posts(session, user, chosen, reason, as_conflict=as_conflict, vault=ctx.vault)
     return back(case_id, "rejected")
 
 
