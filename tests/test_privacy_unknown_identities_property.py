@@ -114,10 +114,13 @@ def test_identities_the_case_does_not_know_reach_no_caption_public_page_or_log_l
     reporter = person(seed)
     n = next(_numbers)
     own = f"Pelapor {reporter['name']} sudah dihubungi. " if reporter_named else ""
+    # One identifier per sentence: a sentence with several is dropped whole once any of them
+    # is found, which would hide a dead pattern behind a live one.
     action = (
-        f"Saluran sudah dibersihkan. {own}Dikonfirmasi oleh {spoken} "
-        f"(hp {who['written_phone']}, NIK {who['nik']}, email {who['email']}), "
-        f"motornya {who['plate']} di RT 03/RW 05. Air kembali lancar."
+        f"Saluran sudah dibersihkan. {own}Dikonfirmasi oleh {spoken}. "
+        f"Nomor keluarga {who['written_phone']}. NIK warga {who['nik']}. "
+        f"Surel {who['email']}. Motornya {who['plate']}. Lokasinya RT 03/RW 05. "
+        "Air kembali lancar."
     )
     stream = io.StringIO()
     configure("DEBUG", stream=stream)
@@ -131,6 +134,7 @@ def test_identities_the_case_does_not_know_reach_no_caption_public_page_or_log_l
                 select(Case.id).where(Case.tracking_number == f"LPR-2025-{n:05d}")
             )
             posts = list(session.scalars(select(Post).where(Post.case_id == case_id)))
+            drafted = [p.caption for p in posts]  # as drafted, before any reviewer rewrote them
             for post in posts:
                 if placeholders_in(post.caption):
                     # Refused while a placeholder remains ...
@@ -161,7 +165,7 @@ def test_identities_the_case_does_not_know_reach_no_caption_public_page_or_log_l
         ]
     published = [p.read_text() for p in sent if p.exists()]
     assert len(published) == len(posts)  # every post went out, rewritten where it had to be
-    for text in [*(p.caption for p in posts), *published, *pages, stream.getvalue()]:
+    for text in [*drafted, *published, *pages, stream.getvalue()]:
         assert who["name"] not in text and reporter["name"] not in text
         for number in (who["phone"], who["nik"], reporter["phone"], reporter["nik"]):
             assert number[-8:] not in _digits(text)

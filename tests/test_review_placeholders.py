@@ -62,7 +62,11 @@ def test_a_caption_with_a_placeholder_is_flagged_and_cannot_be_approved_until_re
 
 def test_every_redaction_tag_counts_as_a_placeholder_whatever_its_case() -> None:
     assert placeholders_in("Hubungi Pak [NAMA DISAMARKAN] di [nomor telepon disamarkan].")
-    assert placeholders_in("Jalan sudah diaspal.") == []
+    assert placeholders_in("Pak X (HP [nomor disamarkan]), [email disamarkan].") == [
+        "[nomor disamarkan]",
+        "[email disamarkan]",
+    ]
+    assert placeholders_in("Jalan sudah diaspal, nama jalan tidak disamarkan.") == []
 
 
 def test_a_reviewers_reason_naming_the_reporter_is_scrubbed_before_it_is_stored(

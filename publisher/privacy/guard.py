@@ -9,6 +9,7 @@ its kind and a hash of the matched text (never the text), so the same words no l
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from publisher.core.crypto import Vault
 from publisher.db.models import Case
 from publisher.privacy.detector import PersonalDataDetector
-from publisher.privacy.model import REDACTION_TAGS, Finding, KnownIdentities
+from publisher.privacy.model import Finding, KnownIdentities
 from publisher.privacy.redaction import redact
 
 
@@ -80,9 +81,13 @@ def describe(findings: Sequence[Finding]) -> str:
     return ", ".join(f"{f.kind}@{f.start}-{f.end}" for f in findings)
 
 
+# Every tag of every scrubber: the detector's (REDACTION_TAGS), the caption's "[nomor
+# disamarkan]", intake's "[email disamarkan]", and any added later in the same form.
+_PLACEHOLDER = re.compile(r"\[[^\[\]\n]{0,40}\bdisamarkan\]", re.IGNORECASE)
+
+
 def placeholders_in(text: str) -> list[str]:
     """The redaction tags left in ``text`` (``[nama disamarkan]``, ...). A sentence that had to be
     scrubbed reads wrong in public and tells that someone was named: it is rewritten, never
     published with the tag."""
-    folded = text.casefold()
-    return [tag for tag in REDACTION_TAGS.values() if tag.casefold() in folded]
+    return _PLACEHOLDER.findall(text)
