@@ -30,12 +30,18 @@ def run() -> None:
 
     from jobs.scheduler import build_scheduler
     from publisher.app.factory import create_app
+    from publisher.privacy.logs import UVICORN_LOGGING
 
     with context() as ctx:
         scheduler = build_scheduler(ctx)
         scheduler.start()
         server = uvicorn.Server(
-            uvicorn.Config(create_app(ctx), host=ctx.settings.web_host, port=ctx.settings.web_port)
+            uvicorn.Config(
+                create_app(ctx),
+                host=ctx.settings.web_host,
+                port=ctx.settings.web_port,
+                **UVICORN_LOGGING,
+            )
         )
         stop = threading.Event()
 

@@ -111,10 +111,44 @@ def schema_errors(raw: object) -> list[str]:
     return sorted(found)
 
 
+# Characters no text column can hold faithfully: PostgreSQL refuses NUL in text outright (a
+# 500 whose traceback carried the record), other C0/C1 controls and lone surrogates are
+# invisible or unencodable, and U+FFFE/U+FFFF are non-characters. Tab and line breaks are text.
+_INVALID_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def invalid_text_paths(raw: object, path: str = "") -> list[str]:
+    """Paths of the strings in ``raw`` (keys included) that hold an invalid character; never
+    the strings themselves, which may be a reporter's name or phone."""
+    here = path or "record"
+    if isinstance(raw, str):
+        return [here] if _INVALID_CHARACTERS.search(raw) else []
+    found: list[str] = []
+    if isinstance(raw, dict):
+        for key, value in raw.items():
+            name = str(key)
+            if _INVALID_CHARACTERS.search(name):
+                found.append(f"{here}: a field name")
+                continue
+            found.extend(invalid_text_paths(value, f"{path}.{name}" if path else name))
+    elif isinstance(raw, list):
+        for index, value in enumerate(raw):
+            found.extend(invalid_text_paths(value, f"{here}.{index}"))
+    return found
+
+
 def parse_record(raw: object) -> CaseRecord:
     if not isinstance(raw, dict):
         raise RecordInvalid(f"record is a {type(raw).__name__}, not an object")
     external_id = raw.get("id") if isinstance(raw.get("id"), str) else None
+    if external_id is not None and _INVALID_CHARACTERS.search(external_id):
+        external_id = None
+    bad = invalid_text_paths(raw)
+    if bad:
+        raise RecordInvalid(
+            "; ".join(f"{p}: holds a NUL or another control character" for p in bad[:5]),
+            external_id,
+        )
     try:
         record = CaseRecord.model_validate(raw)
     except ValidationError as exc:
@@ -162,7 +196,13 @@ def ingest(
     agencies = {a.code: a for a in session.scalars(select(Agency))}
     places = load_reference().kecamatan_by_name()
     # One query for the batch's known cases: unchanged re-feeds stop here, without a savepoint.
-    ids = [r["id"] for r in raws if isinstance(r, dict) and isinstance(r.get("id"), str)]
+    ids = [
+        r["id"]
+        for r in raws
+        if isinstance(r, dict)
+        and isinstance(r.get("id"), str)
+        and not _INVALID_CHARACTERS.search(r["id"])
+    ]
     query = select(Case.external_id, Case.content_hash).where(
         Case.source == source, Case.external_id.in_(ids)
     )

@@ -295,8 +295,31 @@ class LeaseKeeper:
         self.renewed = _time.monotonic()
 
 
+# What a case may be when its post goes out. Approval checked these once; the case can change
+# afterwards (made ``rahasia``, reopened) and so can the post (withdrawn), so each call re-reads.
+PUBLISHABLE_CASE_STATUSES = frozenset({"resolved", "closed"})
+
+
+def _case_still_publishable(delivery: Delivery) -> None:
+    post, case = delivery.post, delivery.post.case
+    problem, message = "", ""
+    if post.review_state != "approved":
+        problem = f"post {post.id} is {post.review_state}, no longer approved"
+        message = "Kiriman tidak lagi berstatus disetujui; kiriman dihentikan."
+    elif case.privacy_mode == "rahasia":
+        problem = f"case {case.id} was made rahasia after approval"
+        message = "Laporan kini bersifat rahasia; kiriman dihentikan."
+    elif case.status not in PUBLISHABLE_CASE_STATUSES:
+        problem = f"case {case.id} is {case.status} again (reopened after approval)"
+        message = "Laporan dibuka kembali; kiriman dihentikan sampai ditinjau ulang."
+    if problem:
+        raise PermanentError(f"delivery {delivery.id}: {problem}", user_message=message)
+
+
 def _last_privacy_check(ctx: AppContext, delivery: Delivery) -> None:
-    """The last gate before the world: a caption with personal data is never sent."""
+    """The last gate before the world: nothing goes out for a case that may no longer be
+    public, and a caption with personal data is never sent."""
+    _case_still_publishable(delivery)
     post = delivery.post
     found = unresolved_findings(
         post.caption, case_identities(post.case, ctx.vault), post.pii_allowed

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from publisher.core.crypto import Vault
 from publisher.db import audit
-from publisher.db.models import Case, Media, Post, Screening, SocialAccount
+from publisher.db.models import Case, FollowUp, Media, Post, Screening, SocialAccount
 from publisher.media import BannerText, MediaStore, before_after_collage, render_for_platform
+from publisher.media.likeness import fingerprints, looks_like
 from publisher.platforms.registry import get_spec
 from publisher.posts.captions import caption_context, default_renderer, media_kind
 from publisher.posts.overrides import overrides_for_agency
@@ -80,7 +81,9 @@ def draft_posts(
             {"kind": f.kind, "start": f.start, "end": f.end}
             for f in default_detector().detect(follow_up.action_text, known)
         ]
-        media = publishable_media(follow_up.media)
+        media = publishable_media(
+            follow_up.media, store=store, reporter=reporter_media(case.follow_ups)
+        )
         kind = media_kind(media)
         context = caption_context(
             case,
@@ -169,20 +172,47 @@ def _photo_entry(store: MediaStore, data: bytes, phase: str) -> dict[str, Any]:
     }
 
 
-def publishable_media(media: list[Media]) -> list[dict[str, Any]]:
-    """Only the PIC's own accepted photos and videos; the reporter's are never used by default."""
+def _suffix(media: Media) -> str:
+    return ".mp4" if media.kind == "video" else ".jpg"
+
+
+def reporter_media(follow_ups: Iterable[FollowUp]) -> list[Media]:
+    """Every upload of the case that the reporter supplied, in any follow-up and any state."""
+    return [m for f in follow_ups for m in f.media if m.supplied_by != "pic" and m.sha256]
+
+
+def publishable_media(
+    media: list[Media], *, store: MediaStore | None = None, reporter: Iterable[Media] = ()
+) -> list[dict[str, Any]]:
+    """Only the PIC's own accepted photos and videos; the reporter's are never used by default.
+    With ``store``, a PIC upload that shows one of ``reporter``'s pictures (the same photo
+    re-attached as "before", re-encoded, resized) is left out too: a reviewer may still include
+    the reporter's own upload, with a reason."""
+    known = (
+        [p for m in reporter for p in fingerprints(store.path(m.sha256, _suffix(m)))]
+        if store is not None
+        else []
+    )
+
+    def theirs(m: Media) -> bool:
+        return (
+            bool(known)
+            and store is not None
+            and looks_like(fingerprints(store.path(m.sha256, _suffix(m))), known)
+        )
+
     return [
         {
             "sha256": m.sha256,
             "kind": m.kind,
             "mime": m.mime,
             "phase": m.phase,
-            "suffix": ".mp4" if m.kind == "video" else ".jpg",
+            "suffix": _suffix(m),
             "size_bytes": m.size_bytes,
             "width": m.width,
             "height": m.height,
             "duration_s": m.duration_s,
         }
         for m in media
-        if m.state == "ok" and m.supplied_by == "pic" and not m.held_for_review
+        if m.state == "ok" and m.supplied_by == "pic" and not m.held_for_review and not theirs(m)
     ]

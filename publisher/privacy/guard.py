@@ -9,6 +9,7 @@ its kind and a hash of the matched text (never the text), so the same words no l
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
@@ -78,3 +79,15 @@ def unresolved_findings(
 def describe(findings: Sequence[Finding]) -> str:
     """Kinds and offsets only: safe for logs and error messages."""
     return ", ".join(f"{f.kind}@{f.start}-{f.end}" for f in findings)
+
+
+# Every tag of every scrubber: the detector's (REDACTION_TAGS), the caption's "[nomor
+# disamarkan]", intake's "[email disamarkan]", and any added later in the same form.
+_PLACEHOLDER = re.compile(r"\[[^\[\]\n]{0,40}\bdisamarkan\]", re.IGNORECASE)
+
+
+def placeholders_in(text: str) -> list[str]:
+    """The redaction tags left in ``text`` (``[nama disamarkan]``, ...). A sentence that had to be
+    scrubbed reads wrong in public and tells that someone was named: it is rewritten, never
+    published with the tag."""
+    return _PLACEHOLDER.findall(text)

@@ -14,11 +14,28 @@ import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Literal, TextIO
+from typing import Any, Literal, TextIO
 
 # Loggers that say too much at INFO: httpx logs every URL, and URLs can carry bot tokens.
 QUIET = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "apscheduler": logging.WARNING}
 HANDLER_NAME = "lapor"
+# uvicorn's own loggers. With its default ``log_config`` uvicorn gives them handlers of their
+# own that do not propagate, so tracebacks and access lines would bypass the filter below;
+# servers are started with ``UVICORN_LOGGING`` and :func:`configure` sends them to the root.
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
+UVICORN_LOGGING: dict[str, Any] = {"log_config": None}
+
+
+class DropQueryStrings(logging.Filter):
+    """Access lines keep the path and lose the query string: forms and links put names and
+    phone numbers there, often URL-encoded past what the detector reads."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if record.name == "uvicorn.access" and isinstance(args, tuple) and len(args) >= 3:
+            path = str(args[2]).split("?", 1)[0]
+            record.args = (*args[:2], path, *args[3:])
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -76,6 +93,7 @@ def configure(
     # (a logger-level filter would miss records propagated from child loggers).
     from publisher.privacy import PersonalDataFilter
 
+    handler.addFilter(DropQueryStrings())
     handler.addFilter(PersonalDataFilter())
     for log_filter in filters:
         handler.addFilter(log_filter)
@@ -83,4 +101,10 @@ def configure(
     root.setLevel(level.upper())
     for name, quiet in QUIET.items():
         logging.getLogger(name).setLevel(quiet)
+    for name in UVICORN_LOGGERS:
+        server_logger = logging.getLogger(name)
+        for own in list(server_logger.handlers):
+            server_logger.removeHandler(own)
+        server_logger.propagate = True
+        server_logger.setLevel(logging.NOTSET)  # the level given here, not one set earlier
     return handler

@@ -51,6 +51,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import HTMLResponse, Response
+from imagehash import ImageHash
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from PIL import Image, ImageOps
 from sqlalchemy import select
@@ -59,6 +60,7 @@ from sqlalchemy.orm import Session
 from publisher.core.clock import utcnow
 from publisher.core.paths import templates_dir
 from publisher.db.models import Agency, Case, Delivery, Media, Post, SocialAccount
+from publisher.media.likeness import fingerprints, looks_like
 from publisher.monitoring.stats import UNASSIGNED, GroupStats, configured_report
 from publisher.platforms.registry import UnknownPlatform, get_spec
 from publisher.posts.captions import official_place, plain_category, public_text
@@ -198,6 +200,11 @@ def build_snapshot(ctx: AppContext, version: int = 1) -> Snapshot:
                 select(Media.sha256).where(Media.supplied_by != "pic", Media.sha256 != "")
             )
         )
+        # By content too: a rendition of a reporter's photo (or the photo re-attached by a PIC)
+        # has another hash than the original but the same picture.
+        reporter_prints = [
+            p for sha in sorted(reporter_media) for p in fingerprints(ctx.media.path(sha, ".jpg"))
+        ]
         for row in _public_rows(session):
             (cid, tracking, source, category, kec, desa, acode, aname) = row[:8]
             caption, media, platform, remote_url, published_at = row[8:]
@@ -229,7 +236,9 @@ def build_snapshot(ctx: AppContext, version: int = 1) -> Snapshot:
             rank, platform_label = _rank_and_label(platform)
             if rank < item.caption_rank:
                 item.caption_raw, item.caption_rank = caption, rank
-                item.photos, item.has_video = _post_media(media, reporter_media)
+                item.photos, item.has_video = _post_media(
+                    media, reporter_media, lambda sha: reporter_likeness(ctx, sha, reporter_prints)
+                )
             if remote_url.startswith(("https://", "http://")) and all(
                 link.url != remote_url for link in item.links
             ):
@@ -248,12 +257,22 @@ def build_snapshot(ctx: AppContext, version: int = 1) -> Snapshot:
     )
 
 
-def _post_media(media: Any, reporter_media: set[str]) -> tuple[list[str], bool]:
+def reporter_likeness(ctx: AppContext, sha: str, reporter_prints: list[ImageHash]) -> bool:
+    return bool(reporter_prints) and looks_like(
+        fingerprints(ctx.media.path(sha, ".jpg")), reporter_prints
+    )
+
+
+def _post_media(
+    media: Any, reporter_media: set[str], reporter_like: Callable[[str], bool]
+) -> tuple[list[str], bool]:
     photos: list[str] = []
     has_video = False
     for entry in media if isinstance(media, list) else []:
         sha = str(entry.get("sha256", "")) if isinstance(entry, dict) else ""
-        if not sha or sha in reporter_media:
+        if not sha or sha in reporter_media or entry.get("supplied_by") == "reporter":
+            continue
+        if entry.get("kind") == "photo" and reporter_like(sha):
             continue
         if entry.get("kind") == "photo" and sha not in photos:
             photos.append(sha)

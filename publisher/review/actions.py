@@ -54,13 +54,25 @@ from publisher.outbox.deliveries import QUEUE as DELIVERIES
 from publisher.platforms.registry import get_spec
 from publisher.posts.captions import HASHTAG
 from publisher.posts.validate import assert_publishable
-from publisher.privacy.guard import case_identities, describe, finding_key, unresolved_findings
+from publisher.privacy.guard import (
+    case_identities,
+    describe,
+    finding_key,
+    placeholders_in,
+    scrub,
+    unresolved_findings,
+)
 
 REVIEWABLE = ("pending_review", "blocked")
 # Shown when approval is refused, and on the review page while findings remain.
 PERSONAL_DATA_MESSAGE = (
     "Keterangan masih memuat data pribadi. Samarkan temuan yang disorot, atau tandai "
     "sebagai bukan data pribadi dengan alasan."
+)
+# Shown when approval is refused, and on the review page, while a "[... disamarkan]" remains.
+PLACEHOLDER_MESSAGE = (
+    "Keterangan masih memuat penanda data yang disamarkan (misalnya [nama disamarkan]). "
+    "Tulis ulang kalimat itu tanpa data pribadi sebelum menyetujui."
 )
 MIN_REASON = 5
 EDITABLE = ("pending_review", "blocked", "approved")
@@ -102,6 +114,14 @@ def took_part(session: Session, post: Post, user: User) -> bool:
     )
 
 
+def _note(text: str, post: Post, vault: Vault | None = None) -> str:
+    """A reviewer's free text as it may be stored: ``review_note`` and the append-only audit log
+    can never be erased, so a reason that names the reporter is scrubbed first (by the case's
+    known identities when the vault is at hand, by shape always)."""
+    known = case_identities(post.case, vault) if vault is not None else None
+    return scrub(text.strip(), known)
+
+
 def _load(session: Session, post_id: int) -> Post:
     post = session.get(Post, post_id)
     if post is None:
@@ -141,6 +161,11 @@ def approve(
         )
     assert_publishable(post, post.account.platform)  # pre-flight: every platform rule holds
     assert_no_personal_data(post, vault)
+    if placeholders_in(post.caption):
+        raise ReviewError(
+            f"post {post_id}: the caption still holds placeholders of scrubbed personal data",
+            PLACEHOLDER_MESSAGE,
+        )
     screening = session.get(Screening, post.screening_id) if post.screening_id else None
     if post.review_state == "blocked" and len(override_reason.strip()) < 10:
         raise ReviewError(
@@ -169,7 +194,7 @@ def approve(
     post.reviewer_id = reviewer.id
     post.reviewed_at = now
     post.scheduled_for = scheduled_for
-    post.review_note = override_reason or manual_screening_note
+    post.review_note = _note(override_reason or manual_screening_note, post, vault)
     exists = session.scalar(
         select(Delivery).where(Delivery.post_id == post.id, Delivery.account_id == post.account_id)
     )
@@ -207,7 +232,7 @@ def approve(
         object_type="post",
         object_id=post.id,
         override=bool(override_reason),
-        override_reason=override_reason,
+        override_reason=_note(override_reason, post, vault),
         manual_screening=bool(manual_screening_note),
     )
     session.flush()
@@ -250,13 +275,19 @@ def allow_finding(
         object_type="post",
         object_id=post.id,
         kind=kind,
-        reason=reason,
+        reason=_note(reason, post),
     )
     return post
 
 
 def reject(
-    session: Session, post_id: int, reviewer: User, *, reason: str, as_conflict: bool = False
+    session: Session,
+    post_id: int,
+    reviewer: User,
+    *,
+    reason: str,
+    as_conflict: bool = False,
+    vault: Vault | None = None,
 ) -> Post:
     """Reject with a reason the PIC reads. ``as_conflict`` records the case as a conflict-prone
     training example for the classifier."""
@@ -272,7 +303,7 @@ def reject(
     post.review_state = "rejected"
     post.reviewer_id = reviewer.id
     post.reviewed_at = utcnow()
-    post.review_note = reason
+    post.review_note = _note(reason, post, vault)
     if as_conflict:
         record_example(session, post.case_id, "conflict", "reject_conflict", reviewer)
     audit.record(
@@ -281,7 +312,7 @@ def reject(
         action="post.rejected",
         object_type="post",
         object_id=post.id,
-        reason=reason,
+        reason=post.review_note,
         as_conflict=as_conflict,
     )
     return post
@@ -461,7 +492,7 @@ def include_reporter_photo(
         object_type="post",
         object_id=post.id,
         media_id=media.id,
-        reason=reason.strip(),
+        reason=_note(reason, post),
     )
     session.flush()
     return post
@@ -541,7 +572,7 @@ def publish_unblurred(
         object_id=post.id,
         media_id=media.id,
         faces=len(media.face_boxes),
-        reason=reason.strip(),
+        reason=_note(reason, post),
     )
     session.flush()
     return post

@@ -239,7 +239,7 @@ def approve(ctx: Ctx, post_id: PostId, body: ApproveIn, user: ReviewerOrAdminWri
 def reject(ctx: Ctx, post_id: PostId, body: RejectIn, user: ReviewerOrAdminWrite) -> PostOut:
     with ctx.sessions() as session, session.begin():
         review_views.reject_posts(
-            session, user, [post_id], body.reason, as_conflict=body.as_conflict
+            session, user, [post_id], body.reason, as_conflict=body.as_conflict, vault=ctx.vault
         )
         return post_out(session, get_scoped(session, scoped_posts(user), Post, post_id))
 

@@ -94,7 +94,9 @@ def review_reject(
     with context() as ctx, ctx.sessions() as session:
         try:
             with session.begin():
-                review.reject(session, post_id, _user(session, reviewer), reason=reason)
+                review.reject(
+                    session, post_id, _user(session, reviewer), reason=reason, vault=ctx.vault
+                )
         except LaporError as exc:
             raise fail(str(exc)) from None
     console.print(f"post {post_id} rejected")

@@ -51,7 +51,7 @@ from publisher.platforms.registry import get_spec
 from publisher.platforms.registry import names as platform_names
 from publisher.posts.captions import HASHTAG
 from publisher.posts.preview import build_card, render_card_html
-from publisher.privacy.guard import case_identities, unresolved_findings
+from publisher.privacy.guard import case_identities, placeholders_in, unresolved_findings
 from publisher.review import actions as review
 from publisher.runtime.context import AppContext
 from publisher.screening.screen import screening_text
@@ -291,6 +291,7 @@ PREFLIGHT: tuple[tuple[Callable[[Post, SocialAccount, Case, Screening | None], b
         lambda p, a, c, s: bool(s and s.pii_findings),
         "Masih ada temuan data pribadi; periksa sebelum menyetujui.",
     ),
+    (lambda p, a, c, s: bool(placeholders_in(p.caption)), review.PLACEHOLDER_MESSAGE),
     (lambda p, a, c, s: not p.media, "Tanpa foto: kiriman hanya berupa teks."),
 )
 
@@ -540,13 +541,21 @@ def reject_posts(
     reason: str,
     *,
     as_conflict: bool = False,
+    vault: Vault | None = None,
 ) -> None:
     if not post_ids:
         raise BadInput("no post chosen", "Pilih minimal satu akun tujuan.")
     user = load_user(session, viewer)
     for post_id in post_ids:
         get_scoped(session, scoped_posts(viewer), Post, post_id)
-        review.reject(session, post_id, user, reason=reason.strip(), as_conflict=as_conflict)
+        review.reject(
+            session,
+            post_id,
+            user,
+            reason=reason.strip(),
+            as_conflict=as_conflict,
+            vault=vault,
+        )
 
 
 def edit_post(session: Session, viewer: Viewer, post_id: int, caption: str) -> Post:
@@ -666,7 +675,7 @@ def reject_view(
     with ctx.sessions() as session, session.begin():
         get_scoped(session, scoped_cases(user), Case, case_id)
         chosen = _of_case(session, case_id, post_ids or [])
-        reject_posts(session, user, chosen, reason, as_conflict=as_conflict)
+        reject_posts(session, user, chosen, reason, as_conflict=as_conflict, vault=ctx.vault)
     return back(case_id, "rejected")
 
 
