@@ -277,7 +277,9 @@ def _plant_name(b: _Builder, rng: random.Random, pools: _Pools, form: str) -> li
             return []
         case "signature":
             b.add(rng.choice(_FILLERS))
-            b.add(rng.choice(("\nTerima kasih,\n", "\nSalam,\n", "\n\n- ", "\nttd. ", "\nWassalam\n")))
+            b.add(
+                rng.choice(("\nTerima kasih,\n", "\nSalam,\n", "\n\n- ", "\nttd. ", "\nWassalam\n"))
+            )
             b.plant("name", form, first)
             return []
         case _:  # "known_plain"
@@ -389,11 +391,16 @@ _CLEAN_TEMPLATES: Final[tuple[tuple[str, Callable[[random.Random], str]], ...]] 
     ("public_office", lambda r: "Hubungi Call Center Pemkab di (0283) 491234 pada jam kerja."),
     (
         "numbers",
-        lambda r: f"Dikerjakan tanggal {r.randint(1, 28):02d}/{r.randint(1, 12):02d}/2026 "
-        f"pukul {r.randint(7, 16):02d}.{r.choice(('00', '30'))}.",
+        lambda r: (
+            f"Dikerjakan tanggal {r.randint(1, 28):02d}/{r.randint(1, 12):02d}/2026 "
+            f"pukul {r.randint(7, 16):02d}.{r.choice(('00', '30'))}."
+        ),
     ),
     ("numbers", lambda r: f"Anggaran Rp {r.randint(1, 90)}.500.000 dari dana desa tahun 2026."),
-    ("numbers", lambda r: f"Perbaikan sepanjang {r.randint(2, 900)} meter di km {r.randint(1, 30)}."),
+    (
+        "numbers",
+        lambda r: f"Perbaikan sepanjang {r.randint(2, 900)} meter di km {r.randint(1, 30)}.",
+    ),
     (
         "numbers",
         lambda r: f"Sesuai surat nomor 600/{r.randint(100, 999)}/2026 tanggal 12 Mei 2026.",
@@ -456,9 +463,7 @@ class HardReport:
         return sum(self.covered.values()) / total if total else 1.0
 
 
-def evaluate(
-    detector: Detects, dirty: Sequence[HardCase], clean: Sequence[HardCase]
-) -> HardReport:
+def evaluate(detector: Detects, dirty: Sequence[HardCase], clean: Sequence[HardCase]) -> HardReport:
     report = HardReport()
     for case in dirty:
         findings = detector.detect(case.text, case.known)
