@@ -23,6 +23,7 @@ from typing import Final, Protocol
 
 from faker import Faker
 
+from publisher.privacy.lexicon import NAME_PARTICLES
 from publisher.privacy.model import Finding, KnownIdentities
 
 # The kind a planted identifier belongs to (issue #16's table), by form.
@@ -74,7 +75,10 @@ class _Pools:
         firsts = {fake.first_name() for _ in range(600)}
         lasts = {fake.last_name() for _ in range(300)}
         # One-word Faker names that are also everyday words would make a clean text dirty.
-        self.firsts = sorted(n for n in firsts if " " not in n and len(n) >= 4)
+        # Faker also gives titles as first names ("Puti"): a title is not a name.
+        self.firsts = sorted(
+            n for n in firsts if " " not in n and len(n) >= 4 and n.lower() not in NAME_PARTICLES
+        )
         self.lasts = sorted(n for n in lasts if " " not in n and len(n) >= 4)
         self.users = sorted({fake.user_name() for _ in range(300)})
 

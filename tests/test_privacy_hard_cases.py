@@ -6,12 +6,14 @@ written form; the same generator and scorer run larger in bench/privacy.py.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from publisher.privacy import KnownIdentities, PersonalDataDetector, redact
-from publisher.privacy.lexicon import COMMON_WORDS, NOT_NAMES
+from publisher.privacy.lexicon import COMMON_WORDS, NOT_NAMES, PLACES
 from tests.privacy_corpus import PUBLIC_PHONES
 from tests.privacy_hard_cases import (
     FORMS,
@@ -54,8 +56,16 @@ def test_case_names_that_are_common_words_or_places_are_left_alone_in_clean_text
     assert report.damage("case_name_as_word") == 0.0
 
 
-def _is_everyday_word(text: str) -> bool:
-    return any(w.lower() in NOT_NAMES or w.lower() in COMMON_WORDS for w in text.split())
+_AFFIXED_VERB = re.compile(r"(?:meng|meny|mem|men|ber|ter|per|di).{4,}|ke.{3,}an|.{3,}(?:nya|kan)")
+
+
+def _documented_limit(name: str) -> bool:
+    """Unknown names the detector is documented to miss in loose contexts (docs/privacy.md,
+    Known limits): everyday words, places, lower-case words shaped like affixed verbs."""
+    words = [w.lower() for w in name.split()]
+    return any(w in NOT_NAMES or w in COMMON_WORDS or w in PLACES for w in words) or (
+        name.islower() and _AFFIXED_VERB.fullmatch(name) is not None
+    )
 
 
 @settings(max_examples=200, deadline=None)
@@ -66,8 +76,8 @@ def test_every_planted_identifier_is_covered_and_redacted(seed: int, size: int) 
         redacted = redact(case.text, findings).text
         for p in case.planted:
             value = case.text[p.start : p.end]
-            if p.kind == "name" and _is_everyday_word(value):
-                continue  # "Bu,Hari": an everyday word after punctuation (measured, not promised)
+            if p.kind == "name" and not case.known.names and _documented_limit(value):
+                continue  # "Bu,Hari", "Pak RT Kajen": measured by the recall test, not promised
             assert covered(findings, p.start, p.end), (p.kind, p.form)
             assert value not in redacted, (p.kind, p.form)
 
@@ -84,6 +94,12 @@ def test_the_issue_s_note_keeps_no_identifier() -> None:
     for value in ("Sugeng", "Riyadi", "3456", "7890", "05", "Sumiyati", "Warsito", "1122", "3344"):
         assert value not in out, value
     assert "RT Warsito" not in out and "[RT/RW disamarkan]" in out
+
+
+def test_a_signature_after_a_closing_at_the_end_of_a_sentence_is_found() -> None:
+    text = "Nopol g-1234-ab sudah dicatat. Salam,\nWarsito"
+    found = [(f.kind, text[f.start : f.end]) for f in DETECTOR.detect(text, None)]
+    assert found == [("plate", "g-1234-ab"), ("name", "Warsito")]
 
 
 @pytest.mark.parametrize(

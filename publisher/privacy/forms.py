@@ -62,6 +62,9 @@ _PLATE_LOOSE: Final = re.compile(  # (low)
     r"(?![\w\-/]|\.\w)"
 )
 
+_VEHICLE_BEFORE: Final = re.compile(  # (low): "truk h 5236 rt" is a plate
+    r"\b(?:truk|motor|mobil|pikap|angkot|bus|kendaraan|nopol|plat|pelat|tnkb)\b[^.\n]{0,12}$"
+)
 _LANDMARK: Final = (
     r"(?:musholla|mushola|musala|mushala|masjid|langgar|surau|toko|warung|pos\s+ronda|pos|sd|smp"
     r"|mi|tk|paud|sekolah|balai\s+desa|balai|makam|jembatan|pabrik|kios|bengkel|lapangan|pasar"
@@ -82,7 +85,7 @@ _CLOSING: Final = (
     r"|hormat\s+(?:saya|kami)|ttd|salam\s+hormat)"
 )
 _SIGNATURE: Final = re.compile(
-    r"(?:(?:^|\n)[ \t]*" + _CLOSING + r"[ \t]*[.,!:]*[ \t]*(?:\r?\n[ \t]*)+"
+    r"(?:(?:^|\n|[.!?][ \t]+)[ \t]*" + _CLOSING + r"[ \t]*[.,!:]*[ \t]*(?:\r?\n[ \t]*)+"
     r"|(?:^|\n)[ \t]*(?:ttd|salam)\.?[ \t]+|(?:^|\n)[ \t]*[-–—~]+[ \t]*)"
     r"(?P<name>[A-Z][\w'’]+(?:[ \t]+[A-Z][\w'’]+){0,2})[ \t.!]*\Z",
     re.IGNORECASE,
@@ -209,7 +212,9 @@ def loose_plates(low: str, spans: Spans) -> None:
         suffix = m.group("suffix")
         # "G-1234-RW" is a plate; "h 2 dan" is not: a bare suffix must not be a word.
         if m.group("region") in PLATE_REGIONS and (
-            m.group("sep") in (".", "-") or suffix not in COMMON_WORDS
+            m.group("sep") in (".", "-")
+            or suffix not in COMMON_WORDS
+            or _VEHICLE_BEFORE.search(low, max(0, m.start() - 25), m.start())
         ):
             spans.append((m.start(), m.end(), "plate"))
 
