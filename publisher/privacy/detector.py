@@ -148,13 +148,16 @@ _AMBIGUOUS_NAMES: Final = COMMON_WORDS | NAME_LIKE_WORDS | PLACES
 _NAME_SUFFIXES: Final = ("nya", "ne", "e")
 # Words after a case name that make it the subject: "putri sudah dihubungi", "Slamet hadir".
 _NAME_NEXT_CUE: Final = frozenset(
-    ("sudah", "sdh", "udah", "telah", "dihubungi", "hadir", "bilang", "mengatakan", "menyampaikan")
-)
+    [
+        "sudah", "sdh", "udah", "telah", "dihubungi", "hadir", "bilang", "mengatakan",
+        "menyampaikan", "minta", "mau", "ingin", "katanya", "wa", "hp", "telp", "no",
+    ]
+)  # fmt: skip
 # Words after which a capitalised case name is the person ("dari Slamet", "oleh Bakti").
 _NAME_CUE: Final = frozenset(
     [
         "dari", "oleh", "sama", "dengan", "kepada", "ke", "bersama", "untuk", "buat", "karo",
-        "milik", "punya", "pelapor", "terlapor", "pengadu", "nama", "an", "sdr", "sdri",
+        "milik", "punya", "pelapor", "terlapor", "pengadu", "nama", "an", "n", "sdr", "sdri",
         "saudara", "saudari", "hp", "wa", "telp", "kontak",
     ]
 )  # fmt: skip
