@@ -1,7 +1,11 @@
 """Benchmark and evaluation of the personal-data detector: ``python -m bench.privacy``.
 
-1. Quality on the generated corpus (100,000 texts with planted personal data, 100,000 clean).
-2. Throughput (texts per CPU-second, i.e. per core) against a naive detector in the same run:
+1. Hard cases (tests/privacy_hard_cases.py: identities written the way people write them,
+   issue #16): recall per kind and per written form, damage to risky clean texts per form, and
+   the cost per text, for this detector and for the detector as it was at BASE (commit
+   252153b, loaded from git in the same run: the naive way for these forms).
+2. Quality on the generated corpus (100,000 texts with planted personal data, 100,000 clean).
+3. Throughput (texts per CPU-second, i.e. per core) against a naive detector in the same run:
    every pattern compiled case-insensitively and run over the original text, one regex search
    per known name word, and a per-character edit-distance loop for typos.
 """
@@ -11,11 +15,16 @@ from __future__ import annotations
 import argparse
 import gc
 import re
+import subprocess
+import sys
 import time
+import types
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from publisher.privacy import KnownIdentities, PersonalDataDetector
 from publisher.privacy import detector as det
+from tests import privacy_hard_cases as hard
 from tests.privacy_corpus import (
     PUBLIC_PHONES,
     STRUCTURED_KINDS,
@@ -109,11 +118,92 @@ def _throughput(
     return len(items) / best
 
 
+BASE = "252153b"
+
+
+def base_detector(commit: str = BASE) -> hard.Detects | None:
+    """The detector and its word tables as they were at ``commit``, or None without git."""
+    root = Path(__file__).resolve().parent.parent
+    sources = {}
+    for name in ("lexicon", "detector"):
+        try:
+            sources[name] = subprocess.run(
+                ["git", "-C", str(root), "show", f"{commit}:publisher/privacy/{name}.py"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        except (OSError, subprocess.CalledProcessError):
+            return None
+    modules: dict[str, types.ModuleType] = {}
+    for name in ("lexicon", "detector"):
+        module = types.ModuleType(f"bench_base_{name}")
+        sys.modules[module.__name__] = module  # dataclasses and NamedTuples look it up
+        source = sources[name].replace("publisher.privacy.lexicon", "bench_base_lexicon")
+        exec(compile(source, f"{commit}:{name}.py", "exec"), module.__dict__)
+        modules[name] = module
+    made: hard.Detects = modules["detector"].PersonalDataDetector(
+        public_phone_allowlist=PUBLIC_PHONES
+    )
+    return made
+
+
+def _per_text_cost(detector: hard.Detects, cases: Sequence[hard.HardCase]) -> float:
+    """Microseconds of CPU per text, best of three passes."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        for case in cases:
+            detector.detect(case.text, case.known)
+        best = min(best, time.process_time() - start)
+    return 1e6 * best / len(cases)
+
+
+def hard_cases(size: int) -> None:
+    dirty = hard.generate_dirty(size, seed=1601)
+    clean = hard.generate_clean(size // 4, seed=1602)
+    planted = sum(len(c.planted) for c in dirty)
+    print(f"hard cases: {len(dirty):,} notes with {planted:,} identifiers, {len(clean):,} clean")
+    now = PersonalDataDetector(public_phone_allowlist=PUBLIC_PHONES)
+    base = base_detector()
+    new = hard.evaluate(now, dirty, clean)
+    old = hard.evaluate(base, dirty, clean) if base is not None else None
+    if old is None:
+        print(f"(the detector at {BASE} could not be loaded from git: no comparison)")
+    print(f"\n{'kind':8s} {'form':20s} {'planted':>8s} {'BASE':>7s} {'now':>7s}")
+    for kind in hard.KINDS:
+        for form in (*hard.FORMS[kind], None):
+            n = sum(v for (k, f), v in new.planted.items() if k == kind and form in (None, f))
+            was = f"{100 * old.recall(kind, form):6.1f}%" if old else "    -"
+            label = form or "ALL"
+            print(f"{kind:8s} {label:20s} {n:8,d} {was} {100 * new.recall(kind, form):6.1f}%")
+    was = f"{100 * old.overall_recall:6.1f}%" if old else "    -"
+    print(f"{'all':29s} {planted:8,d} {was} {100 * new.overall_recall:6.1f}%")
+    print(f"\n{'clean texts with any finding':29s} {'texts':>8s} {'BASE':>7s} {'now':>7s}")
+    for form in (*sorted(new.clean), None):
+        n = sum(v for f, v in new.clean.items() if form in (None, f))
+        was = f"{100 * old.damage(form):6.1f}%" if old else "    -"
+        print(f"{form or 'ALL':29s} {n:8,d} {was} {100 * new.damage(form):6.1f}%")
+    sample = [*dirty, *clean]
+    cost_now = _per_text_cost(now, sample)
+    line = f"\ncost per text (CPU, best of 3): now {cost_now:.1f} us"
+    if base is not None:
+        line += f", BASE {_per_text_cost(base, sample):.1f} us"
+    print(line)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.privacy")
     parser.add_argument("--size", type=int, default=100_000, help="texts per corpus half")
     parser.add_argument("--naive-size", type=int, default=20_000)
+    parser.add_argument("--hard-size", type=int, default=20_000, help="hard-case notes")
+    parser.add_argument("--only-hard", action="store_true", help="only the hard cases")
     args = parser.parse_args(argv)
+
+    hard_cases(args.hard_size)
+    if args.only_hard:
+        return
+    print()
 
     t0 = time.perf_counter()
     dirty = generate_dirty(args.size, seed=101)

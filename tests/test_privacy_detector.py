@@ -158,12 +158,19 @@ def test_it_finds_names_on_the_case_in_their_common_variants(
     ]
 
 
-def test_it_catches_case_names_that_are_everyday_words_but_not_their_neighbours(
+def test_it_catches_case_names_that_are_everyday_words_only_in_a_name_context(
     detector: PersonalDataDetector,
 ) -> None:
-    known = KnownIdentities(names=("Bakti Putri",))
-    found = kinds(detector.detect("kerja bakti bersama putra putri warga", known))
-    assert found == [("name", "bakti"), ("name", "putri")]
+    # Issue #16: "kerja bakti" and "Gunung Slamet" are words and places, not the reporter.
+    known = KnownIdentities(names=("Bakti Putri", "Slamet Riyadi"))
+    assert detector.detect("kerja bakti bersama putra putri warga di Gunung Slamet", known) == []
+    text = "Sudah ketemu Pak Bakti; Slamet sudah dihubungi, milik putri; Bakti Putri hadir"
+    assert kinds(detector.detect(text, known)) == [
+        ("name", "Bakti"),
+        ("name", "Slamet"),
+        ("name", "putri"),
+        ("name", "Bakti Putri"),
+    ]
 
 
 def test_it_finds_the_case_s_phone_and_nik_in_unusual_shapes(

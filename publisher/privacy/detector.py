@@ -19,6 +19,14 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Final, NamedTuple
 
+from publisher.privacy.forms import (
+    descriptive_addresses,
+    digit_view,
+    loose_emails,
+    loose_plates,
+    nik_is_valid,
+    signature,
+)
 from publisher.privacy.lexicon import (
     BANKS,
     COMMON_WORDS,
@@ -28,9 +36,12 @@ from publisher.privacy.lexicon import (
     NAME_LABELS,
     NAME_LIKE_WORDS,
     NAME_PARTICLES,
+    NAME_ROLES,
+    NOT_NAME_BEFORE,
     NOT_NAMES,
     NOT_PLATES,
-    PROVINCE_CODES,
+    PLACES,
+    POSSESSIVE_WORDS,
 )
 from publisher.privacy.model import Finding, KnownIdentities
 
@@ -73,7 +84,8 @@ _PLATE_CONTEXT = re.compile(  # (low)
 )
 _RT_RW = re.compile(  # (low); "r" first, then the look-behind, so the engine skips to r's
     r"r(?<![\w]r)(?:t\s*/\s*rw\s*\.?\s*[:\-]?\s*\d{1,3}\s*/\s*\d{1,3}"
-    r"|[tw]\s*\.?\s*[:\-]?\s*\d{1,3}(?:\s*[/,\-]?\s*rw\s*\.?\s*[:\-]?\s*\d{1,3})?)(?!\d)"
+    r"|[tw]\s*\.?\s*[:\-]?\s*\d{1,3}(?:\s*[/,\-]?\s*r[wt]\s*\.?\s*[:\-]?\s*\d{1,3}"
+    r"|[ \t]*/[ \t]*\d{1,3}(?![\d/]))?)(?!\d)"
 )
 _NUMBER_TAIL = (
     r"(?:\s*,?\s*(?:no|nomor|nmr)\b\.?\s*:?\s*\d{1,4}[a-z]?(?:\s*[/\-]\s*\d{1,4})?"
@@ -106,24 +118,49 @@ _LONG_DIGITS = re.compile(r"\d{10,20}(?![\w\-])")  # the character before: in Py
 _BANK_FILL = re.compile(r"[\s:.\-]*(?:(?:no|nomor|norek|rek)\b\.?[\s:.\-]*)?")
 _THOUSANDS = re.compile(r"\d{1,3}(?:[.,]\d{3})+(?:,\d+)?")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
-_NAME_WORD = re.compile(r"[ \t]+([^\W\d_]+(?:['’][^\W\d_]+)*\.?)")
+# After the first word a name word follows a space; right after an honorific also a dot or a
+# comma without one ("Pak.Darsono", "Pak,Darsono").
+_NAME_WORD = re.compile(r"(?:[ \t]+|(?<=[.,]))([^\W\d_]+(?:['’][^\W\d_]+)*\.?)")
 _HONORIFIC = re.compile(  # (low)
     r"(?<![\w.\-/])(?:(?P<label>"
     + "|".join(NAME_LABELS)
     + r")|(?P<hon>"
     + "|".join(sorted(HONORIFICS, key=len, reverse=True))
-    + r")(?P<dot>\.?))(?=[ \t])"
+    + r")|(?P<role>"
+    + "|".join(sorted(NAME_ROLES | POSSESSIVE_WORDS, key=len, reverse=True))
+    + r"))(?P<dot>\.?)(?P<comma>[ \t]*,)?(?=[ \t]|(?<=[.,])[^\W\d_])"
 )
 _DIGITS_LOOSE = re.compile(r"(?<![\w+])\+?\(?\d[\d ().\-]{6,24}\d(?![\w])")
 _NON_DIGIT = re.compile(r"\D")
 _DIGIT_RUN = re.compile(r"\d+")
 _ANY_DIGIT = re.compile(r"\d")
+_PUBLIC_PLACE_BEFORE = re.compile(  # (low)
+    r"\b(?:kantor|balai|pendopo|gedung|puskesmas|rsud|sekretariat|polsek|polres|koramil)\b"
+    r"[^.;:\n]{0,25}$"
+)
 _STREET_BEFORE = re.compile(r"\b(?:jl|jln|jalan|gg|gang)\b\.?[ \t]*$")  # (low)
 _PUBLIC_AREA = re.compile(r"(?:desa|kel|kec|kab|kota|provinsi|prov)\b")
 _STREET_START = re.compile(r"(?:jl|jln|jalan|gg|gang|perum|perumahan|dusun|dukuh)\b\.?\s*")
 _STREET_CUT = re.compile(r"\s(?:no|nomor|blok|rt|rw)\b")
 _PLATE_PARTS = re.compile(r"[A-Za-z]+|\d+")
 _NO_TYPO: Final = COMMON_WORDS | NAME_LIKE_WORDS
+_AMBIGUOUS_NAMES: Final = COMMON_WORDS | NAME_LIKE_WORDS | PLACES
+_NAME_SUFFIXES: Final = ("nya", "ne", "e")
+# Words after a case name that make it the subject: "putri sudah dihubungi", "Slamet hadir".
+_NAME_NEXT_CUE: Final = frozenset(
+    [
+        "sudah", "sdh", "udah", "telah", "dihubungi", "hadir", "bilang", "mengatakan",
+        "menyampaikan", "minta", "mau", "ingin", "katanya", "wa", "hp", "telp", "no",
+    ]
+)  # fmt: skip
+# Words after which a capitalised case name is the person ("dari Slamet", "oleh Bakti").
+_NAME_CUE: Final = frozenset(
+    [
+        "dari", "oleh", "sama", "dengan", "kepada", "ke", "bersama", "untuk", "buat", "karo",
+        "milik", "punya", "pelapor", "terlapor", "pengadu", "nama", "an", "n", "sdr", "sdri",
+        "saudara", "saudari", "hp", "wa", "telp", "kontak",
+    ]
+)  # fmt: skip
 _LOWER_NOT_NAME: Final = COMMON_WORDS - NAME_LIKE_WORDS
 _MORPH_VERB = re.compile(
     r"^(?:meng|meny|mem|men|ber|ter|per|di).{4,}$|^ke.{3,}an$|^.{3,}(?:nya|kan)$"
@@ -136,21 +173,6 @@ def _lower(text: str) -> str:
     if len(low) == len(text):
         return low
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-
-
-def _nik_is_valid(digits: str) -> bool:
-    if digits[:2] not in PROVINCE_CODES or digits[2:4] == "00" or digits[4:6] == "00":
-        return False
-    day = int(digits[6:8])
-    month = int(digits[8:10])
-    if day > 40:  # women's NIK: day + 40
-        day -= 40
-    if not 1 <= month <= 12 or day < 1:
-        return False
-    # Year has two digits, so 29 February is always allowed.
-    return (
-        day <= (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)[month - 1] and digits[12:] != "0000"
-    )
 
 
 def _national_phone(digits: str) -> str:
@@ -169,6 +191,7 @@ class _PreparedKnown(NamedTuple):  # a NamedTuple: built once per case, cheaply
     phones: frozenset[str]
     niks: frozenset[str]
     literals: tuple[tuple[str, str], ...]  # (kind, lower-case literal)
+    ambiguous: frozenset[str]  # name words that are also common words or places
 
 
 @lru_cache(maxsize=65536)
@@ -238,6 +261,7 @@ def _prepare(known: KnownIdentities) -> _PreparedKnown:
         phones=frozenset(p for p in phones if len(p) >= 6),
         niks=frozenset(n for n in niks if len(n) >= 8),
         literals=tuple(lit for lit in literals if len(lit[1]) >= 4),
+        ambiguous=frozenset(w for w in words if w in _AMBIGUOUS_NAMES),
     )
 
 
@@ -255,9 +279,14 @@ class PersonalDataDetector:
         low = _lower(text)
         if _ANY_DIGIT.search(text) is not None:
             self._structured(text, low, spans)
+            digit_view(text, low, spans, allowed_phone=self._allowed_phones.__contains__)
+            loose_plates(low, spans)
         if "@" in text:
             spans.extend((m.start(), m.end(), "email") for m in _EMAIL.finditer(text))
+        loose_emails(low, spans)
         self._addresses(text, low, spans)
+        descriptive_addresses(text, low, spans)
+        signature(text, spans)
         self._honorific_names(text, low, spans)
         if known is not None and not known.is_empty():
             self._known(text, low, _prepare(known), spans)
@@ -271,7 +300,7 @@ class PersonalDataDetector:
             s, e = m.span()
             if _ACCOUNT_CONTEXT.search(low, max(0, s - 40), s):
                 kind = "bank_account"
-            elif _KK_CONTEXT.search(low, max(0, s - 40), s) or not _nik_is_valid(
+            elif _KK_CONTEXT.search(low, max(0, s - 40), s) or not nik_is_valid(
                 _NON_DIGIT.sub("", m.group())
             ):
                 kind = "kk"
@@ -349,6 +378,8 @@ class PersonalDataDetector:
 
     def _addresses(self, text: str, low: str, spans: list[tuple[int, int, str]]) -> None:
         for m in _ADDRESS.finditer(low):
+            if _PUBLIC_PLACE_BEFORE.search(low, max(0, m.start() - 40), m.start()):
+                continue  # "kantor Disdukcapil, Jl. Raya Banjaran No. 4": a public office
             if m.group("tail") is not None:
                 # A street with a house number or block is an address whatever the case.
                 spans.append((m.start(), m.end(), "address"))
@@ -373,21 +404,27 @@ class PersonalDataDetector:
     def _honorific_names(self, text: str, low: str, spans: list[tuple[int, int, str]]) -> None:
         for m in _HONORIFIC.finditer(low):
             hon = m.group("hon")
+            # Loose: after punctuation ("Bu. Tarsih", "Pak,Darsono"), a role ("RT Warsito") or
+            # a possessive ("rumahnya Warsito"), only a capitalised uncommon word is a name.
+            strict = m.group("role") is not None or m.group("comma") is not None
             if hon is not None:
                 if m.group("dot"):
                     if hon not in HONORIFIC_ABBREVIATIONS:
-                        continue  # "... terima kasih Pak. Air sudah mengalir"
+                        strict = True  # "... terima kasih Pak. Air sudah mengalir"
                 elif hon in HONORIFIC_DOT_REQUIRED:
                     continue
                 if len(hon) == 1 and not text[m.start()].isupper():
                     continue  # "H." and "R." as titles are capitals
             if _STREET_BEFORE.search(low, max(0, m.start() - 8), m.start()):
                 continue  # "Jl. Dr. Sutomo", "Jl. KH. Mansyur": a street named after a person
-            self._name_after(text, m.end(), spans)
+            self._name_after(text, m.end(), spans, strict=strict)
 
-    def _name_after(self, text: str, pos: int, spans: list[tuple[int, int, str]]) -> None:
+    def _name_after(
+        self, text: str, pos: int, spans: list[tuple[int, int, str]], *, strict: bool = False
+    ) -> None:
         start = end = -1
         count = 0
+        skipped = 0
         while count < 3:
             w = _NAME_WORD.match(text, pos)
             if w is None:
@@ -395,14 +432,24 @@ class PersonalDataDetector:
             word = w.group(1)
             bare = word.rstrip(".")
             low = bare.lower()
-            if count == 0 and low in HONORIFICS and (word.endswith(".") or len(low) > 2):
-                pos = w.end()  # "Bapak H. Slamet", "Ibu Hj. Siti"
-                continue
-            if low in NOT_NAMES:
-                # Includes roles: "Pak Camat Bojong" names an office and its area, and an
-                # official on the case is caught by the case's known names instead.
+            if count == 0 and skipped < 2:
+                if low in HONORIFICS and (word.endswith(".") or len(low) > 2):
+                    pos = w.end()  # "Bapak H. Slamet", "Ibu Hj. Siti"
+                    skipped += 1
+                    continue
+                if low in NAME_ROLES and not word.endswith("."):
+                    pos = w.end()  # "Pak RT Warsito", "Bu Kadus Sarni"
+                    strict = True
+                    skipped += 1
+                    continue
+            if low in NOT_NAMES and (strict or low not in NAME_LIKE_WORDS or not bare[0].isupper()):
+                # "Pak Hari" is a man, "hari ini" a day. Includes public roles: "Pak Camat
+                # Bojong" names an office and its area, and an official on the case is caught
+                # by the case's known names instead.
                 break
             capital = bare[0].isupper()
+            if strict and (not capital or low in COMMON_WORDS or low in PLACES):
+                break
             if not capital and (
                 count > 0 or low in _LOWER_NOT_NAME or len(low) < 3 or _MORPH_VERB.match(low)
             ):
@@ -416,6 +463,38 @@ class PersonalDataDetector:
                 break  # a lower-case name is one word; "Slamet." ends the sentence
         if count:
             spans.append((start, end, "name"))
+
+    @staticmethod
+    def _known_names(
+        text: str,
+        low: str,
+        hits: set[str],
+        known: _PreparedKnown,
+        spans: list[tuple[int, int, str]],
+    ) -> None:
+        """Spans of the case's name words; one that is also a common word or a place only in
+        a name context ("Pak Slamet", "Slamet Riyadi", "oleh Slamet", never "Gunung Slamet")."""
+        words = list(_WORD.finditer(low))
+        for i, m in enumerate(words):
+            t = m.group()
+            if t not in hits:
+                continue
+            if t in known.ambiguous:
+                prev = words[i - 1].group() if i else ""
+                nxt = words[i + 1].group() if i + 1 < len(words) else ""
+                capital = text[m.start()].isupper()
+                if not (
+                    prev in hits  # two words of the case's name together
+                    or nxt in hits
+                    or prev in HONORIFICS
+                    or prev in NAME_ROLES
+                    or (
+                        prev not in NOT_NAME_BEFORE
+                        and (capital or prev in _NAME_CUE or nxt in _NAME_NEXT_CUE)
+                    )
+                ):
+                    continue
+            spans.append((m.start(), m.end(), "name"))
 
     @staticmethod
     def _case_digits_present(text: str, known: _PreparedKnown) -> bool:
@@ -443,10 +522,14 @@ class PersonalDataDetector:
                         )
                     ):
                         hits.add(t)
+            for t in tokens - hits:
+                # Javanese and Indonesian possessives glued to a name: "Sugengnya", "Warsitone".
+                for suffix in _NAME_SUFFIXES:
+                    if t.endswith(suffix) and t[: -len(suffix)] in known.name_words:
+                        hits.add(t)
+                        break
             if hits:
-                spans.extend(
-                    (m.start(), m.end(), "name") for m in _WORD.finditer(low) if m.group() in hits
-                )
+                self._known_names(text, low, hits, known, spans)
         if (known.phones or known.niks) and self._case_digits_present(text, known):
             for m in _DIGITS_LOOSE.finditer(text):
                 digits = _NON_DIGIT.sub("", m.group())

@@ -33,6 +33,40 @@ HONORIFICS: Final = _words(
     ustadzah ustazah ust gus mbah bang kak cak kang tn ny nn an alm almh almarhum almarhumah
     dr drg drs dra ir prof hj h kh r rm ra dt tgk
     """
+) | frozenset(
+    # Javanese and Tegal kin words and honorifics, written before a name in lower case as
+    # often as capitalised ("lik Darsono", "mbok Tarsih", "yu Sarni").
+    [
+        "lik",
+        "lek",
+        "paklik",
+        "bulik",
+        "buklik",
+        "pakde",
+        "pakdhe",
+        "bude",
+        "budhe",
+        "mbok",
+        "mbokde",
+        "mbokdhe",
+        "yu",
+        "mbakyu",
+        "kangmas",
+        "mbah",
+        "mbahe",
+        "kakek",
+        "nenek",
+        "om",
+        "tante",
+        "wak",
+        "uwak",
+        "nyai",
+        "nyi",
+        "ki",
+        "dik",
+        "adik",
+        "cak",
+    ]
 )
 # Abbreviations: a dot after them is part of the word ("H. Slamet"); after a full word such as
 # "Pak." it ends the sentence, so the next capitalised word is not a name.
@@ -63,6 +97,47 @@ ROLES: Final = _words(
     tim dinas dewan dprd gubernur presiden menteri penghulu modin kaur kadus kapten kasat
     kanit koordinator korlap ketua pengurus pengelola penyuluh ppl kuwu kuwu lurah sekcam
     bupati pjs direktur ustadz kyai imam takmir marbot pembina pengasuh pendeta romo pastor
+    """
+)
+
+# Roles after which a private person's name often follows ("Pak RT Warsito", "Bu Kadus Sarni",
+# "Bidan Tarsih"). Public offices (bupati, camat, kades, ...) are left out: a name after them
+# is an official's, published on purpose (a reviewer decides).
+NAME_ROLES: Final = _words(
+    """
+    rt rw kadus kasun bayan modin carik kaur bidan mantri guru ustadz ustad kyai kiai
+    linmas hansip satpam sopir supir tukang mandor pemilik penjual pedagang takmir marbot
+    """
+)
+
+# Words after which a capitalised word is a person ("rumahnya Warsito", "istrinya Sumiyati").
+POSSESSIVE_WORDS: Final = _words(
+    """
+    rumah rumahnya rmh istri istrinya suami suaminya anak anaknya bojo bojone adik adiknya
+    kakak kakaknya menantu menantunya mertua mertuanya cucu cucunya tetangga tetangganya
+    keponakan keponakannya ortu ortunya
+    """
+)
+
+# Places of Kabupaten Tegal and nearby: a capitalised word after a role or a kin word that is
+# one of them names a place ("Pak Kadus Krajan", "Gunung Slamet"), not a person.
+PLACES: Final = _words(
+    """
+    adiwerna balapulang bojong bumijawa dukuhturi dukuhwaru jatinegara kedungbanteng kramat
+    lebaksiu margasari pagerbarang pangkah slawi suradadi talang tarub warureja tegal brebes
+    pemalang kalisapu procot dukuhwringin pesarean kudaile trayeman pakembaran dukuhsalam
+    kagok balamoa lebeteng pagiyanten kemantran harjosari kendayakan mindaka kaladawa
+    penusupan kajen dampyak grobog banjaran guci kalisoka
+    """
+)
+
+# Words before a case name that make it a common word or a place, not the person
+# ("kerja bakti", "Gunung Slamet", "Tirta Ayu", "Sinar Jaya").
+NOT_NAME_BEFORE: Final = _words(
+    """
+    kerja gunung kali sungai tirta sinar toko warung pasar program budi desa dusun dukuh
+    jalan jl gang gg perum masjid musholla mushola musala sd smp sma mi mts cv pt ud
+    kampung bukit curug sendang makam taman lapangan
     """
 )
 
@@ -112,6 +187,7 @@ COMMON_WORDS: Final = NOT_NAMES | _words(
     kegiatan program proyek pekerjaan hasil foto video dokumentasi bukti keterangan informasi
     terima kasih respon tanggapan jawaban konfirmasi koordinasi survei survey verifikasi
     pengecekan peninjauan kunjungan cek lapangan langsung segera cepat lambat lama baru
+    sakit makan dinas adat susun singgah potong
     sosial gotong royong kerja raya utama sejahtera wetan kulon lor kidul krajan
     besar kecil panjang pendek tinggi rendah banyak sedikit semua setiap masing tiap
     pemerintah pemkab pemdes kabupaten provinsi pusat daerah negeri swasta umum khusus
@@ -124,6 +200,7 @@ NAME_LIKE_WORDS: Final = _words(
     """
     bakti putra putri dewi indah cahaya sari bunga mawar melati kenanga anggrek ayu permai
     asri makmur jaya mulya mulia slamet budi wulan bintang rahayu lestari santoso setia
+    hari juli bagus utama tirta
     """
 )
 
@@ -132,6 +209,15 @@ NAME_LIKE_WORDS: Final = _words(
 # codes exist (and Faker makes up any two letters).
 NOT_PLATES: Final = frozenset(
     {("RT", "RW"), ("RW", "RT"), ("RP", "RB"), ("RP", "JT"), ("RP", "M"), ("RP", "K")}
+)
+
+# Regional letter codes of Indonesian vehicle plates (Korlantas): a lower-case or dashed
+# "g-1234-ab" is a plate only when its first letters are one of them.
+PLATE_REGIONS: Final = _words(
+    """
+    a aa ab ad ae ag b ba bb bd be bg bh bk bl bm bn bp d da db dc dd de dg dh dk dl dm dn dp
+    dr ds dt dw e ea eb ed f g h k kb kh kt ku l m n p pa pb pg pt r s t w z
+    """
 )
 
 # Parts of a person's name on the case record that are not the person's name.
