@@ -130,13 +130,14 @@ def _push(url: str, body: bytes) -> httpx.Response:
     [
         b'{"records": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
         b'{"records": [' + b'{"a":' * 40 + b"1" + b"}" * 40 + b"]}",
-        b'{"records": [{"id": "\\ud800"}]}',
         b'{"records": [], "\\udfff": 1}',
         b'{"records": [{"id": "\xff\xfe"}]}',
     ],
-    ids=["100k-deep", "40-deep", "lone-surrogate", "surrogate-key", "not-utf8"],
+    ids=["100k-deep", "40-deep", "surrogate-key", "not-utf8"],
 )
 def test_deep_or_unencodable_json_on_the_push_endpoint_is_a_400(url: str, body: bytes) -> None:
+    # A lone surrogate inside a record is not here: that record is quarantined with a reason
+    # and the rest of the batch is stored (tests/test_privacy_end_to_end.py).
     answer = _push(url, body)
     assert answer.status_code == 400, answer.text
 
