@@ -67,6 +67,7 @@ def stats(
         "agency",
         "received",
         "answered",
+        "unanswered",
         "resolved",
         "followed up",
         "published",
@@ -83,6 +84,7 @@ def stats(
                 for v in (
                     g.received,
                     g.answered,
+                    g.unanswered,
                     g.resolved,
                     g.followed_up,
                     g.published,

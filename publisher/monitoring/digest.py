@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from publisher.core.clock import utcnow
 from publisher.core.errors import PermanentError, PlatformError
 from publisher.db.models import Agency, Case, Delivery, FollowUp, Post
-from publisher.monitoring.stats import RESOLVED_STATUSES
+from publisher.monitoring.stats import RESOLVED_STATUSES, answered_at
 from publisher.monitoring.workdays import WorkCalendar, load_calendar
 from publisher.outbox import sending
 from publisher.runtime.context import AppContext
@@ -49,6 +49,7 @@ class AgencyDigest:
     agency_code: str
     agency_name: str
     day: date
+    answered: int = 0
     unanswered: int = 0
     waiting_follow_up: int = 0
     published_yesterday: int = 0
@@ -88,12 +89,14 @@ def build_digests(
     if not digests:
         return []
 
+    first_fu: dict[int, datetime] = {}
     latest_fu: dict[int, datetime] = {}
     for case_id, submitted in session.execute(
         select(FollowUp.case_id, FollowUp.submitted_at)
         .join(Case, Case.id == FollowUp.case_id)
         .where(Case.agency_id.in_(digests))
     ):
+        first_fu[case_id] = min(first_fu.get(case_id, submitted), submitted)
         latest_fu[case_id] = max(latest_fu.get(case_id, submitted), submitted)
 
     open_cases: list[tuple[AgencyDigest, Case, datetime]] = []
@@ -102,17 +105,16 @@ def build_digests(
         if digest is None:
             continue
         resolved = case.resolved_at is not None or case.status in RESOLVED_STATUSES
+        response = answered_at(case, first_fu.get(case.id))
+        if response is not None:
+            digest.answered += 1
         if resolved:
             if case.id not in latest_fu:
                 digest.waiting_follow_up += 1
             continue
-        if case.first_response_at is None:
+        if response is None:
             digest.unanswered += 1
-        progress = [
-            case.reported_at or case.created_at,
-            case.first_response_at,
-            latest_fu.get(case.id),
-        ]
+        progress = [case.reported_at or case.created_at, response, latest_fu.get(case.id)]
         open_cases.append((digest, case, max(p for p in progress if p is not None)))
     idle = calendar.working_days_many([p for _, _, p in open_cases], [now] * len(open_cases))
     for (digest, case, _), days in zip(open_cases, idle, strict=True):
@@ -157,6 +159,7 @@ def render_text(digest: AgencyDigest, overdue_after_wd: int = 3) -> str:
         f"Ringkasan harian #LaporBupatiTegal — {digest.agency_name}",
         when,
         "",
+        f"• Sudah dijawab: {digest.answered}",
         f"• Belum dijawab: {digest.unanswered}",
         f"• Tanpa progres > {overdue_after_wd} hari kerja: {len(digest.overdue)}",
     ]

@@ -333,6 +333,8 @@ class AgencyFigures:
     received: int | None
     answered: int | None
     answered_pct: float | None
+    unanswered: int | None
+    overdue: int | None
     resolved: int | None
     published: int | None
     median_response_wd: float | None
@@ -348,6 +350,7 @@ class Aggregates:
     min_cases: int
     built_at: datetime
     agencies: list[AgencyFigures]
+    overdue_wd: int = 3
 
 
 def _rank_key(s: GroupStats) -> tuple[float, float, float, int, str]:
@@ -376,14 +379,16 @@ def build_aggregates(ctx: AppContext, year: int) -> Aggregates:
         (_figures(g, None) for g in groups if g.received < s.ranking_min_cases),
         key=lambda f: f.name,
     )
-    return Aggregates(year, start, end, s.ranking_min_cases, now, rows)
+    return Aggregates(year, start, end, s.ranking_min_cases, now, rows, s.overdue_working_days)
 
 
 def _figures(g: GroupStats, rank: int | None) -> AgencyFigures:
     if rank is None:
         # Below the minimum sample nothing is published: small numbers mislead and can point
         # at a single case.
-        return AgencyFigures(g.key, g.label, False, None, None, None, None, None, None, None, None)
+        return AgencyFigures(
+            g.key, g.label, False, None, None, None, None, None, None, None, None, None, None
+        )
     return AgencyFigures(
         code=g.key,
         name=g.label,
@@ -391,6 +396,8 @@ def _figures(g: GroupStats, rank: int | None) -> AgencyFigures:
         received=g.received,
         answered=g.answered,
         answered_pct=round(100 * g.answered_share, 1),
+        unanswered=g.unanswered,
+        overdue=g.overdue,
         resolved=g.resolved,
         published=g.published,
         median_response_wd=g.median_response_wd,
@@ -428,6 +435,19 @@ COLUMNS: tuple[tuple[str, str, str, Callable[[AgencyFigures], object]], ...] = (
         "desimal",
         "Dijawab dibagi diterima, dalam persen (satu angka di belakang koma).",
         lambda f: f.answered_pct,
+    ),
+    (
+        "belum_dijawab",
+        "bilangan bulat",
+        "Aduan yang belum mendapat respons apa pun (diterima dikurangi dijawab).",
+        lambda f: f.unanswered,
+    ),
+    (
+        "terlambat",
+        "bilangan bulat",
+        "Aduan yang belum selesai dan tanpa progres lebih dari batas hari kerja "
+        "(LAPOR_OVERDUE_WORKING_DAYS, bawaan 3).",
+        lambda f: f.overdue,
     ),
     ("selesai", "bilangan bulat", "Aduan yang sudah selesai ditangani.", lambda f: f.resolved),
     (
