@@ -38,7 +38,7 @@ STATE_LABELS = {
     "block": "Diblokir",
     "manual": "Saring manual",
 }
-ROLE_LABELS = {"pic": "PIC", "reviewer": "Reviewer", "admin": "Admin"}
+ROLE_LABELS = {"pic": "PIC", "reviewer": "Reviewer", "admin": "Admin", "pimpinan": "Pimpinan"}
 PII_LABELS = {
     "name": "nama",
     "phone": "nomor telepon",
