@@ -30,14 +30,21 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 
 from publisher.db.models import Agency, Case, FollowUp, User
-from publisher.monitoring.digest import build_digests, render_text
+from publisher.fakes.server import ServerThread
+from publisher.monitoring.digest import (
+    build_digests,
+    regency_text,
+    render_text,
+    send_regency_summary,
+)
 from publisher.monitoring.export import report_csv
 from publisher.monitoring.stats import build_report
+from publisher.platforms.telegram.fake import FakeTelegram
 from publisher.runtime.context import AppContext
 from tests.ops_fixtures import CALENDAR, END, NOW, START, wib
 
@@ -156,3 +163,36 @@ def test_the_digest_counts_answered_and_unanswered_by_the_same_rule(ctx: AppCont
     assert (dishub.answered, dishub.unanswered, len(dishub.overdue)) == (0, 1, 1)
     text = render_text(dpupr)
     assert "Sudah dijawab: 9" in text and "Belum dijawab: 2" in text
+
+
+def test_the_regent_gets_one_regency_wide_summary_over_the_outbound_path(ctx: AppContext) -> None:
+    build(ctx)
+    with ctx.readonly_sessions() as session:
+        report = build_report(session, CALENDAR, start=date(2025, 1, 1), end=END, now=NOW)
+        names = {c: n for c, n in session.execute(select(Agency.code, Agency.name))}
+    telegram = FakeTelegram(tokens={"42:digest"}, channels={"@bupati_tegal"})
+    with ServerThread(telegram.app()) as server:
+        ctx.settings = ctx.settings.model_copy(
+            update={
+                "digest_recipients": {"kabupaten": ["@bupati_tegal"]},
+                "digest_telegram_bot_token": "42:digest",
+                "digest_telegram_api_base": server.url,
+            }
+        )
+        counts = send_regency_summary(ctx, report)
+    assert (counts.sent, counts.failed) == (1, 0)
+    (message,) = telegram.sent
+    assert message.chat_id == "@bupati_tegal" and message.caption == regency_text(report)
+    lines = message.caption.splitlines()
+    assert "Rabu, 14 Mei 2025 (aduan sejak 1 Januari 2025)" in lines
+    assert "• Sudah dijawab: 9 (75%)" in lines and "• Belum dijawab: 3" in lines
+    assert "• Tanpa progres > 3 hari kerja: 3" in lines
+    # Worst first (overdue, then unanswered); names, never codes.
+    i = lines.index("Per instansi (belum dijawab / tanpa progres):")
+    assert lines[i + 1 : i + 3] == [
+        f"   - {names['dpupr']}: 2 / 2",
+        f"   - {names['dishub']}: 1 / 1",
+    ]
+    # dpupr's only PIC holds its 11 cases (9 answered); the minimum sample is 5.
+    assert "   1. Dewi: 82% dijawab, median respons 1 hari kerja" in lines
+    assert "LPR-" not in message.caption  # counts only

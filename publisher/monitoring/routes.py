@@ -28,7 +28,7 @@ from publisher.core.clock import utcnow
 from publisher.core.paths import templates_dir
 from publisher.db.models import Agency
 from publisher.monitoring.charts import Series, bar_chart
-from publisher.monitoring.digest import render_text, todays_digests
+from publisher.monitoring.digest import regency_report, regency_text, render_text, todays_digests
 from publisher.monitoring.export import KINDS, report_csv
 from publisher.monitoring.stats import Report, configured_report
 from publisher.runtime.context import AppContext
@@ -162,5 +162,6 @@ def digest(
 ) -> HTMLResponse:
     digests = todays_digests(ctx, [agency] if agency else None)
     items = [(d, render_text(d, ctx.settings.overdue_working_days)) for d in digests]
+    regency = "" if agency else regency_text(regency_report(ctx))
     template = _environment().get_template("digest.html")
-    return HTMLResponse(template.render(items=items, viewer=_viewer(request)))
+    return HTMLResponse(template.render(items=items, regency=regency, viewer=_viewer(request)))
