@@ -1,5 +1,13 @@
 """The FastAPI application factory. The app receives its context; nothing happens at import.
 
+``create_app()`` without a context builds one from the environment (``LAPOR_...``) and closes
+it at shutdown, so uvicorn can call it in each worker::
+
+    uvicorn --factory publisher.app.factory:create_app --workers 4
+
+A request that meets a missing table (``lapor db upgrade`` was not run) gets a 503 page saying
+so, and the log one line, never a traceback of ``no such table``.
+
 Each part owns its routes as a module-level ``router`` (declaring its callers with
 :mod:`publisher.web.deps`), and :data:`ROUTERS` includes them in order: the app imports the
 parts, never the reverse. Routes reach the context through ``app.state.ctx`` (``deps.Ctx``).
@@ -12,8 +20,10 @@ rule refused the action) become a 409; Starlette picks the handler by the error'
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import logging
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -21,10 +31,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from publisher.app import admin
 from publisher.core.errors import LaporError
+from publisher.core.settings import load_settings_or_exit
+from publisher.db.migrate import NOT_MIGRATED, missing_table
 from publisher.intake import pic_routes
 from publisher.intake import routes as intake_routes
 from publisher.monitoring import routes as dashboard_routes
@@ -43,26 +56,44 @@ from publisher.web.deps import pages_of
 from publisher.web.templating import PageRenderer
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "web" / "static"
+log = logging.getLogger(__name__)
 
 
-@asynccontextmanager
-async def _frozen_heap(_app: FastAPI) -> AsyncIterator[None]:
-    # What is loaded by now (modules, routes, the ORM's and Jinja's machinery) lives as long as
-    # the process. Freezing it keeps the collector from walking it on every full collection:
-    # each walk stopped every request in flight for about 100 ms (bench/review_queue.py; p99
-    # 95 ms -> see docs/performance.md).
-    gc.collect()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
+def _lifespan(
+    freeze_heap: bool, owned: AppContext | None
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # What is loaded by now (modules, routes, the ORM's and Jinja's machinery) lives as
+        # long as the process. Freezing it keeps the collector from walking it on every full
+        # collection: each walk stopped every request in flight for about 100 ms
+        # (bench/review_queue.py; p99 95 ms -> see docs/performance.md).
+        if freeze_heap:
+            gc.collect()
+            gc.freeze()
+        try:
+            yield
+        finally:
+            if freeze_heap:
+                gc.unfreeze()
+            if owned is not None:
+                owned.close()
+
+    return lifespan
 
 
-def create_app(ctx: AppContext, *, freeze_heap: bool = True) -> FastAPI:
-    """The app; ``freeze_heap=False`` only for the benchmark's comparison run."""
+def create_app(ctx: AppContext | None = None, *, freeze_heap: bool = True) -> FastAPI:
+    """The app; without ``ctx`` (``uvicorn --factory``) its own context from the environment,
+    closed at shutdown. ``freeze_heap=False`` only for the benchmark's comparison run."""
+    owned = None
+    if ctx is None:
+        from publisher.privacy.logs import configure
+
+        settings = load_settings_or_exit()
+        configure(settings.log_level, settings.log_format)
+        ctx = owned = AppContext.from_settings(settings, worker_id=f"web-{os.getpid()}")
     app = FastAPI(
-        lifespan=_frozen_heap if freeze_heap else None,
+        lifespan=_lifespan(freeze_heap, owned),
         title="lapor-publisher",
         version="0.1.0",
         description=(
@@ -114,6 +145,16 @@ def create_app(ctx: AppContext, *, freeze_heap: bool = True) -> FastAPI:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": exc.user_message}, status_code=409)
         return pages_of(request).render(request, "error.html", 409, message=exc.user_message)
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: DBAPIError) -> Response:
+        if not missing_table(exc):
+            raise exc
+        log.error(NOT_MIGRATED)
+        message = "Basis data belum siap: administrator perlu menjalankan `lapor db upgrade`."
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": message}, status_code=503)
+        return pages_of(request).render(request, "error.html", 503, message=message)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in PAGE_AND_API_ROUTES:
