@@ -167,7 +167,6 @@ UNGUARDED = {
     "/readyz",
     "/openapi.json",
     "/docs",
-    "/docs/oauth2-redirect",
     "/redoc",
     "/public-media/{name}",
     "/publik",

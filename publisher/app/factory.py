@@ -94,6 +94,10 @@ def create_app(ctx: AppContext | None = None, *, freeze_heap: bool = True) -> Fa
         ctx = owned = AppContext.from_settings(settings, worker_id=f"web-{os.getpid()}")
     app = FastAPI(
         lifespan=_lifespan(freeze_heap, owned),
+        # Served below from vendored files: FastAPI's own pages load a CDN and an inline
+        # script, which the content policy blocks.
+        docs_url=None,
+        redoc_url=None,
         title="lapor-publisher",
         version="0.1.0",
         description=(
@@ -105,6 +109,14 @@ def create_app(ctx: AppContext | None = None, *, freeze_heap: bool = True) -> Fa
     app.state.ctx = ctx
     app.state.pages = PageRenderer(ctx.settings.tz)
     app.include_router(media_routes.router)  # /public-media: signed renditions
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui(request: Request) -> Response:
+        return pages_of(request).render(request, "apidocs/swagger.html")
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc(request: Request) -> Response:
+        return pages_of(request).render(request, "apidocs/redoc.html")
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -192,6 +204,12 @@ SECURITY_HEADERS = [
     ),
 ]
 PRIVATE_PREFIXES = ("/api/", "/pic", "/review", "/admin", "/audit", "/deliveries", "/media")
+# ReDoc builds its search index in a worker made from a blob: URL; only its page may do that.
+REDOC_CSP = (
+    b"content-security-policy",
+    b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    b"script-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'",
+)
 
 
 class SecurityHeaders:
@@ -202,12 +220,16 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        private = str(scope.get("path", "")).startswith(PRIVATE_PREFIXES)
+        path = str(scope.get("path", ""))
+        private = path.startswith(PRIVATE_PREFIXES)
+        policy = [REDOC_CSP] if path == "/redoc" else []
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
+                headers += [h for h in policy if h[0] not in present]
+                present |= {name for name, _ in policy}
                 headers += [h for h in SECURITY_HEADERS if h[0] not in present]
                 if private and b"cache-control" not in present:
                     headers.append((b"cache-control", b"no-store"))
