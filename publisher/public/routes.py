@@ -603,8 +603,11 @@ class PublicSite:
         return body
 
     def render(self, name: str, **context: Any) -> str:
+        s = self.ctx.settings
         return self.env.get_template(name).render(
-            base=self.ctx.settings.public_base_url.rstrip("/"), **context
+            base=s.public_base_url.rstrip("/"),
+            complain={"whatsapp": s.complaint_whatsapp, "app_url": s.complaint_app_url},
+            **context,
         )
 
     def thumbnail(self, sha256: str) -> Path:
