@@ -32,18 +32,23 @@ from publisher.monitoring.digest import regency_report, regency_text, render_tex
 from publisher.monitoring.export import KINDS, report_csv
 from publisher.monitoring.stats import Report, configured_report
 from publisher.runtime.context import AppContext
+from publisher.web import formats
 from publisher.web.auth import Viewer
 from publisher.web.deps import Ctx, LeaderOrAdminOrOpsToken
 
 
 @cache  # one environment per process: Jinja caches the compiled templates in it
 def _environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(templates_dir() / "web" / "dashboard"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters.update(
+        num=formats.number, pct=formats.share, date=formats.day, moment=formats.moment
+    )
+    return env
 
 
 def _period(ctx: AppContext, start: str, end: str) -> tuple[date, date]:

@@ -65,6 +65,7 @@ from publisher.posts.captions import official_place, plain_category, public_text
 from publisher.posts.tracking import sp4n_sources
 from publisher.privacy.guard import case_identities, scrub
 from publisher.runtime.context import AppContext
+from publisher.web import formats
 from publisher.web.deps import Ctx, per_app
 
 log = logging.getLogger(__name__)
@@ -74,20 +75,6 @@ FEED_SIZE = 30
 WIDGET_SIZE = 5
 THUMB_WIDTH = 480
 RENDER_CACHE_SIZE = 256
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 PAGE_HEADERS = {"cache-control": "public, max-age=60"}
 # The widget is meant to be framed by the Pemkab website (any site may embed it: it shows only
 # what is public anyway). CSP frame-ancestors overrides X-Frame-Options in current browsers; the
@@ -101,12 +88,11 @@ WIDGET_HEADERS = {
 
 def month_label(key: str) -> str:
     year, month = key.split("-")
-    return f"{MONTHS[int(month) - 1]} {year}"
+    return formats.month(date(int(year), int(month), 1))
 
 
 def day_label(moment: datetime, ctx_tz: Any) -> str:
-    local = moment.astimezone(ctx_tz)
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
+    return formats.day(moment.astimezone(ctx_tz).date())
 
 
 # --- the snapshot of everything public --------------------------------------------------------
@@ -543,7 +529,8 @@ class PublicSite:
         )
         self.env.filters["month"] = month_label
         self.env.filters["day"] = lambda m: day_label(m, ctx.settings.tz)
-        self.env.filters["num"] = _number
+        self.env.filters["num"] = formats.number
+        self.env.filters["date"] = formats.day
         self.thumbs = Path(ctx.settings.media_dir) / "public-thumbs"
 
     def current(self) -> Snapshot:
@@ -632,14 +619,6 @@ class PublicSite:
         tmp.write_bytes(out.getvalue())
         tmp.replace(target)
         return target
-
-
-def _number(value: float | int | None) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.1f}".replace(".", ",")
-    return f"{value:,}".replace(",", ".")
 
 
 def _year(ctx: AppContext, tahun: str) -> int:
