@@ -114,7 +114,9 @@ def test_an_admin_reads_the_dashboard_filters_it_and_exports_it(
         sign_in(page, site.url, "kepala")
         page.goto(f"{site.url}/dashboard")
         assert text_of(page, "total-received") == "9"
-        assert text_of(page, "total-answered") == "6"
+        # Every seeded case has a response by some signal: six with a disposition, the two dlh
+        # ones resolved with a follow-up, the idle one moved to "in progress".
+        assert text_of(page, "total-answered") == "9"
         assert text_of(page, "total-overdue") == "1"
         assert page.get_by_test_id("charts").locator("svg").count() == 2
         rows = page.get_by_test_id("agency-table").locator("tr[data-agency]")
@@ -157,4 +159,44 @@ def test_a_pic_and_an_anonymous_visitor_see_no_figures(dash_ctx: AppContext, bro
         refused = page.goto(f"{site.url}/dashboard")
         assert refused is not None and refused.status == 403
         assert "total-received" not in page.content()
+        context.close()
+
+
+PERSONAL_PAGES = ("/review", "/deliveries", "/audit", "/admin", "/pic", "/pic/submissions")
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_a_pimpinan_opens_the_dashboard_from_the_menu_and_no_page_with_personal_data(
+    dash_ctx: AppContext, browser: Any, device: str
+) -> None:
+    ctx = dash_ctx
+    make_user(ctx, "bupati", "pimpinan")
+    seed(ctx)
+    options = PHONE if device == "phone" else {"viewport": {"width": 1366, "height": 768}}
+    with ServerThread(create_app(ctx)) as site:
+        context = browser.new_context(**options, bypass_csp=True)
+        page = context.new_page()
+        sign_in(page, site.url, "bupati")
+        assert page.url == f"{site.url}/dashboard"  # leadership's home
+        page.get_by_test_id("nav").get_by_role("link", name="Ringkasan harian").click()
+        page.wait_for_load_state()
+        assert page.url == f"{site.url}/dashboard/digest"
+        page.get_by_test_id("nav").get_by_role("link", name="Dasbor").click()
+        page.wait_for_load_state()
+        assert text_of(page, "total-received") == "9"
+        assert text_of(page, "total-unanswered") == "0"
+        axe(page, f"dashboard-pimpinan-{device}")
+        # Chart text stays readable once the SVG is scaled to the screen.
+        smallest = (
+            page.get_by_test_id("charts")
+            .locator("svg text")
+            .evaluate_all("ts => Math.min(...ts.map(t => t.getBoundingClientRect().height))")
+        )
+        assert smallest >= 10, smallest
+        for path in PERSONAL_PAGES:
+            answer = page.goto(f"{site.url}{path}")
+            assert answer is not None and answer.status == 403, path
+            assert "LPR-" not in page.content()
+        api = context.request.get(f"{site.url}/api/v1/posts")
+        assert api.status == 200 and api.json() == []
         context.close()

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import re
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
+import httpx
 from rich.console import Console
 
 from publisher.demo.run import run_demo
+from tests.test_web_factory import free_port, get
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_demo_publishes_to_the_folder_and_the_fake_telegram(tmp_path: Path) -> None:
@@ -24,3 +33,37 @@ def test_the_demo_publishes_to_the_folder_and_the_fake_telegram(tmp_path: Path) 
     captions = list((tmp_path / "demo" / "posts").rglob("caption.txt"))
     assert len(captions) == rows["published to folder"]
     assert all("#LaporBupatiTegal" in c.read_text() for c in captions)
+    # The newcomer path: the printed command serves the demo, the printed users sign in.
+    command = re.search(r"^  \.venv/bin/lapor (demo-web.*)$", text, re.M)
+    assert command is not None, text
+    users = dict(re.findall(r"^  (demo\.\w+) +(\S+)  \(", text, re.M))
+    assert set(users) == {"demo.reviewer", "demo.admin", "demo.pimpinan", "demo.pic"}
+    port = free_port()
+    args = [*shlex.split(command.group(1)), "--port", str(port)]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "publisher.cli.main", *args],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        form = get(f"{base}/login")
+        with httpx.Client(base_url=base, cookies=form.cookies) as web:
+            token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+            assert token is not None
+            signed_in = web.post(
+                "/login",
+                data={
+                    "username": "demo.pimpinan",
+                    "password": users["demo.pimpinan"],
+                    "csrf_token": token.group(1),
+                },
+            )
+            assert signed_in.status_code == 303 and signed_in.headers["location"] == "/dashboard"
+            dashboard = web.get("/dashboard")
+            assert dashboard.status_code == 200 and 'data-testid="total-received"' in dashboard.text
+    finally:
+        server.terminate()
+        _, stderr = server.communicate(timeout=30)
+    assert b"Traceback" not in stderr, stderr.decode()

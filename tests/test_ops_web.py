@@ -161,3 +161,17 @@ def test_the_served_app_moves_its_startup_heap_out_of_the_collectors_reach(ctx: 
         assert gc.get_freeze_count() > before
         assert served.get("/healthz").status_code == 200
     assert gc.get_freeze_count() == 0  # unfrozen at shutdown: a test process does not pile up
+
+
+def test_the_dashboard_writes_dates_numbers_and_shares_the_indonesian_way(
+    ctx: AppContext, client: TestClient
+) -> None:
+    from publisher.web.formats import day, moment, number, share
+
+    assert (number(12345), number(2.5), number(None)) == ("12.345", "2,5", "-")
+    assert (share(0.75), day(fx.START)) == ("75%", "30 April 2025")
+    assert moment(fx.NOW, fx.CALENDAR.tz) == "14 Mei 2025 12.00 WIB"
+    fx.build(ctx)
+    page = client.get("/dashboard?start=2025-04-30&end=2025-05-14", headers=AUTH)
+    assert "Periode 30 April 2025 s.d. 14 Mei 2025." in page.text
+    assert "2025-04-30 s.d." not in page.text

@@ -243,3 +243,14 @@ def test_the_public_page_reads_the_same_on_postgresql(postgres_url: str, tmp_pat
     assert client.get(f"/publik/tl/{cid}").status_code == 200
     assert client.get("/publik/kinerja").status_code == 200
     ctx.close()
+
+
+def test_every_public_page_says_where_to_complain_from_the_settings(ctx: AppContext) -> None:
+    ctx.settings = ctx.settings.model_copy(
+        update={"complaint_app_url": "https://lapor.tegalkab.go.id/aplikasi"}
+    )
+    web = TestClient(create_app(ctx))
+    for path in ("/publik", "/publik/kinerja", "/publik/data", "/publik/tl/999999"):
+        page = web.get(path)
+        assert "WhatsApp <strong>085600080709</strong>" in page.text, path
+        assert '<a href="https://lapor.tegalkab.go.id/aplikasi">Lapor Bupati</a>' in page.text

@@ -73,3 +73,20 @@ def test_per_app_state_is_built_once_for_each_app(ctx: AppContext) -> None:
     ids = [TestClient(app).get("/probe").json()["id"] for app in (first, first, second)]
     assert ids[0] == ids[1] != ids[2]
     assert built == [ctx, ctx]
+
+
+def test_every_stored_state_and_role_has_an_indonesian_label() -> None:
+    from publisher.db import models
+    from publisher.web.templating import ROLE_LABELS, STATE_LABELS
+
+    states = {
+        *models.ACCOUNT_STATUSES,
+        *models.CASE_STATUSES,
+        *models.MEDIA_STATES,
+        *models.SCREENING_DECISIONS,
+        *models.REVIEW_STATES,
+        *models.DELIVERY_STATES,
+        *models.NOTIFICATION_STATES,
+    }
+    assert sorted(states - set(STATE_LABELS)) == []
+    assert sorted(set(models.ROLES) - set(ROLE_LABELS)) == []

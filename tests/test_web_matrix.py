@@ -18,14 +18,14 @@ from tests.factories import feed_record, jpeg
 from tests.flow import add_account, feed_and_draft
 from tests.web_support import client, make_user, sign_in, waiting_case
 
-ROLES = ("pic_own", "pic_other", "reviewer", "admin")
+ROLES = ("pic_own", "pic_other", "reviewer", "admin", "pimpinan")
 
 
 @dataclass(frozen=True)
 class Rule:
     method: str
     path: str  # with {case}, {waiting}, {post}, {delivery}, {account}, {sha} placeholders
-    expect: tuple[int, int, int, int]  # pic_own, pic_other, reviewer, admin
+    expect: tuple[int, int, int, int, int]  # pic_own, pic_other, reviewer, admin, pimpinan
     anonymous: int
     data: dict[str, object] | None = None
     json: dict[str, object] | None = None
@@ -34,60 +34,76 @@ class Rule:
 # Writes carry a payload the rules refuse *after* authorisation (400/409/422), so the whole
 # matrix runs against one world without one role's action changing another's answer.
 MATRIX = (
-    Rule("GET", "/", (303, 303, 303, 303), 303),
-    Rule("GET", "/pic", (200, 200, 403, 403), 303),
-    Rule("GET", "/pic/cases/{waiting}/follow-up", (200, 404, 403, 403), 303),
+    Rule("GET", "/", (303, 303, 303, 303, 303), 303),
+    Rule("GET", "/pic", (200, 200, 403, 403, 403), 303),
+    Rule("GET", "/pic/cases/{waiting}/follow-up", (200, 404, 403, 403, 403), 303),
     Rule(
         "POST",
         "/pic/cases/{waiting}/follow-up",
-        (422, 404, 403, 403),
+        (422, 404, 403, 403, 403),
         401,
         data={"action_text": "x"},
     ),
-    Rule("GET", "/pic/submissions", (200, 200, 403, 403), 303),
-    Rule("GET", "/media/{sha}", (200, 404, 200, 200), 303),
-    Rule("GET", "/review", (403, 403, 200, 200), 303),
-    Rule("GET", "/review/cases/{case}", (403, 403, 200, 200), 303),
-    Rule("POST", "/review/cases/{case}/approve", (403, 403, 400, 400), 401, data={}),
-    Rule("POST", "/review/cases/{case}/reject", (403, 403, 400, 400), 401, data={"reason": "x"}),
-    Rule("POST", "/review/posts/{post}/edit", (403, 403, 409, 409), 401, data={"caption": "x"}),
+    Rule("GET", "/pic/submissions", (200, 200, 403, 403, 403), 303),
+    Rule("GET", "/media/{sha}", (200, 404, 200, 200, 404), 303),
+    Rule("GET", "/review", (403, 403, 200, 200, 403), 303),
+    Rule("GET", "/review/cases/{case}", (403, 403, 200, 200, 403), 303),
+    Rule("POST", "/review/cases/{case}/approve", (403, 403, 400, 400, 403), 401, data={}),
+    Rule(
+        "POST", "/review/cases/{case}/reject", (403, 403, 400, 400, 403), 401, data={"reason": "x"}
+    ),
+    Rule(
+        "POST", "/review/posts/{post}/edit", (403, 403, 409, 409, 403), 401, data={"caption": "x"}
+    ),
     Rule(
         "POST",
         "/review/posts/{post}/findings/allow",
-        (403, 403, 409, 409),
+        (403, 403, 409, 409, 403),
         401,
         data={"reason": ""},
     ),
-    Rule("POST", "/review/posts/{post}/reporter-photos", (403, 403, 409, 409), 401, data={}),
-    Rule("POST", "/review/posts/{post}/unblur", (403, 403, 409, 409), 401, data={}),
-    Rule("GET", "/deliveries", (403, 403, 200, 200), 303),
-    Rule("POST", "/deliveries/{delivery}/retry", (403, 403, 409, 409), 401, data={}),
-    Rule("POST", "/deliveries/{delivery}/takedown", (403, 403, 400, 400), 401, data={}),
-    Rule("POST", "/deliveries/{delivery}/settle", (403, 403, 409, 409), 401, data={}),
-    Rule("GET", "/audit", (403, 403, 200, 200), 303),
-    Rule("GET", "/dashboard", (403, 403, 403, 200), 303),
-    Rule("GET", "/dashboard/export.csv", (403, 403, 403, 200), 303),
-    Rule("GET", "/dashboard/digest", (403, 403, 403, 200), 303),
-    Rule("GET", "/admin", (403, 403, 403, 200), 303),
-    Rule("GET", "/admin/templates", (403, 403, 403, 200), 303),
+    Rule("POST", "/review/posts/{post}/reporter-photos", (403, 403, 409, 409, 403), 401, data={}),
+    Rule("POST", "/review/posts/{post}/unblur", (403, 403, 409, 409, 403), 401, data={}),
+    Rule("GET", "/deliveries", (403, 403, 200, 200, 403), 303),
+    Rule("POST", "/deliveries/{delivery}/retry", (403, 403, 409, 409, 403), 401, data={}),
+    Rule("POST", "/deliveries/{delivery}/takedown", (403, 403, 400, 400, 403), 401, data={}),
+    Rule("POST", "/deliveries/{delivery}/settle", (403, 403, 409, 409, 403), 401, data={}),
+    Rule("GET", "/audit", (403, 403, 200, 200, 403), 303),
+    Rule("GET", "/dashboard", (403, 403, 403, 200, 200), 303),
+    Rule("GET", "/dashboard/export.csv", (403, 403, 403, 200, 200), 303),
+    Rule("GET", "/dashboard/digest", (403, 403, 403, 200, 200), 303),
+    Rule("GET", "/admin", (403, 403, 403, 200, 403), 303),
+    Rule("GET", "/admin/templates", (403, 403, 403, 200, 403), 303),
     Rule(
         "POST",
         "/admin/accounts",
-        (403, 403, 403, 400),
+        (403, 403, 403, 400, 403),
         401,
         data={"agency": "dpupr", "platform": "myspace", "handle": "x"},
     ),
-    Rule("POST", "/admin/accounts/{account}/test", (403, 403, 403, 303), 401, data={}),
-    Rule("POST", "/admin/accounts/{account}/{change}", (403, 403, 403, 400), 401, data={}),
-    Rule("POST", "/admin/users", (403, 403, 403, 400), 401, data={"username": "u", "role": "raja"}),
-    Rule("GET", "/admin/overrides", (403, 403, 403, 200), 303),
-    Rule("GET", "/admin/overrides/{agency}/{platform}/{kind}", (403, 403, 403, 200), 303),
+    Rule("POST", "/admin/accounts/{account}/test", (403, 403, 403, 303, 403), 401, data={}),
+    Rule("POST", "/admin/accounts/{account}/{change}", (403, 403, 403, 400, 403), 401, data={}),
+    Rule(
+        "POST",
+        "/admin/users",
+        (403, 403, 403, 400, 403),
+        401,
+        data={"username": "u", "role": "raja"},
+    ),
+    Rule("GET", "/admin/overrides", (403, 403, 403, 200, 403), 303),
+    Rule("GET", "/admin/overrides/{agency}/{platform}/{kind}", (403, 403, 403, 200, 403), 303),
     # No template text: refused as malformed (422) before anything is checked or stored.
-    Rule("POST", "/admin/overrides/{agency}/{platform}/{kind}", (403, 403, 403, 422), 401, data={}),
+    Rule(
+        "POST",
+        "/admin/overrides/{agency}/{platform}/{kind}",
+        (403, 403, 403, 422, 403),
+        401,
+        data={},
+    ),
     Rule(
         "POST",
         "/admin/overrides/{agency}/{platform}/{kind}/preview",
-        (403, 403, 403, 422),
+        (403, 403, 403, 422, 403),
         401,
         data={},
     ),
@@ -95,49 +111,53 @@ MATRIX = (
     Rule(
         "POST",
         "/admin/overrides/{agency}/{platform}/{kind}/reset",
-        (403, 403, 403, 303),
+        (403, 403, 403, 303, 403),
         401,
         data={},
     ),
-    Rule("POST", "/logout", (303, 303, 303, 303), 401, data={}),
-    Rule("POST", "/logout/everywhere", (303, 303, 303, 303), 401, data={}),
-    Rule("GET", "/api/v1/me", (200, 200, 200, 200), 401),
-    Rule("GET", "/api/v1/review-queue", (403, 403, 200, 200), 401),
-    Rule("GET", "/api/v1/posts", (200, 200, 200, 200), 401),
-    Rule("GET", "/api/v1/posts/{post}", (200, 404, 200, 200), 401),
+    Rule("POST", "/logout", (303, 303, 303, 303, 303), 401, data={}),
+    Rule("POST", "/logout/everywhere", (303, 303, 303, 303, 303), 401, data={}),
+    Rule("GET", "/api/v1/me", (200, 200, 200, 200, 200), 401),
+    Rule("GET", "/api/v1/review-queue", (403, 403, 200, 200, 403), 401),
+    Rule("GET", "/api/v1/posts", (200, 200, 200, 200, 200), 401),
+    Rule("GET", "/api/v1/posts/{post}", (200, 404, 200, 200, 404), 401),
     Rule(
         "POST",
         "/api/v1/posts/{post}/approve",
-        (403, 403, 400, 400),
+        (403, 403, 400, 400, 403),
         401,
         json={"scheduled_for": "2000-01-01T08:00:00"},
     ),
-    Rule("POST", "/api/v1/posts/{post}/reject", (403, 403, 409, 409), 401, json={"reason": ""}),
-    Rule("POST", "/api/v1/posts/{post}/edit", (403, 403, 409, 409), 401, json={"caption": "x"}),
-    Rule("GET", "/api/v1/posts/{post}/findings", (403, 403, 200, 200), 401),
+    Rule(
+        "POST", "/api/v1/posts/{post}/reject", (403, 403, 409, 409, 403), 401, json={"reason": ""}
+    ),
+    Rule(
+        "POST", "/api/v1/posts/{post}/edit", (403, 403, 409, 409, 403), 401, json={"caption": "x"}
+    ),
+    Rule("GET", "/api/v1/posts/{post}/findings", (403, 403, 200, 200, 403), 401),
     Rule(
         "POST",
         "/api/v1/posts/{post}/findings/allow",
-        (403, 403, 409, 409),
+        (403, 403, 409, 409, 403),
         401,
         json={"start": 0, "end": 1, "kind": "phone", "reason": ""},
     ),
     Rule(
         "POST",
         "/api/v1/posts/{post}/reporter-photos",
-        (403, 403, 409, 409),
+        (403, 403, 409, 409, 403),
         401,
         json={"media_id": 1, "reason": ""},
     ),
     Rule(
         "POST",
         "/api/v1/posts/{post}/unblur",
-        (403, 403, 409, 409),
+        (403, 403, 409, 409, 403),
         401,
         json={"media_id": 1, "reason": ""},
     ),
-    Rule("GET", "/api/v1/deliveries", (403, 403, 200, 200), 401),
-    Rule("POST", "/api/v1/deliveries/{delivery}/retry", (403, 403, 409, 409), 401, json={}),
+    Rule("GET", "/api/v1/deliveries", (403, 403, 200, 200, 403), 401),
+    Rule("POST", "/api/v1/deliveries/{delivery}/retry", (403, 403, 409, 409, 403), 401, json={}),
 )
 # Routes outside the matrix, and why. Open to anyone: the login form, probes, the API's
 # documentation, and the public pages (tests/test_public_*.py crawl those for personal data).
@@ -147,7 +167,6 @@ UNGUARDED = {
     "/readyz",
     "/openapi.json",
     "/docs",
-    "/docs/oauth2-redirect",
     "/redoc",
     "/public-media/{name}",
     "/publik",
@@ -178,6 +197,7 @@ def world(ctx: AppContext) -> dict[str, str]:
         ("pic_other", "pic", "dinsos"),
         ("reviewer", "reviewer", None),
         ("admin", "admin", None),
+        ("pimpinan", "pimpinan", None),
     ):
         make_user(ctx, name, role, agency)
     account = add_account(ctx, "folder", "dpupr")
@@ -319,3 +339,15 @@ def test_a_session_does_not_open_the_routes_that_machines_call_with_their_own_cr
         else:
             got = web.post(path, json={}, headers={"X-CSRF-Token": token}).status_code
         assert got == expected, (method, path, got)
+
+
+def test_a_pimpinan_sees_no_case_even_with_an_agency_on_the_account(ctx: AppContext) -> None:
+    world(ctx)
+    make_user(ctx, "pimpinan_dpupr", "pimpinan", "dpupr")
+    for name in ("pimpinan", "pimpinan_dpupr"):
+        web = client(ctx)
+        sign_in(web, name)
+        assert web.get("/api/v1/posts").json() == []
+        page = web.get("/dashboard")
+        assert page.status_code == 200 and 'href="/dashboard/digest"' in page.text
+        assert web.get("/", follow_redirects=False).headers["location"] == "/dashboard"

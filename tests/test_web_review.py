@@ -78,13 +78,14 @@ def test_the_case_page_shows_the_caption_reasons_and_personal_data_findings(
         screening = session.get(Screening, post.screening_id)
         assert screening is not None
         screening.reasons = ["kata pemicu: sengketa"]
-        screening.pii_findings = [{"kind": "phone", "start": 0, "end": 5}]
+        # Offsets in the PIC's note ("Lubang jalan sudah ditambal..."), where drafting finds them.
+        screening.pii_findings = [{"kind": "phone", "start": 0, "end": 6}]
     web = client(ctx)
     sign_in(web, "rev")
     page = web.get(f"/review/cases/{post.case_id}")
     assert page.status_code == 200
     assert "kata pemicu: sengketa" in page.text
-    assert '<mark class="pii" title="nomor telepon">Jalan</mark>' in page.text
+    assert '<mark class="pii" title="nomor telepon">Lubang</mark>' in page.text
     assert "Masih ada temuan data pribadi" in page.text  # pre-flight
     assert "Tanpa foto" in page.text
     assert "#LaporBupatiTegal" in page.text and "LPR-2025-00001" in page.text

@@ -239,3 +239,31 @@ def test_only_reviewers_may_show_blurred_faces_and_only_of_photos_in_the_post(
     assert missing.status_code == 409 and "tidak ada di kiriman" in missing.json()["detail"]
     ok = web.post(url, json=body, headers={"X-CSRF-Token": token})
     assert ok.status_code == 200 and ok.json()["media"][0]["unblurred"] is True
+
+
+def test_the_findings_in_the_pics_note_are_highlighted_on_exactly_the_words_they_were_found_in(
+    ctx: AppContext,
+) -> None:
+    import re
+    from html import unescape
+
+    from publisher.db.models import Screening
+
+    reporter = person(7)
+    first_name = reporter["name"].split()[-1]
+    note = (
+        f"Lampu jalan sudah diganti. Dikonfirmasi oleh Pak {first_name} "
+        f"(HP {reporter['phone']}) di RT 03/RW 02."
+    )
+    folder_post, _ = drafted(ctx, reporter=reporter, action=note)
+    with ctx.sessions() as session:
+        screening = session.scalar(select(Screening))
+        assert screening is not None
+        found = [note[f["start"] : f["end"]] for f in screening.pii_findings]
+    assert reporter["phone"] in found and any("03" in f for f in found)
+    web, _ = reviewer(ctx)
+    page = web.get(f"/review/cases/{folder_post.case_id}")
+    block = re.search(r'<div class="card-preview">(.*?)</div>', page.text, re.S)
+    assert block is not None
+    marked = [unescape(m) for m in re.findall(r'<mark class="pii"[^>]*>(.*?)</mark>', block[1])]
+    assert marked == found

@@ -1,5 +1,13 @@
 """The FastAPI application factory. The app receives its context; nothing happens at import.
 
+``create_app()`` without a context builds one from the environment (``LAPOR_...``) and closes
+it at shutdown, so uvicorn can call it in each worker::
+
+    uvicorn --factory publisher.app.factory:create_app --workers 4
+
+A request that meets a missing table (``lapor db upgrade`` was not run) gets a 503 page saying
+so, and the log one line, never a traceback of ``no such table``.
+
 Each part owns its routes as a module-level ``router`` (declaring its callers with
 :mod:`publisher.web.deps`), and :data:`ROUTERS` includes them in order: the app imports the
 parts, never the reverse. Routes reach the context through ``app.state.ctx`` (``deps.Ctx``).
@@ -14,8 +22,10 @@ rule refused the action) become a 409; Starlette picks the handler by the error'
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import logging
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -23,10 +33,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from publisher.app import admin
 from publisher.core.errors import LaporError
+from publisher.core.settings import load_settings_or_exit
+from publisher.db.migrate import NOT_MIGRATED, missing_table
 from publisher.intake import pic_routes
 from publisher.intake import routes as intake_routes
 from publisher.monitoring import routes as dashboard_routes
@@ -46,26 +59,48 @@ from publisher.web.guards import BodyLimit, UnexpectedErrors
 from publisher.web.templating import PageRenderer
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "web" / "static"
+log = logging.getLogger(__name__)
 
 
-@asynccontextmanager
-async def _frozen_heap(_app: FastAPI) -> AsyncIterator[None]:
-    # What is loaded by now (modules, routes, the ORM's and Jinja's machinery) lives as long as
-    # the process. Freezing it keeps the collector from walking it on every full collection:
-    # each walk stopped every request in flight for about 100 ms (bench/review_queue.py; p99
-    # 95 ms -> see docs/performance.md).
-    gc.collect()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
+def _lifespan(
+    freeze_heap: bool, owned: AppContext | None
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # What is loaded by now (modules, routes, the ORM's and Jinja's machinery) lives as
+        # long as the process. Freezing it keeps the collector from walking it on every full
+        # collection: each walk stopped every request in flight for about 100 ms
+        # (bench/review_queue.py; p99 95 ms -> see docs/performance.md).
+        if freeze_heap:
+            gc.collect()
+            gc.freeze()
+        try:
+            yield
+        finally:
+            if freeze_heap:
+                gc.unfreeze()
+            if owned is not None:
+                owned.close()
+
+    return lifespan
 
 
-def create_app(ctx: AppContext, *, freeze_heap: bool = True) -> FastAPI:
-    """The app; ``freeze_heap=False`` only for the benchmark's comparison run."""
+def create_app(ctx: AppContext | None = None, *, freeze_heap: bool = True) -> FastAPI:
+    """The app; without ``ctx`` (``uvicorn --factory``) its own context from the environment,
+    closed at shutdown. ``freeze_heap=False`` only for the benchmark's comparison run."""
+    owned = None
+    if ctx is None:
+        from publisher.privacy.logs import configure
+
+        settings = load_settings_or_exit()
+        configure(settings.log_level, settings.log_format)
+        ctx = owned = AppContext.from_settings(settings, worker_id=f"web-{os.getpid()}")
     app = FastAPI(
-        lifespan=_frozen_heap if freeze_heap else None,
+        lifespan=_lifespan(freeze_heap, owned),
+        # Served below from vendored files: FastAPI's own pages load a CDN and an inline
+        # script, which the content policy blocks.
+        docs_url=None,
+        redoc_url=None,
         title="lapor-publisher",
         version="0.1.0",
         description=(
@@ -77,6 +112,14 @@ def create_app(ctx: AppContext, *, freeze_heap: bool = True) -> FastAPI:
     app.state.ctx = ctx
     app.state.pages = PageRenderer(ctx.settings.tz)
     app.include_router(media_routes.router)  # /public-media: signed renditions
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui(request: Request) -> Response:
+        return pages_of(request).render(request, "apidocs/swagger.html")
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc(request: Request) -> Response:
+        return pages_of(request).render(request, "apidocs/redoc.html")
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -117,6 +160,16 @@ def create_app(ctx: AppContext, *, freeze_heap: bool = True) -> FastAPI:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": exc.user_message}, status_code=409)
         return pages_of(request).render(request, "error.html", 409, message=exc.user_message)
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: DBAPIError) -> Response:
+        if not missing_table(exc):
+            raise exc
+        log.error(NOT_MIGRATED)
+        message = "Basis data belum siap: administrator perlu menjalankan `lapor db upgrade`."
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": message}, status_code=503)
+        return pages_of(request).render(request, "error.html", 503, message=message)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in PAGE_AND_API_ROUTES:
@@ -168,6 +221,12 @@ SECURITY_HEADERS = [
     ),
 ]
 PRIVATE_PREFIXES = ("/api/", "/pic", "/review", "/admin", "/audit", "/deliveries", "/media")
+# ReDoc builds its search index in a worker made from a blob: URL; only its page may do that.
+REDOC_CSP = (
+    b"content-security-policy",
+    b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    b"script-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'",
+)
 
 
 class SecurityHeaders:
@@ -178,12 +237,16 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        private = str(scope.get("path", "")).startswith(PRIVATE_PREFIXES)
+        path = str(scope.get("path", ""))
+        private = path.startswith(PRIVATE_PREFIXES)
+        policy = [REDOC_CSP] if path == "/redoc" else []
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
+                headers += [h for h in policy if h[0] not in present]
+                present |= {name for name, _ in policy}
                 headers += [h for h in SECURITY_HEADERS if h[0] not in present]
                 if private and b"cache-control" not in present:
                     headers.append((b"cache-control", b"no-store"))

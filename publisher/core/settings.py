@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     digest_telegram_bot_token: str = ""
     digest_telegram_api_base: str = "https://api.telegram.org"
     backup_dir: Path = Field(default=DEFAULT_VAR / "backups")
+    # Where citizens complain, printed on the public pages: the point of publishing is that
+    # people know where to go. The app link is empty until the regency publishes one.
+    complaint_whatsapp: str = "085600080709"
+    complaint_app_url: str = ""
     log_format: Literal["text", "json"] = "text"
 
     # Instagram announced a cut from 30 hashtags to 5 in late 2025; kept as a setting (posts).

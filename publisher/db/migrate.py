@@ -9,8 +9,19 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# The one line a person gets when the schema is missing (CLI and web log alike).
+NOT_MIGRATED = "the database is not migrated: run `lapor db upgrade`"
+UNDEFINED_TABLE = "42P01"  # PostgreSQL's SQLSTATE
+
+
+def missing_table(exc: DBAPIError) -> bool:
+    """Whether a database error says a table is missing (a migration was not run)."""
+    orig = exc.orig
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return state == UNDEFINED_TABLE or "no such table" in str(orig).lower()
 
 
 def alembic_config() -> Config:

@@ -38,7 +38,8 @@ NAMING = {
 }
 
 ACCOUNT_STATUSES = ("active", "needs_reconnect", "paused")
-ROLES = ("pic", "reviewer", "admin")
+# pimpinan: leadership (the regent and her staff) reads figures only, never personal data.
+ROLES = ("pic", "reviewer", "admin", "pimpinan")
 PRIVACY_MODES = ("normal", "anonim", "rahasia")
 CASE_STATUSES = ("received", "in_progress", "resolved", "closed")
 SUPPLIERS = ("pic", "reporter")

@@ -7,6 +7,7 @@ so.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -34,3 +35,20 @@ def demo(
     configure("WARNING")
 
     run_demo(cases=cases, root=folder, console=console)
+
+
+@commands.command("demo-web")
+def demo_web(
+    folder: Annotated[str, typer.Option(help="where the demo lives")] = "var/demo",
+    port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8000,
+) -> None:
+    """Open the web app on the data of `make demo` (sign in with the users it printed)."""
+    from publisher.demo.web import serve
+    from publisher.privacy.logs import configure
+
+    base = Path(folder)
+    if not (base / "secret.key").is_file() or not (base / "lapor.db").is_file():
+        raise fail(f"no demo in {base}: run `make demo` first", 2)
+    configure("WARNING")
+    console.print(f"serving the demo on http://127.0.0.1:{port}/login (Ctrl+C stops)")
+    serve(base, port)

@@ -5,12 +5,17 @@ EXIF, which the sanitiser removes), a JSON case feed and fake Telegram, Facebook
 (Graph API) and X servers over real HTTP on loopback, the web app serving signed media URLs
 (the fake Instagram fetches photos from it, as Instagram does), SQLite under ``var/demo``, and
 the folder platform writing posts as files.
+
+It ends by printing how to open the web app on the demo data (``lapor demo-web``) and the demo
+users with passwords generated for this run (demo only: they are printed, never stored in
+clear).
 """
 
 from __future__ import annotations
 
 import io
 import random
+import secrets
 import shutil
 from dataclasses import dataclass
 from datetime import timedelta
@@ -26,7 +31,7 @@ from sqlalchemy import func, select
 from publisher.app.factory import create_app
 from publisher.core.clock import utcnow
 from publisher.core.crypto import new_key
-from publisher.core.settings import Settings, SourceConfig
+from publisher.core.settings import SourceConfig
 from publisher.db import migrate
 from publisher.db.models import (
     Agency,
@@ -38,6 +43,7 @@ from publisher.db.models import (
     SocialAccount,
     User,
 )
+from publisher.demo.web import DEMO_WEB_PORT, demo_settings
 from publisher.fakes.case_feed import FakeCaseFeed
 from publisher.fakes.server import ServerThread
 from publisher.intake.jobs import collect
@@ -52,6 +58,15 @@ from publisher.reference import load_reference, seed
 from publisher.review import actions as review
 from publisher.runtime.context import AppContext
 from publisher.screening.jobs import screen
+from publisher.web.auth import hash_password
+
+# (username, role, agency code or None, what they see): one user per role.
+DEMO_USERS = (
+    ("demo.reviewer", "reviewer", None, "antrean tinjauan"),
+    ("demo.admin", "admin", None, "admin, dasbor"),
+    ("demo.pimpinan", "pimpinan", None, "dasbor untuk pimpinan"),
+    ("demo.pic", "pic", "dpupr", "kasus PIC DPUPR"),
+)
 
 
 @dataclass(frozen=True)
@@ -285,14 +300,8 @@ def run_demo(*, cases: int, root: str, console: Console) -> None:
             "meta_video": f"{meta_video_server.url}/v21.0",
             "x": x_server.url,
         }
-        settings = Settings(
-            database_url=f"sqlite:///{base / 'lapor.db'}",
-            media_dir=base / "media",
-            private_media_dir=base / "private-media",
-            model_dir=base / "model",
-            folder_platform_dir=base / "posts",
-            secret_key=new_key(),
-            sources=[SourceConfig(name="lapor-app", url=feed_server.url)],
+        settings = demo_settings(
+            base, new_key(), sources=[SourceConfig(name="lapor-app", url=feed_server.url)]
         )
         (base / "secret.key").write_text(settings.secret_key + "\n")
         ctx = AppContext.from_settings(settings, worker_id="demo-worker")
@@ -378,8 +387,7 @@ def _run(
         migrate.upgrade(ctx.engine)
         with ctx.sessions() as session, session.begin():
             seed(session)
-            reviewer = User(username="demo.reviewer", role="reviewer", full_name="Reviewer Demo")
-            session.add(reviewer)
+            passwords = _demo_users(session)
             for agency in session.scalars(select(Agency).where(Agency.kind != "kecamatan")):
                 session.add_all(_accounts(ctx, agency, fakes))
     feed.add(*generate_records(cases, feed, feed_url, rng))
@@ -412,6 +420,37 @@ def _run(
         "x": len(fakes.x.live_posts()),
     }
     _summary(ctx, console, approved, base, received)
+    _how_to_sign_in(console, base, passwords)
+
+
+def _demo_users(session: Any) -> dict[str, str]:
+    """One user per role with a password generated for this run; returns them in clear."""
+    agencies = {a.code: a.id for a in session.scalars(select(Agency))}
+    passwords = {}
+    for username, role, agency, _ in DEMO_USERS:
+        password = secrets.token_urlsafe(12)
+        session.add(
+            User(
+                username=username,
+                role=role,
+                agency_id=agencies[agency] if agency else None,
+                full_name=f"{role.capitalize()} Demo",
+                password_hash=hash_password(password),
+            )
+        )
+        passwords[username] = password
+    return passwords
+
+
+def _how_to_sign_in(console: Console, base: Path, passwords: dict[str, str]) -> None:
+    folder = "" if base == Path("var/demo") else f" --folder {base}"
+    console.print()
+    console.print("Open the web app on the demo data:", highlight=False)
+    console.print(f"  .venv/bin/lapor demo-web{folder}", highlight=False)
+    console.print(f"  then http://127.0.0.1:{DEMO_WEB_PORT}/login", highlight=False)
+    console.print("Demo users (passwords generated for this demo only):", highlight=False)
+    for username, role, _, sees in DEMO_USERS:
+        console.print(f"  {username:<15} {passwords[username]}  ({role}: {sees})", highlight=False)
 
 
 def _summary(

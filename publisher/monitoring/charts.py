@@ -11,7 +11,11 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 PALETTE = ("#1f6f8b", "#99a8b2", "#e6a400", "#2e8b57", "#c0392b")
-ROW_H, BAR_H, LABEL_W, CHART_W, PAD = 26, 7, 190, 360, 8
+# Narrow on purpose: the SVG scales to the screen, and at 360 px wide (a phone) a viewBox of
+# 360 keeps 14-unit text at about 13 px. Labels sit above their bars, not beside them, so
+# the bars keep the full width.
+WIDTH, FONT, SMALL, LABEL_H, BAR_H, GAP, VALUE_W = 360, 14, 12, 18, 12, 10, 44
+CHART_W = WIDTH - VALUE_W
 
 
 @dataclass(frozen=True)
@@ -26,38 +30,37 @@ def bar_chart(
     """A grouped horizontal bar chart; one group per label, one bar per series."""
     top = max((v or 0.0) for s in series for v in s.values) if labels and series else 0.0
     scale = CHART_W / top if top > 0 else 0.0
-    legend_h = 22
-    height = legend_h + PAD + len(labels) * ROW_H + PAD
-    width = LABEL_W + CHART_W + 70
+    legend_h = LABEL_H * len(series) + GAP // 2
+    row_h = LABEL_H + BAR_H * len(series) + GAP
+    height = legend_h + len(labels) * row_h
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
         f'aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
     ]
-    x = LABEL_W
     for i, s in enumerate(series):
         colour = PALETTE[i % len(PALETTE)]
-        parts.append(f'<rect x="{x}" y="6" width="10" height="10" fill="{colour}"/>')
-        parts.append(f'<text x="{x + 14}" y="15" font-size="11">{escape(s.name)}</text>')
-        x += 14 + 7 * len(s.name) + 16
+        y = i * LABEL_H
+        parts.append(f'<rect x="0" y="{y + 3}" width="12" height="12" fill="{colour}"/>')
+        parts.append(f'<text x="18" y="{y + 14}" font-size="{FONT}">{escape(s.name)}</text>')
     for row, label in enumerate(labels):
-        y0 = legend_h + PAD + row * ROW_H
+        y0 = legend_h + row * row_h
         parts.append(
-            f'<text x="{LABEL_W - 6}" y="{y0 + ROW_H / 2 + 4:.0f}" font-size="11" '
-            f'text-anchor="end">{escape(label[:28])}</text>'
+            f'<text x="0" y="{y0 + LABEL_H - 4}" font-size="{FONT}" font-weight="600">'
+            f"{escape(label[:40])}</text>"
         )
         for i, s in enumerate(series):
             value = s.values[row]
-            y = y0 + 2 + i * BAR_H
+            y = y0 + LABEL_H + i * BAR_H
             w = (value or 0.0) * scale
             parts.append(
-                f'<rect x="{LABEL_W}" y="{y}" width="{w:.1f}" height="{BAR_H - 1}" '
+                f'<rect x="0" y="{y}" width="{w:.1f}" height="{BAR_H - 2}" '
                 f'fill="{PALETTE[i % len(PALETTE)]}"><title>{escape(s.name)}: '
                 f"{escape(_fmt(value))}{escape(unit)}</title></rect>"
             )
             parts.append(
-                f'<text x="{LABEL_W + w + 3:.1f}" y="{y + BAR_H - 1}" font-size="8">'
+                f'<text x="{w + 4:.1f}" y="{y + BAR_H - 2}" font-size="{SMALL}">'
                 f"{escape(_fmt(value))}</text>"
             )
     parts.append("</svg>")

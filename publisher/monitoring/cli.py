@@ -19,11 +19,28 @@ commands = typer.Typer()
 def digest(
     agency: Annotated[list[str] | None, typer.Option(help="agency code(s); default all")] = None,
     send: Annotated[bool, typer.Option(help="send by Telegram to LAPOR_DIGEST_RECIPIENTS")] = False,
+    regency: Annotated[
+        bool, typer.Option("--kabupaten", help="the regent's regency-wide summary instead")
+    ] = False,
 ) -> None:
     """Print today's summary per agency (and send it with --send)."""
-    from publisher.monitoring.digest import render_text, send_digests, todays_digests
+    from publisher.monitoring.digest import (
+        regency_report,
+        regency_text,
+        render_text,
+        send_digests,
+        send_regency_summary,
+        todays_digests,
+    )
 
     with context() as ctx:
+        if regency:
+            report = regency_report(ctx)
+            console.print(regency_text(report), highlight=False)
+            if send:
+                counts = send_regency_summary(ctx, report)
+                console.print(f"sent {counts.sent}, failed {counts.failed}")
+            return
         digests = todays_digests(ctx, agency)
         for item in digests:
             console.print(render_text(item, ctx.settings.overdue_working_days), highlight=False)
@@ -67,6 +84,7 @@ def stats(
         "agency",
         "received",
         "answered",
+        "unanswered",
         "resolved",
         "followed up",
         "published",
@@ -83,6 +101,7 @@ def stats(
                 for v in (
                     g.received,
                     g.answered,
+                    g.unanswered,
                     g.resolved,
                     g.followed_up,
                     g.published,

@@ -23,6 +23,7 @@ GROUP_COLUMNS: tuple[tuple[str, Callable[[GroupStats], object]], ...] = (
     ("instansi", lambda s: s.agency),
     ("diterima", lambda s: s.received),
     ("dijawab", lambda s: s.answered),
+    ("belum_dijawab", lambda s: s.unanswered),
     ("selesai", lambda s: s.resolved),
     ("ditindaklanjuti", lambda s: s.followed_up),
     ("dipublikasikan", lambda s: s.published),

@@ -1,9 +1,10 @@
 """The monitoring dashboard for leadership and admins: ``/dashboard`` (page with SVG charts),
 ``/dashboard/export.csv`` and ``/dashboard/digest`` (today's summary per agency).
 
-Every route declares one caller, :data:`publisher.web.deps.AdminOrOpsToken`: a signed-in admin
-(the web session, like every other page: an anonymous visitor is sent to the login form,
-another role gets the Indonesian 403 page), or a machine sending
+Every route declares one caller, :data:`publisher.web.deps.LeaderOrAdminOrOpsToken`: a
+signed-in ``pimpinan`` (leadership: figures only, no personal data, no settings) or admin (the
+web session, like every other page: an anonymous visitor is sent to the login form, another
+role gets the Indonesian 403 page), or a machine sending
 ``Authorization: Bearer <LAPOR_OPS_TOKEN>`` (a wrong or unconfigured token is a 401, never an
 open page).
 
@@ -18,7 +19,7 @@ from datetime import date
 from functools import cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
@@ -27,21 +28,27 @@ from publisher.core.clock import utcnow
 from publisher.core.paths import templates_dir
 from publisher.db.models import Agency
 from publisher.monitoring.charts import Series, bar_chart
-from publisher.monitoring.digest import render_text, todays_digests
+from publisher.monitoring.digest import regency_report, regency_text, render_text, todays_digests
 from publisher.monitoring.export import KINDS, report_csv
 from publisher.monitoring.stats import Report, configured_report
 from publisher.runtime.context import AppContext
-from publisher.web.deps import AdminOrOpsToken, Ctx
+from publisher.web import formats
+from publisher.web.auth import Viewer
+from publisher.web.deps import Ctx, LeaderOrAdminOrOpsToken
 
 
 @cache  # one environment per process: Jinja caches the compiled templates in it
 def _environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(templates_dir() / "web" / "dashboard"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters.update(
+        num=formats.number, pct=formats.share, date=formats.day, moment=formats.moment
+    )
+    return env
 
 
 def _period(ctx: AppContext, start: str, end: str) -> tuple[date, date]:
@@ -81,6 +88,12 @@ def _report(ctx: AppContext, query: ReportQuery) -> Report:
     return configured_report(ctx, start=first, end=last, now=utcnow(), agency_code=agency or None)
 
 
+def _viewer(request: Request) -> Viewer | None:
+    # Set by the session check; absent for a machine with the ops token (no menu, no logout).
+    found = getattr(request.state, "viewer", None)
+    return found if isinstance(found, Viewer) else None
+
+
 def _charts(report: Report) -> dict[str, Any]:
     groups = [g for g in report.agencies if g.received][:15]
     labels = [g.label for g in groups]
@@ -106,12 +119,14 @@ def _charts(report: Report) -> dict[str, Any]:
     }
 
 
-# Every route here is for an admin or a machine with the ops token (see the module docstring).
+# Every route here is for leadership, an admin or a machine with the ops token (see above).
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 
 
 @router.get("", response_class=HTMLResponse)
-def page(_caller: AdminOrOpsToken, ctx: Ctx, params: ReportParams) -> HTMLResponse:
+def page(
+    request: Request, _caller: LeaderOrAdminOrOpsToken, ctx: Ctx, params: ReportParams
+) -> HTMLResponse:
     report, agency = _report(ctx, params), params.agency
     with ctx.readonly_sessions() as session:
         agencies = session.execute(select(Agency.code, Agency.name).order_by(Agency.name)).all()
@@ -126,13 +141,14 @@ def page(_caller: AdminOrOpsToken, ctx: Ctx, params: ReportParams) -> HTMLRespon
             csv_kinds=KINDS,
             query=query,
             tz=ctx.settings.tz,
+            viewer=_viewer(request),
         )
     )
 
 
 @router.get("/export.csv")
 def export(
-    _caller: AdminOrOpsToken, ctx: Ctx, params: ReportParams, kind: str = Query("agencies")
+    _caller: LeaderOrAdminOrOpsToken, ctx: Ctx, params: ReportParams, kind: str = Query("agencies")
 ) -> Response:
     if kind not in KINDS:
         raise HTTPException(400, "Jenis ekspor tidak dikenal.")
@@ -146,7 +162,11 @@ def export(
 
 
 @router.get("/digest", response_class=HTMLResponse)
-def digest(_caller: AdminOrOpsToken, ctx: Ctx, agency: str = Query("")) -> HTMLResponse:
+def digest(
+    request: Request, _caller: LeaderOrAdminOrOpsToken, ctx: Ctx, agency: str = Query("")
+) -> HTMLResponse:
     digests = todays_digests(ctx, [agency] if agency else None)
     items = [(d, render_text(d, ctx.settings.overdue_working_days)) for d in digests]
-    return HTMLResponse(_environment().get_template("digest.html").render(items=items))
+    regency = "" if agency else regency_text(regency_report(ctx))
+    template = _environment().get_template("digest.html")
+    return HTMLResponse(template.render(items=items, regency=regency, viewer=_viewer(request)))

@@ -4,7 +4,9 @@ Definitions (the dashboard, the CSV export and the digest all use these):
 
 * a case belongs to the period when its report time (``reported_at``, else ``created_at``)
   falls on a local date in ``[start, end]``;
-* **received**: cases in the period; **answered**: with a first response;
+* **received**: cases in the period; **answered**: with a first response by any signal (see
+  :func:`answered_at`: a status change, a PIC reply in the app, by WhatsApp or in SP4N-LAPOR!,
+  a follow-up, the resolution); **unanswered**: received and not answered;
   **resolved**: ``resolved_at`` set or status ``resolved``/``closed``; **followed up**: at least
   one follow-up (tindak lanjut) recorded; **published**: at least one delivery published;
 * **median time to first response / to resolution**: medians of whole working days
@@ -57,6 +59,10 @@ class GroupStats:
     def answered_share(self) -> float:
         return self.answered / self.received if self.received else 0.0
 
+    @property
+    def unanswered(self) -> int:
+        return self.received - self.answered
+
 
 @dataclass(frozen=True)
 class OverdueCase:
@@ -105,6 +111,23 @@ class _Row:
     response_wd: int | None = None
     resolution_wd: int | None = None
     idle_wd: int = 0
+
+
+def answered_at(case: Case, first_follow_up: datetime | None) -> datetime | None:
+    """When the case got its first response, by any signal; None while it has none.
+
+    A citizen counts a complaint as answered the moment anybody acts on it, so the earliest of:
+    the source's in-progress time (disposition, a PIC reply in SP4N-LAPOR!), the first
+    follow-up (feed, the PIC form, WhatsApp), the resolution. A status past ``received``
+    without any of those times (a source that only says "resolved") is answered when the
+    source last changed the case: the status change is the response.
+    """
+    times = [t for t in (case.first_response_at, first_follow_up, case.resolved_at) if t]
+    if times:
+        return min(times)
+    if case.status != "received":
+        return case.source_updated_at or case.updated_at or case.created_at
+    return None
 
 
 def period_bounds(start: date, end: date, calendar: WorkCalendar) -> tuple[datetime, datetime]:
@@ -196,6 +219,7 @@ def build_report(
             sole_pic[user.agency_id] = None if user.agency_id in sole_pic else user.id
 
     first_pic: dict[int, int | None] = {}
+    first_follow_up: dict[int, datetime] = {}
     latest_follow_up: dict[int, datetime] = {}
     published: set[int] = set()
     for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
@@ -205,6 +229,7 @@ def build_report(
             .order_by(FollowUp.case_id, FollowUp.submitted_at, FollowUp.id)
         ):
             first_pic.setdefault(case_id, pic_id)
+            first_follow_up[case_id] = min(first_follow_up.get(case_id, submitted), submitted)
             latest_follow_up[case_id] = max(latest_follow_up.get(case_id, submitted), submitted)
         published.update(
             session.scalars(
@@ -223,7 +248,8 @@ def build_report(
         )
         pic = pics.get(pic_id) if pic_id else None
         report_time = case.reported_at or case.created_at
-        progress = [report_time, case.first_response_at, latest_follow_up.get(case.id)]
+        response = answered_at(case, first_follow_up.get(case.id))
+        progress = [report_time, response, latest_follow_up.get(case.id)]
         rows.append(
             _Row(
                 case_id=case.id,
@@ -231,7 +257,7 @@ def build_report(
                 agency=agency.code if agency else UNASSIGNED,
                 pic=pic.username if pic else UNASSIGNED,
                 reported=report_time,
-                first_response=case.first_response_at,
+                first_response=response,
                 resolved=case.resolved_at,
                 is_resolved=case.resolved_at is not None or case.status in RESOLVED_STATUSES,
                 last_progress=max(p for p in progress if p is not None),

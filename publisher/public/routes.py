@@ -67,6 +67,7 @@ from publisher.posts.captions import official_place, plain_category, public_text
 from publisher.posts.tracking import sp4n_sources
 from publisher.privacy.guard import case_identities, scrub
 from publisher.runtime.context import AppContext
+from publisher.web import formats
 from publisher.web.deps import Ctx, per_app
 
 log = logging.getLogger(__name__)
@@ -76,20 +77,6 @@ FEED_SIZE = 30
 WIDGET_SIZE = 5
 THUMB_WIDTH = 480
 RENDER_CACHE_SIZE = 256
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 PAGE_HEADERS = {"cache-control": "public, max-age=60"}
 # The widget is meant to be framed by the Pemkab website (any site may embed it: it shows only
 # what is public anyway). CSP frame-ancestors overrides X-Frame-Options in current browsers; the
@@ -103,12 +90,11 @@ WIDGET_HEADERS = {
 
 def month_label(key: str) -> str:
     year, month = key.split("-")
-    return f"{MONTHS[int(month) - 1]} {year}"
+    return formats.month(date(int(year), int(month), 1))
 
 
 def day_label(moment: datetime, ctx_tz: Any) -> str:
-    local = moment.astimezone(ctx_tz)
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
+    return formats.day(moment.astimezone(ctx_tz).date())
 
 
 # --- the snapshot of everything public --------------------------------------------------------
@@ -352,6 +338,8 @@ class AgencyFigures:
     received: int | None
     answered: int | None
     answered_pct: float | None
+    unanswered: int | None
+    overdue: int | None
     resolved: int | None
     published: int | None
     median_response_wd: float | None
@@ -367,6 +355,7 @@ class Aggregates:
     min_cases: int
     built_at: datetime
     agencies: list[AgencyFigures]
+    overdue_wd: int = 3
 
 
 def _rank_key(s: GroupStats) -> tuple[float, float, float, int, str]:
@@ -395,14 +384,16 @@ def build_aggregates(ctx: AppContext, year: int) -> Aggregates:
         (_figures(g, None) for g in groups if g.received < s.ranking_min_cases),
         key=lambda f: f.name,
     )
-    return Aggregates(year, start, end, s.ranking_min_cases, now, rows)
+    return Aggregates(year, start, end, s.ranking_min_cases, now, rows, s.overdue_working_days)
 
 
 def _figures(g: GroupStats, rank: int | None) -> AgencyFigures:
     if rank is None:
         # Below the minimum sample nothing is published: small numbers mislead and can point
         # at a single case.
-        return AgencyFigures(g.key, g.label, False, None, None, None, None, None, None, None, None)
+        return AgencyFigures(
+            g.key, g.label, False, None, None, None, None, None, None, None, None, None, None
+        )
     return AgencyFigures(
         code=g.key,
         name=g.label,
@@ -410,6 +401,8 @@ def _figures(g: GroupStats, rank: int | None) -> AgencyFigures:
         received=g.received,
         answered=g.answered,
         answered_pct=round(100 * g.answered_share, 1),
+        unanswered=g.unanswered,
+        overdue=g.overdue,
         resolved=g.resolved,
         published=g.published,
         median_response_wd=g.median_response_wd,
@@ -447,6 +440,19 @@ COLUMNS: tuple[tuple[str, str, str, Callable[[AgencyFigures], object]], ...] = (
         "desimal",
         "Dijawab dibagi diterima, dalam persen (satu angka di belakang koma).",
         lambda f: f.answered_pct,
+    ),
+    (
+        "belum_dijawab",
+        "bilangan bulat",
+        "Aduan yang belum mendapat respons apa pun (diterima dikurangi dijawab).",
+        lambda f: f.unanswered,
+    ),
+    (
+        "terlambat",
+        "bilangan bulat",
+        "Aduan yang belum selesai dan tanpa progres lebih dari batas hari kerja "
+        "(LAPOR_OVERDUE_WORKING_DAYS, bawaan 3).",
+        lambda f: f.overdue,
     ),
     ("selesai", "bilangan bulat", "Aduan yang sudah selesai ditangani.", lambda f: f.resolved),
     (
@@ -542,7 +548,8 @@ class PublicSite:
         )
         self.env.filters["month"] = month_label
         self.env.filters["day"] = lambda m: day_label(m, ctx.settings.tz)
-        self.env.filters["num"] = _number
+        self.env.filters["num"] = formats.number
+        self.env.filters["date"] = formats.day
         self.thumbs = Path(ctx.settings.media_dir) / "public-thumbs"
 
     def current(self) -> Snapshot:
@@ -602,8 +609,11 @@ class PublicSite:
         return body
 
     def render(self, name: str, **context: Any) -> str:
+        s = self.ctx.settings
         return self.env.get_template(name).render(
-            base=self.ctx.settings.public_base_url.rstrip("/"), **context
+            base=s.public_base_url.rstrip("/"),
+            complain={"whatsapp": s.complaint_whatsapp, "app_url": s.complaint_app_url},
+            **context,
         )
 
     def thumbnail(self, sha256: str) -> Path:
@@ -628,14 +638,6 @@ class PublicSite:
         tmp.write_bytes(out.getvalue())
         tmp.replace(target)
         return target
-
-
-def _number(value: float | int | None) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.1f}".replace(".", ",")
-    return f"{value:,}".replace(",", ".")
 
 
 def _year(ctx: AppContext, tahun: str) -> int:

@@ -248,6 +248,21 @@ def queue_page_by_offset(
     return _rows(session, query.offset(offset).limit(limit))
 
 
+def note_findings(text: str, follow_up: FollowUp | None, findings: list[Any]) -> list[Any]:
+    """The drafting step stores findings with offsets in the PIC's note alone; the screened
+    text is complaint + note, so they move by where the note starts in it. Nothing is drawn
+    when the note is no longer the text's tail (edited since): a highlight on the wrong words
+    is worse than none."""
+    if follow_up is None or not text.endswith(follow_up.action_text):
+        return []
+    shift = len(text) - len(follow_up.action_text)
+    return [
+        {**f, "start": f["start"] + shift, "end": f["end"] + shift}
+        for f in findings
+        if isinstance(f, dict) and isinstance(f.get("start"), int) and isinstance(f.get("end"), int)
+    ]
+
+
 def highlight(text: str, findings: list[Any]) -> list[tuple[str, str]]:
     """Split ``text`` into (segment, kind) pieces; kind is "" outside a finding. Findings that
     overlap, fall outside the text or are malformed are skipped rather than trusted."""
@@ -416,7 +431,9 @@ def case_review(
             post_view(p, a, case, screening, deliveries.get(p.id, []), photos, vault)
             for p, a in posts
         ],
-        screened_text=highlight(text, screening.pii_findings if screening else []),
+        screened_text=highlight(
+            text, note_findings(text, follow_up, screening.pii_findings if screening else [])
+        ),
         submitter=session.get(User, submitter_id) if submitter_id else None,
     )
 

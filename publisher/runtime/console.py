@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from sqlalchemy.exc import DBAPIError
+
 from publisher.core.console import fail
 from publisher.core.errors import ConfigError
 from publisher.core.settings import load_settings_or_exit
@@ -35,5 +37,11 @@ def context() -> Iterator[AppContext]:
         raise fail(str(exc), 2) from None
     try:
         yield ctx
+    except DBAPIError as exc:
+        from publisher.db.migrate import NOT_MIGRATED, missing_table
+
+        if missing_table(exc):
+            raise fail(NOT_MIGRATED, 2) from None
+        raise
     finally:
         ctx.close()

@@ -27,7 +27,12 @@ from publisher.web.auth import (
 from publisher.web.deps import Ctx, Pages, SignedIn, SignedInWrite
 from publisher.web.templating import PageRenderer
 
-HOME_BY_ROLE = {"pic": "/pic", "reviewer": "/review", "admin": "/review"}
+HOME_BY_ROLE = {
+    "pic": "/pic",
+    "reviewer": "/review",
+    "admin": "/review",
+    "pimpinan": "/dashboard",
+}
 
 
 def _safe_next(target: str | None) -> str:

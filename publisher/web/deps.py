@@ -8,11 +8,12 @@ A route declares its caller in its signature and nothing else::
 Who may call (the route table in docs/web.md; ``tests/test_web_matrix.py`` checks it):
 
 ============================  ==========================================================
-``SignedIn``                  any signed-in user (PIC, reviewer or admin)
+``SignedIn``                  any signed-in user (PIC, reviewer, admin or pimpinan)
 ``PicUser``                   a PIC (their agency's cases only, see :mod:`.scope`)
 ``ReviewerOrAdmin``           a reviewer or an admin
 ``AdminOnly``                 an admin
-``AdminOrOpsToken``           an admin's session, or a machine's ``Bearer LAPOR_OPS_TOKEN``
+``LeaderOrAdminOrOpsToken``   leadership (``pimpinan``: figures only) or an admin, or a
+                              machine's ``Bearer LAPOR_OPS_TOKEN``
 ============================  ==========================================================
 
 Each role alias has a ``...Write`` twin for routes that change something: the same role check
@@ -124,7 +125,10 @@ class Caller:
     via: str  # "session" or "token"
 
 
-async def _admin_or_ops_token(request: Request) -> Caller:
+LEADER_ROLES = ("pimpinan", "admin")
+
+
+async def _leader_or_admin_or_ops_token(request: Request) -> Caller:
     if "authorization" in request.headers:
         # A machine (a monitoring scraper, curl) asks with a token and gets a plain answer.
         token = app_ctx(request).settings.ops_token
@@ -133,8 +137,9 @@ async def _admin_or_ops_token(request: Request) -> Caller:
         raise HTTPException(
             401, "LAPOR_OPS_TOKEN tidak cocok.", headers={"WWW-Authenticate": "Bearer"}
         )
-    user = admit(request, ("admin",))  # NotAuthenticated: a page request goes to the login form
+    # NotAuthenticated: a page request goes to the login form.
+    user = admit(request, LEADER_ROLES)
     return Caller(user.username, "session")
 
 
-AdminOrOpsToken = Annotated[Caller, Depends(_admin_or_ops_token)]
+LeaderOrAdminOrOpsToken = Annotated[Caller, Depends(_leader_or_admin_or_ops_token)]

@@ -16,15 +16,17 @@ from publisher.web.auth import NotFound, Viewer
 
 M = TypeVar("M", bound=Base)
 
-# Roles that see every agency; anyone else sees only their own agency.
+# Roles that see every agency; leadership sees figures only, never a case; anyone else sees
+# only their own agency.
 ALL_AGENCIES = ("reviewer", "admin")
+NO_CASES = ("pimpinan",)
 
 
 def _limit_to_agency(query: Select[Any], viewer: Viewer) -> Select[Any]:
     if viewer.role in ALL_AGENCIES:
         return query
-    if viewer.agency_id is None:
-        return query.where(Case.id.is_(None))  # a PIC without an agency sees nothing
+    if viewer.role in NO_CASES or viewer.agency_id is None:
+        return query.where(Case.id.is_(None))  # nothing (a PIC without an agency, leadership)
     return query.where(Case.agency_id == viewer.agency_id)
 
 

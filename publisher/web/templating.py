@@ -31,14 +31,19 @@ STATE_LABELS = {
     "paused": "Dijeda",
     "needs_reconnect": "Perlu disambung ulang",
     "ok": "Diterima",
+    "taken_down": "Diturunkan",
+    "received": "Diterima",
+    "in_progress": "Sedang ditangani",
     "resolved": "Selesai",
     "closed": "Ditutup",
+    "sent": "Terkirim",
+    "skipped": "Dilewati",
     "pass": "Lolos",
     "review": "Perlu ditinjau",
     "block": "Diblokir",
     "manual": "Saring manual",
 }
-ROLE_LABELS = {"pic": "PIC", "reviewer": "Reviewer", "admin": "Admin"}
+ROLE_LABELS = {"pic": "PIC", "reviewer": "Reviewer", "admin": "Admin", "pimpinan": "Pimpinan"}
 PII_LABELS = {
     "name": "nama",
     "phone": "nomor telepon",
