@@ -150,11 +150,7 @@ def approve(
     the case; without it only shapes (phones, NIK, honorific names, ...) are checked."""
     _reviewer(reviewer)
     post = _load(session, post_id)
-    if post.review_state not in REVIEWABLE:
-        raise ReviewError(
-            f"post {post_id} is {post.review_state}, not awaiting review",
-            "Kiriman ini tidak sedang menunggu tinjauan.",
-        )
+    _awaiting(post)
     if post.case.privacy_mode == "rahasia":
         raise ReviewError(
             f"post {post_id} belongs to a rahasia case", "Laporan rahasia tidak boleh terbit."
@@ -293,11 +289,7 @@ def reject(
     training example for the classifier."""
     _reviewer(reviewer)
     post = _load(session, post_id)
-    if post.review_state not in REVIEWABLE:
-        raise ReviewError(
-            f"post {post_id} is {post.review_state}, not awaiting review",
-            "Kiriman ini tidak sedang menunggu tinjauan.",
-        )
+    _awaiting(post)
     if len(reason.strip()) < 5:
         raise ReviewError("a rejection needs a reason", "Tuliskan alasan penolakan.")
     post.review_state = "rejected"
