@@ -5,7 +5,6 @@ declared length), its peak resident memory read from /proc."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ import pytest
 
 from publisher.core.crypto import new_key
 from tests.conftest import make_context
+from tests.web_support import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -32,12 +32,6 @@ from publisher.runtime.context import AppContext
 app = create_app(AppContext.from_settings(Settings()))
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _status(pid: int, field: str) -> int:
@@ -63,7 +57,7 @@ def server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
         "LAPOR_WHATSAPP_APP_SECRET": "memory-test-app-secret",
         "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
     }
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen([sys.executable, "-c", SERVER, str(port)], env=env, cwd=tmp_path)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

@@ -37,6 +37,7 @@ from tests.factories import feed_record, person
 from tests.flow import add_account, with_photo
 from tests.public_support import published_case
 from tests.publishing_env import Fakes, add_platform_account, approved_posts, running_fakes
+from tests.web_support import free_port
 
 SECRET = "push-secret-for-tests"
 
@@ -255,11 +256,7 @@ def test_uvicorns_error_and_access_logs_pass_the_privacy_filter(unused_port: int
 
 @pytest.fixture
 def unused_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_port()
 
 
 def test_the_web_server_is_configured_with_the_same_logging() -> None:

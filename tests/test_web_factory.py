@@ -4,7 +4,6 @@ environment), and the one line a person gets when ``lapor db upgrade`` was not r
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from publisher.core.crypto import new_key
 from publisher.core.settings import get_settings
 from publisher.runtime.context import AppContext
 from tests.conftest import make_context
-from tests.web_support import make_user
+from tests.web_support import free_port, make_user
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,12 +32,6 @@ def environment(tmp_path: Path, database: Path) -> dict[str, str]:
         "LAPOR_MEDIA_DIR": str(tmp_path / "media"),
         "LAPOR_PRIVATE_MEDIA_DIR": str(tmp_path / "private-media"),
     }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def get(url: str, within_s: float = 60) -> httpx.Response:

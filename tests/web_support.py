@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -67,3 +68,10 @@ def waiting_case(ctx: AppContext, n: int, agency: str = "dpupr", **overrides: An
         case_id = session.scalar(select(Case.id).where(Case.external_id == f"T-{n}"))
         assert case_id is not None
         return case_id
+
+
+def free_port() -> int:
+    """A port on the loopback that nothing listens on now (for a server in a subprocess)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
