@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session
 
 from publisher.core.backoff import Backoff
 from publisher.core.clock import utcnow
+from publisher.core.deadline import deadline_scope
 from publisher.core.errors import (
     LaporError,
     LeaseLost,
@@ -276,6 +277,15 @@ class LeaseKeeper:
                 return
             self.renewed = _time.monotonic()
 
+    def sending_deadline(self) -> float:
+        """The monotonic instant after which nothing more of a request may be sent: a quarter
+        of the lease before it would expire, so a request we stop sending is over before the
+        reconciler may hand the delivery on; at once when the lease is lost. Each renewal moves
+        it forward, so an upload that takes longer than a lease goes on while the lease holds."""
+        if self.lost.is_set():
+            return float("-inf")
+        return self.renewed + self.lease_s * 3 / 4
+
     def checkpoint(self, state: dict[str, str]) -> None:
         """Save an adapter's progress right before a visible step, refused once the lease is
         lost or too old to last through the step (half the lease is kept as the margin)."""
@@ -357,7 +367,7 @@ def deliver(ctx: AppContext, delivery_id: int) -> str:
         except PlatformError as exc:
             return _settle_patiently(ctx, delivery_id, lease, exc)
     try:
-        with keeper:
+        with keeper, deadline_scope(keeper.sending_deadline):
             outcome = sending.call(lambda: platform.publish(request), f"delivery {delivery_id}")
     except LeaseLost as exc:
         log.warning("%s", exc)

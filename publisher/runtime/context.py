@@ -16,6 +16,7 @@ from publisher.core.crypto import Vault
 from publisher.core.settings import Settings
 from publisher.db.engine import make_engine, make_sessionmaker
 from publisher.media import MediaStore
+from publisher.runtime.http import make_client
 
 
 @dataclass
@@ -39,11 +40,7 @@ class AppContext:
             sessions=make_sessionmaker(engine),
             readonly_sessions=make_sessionmaker(engine, readonly=True),
             vault=Vault(settings.secret_keys),
-            http=httpx.Client(
-                timeout=settings.http_timeout_s,
-                headers={"User-Agent": "lapor-publisher/0.1"},
-                follow_redirects=False,
-            ),
+            http=make_client(settings.http_timeout_s),
             media=MediaStore(settings.media_dir),
             private_media=MediaStore(settings.private_media_dir),
             worker_id=worker_id,
