@@ -11,13 +11,16 @@ the slow uplink: a few Facebook uploads take longer than the whole sending lease
 workers keep by renewing it), a reviewer who edits and re-approves posts while the workers
 publish them (issue #18: an edit that overwrote a claim made a second post), and the database
 going away twice mid-run (PostgreSQL: every backend of the run terminated with
-``pg_terminate_backend``; SQLite: the file held under an exclusive lock for a few seconds).
+``pg_terminate_backend``; SQLite: the file held under an exclusive lock for a few seconds),
+and thirty wrong passwords for one account sent at once to the web app on the same database
+(counted: no 500, no more passwords tested than the throttle allows).
 """
 
 from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -26,12 +29,15 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 import anyio
+import httpx
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -40,12 +46,13 @@ from starlette.types import ASGIApp
 from publisher.core.clock import utcnow
 from publisher.core.errors import ReviewError
 from publisher.db.engine import is_postgres
-from publisher.db.models import Delivery, Post, SocialAccount, User
+from publisher.db.models import AuditLog, Delivery, Post, SocialAccount, User
 from publisher.fakes.faults import Fault
 from publisher.outbox.deliveries import NEEDS_PERSON_MESSAGE
 from publisher.platforms.x.adapter import post_text
 from publisher.review import actions as review
 from publisher.runtime.context import AppContext
+from publisher.web.auth import HASH_PROFILES, THROTTLE
 from tests.conftest import make_context
 from tests.publishing_env import (
     Fakes,
@@ -316,6 +323,54 @@ class SlowUplink:
         return Tap(app, "/photos", self.hold)
 
 
+STORM_USER, STORM_SIZE = "loket", 30
+
+
+class LoginStorm:
+    """Thirty wrong passwords for one account at once, against the web app that shares the
+    run's database (issue #18: on SQLite every login held the write lock while hashing, and a
+    failed request was not counted, so 11 passwords were tested against a limit of 5)."""
+
+    def __init__(self, ctx: AppContext, url: str) -> None:
+        # The production cost, so the hashes overlap the way they do on a real server.
+        stored = PasswordHasher.from_parameters(HASH_PROFILES["standard"]).hash("benar-sekali")
+        with ctx.sessions() as session, session.begin():
+            session.add(User(username=STORM_USER, role="reviewer", password_hash=stored))
+        self.url = url
+        self.statuses: Counter[int] = Counter()
+        self.errors: list[str] = []
+        self.thread = threading.Thread(target=self._run, name="login-storm")
+
+    def _one(self, n: int) -> None:
+        try:
+            with httpx.Client(base_url=self.url, timeout=120) as web:
+                page = web.get("/login")
+                found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+                assert found is not None, page.status_code
+                data = {"username": STORM_USER, "password": f"tebakan-{n}", "csrf_token": found[1]}
+                self.statuses[web.post("/login", data=data).status_code] += 1
+        except (httpx.HTTPError, AssertionError) as exc:
+            self.errors.append(f"{type(exc).__name__}: {exc}")
+
+    def _run(self) -> None:
+        with ThreadPoolExecutor(STORM_SIZE) as pool:
+            list(pool.map(self._one, range(STORM_SIZE)))
+
+    def verify(self, ctx: AppContext) -> None:
+        allowed = THROTTLE["pair"][0]
+        assert not self.errors, self.errors
+        assert set(self.statuses) <= {401, 429}, self.statuses
+        assert self.statuses[401] == allowed  # each 401 is one password tested
+        with ctx.sessions() as session:
+            actions = Counter(
+                session.scalars(select(AuditLog.action).where(AuditLog.action.startswith("login.")))
+            )
+        assert (actions["login.failed"], actions["login.throttled"]) == (
+            allowed,
+            STORM_SIZE - allowed,
+        ), actions
+
+
 def _database_outage(ctx: AppContext) -> None:
     """PostgreSQL: terminate every other backend of this database (a restart, as the workers
     see it). SQLite: hold the file under an exclusive lock for a few seconds."""
@@ -381,6 +436,7 @@ def run_chaos(
         workers = Workers(env, tmp_path)
         for _ in range(workers_n):
             workers.start()
+        storm = LoginStorm(ctx, media_url)
         reviewer = Reviewer(ctx)
         editing = threading.Thread(target=reviewer.run, name="reviewer")
         editing.start()
@@ -399,6 +455,8 @@ def run_chaos(
                 if victim is not None:
                     workers.kill(victim)
                     workers.start()
+                if storm.thread.ident is None and time.monotonic() - started > 4:
+                    storm.thread.start()  # while the workers publish, between two outages
                 if outages < OUTAGES and time.monotonic() - started > 8 * (outages + 1):
                     _database_outage(ctx)
                     outages += 1
@@ -407,8 +465,12 @@ def run_chaos(
         finally:
             reviewer.stop.set()
             editing.join(60)
+            if storm.thread.ident is not None:
+                storm.thread.join(120)
             workers.stop_all()
         assert not reviewer.errors, reviewer.errors
+        assert storm.thread.ident is not None and not storm.thread.is_alive()
+        storm.verify(ctx)
         _verify(ctx, fakes, workers)
         assert (
             reviewer.edited + reviewer.refused == EDITS
@@ -418,7 +480,8 @@ def run_chaos(
         print(
             f"chaos: {reviewer.edited} posts edited and re-approved mid-run, {reviewer.refused} "
             f"edits refused (already claimed or sent), {uplink.held} uploads slower than the "
-            f"lease, {outages} database outages, {time.monotonic() - started:.0f} s"
+            f"lease, {outages} database outages, logins {dict(storm.statuses)}, "
+            f"{time.monotonic() - started:.0f} s"
         )
 
 

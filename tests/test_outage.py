@@ -10,19 +10,25 @@ refused, for 30 s, while the test itself watches the database directly.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
-from publisher.db.models import Delivery
+from publisher.core.clock import utcnow
+from publisher.db.models import Delivery, JobRun
+from publisher.ops import lease
 from publisher.runtime.context import AppContext
 from tests.conftest import make_context
 from tests.publishing_env import (
@@ -33,6 +39,7 @@ from tests.publishing_env import (
     serving_media,
 )
 from tests.test_chaos import Workers
+from tests.web_support import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 DELIVERIES = 200
@@ -191,6 +198,117 @@ def test_workers_outlive_a_30_s_database_outage_and_publish_all_200_once(
         for proc in procs:
             proc.terminate()
         for proc in procs:
+            proc.wait(timeout=60)
+        relay.close()
+        ctx.close()
+
+
+def _job_runs(ctx: AppContext, job: str) -> list[JobRun]:
+    with ctx.readonly_sessions() as session:
+        return list(session.scalars(select(JobRun).where(JobRun.job == job).order_by(JobRun.id)))
+
+
+def _poll(check: Callable[[], bool], what: str, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.5)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+@pytest.mark.timeout(300)
+def test_the_scheduler_outlives_a_database_outage_and_runs_its_jobs_once_it_is_back(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """``lapor run`` (web app, scheduler and its jobs in one process) through a relay cut for
+    20 s: the process stays up, ``/readyz`` says the database is down meanwhile, and afterwards
+    the scheduler holds its lease again and its publish job sends every approved post once."""
+    ctx = make_context(postgres_url, tmp_path, http_timeout_s=5)
+    url = make_url(postgres_url)
+    relay = Relay((url.host or "127.0.0.1", url.port or 5432))
+    port = free_port()
+    proc: subprocess.Popen[bytes] | None = None
+    try:
+        with running_fakes() as fakes, serving_media(ctx) as media_url:
+            add_platform_account(ctx, "facebook", fakes)
+            through_relay = url.set(host="127.0.0.1", port=relay.port)
+            off = {job: "off" for job in ("collect", "render", "retrain", "digest", "cleanup")}
+            env = {
+                **os.environ,
+                "PYTHONPATH": str(ROOT),
+                "LAPOR_DATABASE_URL": through_relay.render_as_string(hide_password=False),
+                "LAPOR_SECRET_KEY": ctx.settings.secret_key,
+                "LAPOR_MEDIA_DIR": str(ctx.settings.media_dir),
+                "LAPOR_PUBLIC_BASE_URL": media_url,
+                "LAPOR_HTTP_TIMEOUT_S": "5",
+                "LAPOR_WEB_PORT": str(port),
+                "LAPOR_SCHEDULER_LEASE_S": "12",
+                "LAPOR_SCHEDULE": json.dumps({**off, "screen": "2s", "publish": "2s"}),
+                "LAPOR_LOG_LEVEL": "WARNING",
+            }
+            log = (tmp_path / "run.log").open("wb")
+            proc = subprocess.Popen(
+                [sys.executable, "-c", "from publisher.cli.main import main; main()", "run"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            ready = f"http://127.0.0.1:{port}/readyz"
+
+            def readyz() -> httpx.Response | None:
+                try:
+                    return httpx.get(ready, timeout=10)
+                except httpx.HTTPError:
+                    return None
+
+            _poll(lambda: (r := readyz()) is not None and r.status_code == 200, "ready", 120)
+            _poll(lambda: len(_job_runs(ctx, "publish")) >= 2, "publish runs", 60)
+            relay.cut()
+            with ctx.engine.connect() as conn:
+                conn.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                        "AND client_port IS NOT NULL"
+                    )
+                )
+            cut_at = time.monotonic()
+            # Posts approved while the scheduler cannot reach the database.
+            approved_posts(ctx, 10)
+            down = readyz()
+            assert down is not None and down.status_code == 503
+            assert down.json()["checks"]["database"].startswith("unavailable")
+            while time.monotonic() - cut_at < 20:
+                assert proc.poll() is None, "lapor run died in the outage"
+                time.sleep(1)
+            relay.join()
+            rejoined = utcnow()
+            _poll(lambda: len(fakes.meta.live_posts(PAGE)) >= 10, "the posts to be published", 120)
+            assert proc.poll() is None, "lapor run died after the outage"
+
+            def finished_after() -> list[JobRun]:
+                runs = _job_runs(ctx, "publish")
+                return [r for r in runs if r.started_at >= rejoined and r.finished_at]
+
+            _poll(lambda: bool(finished_after()), "a publish run finished after the outage", 60)
+            after = finished_after()
+            _poll(lambda: (r := readyz()) is not None and r.status_code == 200, "ready again", 60)
+            with ctx.readonly_sessions() as session:
+                state = lease.read(session)
+                rows = list(session.scalars(select(Delivery)))
+            assert state is not None and state.alive(utcnow())
+            posts = fakes.meta.live_posts(PAGE)
+            assert len(posts) == 10 and {d.state for d in rows} == {"published"}
+            assert {d.remote_id for d in rows} == {p.id for p in posts}
+            print(
+                f"\nscheduler outage: {len(after)} publish runs after the database returned, "
+                f"posts on the page {len(posts)}, connections refused {relay.refused}"
+            )
+    finally:
+        if proc is not None:
+            proc.terminate()
             proc.wait(timeout=60)
         relay.close()
         ctx.close()

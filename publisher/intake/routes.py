@@ -39,7 +39,7 @@ from publisher.core.errors import UnsafeJson
 from publisher.db.models import PushReceipt
 from publisher.intake import untrusted
 from publisher.intake.collect import settle_whatsapp
-from publisher.intake.records import IntakeReport, ingest_report
+from publisher.intake.records import IntakeReport, ingest_report, quarantine
 from publisher.intake.sources.base import SCHEMA_ID, case_record_schema
 from publisher.intake.sources.whatsapp import (
     Inbound,
@@ -137,6 +137,21 @@ def _store_whatsapp(
                 if row.media_row_id is not None:
                     media_ids.append(row.media_row_id)
     return handled, media_ids
+
+
+def _readable_anyway(body: bytes) -> bool:
+    try:
+        parsed = untrusted.loads(body, allow_nul=True, allow_surrogates=True)
+        inbound_messages(untrusted.scrub(parsed))
+    except ValueError:
+        return False
+    return True
+
+
+def _quarantine_whatsapp(ctx: AppContext, body: bytes, reason: str) -> None:
+    raw = body.decode("utf-8", errors="replace")
+    with ctx.sessions() as session, session.begin():
+        quarantine(session, ctx.vault, "whatsapp", raw, f"invalid characters: {reason}", None)
 
 
 router = APIRouter(tags=["intake"])
@@ -252,8 +267,13 @@ async def whatsapp_webhook(ctx: Ctx, request: Request, tasks: BackgroundTasks) -
     try:
         payload = untrusted.loads(body, allow_nul=False)
         messages = inbound_messages(payload)
-    except ValueError:
-        raise HTTPException(400, "not a WhatsApp Cloud API notification") from None
+    except ValueError as exc:
+        # Signed by Meta but holding NUL or a lone surrogate: a 4xx would only make Meta
+        # deliver it again and again, so it is kept aside with its reason and acknowledged.
+        if not _readable_anyway(body):
+            raise HTTPException(400, "not a WhatsApp Cloud API notification") from None
+        await run_in_threadpool(_quarantine_whatsapp, ctx, body, str(exc))
+        return JSONResponse({"status": "quarantined", "handled": 0})
     handled, media_ids = await run_in_threadpool(_store_whatsapp, ctx, messages, payload)
     if handled:
         tasks.add_task(settle_whatsapp, ctx, media_ids=media_ids)
