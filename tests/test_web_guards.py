@@ -20,10 +20,11 @@ from publisher.fakes.server import ServerThread
 from publisher.fakes.whatsapp import meta_signature, notification, text_message
 from publisher.intake.routes import MAX_PUSH_BYTES, MAX_WEBHOOK_BYTES
 from publisher.runtime.context import AppContext
+from publisher.web.auth import SESSION_COOKIE
 from publisher.web.guards import BodyLimit
 from tests.conftest import make_context
 from tests.intake_support import signed_push
-from tests.web_support import make_user
+from tests.web_support import client, make_user, sign_in
 
 PUSH_SECRET = "push-secret-for-guards"
 APP_SECRET = "whatsapp-app-secret-for-guards"
@@ -108,6 +109,25 @@ def test_an_upload_over_the_total_cap_is_refused_even_though_the_form_parser_is_
         files = {"after": ("foto.jpg", b"\xff" * (512 * 1024), "image/jpeg")}
         answer = web.post("/pic/cases/1/follow-up", files=files, data={"action_text": "x" * 30})
     assert answer.status_code == 413
+
+
+def test_an_anonymous_upload_to_the_pic_form_is_held_to_the_small_cap_before_it_is_read(
+    app_ctx: AppContext,
+) -> None:
+    """The PIC form's 160 MB cap is for signed-in PICs: without a live session (no cookie, or
+    a made-up one) the default 1 MB cap applies, decided from the headers."""
+    make_user(app_ctx, "pic", "pic", "dpupr")
+    files = {"after": ("foto.jpg", b"\xff" * (2 * 1024 * 1024), "image/jpeg")}
+    data = {"action_text": "x" * 30}
+    anonymous, forged, signed_in = client(app_ctx), client(app_ctx), client(app_ctx)
+    forged.cookies.set(SESSION_COOKIE, "bukan-sesi-sungguhan")
+    token = sign_in(signed_in, "pic")
+    refused = [
+        w.post("/pic/cases/1/follow-up", files=files, data=data) for w in (anonymous, forged)
+    ]
+    assert [r.status_code for r in refused] == [413, 413]
+    allowed = signed_in.post(url, files=files, data={**data, "csrf_token": token})
+    assert allowed.status_code != 413
 
 
 # Headers arrive as bytes read as Latin-1: b"\xb2" is "²", which str.isdigit() accepted.

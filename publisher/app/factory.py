@@ -53,7 +53,7 @@ from publisher.review import api as review_api
 from publisher.review import routes as review_routes
 from publisher.runtime.context import AppContext
 from publisher.web import account, audit
-from publisher.web.auth import NotAuthenticated, WebError
+from publisher.web.auth import NotAuthenticated, WebError, member_check
 from publisher.web.deps import pages_of
 from publisher.web.guards import BodyLimit, UnexpectedErrors
 from publisher.web.templating import PageRenderer
@@ -176,7 +176,14 @@ def create_app(ctx: AppContext | None = None, *, freeze_heap: bool = True) -> Fa
         app.include_router(module.router)
     # Starlette wraps in reverse order of adding: SecurityHeaders outermost, so the error
     # pages of the two guards carry the headers too.
-    app.add_middleware(BodyLimit, pages=app.state.pages, default=MAX_BODY, caps=BODY_CAPS)
+    app.add_middleware(
+        BodyLimit,
+        pages=app.state.pages,
+        default=MAX_BODY,
+        caps=BODY_CAPS,
+        members_only=("/pic/",),
+        is_member=member_check(("pic",)),
+    )
     app.add_middleware(UnexpectedErrors, pages=app.state.pages)
     app.add_middleware(SecurityHeaders)
     return app

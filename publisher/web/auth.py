@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -37,7 +38,10 @@ from fastapi import Request
 from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.types import Scope
 
 from publisher.core.clock import utcnow
 from publisher.core.errors import LaporError
@@ -386,6 +390,23 @@ def viewer(request: Request) -> Viewer:
     found = load_viewer(app_ctx(request), request.cookies.get(SESSION_COOKIE))
     request.state.viewer = found
     return found
+
+
+def member_check(roles: tuple[str, ...]) -> Callable[[Scope], Awaitable[bool]]:
+    """For :class:`publisher.web.guards.BodyLimit`: is the request's session cookie a live
+    session of one of ``roles``? Read from the headers alone, before the body."""
+
+    async def is_member(scope: Scope) -> bool:
+        request = Request(scope)
+        try:
+            found = await run_in_threadpool(
+                load_viewer, app_ctx(request), request.cookies.get(SESSION_COOKIE)
+            )
+        except (NotAuthenticated, SQLAlchemyError):
+            return False  # the route itself then says why (sign in again, or 503)
+        return found.role in roles
+
+    return is_member
 
 
 def admit(request: Request, roles: tuple[str, ...]) -> Viewer:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -73,20 +73,35 @@ class BodyLimit:
         pages: PageRenderer,
         default: int,
         caps: Sequence[tuple[str, int]] = (),
+        members_only: Sequence[str] = (),
+        is_member: Callable[[Scope], Awaitable[bool]] | None = None,
     ) -> None:
         self.app = app
         self.pages = pages
         self.default = default
         self.caps = tuple(caps)
+        # Paths whose large cap is for signed-in users only: anyone else gets the default cap,
+        # decided before a byte of the body is read, so an anonymous sender cannot make the
+        # server spool an upload it will refuse anyway.
+        self.members_only = tuple(members_only)
+        self.is_member = is_member
 
     def cap_for(self, path: str) -> int:
         return next((cap for prefix, cap in self.caps if path.startswith(prefix)), self.default)
+
+    async def _cap(self, scope: Scope) -> int:
+        path = str(scope.get("path", ""))
+        cap = self.cap_for(path)
+        gated = cap > self.default and self.is_member and path.startswith(self.members_only)
+        if gated and self.is_member is not None and not await self.is_member(scope):
+            return self.default
+        return cap
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        cap = self.cap_for(str(scope.get("path", "")))
+        cap = await self._cap(scope)
         message = PayloadTooLarge.user_message + f" Batasnya {cap // 1024} KB."
         declared = dict(scope.get("headers", [])).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > cap:
