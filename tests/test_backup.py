@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from publisher.ops.backup import (
 from publisher.runtime.context import AppContext
 from tests import ops_fixtures as fx
 from tests.factories import jpeg, person
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def populate(ctx: AppContext) -> None:
@@ -187,3 +190,27 @@ def test_a_backup_with_private_media_is_not_restored_without_a_place_for_it(
             restore_backup(target, tmp_path / "new" / "media", tmp_path / "b")
     finally:
         target.dispose()
+
+
+def test_the_retrained_screening_model_is_backed_up_and_restored(
+    ctx: AppContext, tmp_path: Path
+) -> None:
+    """A restored server screens with the model it had learnt, not the committed one until the
+    next weekly retrain."""
+    model_dir = tmp_path / "model"
+    shutil.copytree(ROOT / "classifiers" / "artifacts", model_dir)
+    files = sorted(p.relative_to(model_dir) for p in model_dir.rglob("*") if p.is_file())
+    assert files
+    manifest = create_backup(
+        ctx.engine, ctx.settings.media_dir, tmp_path / "b", model_dir=model_dir
+    )
+    assert sorted(manifest.model) == [f.as_posix() for f in files]
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    target = make_engine(f"sqlite:///{fresh / 'lapor.db'}")
+    try:
+        restore_backup(target, fresh / "media", tmp_path / "b", model_dir=fresh / "model")
+    finally:
+        target.dispose()
+    for rel in files:
+        assert (fresh / "model" / rel).read_bytes() == (model_dir / rel).read_bytes()

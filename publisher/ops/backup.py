@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 FORMAT = 1
 MANIFEST = "manifest.json"
 PRIVATE = "private-media"
+MODEL = "model"
 KEYS_FILE = "KEYS-README.txt"
 KEYS_REMINDER = (
     "This backup holds no keys. Restoring it needs the same LAPOR_SECRET_KEY (every key of its "
@@ -69,6 +70,9 @@ class Manifest:
     media: dict[str, str] = field(default_factory=dict)  # relative path -> sha256
     # The private store; absent in backups written before it was included.
     private_media: dict[str, str] = field(default_factory=dict)
+    # The retrained screening model (LAPOR_MODEL_DIR); absent in older backups. Without it a
+    # restored server would screen with the committed model until the next weekly retrain.
+    model: dict[str, str] = field(default_factory=dict)
 
 
 def _row_counts(engine: Engine) -> dict[str, int]:
@@ -110,6 +114,7 @@ def create_backup(
     target: Path,
     *,
     private_media_dir: Path | None = None,
+    model_dir: Path | None = None,
     logical: bool = False,
 ) -> Manifest:
     """Write a backup of the database behind ``engine``, ``media_dir`` and
@@ -140,6 +145,8 @@ def create_backup(
     if private_media_dir is not None:
         (target / PRIVATE).mkdir(mode=0o700)
         manifest.private_media = _copy_media(private_media_dir, target / PRIVATE)
+    if model_dir is not None:
+        manifest.model = _copy_media(model_dir, target / MODEL)
     (target / KEYS_FILE).write_text(KEYS_REMINDER + "\n")
     (target / MANIFEST).write_text(json.dumps(asdict(manifest), indent=1, sort_keys=True))
     log.info(
@@ -253,7 +260,12 @@ def _database_is_empty(engine: Engine) -> bool:
 
 
 def restore_backup(
-    engine: Engine, media_dir: Path, source: Path, *, private_media_dir: Path | None = None
+    engine: Engine,
+    media_dir: Path,
+    source: Path,
+    *,
+    private_media_dir: Path | None = None,
+    model_dir: Path | None = None,
 ) -> Manifest:
     """Restore ``source`` into the (empty) database behind ``engine``, ``media_dir`` and
     ``private_media_dir`` (required when the backup holds private media)."""
@@ -264,6 +276,7 @@ def restore_backup(
         raise BackupError("the target database already holds data; restore into an empty one")
     _check_media(source / "media", manifest.media)
     _check_media(source / PRIVATE, manifest.private_media)
+    _check_media(source / MODEL, manifest.model)
     if manifest.private_media and private_media_dir is None:
         raise BackupError("the backup holds private media; name the private media folder")
     if manifest.database == "sqlite":
@@ -278,6 +291,8 @@ def restore_backup(
     _put_media(source / "media", manifest.media, media_dir)
     if private_media_dir is not None:
         _put_media(source / PRIVATE, manifest.private_media, private_media_dir)
+    if model_dir is not None and manifest.model:
+        _put_media(source / MODEL, manifest.model, model_dir)
     restored = _row_counts(engine)
     missing = {t: n for t, n in manifest.row_counts.items() if restored.get(t) != n}
     if missing:

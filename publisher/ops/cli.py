@@ -77,6 +77,7 @@ def backup(
                 ctx.settings.media_dir,
                 target,
                 private_media_dir=ctx.settings.private_media_dir,
+                model_dir=ctx.settings.model_dir,
                 logical=logical,
             )
         except LaporError as exc:
@@ -102,6 +103,7 @@ def restore(
                 ctx.settings.media_dir,
                 source,
                 private_media_dir=ctx.settings.private_media_dir,
+                model_dir=ctx.settings.model_dir,
             )
         except LaporError as exc:
             raise fail(str(exc)) from None
