@@ -357,18 +357,24 @@ class LoginStorm:
             list(pool.map(self._one, range(STORM_SIZE)))
 
     def verify(self, ctx: AppContext) -> None:
+        """No 500, never more passwords tested than the throttle allows. A login that meets a
+        database outage (PostgreSQL: the run terminates every backend) is a 503 to retry."""
         allowed = THROTTLE["pair"][0]
         assert not self.errors, self.errors
-        assert set(self.statuses) <= {401, 429}, self.statuses
-        assert self.statuses[401] == allowed  # each 401 is one password tested
+        assert set(self.statuses) <= {401, 429, 503}, self.statuses
+        assert sum(self.statuses.values()) == STORM_SIZE
+        assert self.statuses[401] <= allowed  # each 401 is one password tested
         with ctx.sessions() as session:
             actions = Counter(
                 session.scalars(select(AuditLog.action).where(AuditLog.action.startswith("login.")))
             )
-        assert (actions["login.failed"], actions["login.throttled"]) == (
-            allowed,
-            STORM_SIZE - allowed,
-        ), actions
+        assert actions["login.failed"] == self.statuses[401], actions
+        assert actions["login.throttled"] <= STORM_SIZE - self.statuses[401], actions
+        if not self.statuses[503]:
+            assert (self.statuses[401], actions["login.throttled"]) == (
+                allowed,
+                STORM_SIZE - allowed,
+            )
 
 
 def _database_outage(ctx: AppContext) -> None:

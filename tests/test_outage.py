@@ -23,9 +23,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
+from publisher.app.factory import create_app
 from publisher.core.clock import utcnow
 from publisher.db.models import Delivery, JobRun
 from publisher.ops import lease
@@ -312,3 +314,31 @@ def test_the_scheduler_outlives_a_database_outage_and_runs_its_jobs_once_it_is_b
             proc.wait(timeout=60)
         relay.close()
         ctx.close()
+
+
+@pytest.mark.postgres
+def test_a_page_asked_for_while_the_database_is_away_is_a_503_to_retry_never_a_500(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    url = make_url(postgres_url)
+    relay = Relay((url.host or "127.0.0.1", url.port or 5432))
+    through_relay = url.set(host="127.0.0.1", port=relay.port)
+    ctx = make_context(through_relay.render_as_string(hide_password=False), tmp_path)
+    try:
+        with TestClient(create_app(ctx)) as web:
+            assert web.get("/publik").status_code == 200
+            relay.cut()
+            ctx.engine.dispose()  # the pooled connections went with the cut
+            web.cookies.set("lapor_session", "a-cookie")  # the session look-up needs the database
+            page = web.get("/review")
+            api = web.get("/api/v1/me")
+            relay.join()
+            again = web.get("/publik")
+    finally:
+        relay.close()
+        ctx.close()
+    assert page.status_code == 503, page.text[:2000]
+    assert page.headers["retry-after"] == "5"
+    assert "Coba lagi beberapa saat lagi" in page.text and "Traceback" not in page.text
+    assert api.status_code == 503 and "Coba lagi" in api.json()["detail"]
+    assert again.status_code == 200

@@ -39,7 +39,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from publisher.app import admin
 from publisher.core.errors import LaporError
 from publisher.core.settings import load_settings_or_exit
-from publisher.db.migrate import NOT_MIGRATED, missing_table
+from publisher.db.migrate import NOT_MIGRATED, missing_table, unreachable
 from publisher.intake import pic_routes
 from publisher.intake import routes as intake_routes
 from publisher.monitoring import routes as dashboard_routes
@@ -163,13 +163,24 @@ def create_app(ctx: AppContext | None = None, *, freeze_heap: bool = True) -> Fa
 
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: DBAPIError) -> Response:
-        if not missing_table(exc):
+        headers: dict[str, str] = {}
+        if missing_table(exc):
+            log.error(NOT_MIGRATED)
+            message = "Basis data belum siap: administrator perlu menjalankan `lapor db upgrade`."
+        elif unreachable(exc):
+            # A database restart or a locked SQLite file: the request can simply be tried
+            # again, so it is a 503 with Retry-After, never a 500 (parameters are hidden by
+            # the engine, so the line names no personal data).
+            log.warning("database unreachable during %s: %s", request.url.path, type(exc.orig))
+            message = "Basis data sedang tidak dapat dihubungi. Coba lagi beberapa saat lagi."
+            headers["Retry-After"] = "5"
+        else:
             raise exc
-        log.error(NOT_MIGRATED)
-        message = "Basis data belum siap: administrator perlu menjalankan `lapor db upgrade`."
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": message}, status_code=503)
-        return pages_of(request).render(request, "error.html", 503, message=message)
+            return JSONResponse({"detail": message}, status_code=503, headers=headers)
+        page = pages_of(request).render(request, "error.html", 503, message=message)
+        page.headers.update(headers)
+        return page
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in PAGE_AND_API_ROUTES:

@@ -9,7 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The one line a person gets when the schema is missing (CLI and web log alike).
@@ -22,6 +22,13 @@ def missing_table(exc: DBAPIError) -> bool:
     orig = exc.orig
     state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
     return state == UNDEFINED_TABLE or "no such table" in str(orig).lower()
+
+
+def unreachable(exc: DBAPIError) -> bool:
+    """Whether a database error says the database is away or busy for now (a restart cut the
+    connection, the server refuses connections, SQLite's file is locked): worth a retry later,
+    unlike an error in what was asked."""
+    return bool(exc.connection_invalidated) or isinstance(exc, OperationalError)
 
 
 def alembic_config() -> Config:
