@@ -85,6 +85,7 @@ FIRST_OP = {
     "unfetchable_media": "ig_container",
 }
 MAX_KILLS = 8
+EDITS_AT_LEAST = 5
 OUTAGES = 2  # database restarts mid-run
 EDITS = 40  # posts a reviewer tries to edit and re-approve while the workers run
 
@@ -478,11 +479,10 @@ def run_chaos(
         assert storm.thread.ident is not None and not storm.thread.is_alive()
         storm.verify(ctx)
         _verify(ctx, fakes, workers)
-        assert (
-            reviewer.edited + reviewer.refused == EDITS
-            and outages == OUTAGES
-            and uplink.held == slow_uploads
-        )
+        # The reviewer edits only posts still pending: on a loaded machine four workers can
+        # publish the rest before it reaches EDITS (seen: 7 of 40 at a load average of 18).
+        assert EDITS_AT_LEAST <= reviewer.edited + reviewer.refused <= EDITS
+        assert (outages, uplink.held) == (OUTAGES, slow_uploads)
         print(
             f"chaos: {reviewer.edited} posts edited and re-approved mid-run, {reviewer.refused} "
             f"edits refused (already claimed or sent), {uplink.held} uploads slower than the "
