@@ -229,6 +229,29 @@ def blur_boxes(image: Image.Image, boxes: list[FaceBox] | tuple[FaceBox, ...]) -
     return out
 
 
+def blur_array(pixels: np.ndarray[Any, Any], boxes: list[FaceBox]) -> None:
+    """The same mosaic-then-blur as :func:`blur_boxes`, in place on an RGB array (video
+    frames: no PIL round trip per frame)."""
+    import cv2
+
+    height, width = pixels.shape[:2]
+    for box in boxes:
+        x0, y0 = max(0, box.x), max(0, box.y)
+        x1, y1 = min(width, box.x + box.width), min(height, box.y + box.height)
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            continue
+        region = pixels[y0:y1, x0:x1]
+        cell = max(1, max(x1 - x0, y1 - y0) // MOSAIC_CELLS)
+        small = cv2.resize(
+            region,
+            (max(1, (x1 - x0) // cell), max(1, (y1 - y0) // cell)),
+            interpolation=cv2.INTER_AREA,
+        )
+        mosaic = cv2.resize(small, (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST)
+        radius = max(2, cell // 2)
+        pixels[y0:y1, x0:x1] = cv2.GaussianBlur(mosaic, (2 * radius + 1, 2 * radius + 1), 0)
+
+
 def blur_detected(image: Image.Image) -> tuple[Image.Image, tuple[FaceBox, ...]]:
     """Detect faces in an upright RGB image and blur them; returns the blurred copy and boxes."""
     boxes = tuple(pad_box(b, image.size) for b in detect_faces(image))
