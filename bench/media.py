@@ -260,7 +260,7 @@ def main(argv: list[str] | None = None) -> None:
         f" ({transcode_frames} frames)"
     )
     print(
-        f"  sanitize (face sampling on {seconds} keyframes + remux): {sanitize_s * 1000:.0f} ms"
+        f"  sanitize (keyframes sampled for faces + remux): {sanitize_s * 1000:.0f} ms"
         f" = {seconds / sanitize_s:.0f}x real time ({sanitize_cpu * 1000:.0f} ms CPU),"
         f" actions {list(whole.actions)}"
     )
