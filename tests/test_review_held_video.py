@@ -16,7 +16,7 @@ from publisher.media.video import count_frames
 from publisher.review.actions import release_held_video
 from publisher.runtime.context import AppContext
 from tests.test_media_video import _clip, _face_clip, _frames
-from tests.test_web_review_privacy import drafted
+from tests.test_web_review_privacy import drafted, reviewer
 from tests.web_support import make_user
 
 REASON = "Petugas dinas di lokasi; wajah sudah disamarkan."
@@ -103,3 +103,18 @@ def test_a_video_held_before_faces_were_blurred_is_blurred_when_it_is_released(
         assert media is not None and media.sha256 == entry["sha256"]
     with av.open(io.BytesIO(published)) as container:
         assert container.streams.video[0].codec_context.name == "h264"
+
+
+def test_the_api_releases_a_held_video_for_a_reviewer_and_refuses_without_a_reason(
+    ctx: AppContext,
+) -> None:
+    _, telegram_post = drafted(ctx)
+    media_id = held_video(ctx, _clip(frames=10, audio=False))
+    web, token = reviewer(ctx)
+    url = f"/api/v1/posts/{telegram_post.id}/held-videos"
+    headers = {"X-CSRF-Token": token}
+    refused = web.post(url, json={"media_id": media_id, "reason": ""}, headers=headers)
+    assert refused.status_code == 409
+    done = web.post(url, json={"media_id": media_id, "reason": REASON}, headers=headers)
+    assert done.status_code == 200
+    assert done.json()["media"][-1]["kind"] == "video"

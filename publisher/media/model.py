@@ -22,8 +22,9 @@ class SanitizedMedia:
     ``data`` is what may be shown: for photos with ``blur_faces`` it has every detected face
     blurred and ``unblurred`` holds the same sanitised picture without the blur (to be stored
     where only a reviewer who records a reason can reach it). ``face_boxes`` are padded boxes
-    in ``data``'s pixel coordinates. Videos are never blurred frame by frame: when sampled
-    frames show faces, ``held_for_review`` is set and ``video_faces`` says where.
+    in ``data``'s pixel coordinates. A video in which sampled keyframes show faces comes back
+    with the faces blurred in every frame, ``held_for_review`` set (a reviewer releases it with
+    a reason) and ``video_faces`` saying where.
     """
 
     kind: str

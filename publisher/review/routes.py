@@ -498,6 +498,15 @@ def publish_unblurred(
     )
 
 
+def release_held_video(
+    ctx: AppContext, session: Session, viewer: Viewer, post_id: int, media_id: int, reason: str
+) -> Post:
+    get_scoped(session, scoped_posts(viewer), Post, post_id)
+    return review.release_held_video(
+        session, ctx.media, post_id, media_id, load_user(session, viewer), reason
+    )
+
+
 def parse_local_time(value: str, tz: ZoneInfo) -> datetime | None:
     """A ``datetime-local`` form value, read as Asia/Jakarta time; empty means "now"."""
     if not value.strip():
