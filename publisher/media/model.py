@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from publisher.media.faces import FaceBox
+from publisher.media.text import TextRegion
 
 
 @dataclass(frozen=True)
@@ -43,3 +44,6 @@ class SanitizedMedia:
     # What was noticed about an accepted upload, in English (CLI ``reason``, logs): a name
     # that disagrees with the content, bytes dropped from after the image.
     notes: tuple[str, ...] = field(default=())
+    # Personal data and number plates read in a photo and blurred (publisher.media.text); None
+    # when the text was not read (``blur_text=False``: a later pass must read it).
+    text_regions: tuple[TextRegion, ...] | None = None
