@@ -64,7 +64,7 @@ def test_a_photo_of_a_letter_is_published_with_the_name_and_phone_number_blurred
     phone = "0812-" + fake.numerify("####-####")
     source = _letter(name, phone)
     assert name in _texts(_jpeg(source)) and phone in _texts(_jpeg(source))  # OCR reads both
-    result = sanitize(_jpeg(source), blur_faces=False)
+    result = sanitize(_jpeg(source), blur_faces=False, blur_text=True)
     kinds = sorted(r.kind for r in result.text_regions or ())
     assert kinds == ["name", "phone"], result.text_regions
     assert any(a.startswith("text_blurred:2") for a in result.actions)
@@ -77,9 +77,10 @@ def test_a_photo_of_a_letter_is_published_with_the_name_and_phone_number_blurred
     for region in result.text_regions or ():
         b = region.box
         inside = (slice(b.y, b.y + b.height), slice(b.x, b.x + b.width))
-        assert np.abs(np.diff(after[inside], axis=1)).mean() < np.abs(
-            np.diff(before[inside], axis=1)
-        ).mean() / 2
+        assert (
+            np.abs(np.diff(after[inside], axis=1)).mean()
+            < np.abs(np.diff(before[inside], axis=1)).mean() / 2
+        )
     heading = (slice(100, 190), slice(100, 900))
     assert np.abs(before[heading] - after[heading]).mean() < 4  # JPEG noise only
 
@@ -87,12 +88,12 @@ def test_a_photo_of_a_letter_is_published_with_the_name_and_phone_number_blurred
 def test_a_number_plate_in_a_street_photo_is_blurred() -> None:
     source = _street_with_plate("G 1234 AB")
     assert "1234" in _texts(_jpeg(source))
-    result = sanitize(_jpeg(source), blur_faces=False)
+    result = sanitize(_jpeg(source), blur_faces=False, blur_text=True)
     assert [r.kind for r in result.text_regions or ()] == ["plate"]
     assert "1234" not in _texts(result.data)
 
 
 def test_a_photo_without_text_has_no_regions_and_text_can_be_left_for_a_later_pass() -> None:
     plain = Image.new("RGB", (800, 600), (90, 140, 200))
-    assert sanitize(_jpeg(plain)).text_regions == ()
-    assert sanitize(_jpeg(plain), blur_text=False).text_regions is None
+    assert sanitize(_jpeg(plain), blur_text=True).text_regions == ()
+    assert sanitize(_jpeg(plain)).text_regions is None

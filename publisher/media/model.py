@@ -45,5 +45,5 @@ class SanitizedMedia:
     # that disagrees with the content, bytes dropped from after the image.
     notes: tuple[str, ...] = field(default=())
     # Personal data and number plates read in a photo and blurred (publisher.media.text); None
-    # when the text was not read (``blur_text=False``: a later pass must read it).
+    # when the text was not read (``blur_text`` not asked for: drafting reads it).
     text_regions: tuple[TextRegion, ...] | None = None

@@ -6,9 +6,10 @@ pixel is decoded, turned upright from their EXIF orientation by our own table, c
 sRGB and re-encoded from the pixels alone into a fresh JPEG (re-saving is not enough: encoders
 carry comments, EXIF GPS and XMP over). A photo that decodes but is damaged (an EXIF block that
 does not parse, a HEIF cut off before all its items) is rejected too
-(:mod:`publisher.media.integrity`). Faces are blurred by default, and so are personal data and
-number plates written in the photo (:mod:`publisher.media.text`, OCR; ``blur_text=False`` on a
-request path leaves ``text_regions`` None for a later pass). Videos go to
+(:mod:`publisher.media.integrity`). Faces are blurred by default. Personal data and number plates
+written in the photo are blurred with ``blur_text=True`` (:mod:`publisher.media.text`, OCR: a
+second or more a photo, so it is asked for by the intake job and the CLI, not by a request;
+without it ``text_regions`` is None and drafting reads the text before a post is made). Videos go to
 :mod:`publisher.media.video`.
 
 Errors: everything unacceptable raises :class:`publisher.core.errors.MediaRejected` with an English
@@ -56,7 +57,7 @@ def sanitize(
     data: bytes,
     *,
     blur_faces: bool = True,
-    blur_text: bool = True,
+    blur_text: bool = False,
     max_side: int = SANITIZED_MAX_SIDE,
     video_limits: VideoLimits | None = None,
     name: str | None = None,

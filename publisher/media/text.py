@@ -12,9 +12,10 @@ one box per line), widened by a character on each side so proportional fonts can
 edge of it showing; a line with a finding in more than half of it is blurred whole.
 
 OCR is the slow part of sanitising (about 1-2 s CPU per photo on this machine; figures in
-``docs/performance.md``), so callers on a request path pass ``blur_text=False`` to
-:func:`publisher.media.sanitize` and leave it to the intake job. Nothing loads at import time;
-the engine loads on first use, one per thread.
+``docs/performance.md``), so :func:`publisher.media.sanitize` reads text only when asked
+(``blur_text=True``: the intake job); a photo uploaded through the web form is read
+by drafting (:func:`publisher.posts.drafting.read_text_in_photos`) before any post is made.
+Nothing loads at import time; the engine loads on first use, one per thread.
 """
 
 from __future__ import annotations
@@ -119,6 +120,19 @@ def _span_box(line: TextLine, start: int, end: int) -> FaceBox:
     return FaceBox(
         round(x0), max(0, line.box.y - pad), max(2, round(x1 - x0)), line.box.height + 2 * pad
     )
+
+
+def blur_text_in_photo(jpeg: bytes) -> tuple[bytes, tuple[TextRegion, ...]]:
+    """The same for an already sanitised photo (our own JPEG): a fresh metadata-free JPEG with
+    the text blurred (the input as is when nothing was found), and the regions."""
+    import io
+
+    from publisher.media.photo import clean_copy, encode_jpeg
+
+    with Image.open(io.BytesIO(jpeg), formats=["JPEG"]) as opened:
+        image = clean_copy(opened.convert("RGB"))
+    blurred, regions = blur_text(image)
+    return (encode_jpeg(blurred) if regions else jpeg), regions
 
 
 def blur_text(image: Image.Image) -> tuple[Image.Image, tuple[TextRegion, ...]]:
