@@ -4,15 +4,24 @@ blurred before anyone sees the photo; what was blurred is listed with its kind."
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 import numpy as np
 import pytest
 from faker import Faker
 from PIL import Image, ImageDraw, ImageFont
+from sqlalchemy import select
 
+from jobs.pipeline import run_job
+from publisher.db.models import Media, Post
+from publisher.intake.records import ingest
 from publisher.media import sanitize
 from publisher.media.text import read_lines
+from publisher.runtime.context import AppContext
+from tests.factories import feed_record
+from tests.flow import add_account, with_photo
+from tests.test_web_review_privacy import reviewer
 
 pytestmark = pytest.mark.slow  # OCR: a few seconds a photo on this machine
 
@@ -97,3 +106,31 @@ def test_a_photo_without_text_has_no_regions_and_text_can_be_left_for_a_later_pa
     plain = Image.new("RGB", (800, 600), (90, 140, 200))
     assert sanitize(_jpeg(plain), blur_text=True).text_regions == ()
     assert sanitize(_jpeg(plain)).text_regions is None
+
+
+def test_a_letter_uploaded_through_the_web_form_is_read_and_blurred_before_it_is_drafted(
+    ctx: AppContext,
+) -> None:
+    """Web uploads skip OCR in the request (text_regions NULL); drafting reads them first."""
+    add_account(ctx, "telegram", "@dpupr_tegal", {"bot_token": "1:x", "chat_id": "@dpupr_tegal"})
+    with ctx.sessions() as session, session.begin():
+        ingest(session, ctx.vault, "app", [feed_record(1)])
+    run_job(ctx, "screen")
+    fake = Faker("id_ID")
+    fake.seed_instance(7)
+    name, phone = f"{fake.first_name()} {fake.last_name()}", "0857-" + fake.numerify("####-####")
+    original = _jpeg(_letter(name, phone))
+    with_photo(ctx, original)
+    run_job(ctx, "render")
+    with ctx.sessions() as session:
+        (post,) = session.scalars(select(Post))
+        media = session.scalar(select(Media).where(Media.kind == "photo"))
+        assert media is not None and media.sha256 != hashlib.sha256(original).hexdigest()
+        assert sorted(r["kind"] for r in media.text_regions or []) == ["name", "phone"]
+        rendition = ctx.media.read(post.media[0]["sha256"], ".jpg")
+        case_id, media_id = post.case_id, media.id
+    published = _texts(rendition)
+    assert "Perihal" in published and phone not in published and name not in published
+    web, _ = reviewer(ctx)
+    page = web.get(f"/review/cases/{case_id}").text
+    assert f"Tulisan pada foto {media_id} disamarkan:" in page

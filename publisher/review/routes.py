@@ -346,6 +346,9 @@ class PostView:
     caption_pieces: list[tuple[str, str]] = field(default_factory=list)
     reporter_photos: list[PhotoChoice] = field(default_factory=list)
     blurred_photos: list[PhotoChoice] = field(default_factory=list)
+    # (photo id, kinds of data) for the PIC photos whose written personal data or plates were
+    # blurred by OCR (publisher.media.text): the reviewer sees what was blurred and why.
+    text_blurred: list[tuple[int, list[str]]] = field(default_factory=list)
 
 
 @dataclass
@@ -462,7 +465,16 @@ def post_view(
         ),
         reporter,
         blurred,
+        text_blurred(photos),
     )
+
+
+def text_blurred(photos: list[Media]) -> list[tuple[int, list[str]]]:
+    return [
+        (m.id, sorted({str(r.get("kind", "")) for r in m.text_regions if isinstance(r, dict)}))
+        for m in photos
+        if m.supplied_by == "pic" and m.text_regions
+    ]
 
 
 def allow_finding(
