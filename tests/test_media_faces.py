@@ -129,3 +129,34 @@ def test_a_photo_without_faces_is_returned_untouched_by_blur() -> None:
 def test_blur_faces_rejects_a_file_that_is_not_a_photo() -> None:
     with pytest.raises(MediaRejected):
         blur_faces(b"not a photo at all")
+
+
+@pytest.mark.slow
+def test_the_detector_finds_at_least_95_percent_of_the_222_faces_of_the_evaluation_set() -> None:
+    """The set is built by ``bench/face_eval.py`` from the public-domain face fixtures
+    (sources and licences in bench/FACE_EVAL_SOURCES.md): real, crowd, tilted, profile and
+    half-covered faces composited onto 12 MP street photos, plus empty scenes."""
+    if not FACES.is_dir():
+        pytest.skip(f"shared face fixtures not found at {FACES}")
+    from bench.face_eval import build_set, evaluate, ssd
+
+    scenes = build_set()
+    table = evaluate(scenes, ssd)
+    faces = sum(row["faces"] for row in table.values())
+    found = sum(row["found"] for row in table.values())
+    false = sum(row["false"] for row in table.values())
+    assert faces >= 200
+    assert found / faces >= 0.95, table
+    assert false <= len(scenes), table  # at most one blurred patch of background a picture
+    assert table["real"]["found"] == table["real"]["faces"]
+
+
+def test_detection_never_upscales_a_small_photo_and_finds_the_face_in_it() -> None:
+    if not FACES.is_dir():
+        pytest.skip(f"shared face fixtures not found at {FACES}")
+    from publisher.media.faces import _downscaled_rgb
+
+    small = _upright("astronaut.png")
+    pixels, scale = _downscaled_rgb(small, 768)
+    assert scale == 1.0 and pixels.shape[:2] == (512, 512)
+    assert _hits(detect_faces(small), GROUND_TRUTH["astronaut.png"]) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from fractions import Fraction
+from pathlib import Path
 
 import av
 import numpy as np
@@ -122,3 +123,64 @@ def test_a_truncated_clip_is_rejected_not_crashed() -> None:
     source = _clip()
     with pytest.raises(MediaRejected):
         sanitize(source[: len(source) // 3])
+
+
+FACES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "media" / "faces"
+FACE_CLIP_SIZE = (640, 360)
+FACE_SIDE = 150
+
+
+def _face_clip(frames: int = 60) -> tuple[bytes, list[tuple[int, int]]]:
+    """A compliant phone-like clip (H.264 4:2:0, AAC) of the astronaut's head moving slowly
+    across a gradient; returns the clip and the face's top-left corner in each frame."""
+    from PIL import Image
+
+    if not FACES.is_dir():
+        pytest.skip(f"shared face fixtures not found at {FACES}")
+    head = Image.open(FACES / "astronaut.png").convert("RGB").crop((150, 40, 300, 190))
+    w, h = FACE_CLIP_SIZE
+    x = np.linspace(0, 1, w, dtype=np.float32)[None, :, None]
+    y = np.linspace(0, 1, h, dtype=np.float32)[:, None, None]
+    background = (60 + 120 * x + 50 * y + np.zeros((1, 1, 3), np.float32)).astype(np.uint8)
+    corners = []
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mp4") as container:
+        video = container.add_stream("libx264", rate=Fraction(30), options={"crf": "18"})
+        video.width, video.height, video.pix_fmt = w, h, "yuv420p"
+        for index in range(frames):
+            picture = Image.fromarray(background.copy())
+            corner = (120 + 3 * index, 100 + index // 2)
+            picture.paste(head, corner)
+            corners.append(corner)
+            frame = av.VideoFrame.from_ndarray(np.asarray(picture), format="rgb24")
+            frame.pts = index
+            container.mux(video.encode(frame))
+        container.mux(video.encode(None))
+    return buffer.getvalue(), corners
+
+
+def _frames(mp4: bytes) -> list[np.ndarray]:
+    with av.open(io.BytesIO(mp4)) as container:
+        return [f.to_ndarray(format="rgb24").astype(np.int16) for f in container.decode(video=0)]
+
+
+@pytest.mark.slow
+def test_a_phone_clip_with_a_face_is_published_with_the_face_blurred_in_every_frame() -> None:
+    source, corners = _face_clip()
+    assert probe_video(source).remux_blockers() == []  # it would have been remuxed
+    result = sanitize(source)
+    assert result.actions[0] == "transcoded:faces" and "faces_blurred" in result.actions
+    assert result.held_for_review and result.video_faces
+    assert mp4box.metadata_boxes(result.data) == [] and mp4box.is_faststart(result.data)
+    before, after = _frames(source), _frames(result.data)
+    assert len(after) == len(before) == len(corners)
+    for index, ((x, y), original, blurred) in enumerate(zip(corners, before, after, strict=True)):
+        # The face itself (eyes, nose, mouth) sits in the middle of the pasted head.
+        face = (slice(y + 30, y + 120), slice(x + 30, x + 120))
+        changed = np.abs(original[face] - blurred[face]).mean()
+        assert changed > 12, f"frame {index}: face barely changed ({changed:.1f})"
+        # Everything away from the head (its box padded for tracking) is untouched.
+        outside = np.ones(original.shape[:2], dtype=bool)
+        outside[max(0, y - 60) : y + FACE_SIDE + 60, max(0, x - 60) : x + FACE_SIDE + 60] = False
+        noise = np.abs(original - blurred)[outside].mean()
+        assert noise < 3, f"frame {index}: background changed ({noise:.1f})"

@@ -151,6 +151,13 @@ MATRIX = (
     ),
     Rule(
         "POST",
+        "/api/v1/posts/{post}/held-videos",
+        (403, 403, 409, 409, 403),
+        401,
+        json={"media_id": 1, "reason": ""},
+    ),
+    Rule(
+        "POST",
         "/api/v1/posts/{post}/unblur",
         (403, 403, 409, 409, 403),
         401,

@@ -229,6 +229,11 @@ class Media(Base):
     unblurred_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
     face_boxes: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
     held_for_review: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # Personal data and plates written in the photo and blurred in it ({x, y, width, height,
+    # kind} each); NULL while the text has not been read (web uploads: drafting reads it).
+    text_regions: Mapped[list[Any] | None] = mapped_column(
+        JSON(none_as_null=True), default=None, nullable=True
+    )
     # Why it was refused, in Bahasa Indonesia, for the PIC (reject_reason is the English log text).
     reject_message: Mapped[str] = mapped_column(Text, default="", server_default="")
 

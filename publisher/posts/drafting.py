@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from publisher.core.crypto import Vault
@@ -17,6 +17,7 @@ from publisher.db import audit
 from publisher.db.models import Case, FollowUp, Media, Post, Screening, SocialAccount
 from publisher.media import BannerText, MediaStore, before_after_collage, render_for_platform
 from publisher.media.likeness import fingerprints, looks_like
+from publisher.media.text import blur_text_in_photo
 from publisher.platforms.registry import get_spec
 from publisher.posts.captions import caption_context, default_renderer, media_kind
 from publisher.posts.overrides import overrides_for_agency
@@ -30,6 +31,7 @@ class DraftCounts:
     skipped_rahasia: int = 0
     waiting_for_media: int = 0
     no_accounts: int = 0
+    photos_text_read: int = 0
 
 
 def _latest_screening(session: Session, case_id: int) -> Screening | None:
@@ -46,10 +48,13 @@ def draft_posts(
     limit: int = 500,
     instagram_hashtag_cap: int | None = None,
     store: MediaStore | None = None,
+    private_store: MediaStore | None = None,
     tracking_url: Callable[[Case], str] | None = None,
 ) -> DraftCounts:
     """Draft the posts of screened cases. With ``store``, each post carries renditions made for
-    its platform; without it, the sanitised originals (for tests of captions alone)."""
+    its platform, and photos whose text was never read are read first
+    (:func:`read_text_in_photos`); without it, the sanitised originals (for tests of captions
+    alone)."""
     counts = DraftCounts()
     renderer = default_renderer(instagram_hashtag_cap)
     cases = session.scalars(
@@ -74,6 +79,10 @@ def draft_posts(
             continue
         screening = _latest_screening(session, case.id)
         assert screening is not None
+        if store is not None:
+            counts.photos_text_read += read_text_in_photos(
+                session, store, private_store, follow_up.media
+            )
         known = case_identities(case, vault)
         # What the PIC's note carried, as kinds and offsets, for the reviewer to see highlighted;
         # the caption itself gets the note already scrubbed.
@@ -155,6 +164,40 @@ def renditions(
         fitted = render_for_platform(store.read(m["sha256"], ".jpg"), limits)
         out.append(_photo_entry(store, fitted, str(m.get("phase") or "")))
     return out
+
+
+def read_text_in_photos(
+    session: Session,
+    store: MediaStore,
+    private_store: MediaStore | None,
+    media: Iterable[Media],
+) -> int:
+    """Blur the personal data and plates written in photos whose text was never read (uploads
+    through the web form, which skip OCR to answer quickly; rows from before issue 22). The
+    blurred copy replaces the stored one; an unblurred-faces copy in the private store gets the
+    same text blurred, so showing faces never shows the text. Returns how many were read."""
+    read = 0
+    for m in media:
+        if m.kind != "photo" or m.state != "ok" or m.text_regions is not None:
+            continue
+        if not m.sha256 or not store.exists(m.sha256, ".jpg"):
+            continue
+        blurred, regions = blur_text_in_photo(store.read(m.sha256, ".jpg"))
+        values: dict[str, Any] = {"text_regions": [r.as_dict() for r in regions]}
+        if regions:
+            values.update(sha256=store.put(blurred, ".jpg"), size_bytes=len(blurred))
+            if m.unblurred_sha256 and private_store is not None:
+                shown, _ = blur_text_in_photo(private_store.read(m.unblurred_sha256, ".jpg"))
+                values["unblurred_sha256"] = private_store.put(shown, ".jpg")
+            elif m.unblurred_sha256:
+                values["unblurred_sha256"] = ""  # cannot fix it here: never show it instead
+        # Conditional: a concurrent pass that read it first wins, and its result stands.
+        session.execute(
+            update(Media).where(Media.id == m.id, Media.text_regions.is_(None)).values(**values)
+        )
+        session.refresh(m)
+        read += 1
+    return read
 
 
 def _photo_entry(store: MediaStore, data: bytes, phase: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ def render(ctx: AppContext) -> dict[str, Any]:
                 ctx.settings.tz,
                 instagram_hashtag_cap=ctx.settings.instagram_hashtag_cap,
                 store=ctx.media,
+                private_store=ctx.private_media,
                 tracking_url=lambda c: sp4n_tracking_url(ctx.settings, c.source, c.tracking_number),
             )
         )

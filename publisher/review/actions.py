@@ -15,6 +15,8 @@ writes the audit log. The rules:
   review with a written reason (``include_reporter_photo``);
 * a photo whose faces were blurred is published unblurred only when a reviewer says why
   (``publish_unblurred``); the unblurred copy comes from the private store.
+* a video in which faces were seen is held out of drafting; a reviewer releases it into a post
+  with a written reason (``release_held_video``), and it goes out with its faces blurred.
 
 * an edit sends the post back to review (a blocked post stays blocked: editing the caption does
   not change what the case is about), and cancels its outbox row if nothing was sent yet.
@@ -32,7 +34,7 @@ from datetime import datetime
 from typing import Any
 
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from publisher.core.clock import utcnow
@@ -49,6 +51,7 @@ from publisher.db.models import (
     User,
 )
 from publisher.media import MediaStore, render_for_platform
+from publisher.media.video import blur_video_faces
 from publisher.outbox import sending
 from publisher.outbox.deliveries import QUEUE as DELIVERIES
 from publisher.platforms.registry import get_spec
@@ -564,6 +567,88 @@ def publish_unblurred(
         object_id=post.id,
         media_id=media.id,
         faces=len(media.face_boxes),
+        reason=_note(reason, post),
+    )
+    session.flush()
+    return post
+
+
+def release_held_video(
+    session: Session,
+    store: MediaStore,
+    post_id: int,
+    media_id: int,
+    reviewer: User,
+    reason: str,
+) -> Post:
+    """Add video ``media_id``, held because faces were seen in it, to a post awaiting review.
+
+    It goes out blurred: a video sanitised since faces are blurred in videos is stored blurred
+    already and is checked again (keyframes sampled for faces); one stored before that, or one
+    in which the sampler still sees a face, is blurred now and the blurred copy replaces the
+    stored one. Only a reviewer, only with a reason; audited. The release is a conditional
+    update, so two reviewers releasing the same video at once add it once."""
+    _reviewer(reviewer)
+    post = _load(session, post_id)
+    _awaiting(post)
+    _reason(reason, "releasing a held video")
+    media = session.get(Media, media_id)
+    follow_up = session.get(FollowUp, media.follow_up_id) if media is not None else None
+    if (
+        media is None
+        or follow_up is None
+        or follow_up.case_id != post.case_id
+        or media.kind != "video"
+        or media.state != "ok"
+        or media.supplied_by != "pic"
+        or not media.sha256
+        or not store.exists(media.sha256, ".mp4")
+    ):
+        raise ReviewError(
+            f"media {media_id} is not an accepted PIC video of post {post.id}'s case",
+            "Video tidak ditemukan pada laporan ini.",
+        )
+    if not media.held_for_review:
+        raise ReviewError(
+            f"media {media_id} is not held", "Video ini tidak sedang ditahan untuk ditinjau."
+        )
+    blurred, reblurred = blur_video_faces(store.read(media.sha256, ".mp4"))
+    sha = store.put(blurred, ".mp4") if reblurred else media.sha256
+    released = session.execute(
+        update(Media)
+        .where(Media.id == media.id, Media.held_for_review.is_(True))
+        .values(held_for_review=False, sha256=sha, size_bytes=len(blurred))
+        .execution_options(synchronize_session="fetch")
+    )
+    if released.rowcount != 1:  # type: ignore[attr-defined]
+        raise ReviewError(
+            f"media {media_id} was released meanwhile",
+            "Video ini sudah dilepas oleh peninjau lain.",
+        )
+    post.media = [
+        *post.media,
+        {
+            "sha256": sha,
+            "kind": "video",
+            "mime": "video/mp4",
+            "phase": media.phase or "",
+            "suffix": ".mp4",
+            "size_bytes": len(blurred),
+            "width": media.width,
+            "height": media.height,
+            "duration_s": media.duration_s,
+            "source_media_id": media.id,
+            "faces_blurred": True,
+        },
+    ]
+    audit.record(
+        session,
+        actor=f"user:{reviewer.username}",
+        action="post.video_released",
+        object_type="post",
+        object_id=post.id,
+        media_id=media.id,
+        blurred_now=reblurred,
         reason=_note(reason, post),
     )
     session.flush()

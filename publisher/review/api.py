@@ -4,7 +4,9 @@ functions). The deliveries routes are :mod:`publisher.outbox.api`.
 
 Personal data: ``GET /posts/{id}/findings`` lists what still blocks approval (kinds and offsets);
 ``POST /posts/{id}/findings/allow`` marks one a false positive; ``POST /posts/{id}/reporter-photos``
-and ``POST /posts/{id}/unblur`` add a reporter's photo or show blurred faces. All need a reason.
+and ``POST /posts/{id}/unblur`` add a reporter's photo or show blurred faces;
+``POST /posts/{id}/held-videos`` releases a video held for faces (it goes out blurred). All need
+a reason.
 
 Authentication is the web session cookie; every write needs the session's CSRF token in the
 ``X-CSRF-Token`` header (``GET /api/v1/me`` returns it). Errors are ``{"detail": "..."}`` with
@@ -297,6 +299,21 @@ def include_reporter_photo(
 ) -> PostOut:
     with ctx.sessions() as session, session.begin():
         post = review_views.include_reporter_photo(
+            ctx, session, user, post_id, body.media_id, body.reason
+        )
+        return post_out(session, post)
+
+
+@router.post(
+    "/posts/{post_id}/held-videos",
+    response_model=PostOut,
+    summary="Release a video held for faces into a post (it goes out blurred), with a reason",
+)
+def release_held_video(
+    ctx: Ctx, post_id: PostId, body: PhotoActionIn, user: ReviewerOrAdminWrite
+) -> PostOut:
+    with ctx.sessions() as session, session.begin():
+        post = review_views.release_held_video(
             ctx, session, user, post_id, body.media_id, body.reason
         )
         return post_out(session, post)

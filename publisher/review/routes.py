@@ -346,6 +346,9 @@ class PostView:
     caption_pieces: list[tuple[str, str]] = field(default_factory=list)
     reporter_photos: list[PhotoChoice] = field(default_factory=list)
     blurred_photos: list[PhotoChoice] = field(default_factory=list)
+    # (photo id, kinds of data) for the PIC photos whose written personal data or plates were
+    # blurred by OCR (publisher.media.text): the reviewer sees what was blurred and why.
+    text_blurred: list[tuple[int, list[str]]] = field(default_factory=list)
 
 
 @dataclass
@@ -462,7 +465,16 @@ def post_view(
         ),
         reporter,
         blurred,
+        text_blurred(photos),
     )
+
+
+def text_blurred(photos: list[Media]) -> list[tuple[int, list[str]]]:
+    return [
+        (m.id, sorted({str(r.get("kind", "")) for r in m.text_regions if isinstance(r, dict)}))
+        for m in photos
+        if m.supplied_by == "pic" and m.text_regions
+    ]
 
 
 def allow_finding(
@@ -495,6 +507,15 @@ def publish_unblurred(
     get_scoped(session, scoped_posts(viewer), Post, post_id)
     return review.publish_unblurred(
         session, ctx.private_media, ctx.media, post_id, media_id, load_user(session, viewer), reason
+    )
+
+
+def release_held_video(
+    ctx: AppContext, session: Session, viewer: Viewer, post_id: int, media_id: int, reason: str
+) -> Post:
+    get_scoped(session, scoped_posts(viewer), Post, post_id)
+    return review.release_held_video(
+        session, ctx.media, post_id, media_id, load_user(session, viewer), reason
     )
 
 

@@ -117,7 +117,8 @@ def plain_fetcher(client: httpx.Client, limits: Limits) -> Fetcher:
 
 def _fetch_and_sanitize(fetch: Fetcher, url: str) -> SanitizedMedia | Exception:
     try:
-        return sanitize(fetch(url))
+        # A background job: it can afford the OCR that reads text in photos (issue 22).
+        return sanitize(fetch(url), blur_text=True)
     except (MediaRejected, DownloadFailed) as exc:
         return exc
 
@@ -181,6 +182,8 @@ def fetch_pending_media(
                     media.unblurred_sha256 = private_store.put(result.unblurred, result.suffix)
                 media.face_boxes = [box.as_dict() for box in result.face_boxes]
                 media.held_for_review = result.held_for_review
+                if result.text_regions is not None:
+                    media.text_regions = [r.as_dict() for r in result.text_regions]
                 media.kind, media.mime = result.kind, result.mime
                 media.size_bytes = len(result.data)
                 media.width, media.height = result.width, result.height
