@@ -70,6 +70,8 @@ def test_an_account_paused_by_a_revoked_token_is_told_once_to_the_admins_telegra
     with ctx.sessions() as session:
         account = session.get(SocialAccount, account_id)
         assert account is not None and account.status == "needs_reconnect"
+        # Raised where it happened, in the transaction that paused the account.
+        assert session.scalars(select(Alert.state)).all() == ["pending"]
 
     assert run_job(ctx, "alert")["sent"] == 1
     (text,) = admin_messages(fakes)

@@ -255,8 +255,10 @@ def scan(session: Session, settings: Settings, vault: Vault, now: datetime) -> l
     handed = _latest_audit(session, "delivery.needs_person", since)
     for account in session.scalars(select(SocialAccount).order_by(SocialAccount.id)):
         if account.status != "active":
+            # Only a pause the outbox made (an admin's own "Jeda" is no news to the admins).
             entry = paused.get(str(account.id))
-            events.append(account_paused(account, entry.id if entry else account.status))
+            if entry is not None:
+                events.append(account_paused(account, entry.id))
         elif account.credentials:
             expires = _expires_at(vault.decrypt_json(account.credentials))
             if expires is not None and expires <= now + timedelta(days=settings.alert_token_days):
