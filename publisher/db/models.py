@@ -297,8 +297,10 @@ class Delivery(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_by: Mapped[str] = mapped_column(String(80), default="")
     claimed_at: Mapped[datetime | None] = mapped_column()
-    # A per-delivery marker included in the request, so a reconciler can find the post.
-    marker: Mapped[str] = mapped_column(String(40), default="")
+    # How a reconciler finds the post: the case's public report number, as the caption shows
+    # it ("No. laporan: LPR-..."), with a short suffix for a later post of the same case on the
+    # same account (publisher.platforms.base.case_marker). Older rows: "LBT-<post>-<hex>".
+    marker: Mapped[str] = mapped_column(String(80), default="")
     remote_id: Mapped[str] = mapped_column(String(200), default="")
     remote_url: Mapped[str] = mapped_column(Text, default="")
     last_error: Mapped[str] = mapped_column(Text, default="")

@@ -27,12 +27,11 @@ from __future__ import annotations
 
 import hashlib
 import io
-import secrets
 from datetime import datetime
 from typing import Any
 
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from publisher.core.clock import utcnow
@@ -51,6 +50,7 @@ from publisher.db.models import (
 from publisher.media import MediaStore, render_for_platform
 from publisher.outbox import sending
 from publisher.outbox.deliveries import QUEUE as DELIVERIES
+from publisher.platforms.base import case_marker, marker_index
 from publisher.platforms.registry import get_spec
 from publisher.posts.captions import HASHTAG
 from publisher.posts.validate import assert_publishable
@@ -197,6 +197,13 @@ def approve(
     if exists is not None:
         # Approved, edited (which cancelled the unsent row), approved again: send it after all,
         # but only a row that is still cancelled (never one a worker has sent meanwhile).
+        again: dict[str, Any] = {}
+        if exists.published_at is not None or exists.remote_id or exists.remote_url:
+            # It was live once (taken down by hand): the next post of this case on this
+            # account is a second one, so the report number gets its suffix; else the
+            # reconciler would find the first.
+            tracking = post.case.tracking_number
+            again["marker"] = case_marker(tracking, marker_index(exists.marker, tracking) + 1)
         revived = sending.move(
             session,
             DELIVERIES,
@@ -204,6 +211,7 @@ def approve(
             ("cancelled",),
             state="pending",
             next_attempt_at=scheduled_for or now,
+            **again,
         )
         if not revived:
             raise ReviewError(
@@ -218,7 +226,7 @@ def approve(
                 account_id=post.account_id,
                 state="pending",
                 next_attempt_at=scheduled_for or now,
-                marker=f"LBT-{post.id}-{secrets.token_hex(3)}",
+                marker=_first_marker(session, post),
             )
         )
     audit.record(
@@ -233,6 +241,18 @@ def approve(
     )
     session.flush()
     return post
+
+
+def _first_marker(session: Session, post: Post) -> str:
+    """The marker of a new delivery: the case's report number as its caption shows it, with a
+    suffix when the case already went to this account in another post (docs/publishing.md)."""
+    earlier = session.scalar(
+        select(func.count())
+        .select_from(Delivery)
+        .join(Post, Post.id == Delivery.post_id)
+        .where(Post.case_id == post.case_id, Delivery.account_id == post.account_id)
+    )
+    return case_marker(post.case.tracking_number, (earlier or 0) + 1)
 
 
 def assert_no_personal_data(post: Post, vault: Vault | None) -> None:

@@ -1,4 +1,5 @@
-"""alerts to admins (once per event), and posts.media_version for reviewers' media changes
+"""alerts to admins (once per event), posts.media_version for reviewers' media changes, and
+deliveries.marker widened to hold a report number (60) and its suffix
 
 Revision ID: 0017_alerts
 Revises: 0014_audit_truncate (main's head when branched; the coordinator re-chains at merge)
@@ -48,8 +49,23 @@ def upgrade() -> None:
         "posts", sa.Column("media_version", sa.Integer(), server_default="0", nullable=False)
     )
 
+    with op.batch_alter_table("deliveries") as batch:
+        batch.alter_column(
+            "marker",
+            existing_type=sa.String(length=40),
+            type_=sa.String(length=80),
+            existing_nullable=False,
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("deliveries") as batch:
+        batch.alter_column(
+            "marker",
+            existing_type=sa.String(length=80),
+            type_=sa.String(length=40),
+            existing_nullable=False,
+        )
     # Not batch mode: recreating ``posts`` on SQLite would trip the deliveries' foreign key.
     op.drop_column("posts", "media_version")
     op.drop_index("ix_alerts_due", table_name="alerts")
