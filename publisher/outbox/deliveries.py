@@ -215,6 +215,9 @@ def _media(ctx: AppContext, post: Post) -> tuple[MediaFile, ...]:
     secret = ctx.settings.secret_keys[0] if ctx.settings.secret_keys else ""
     files = []
     for m in post.media:
+        if m.get("left_out"):
+            # Drafting left it out: the platform cannot take it with the rest (posts/fitting.py).
+            continue
         suffix = str(m.get("suffix") or (".mp4" if m.get("kind") == "video" else ".jpg"))
         url = (
             sign_media_url(ctx.settings.public_base_url, secret, str(m["sha256"]), suffix)

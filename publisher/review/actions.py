@@ -31,7 +31,7 @@ from datetime import datetime
 from typing import Any
 
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from publisher.core.clock import utcnow
@@ -53,7 +53,8 @@ from publisher.outbox.deliveries import QUEUE as DELIVERIES
 from publisher.platforms.base import case_marker, marker_index
 from publisher.platforms.registry import get_spec
 from publisher.posts.captions import HASHTAG
-from publisher.posts.validate import assert_publishable
+from publisher.posts.fitting import fit, going_out
+from publisher.posts.validate import Problem, assert_publishable, validate
 from publisher.privacy.guard import (
     case_identities,
     describe,
@@ -394,6 +395,71 @@ def edit(session: Session, post_id: int, editor: User, *, caption: str) -> Post:
     )
     session.flush()
     return post
+
+
+MEDIA_CHANGES = ("up", "down", "remove")
+
+
+def arrange_media(
+    session: Session, post_id: int, editor: User, *, change: str, index: int, version: int
+) -> tuple[Post, list[Problem]]:
+    """Move one media item of a post up or down, or remove it; returns the post and its
+    pre-flight problems, run again on the new media.
+
+    The platform's rules choose again what goes out (:func:`publisher.posts.fitting.fit`: a
+    video moved first on Facebook goes out instead of the photos). One conditional UPDATE on
+    the version the reviewer saw (``media_version``) while the post awaits review: a change
+    made meanwhile in another tab, or an approval, leaves the row untouched and is refused."""
+    _reviewer(editor)
+    post = _load(session, post_id)
+    if post.review_state not in REVIEWABLE:
+        raise ReviewError(
+            f"post {post_id} is {post.review_state}: its media cannot change",
+            "Media hanya dapat diubah selama kiriman menunggu tinjauan.",
+        )
+    media = [m for m in post.media if isinstance(m, dict)]
+    if change not in MEDIA_CHANGES or not 0 <= index < len(media):
+        raise ReviewError(
+            f"post {post_id}: no media change {change!r} at {index}",
+            "Media tidak ditemukan; muat ulang halaman.",
+        )
+    order = list(range(len(media)))
+    if change == "remove":
+        order.pop(index)
+    else:
+        other = index - 1 if change == "up" else index + 1
+        if 0 <= other < len(order):
+            order[index], order[other] = order[other], order[index]
+    arranged = fit([media[i] for i in order], get_spec(post.account.platform).media)
+    moved = session.execute(
+        update(Post)
+        .where(
+            Post.id == post.id,
+            Post.media_version == version,
+            Post.review_state.in_(REVIEWABLE),
+        )
+        .values(media=arranged, media_version=Post.media_version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if sending.rowcount(moved) != 1:
+        raise ReviewError(
+            f"post {post_id}: media changed meanwhile (version {version} is stale)",
+            "Media kiriman ini baru saja diubah atau disetujui orang lain; muat ulang halaman.",
+        )
+    session.refresh(post)
+    audit.record(
+        session,
+        actor=f"user:{editor.username}",
+        action="post.media_arranged",
+        object_type="post",
+        object_id=post.id,
+        change=change,
+        index=index,
+        items=len(arranged),
+        left_out=len(arranged) - len(going_out(arranged)),
+        version=post.media_version,
+    )
+    return post, validate(post, post.account.platform)
 
 
 def queue(session: Session, states: tuple[str, ...] = REVIEWABLE, limit: int = 200) -> list[Post]:
