@@ -212,15 +212,18 @@ def test_a_token_that_cannot_renew_itself_is_told_seven_days_ahead(
     assert "Token akun facebook 111 berakhir dalam" in text
 
 
-def test_raising_the_same_event_twice_stores_it_once(alerting: AppContext) -> None:
-    ctx = alerting
+def test_raising_the_same_event_twice_stores_it_once(any_ctx: AppContext) -> None:
+    """On SQLite and PostgreSQL alike: the conditional insert (ON CONFLICT DO NOTHING)."""
+    ctx = any_ctx
+    ctx.settings.alert_telegram_bot_token = TG_TOKEN
+    ctx.settings.alert_telegram_chats = [ADMIN_CHAT, "@admin_cadangan"]
     event = alerts.Event("job_failing", "job_failing:collect:1", "⚠️ uji")
     with ctx.sessions() as session, session.begin():
-        assert alerts.raise_alert(session, ctx.settings, event) == 1
+        assert alerts.raise_alert(session, ctx.settings, event) == 2
         assert alerts.raise_alert(session, ctx.settings, event) == 0
     with ctx.sessions() as session, session.begin():
         assert alerts.raise_alert(session, ctx.settings, event) == 0
-        assert session.scalar(select(func.count()).select_from(Alert)) == 1
+        assert session.scalar(select(func.count()).select_from(Alert)) == 2
 
 
 def test_with_no_recipient_the_event_is_still_recorded_and_counted(ctx: AppContext) -> None:

@@ -138,12 +138,15 @@ def raise_alert(session: Session, settings: Settings, event: Event) -> int:
     ]
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = session.execute(
-        insert(Alert)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["dedupe_key", "channel", "recipient"])
+    # RETURNING, not the row count: psycopg reports -1 for a multi-row VALUES.
+    new = len(
+        session.execute(
+            insert(Alert)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["dedupe_key", "channel", "recipient"])
+            .returning(Alert.id)
+        ).all()
     )
-    new = sending.rowcount(result)
     if new:
         # The operations side ships warning lines too; ids only, never a recipient.
         log.warning("ALERT %s (%s): %d recipient(s)", event.kind, event.key, len(targets))
