@@ -6,6 +6,7 @@ the app on loopback), asserting on what the fake Bot API received."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from datetime import timedelta
@@ -23,6 +24,7 @@ from publisher.fakes.server import ServerThread
 from publisher.fakes.whatsapp import FakeWhatsApp
 from publisher.outbox import alerts
 from publisher.runtime.context import AppContext
+from tests.conftest import shared_path
 from tests.flow import add_account
 from tests.publishing_env import (
     TG_TOKEN,
@@ -260,3 +262,10 @@ def test_admins_on_whatsapp_get_the_alert_template_and_no_number_is_logged(
     assert "render gagal 1 kali" in sent.parameters[0]
     assert sent.parameters[1].endswith("/audit")
     assert number not in caplog.text
+
+
+def test_the_alert_speaks_only_fields_of_the_bot_api_send_message() -> None:
+    """Bot API sendMessage fields (../shared/fixtures/telegram/api.json, methods.sendMessage)."""
+    api = json.loads(shared_path("fixtures", "telegram", "api.json").read_text())["methods"]
+    fields = {f["name"] for f in api["sendMessage"]["fields"]}
+    assert set(alerts.telegram_fields("-100", "x")) <= fields

@@ -31,6 +31,7 @@ decides the row's next state (:func:`publisher.outbox.sending.verdict`).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -290,15 +291,22 @@ def scan(session: Session, settings: Settings, vault: Vault, now: datetime) -> l
 # --- sending -----------------------------------------------------------------------------------
 
 
+def telegram_fields(chat: str, text: str) -> dict[str, str]:
+    """``sendMessage`` fields; no link preview (a card of our login page helps no one)."""
+    return {
+        "chat_id": chat,
+        "text": text,
+        "link_preview_options": json.dumps({"is_disabled": True}),
+    }
+
+
 def telegram_send(client: httpx.Client, url: str, chat: str, text: str) -> str:
     """Bot API ``sendMessage``; returns the message id. Raises :class:`PlatformError` whose
     message names the status, never the URL (it holds the bot token) nor the chat.
 
     https://core.telegram.org/bots/api#making-requests: a failed answer is ``ok: false`` with
     ``error_code``; 429 carries ``parameters.retry_after`` (seconds)."""
-    response = sending.post(
-        client, url, data={"chat_id": chat, "text": text, "disable_web_page_preview": "true"}
-    )
+    response = sending.post(client, url, data=telegram_fields(chat, text))
     try:
         body = response.json()
     except ValueError:
