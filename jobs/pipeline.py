@@ -10,7 +10,7 @@ from publisher.intake.jobs import collect
 from publisher.monitoring.jobs import digest
 from publisher.ops.jobs import cleanup
 from publisher.ops.runs import Counts, run_recorded
-from publisher.outbox.jobs import publish, reconcile
+from publisher.outbox.jobs import alert, publish, reconcile
 from publisher.posts.jobs import render
 from publisher.public.jobs import notify
 from publisher.runtime.context import AppContext
@@ -26,6 +26,7 @@ JOBS: dict[str, Callable[[AppContext], Counts]] = {
     "cleanup": cleanup,
     "retrain": retrain,
     "notify": notify,
+    "alert": alert,
 }
 
 

@@ -80,6 +80,7 @@ SCHEDULE: tuple[JobSpec, ...] = (
     JobSpec("digest", cron="0 7 * * 1-5"),
     JobSpec("cleanup", cron="30 3 * * *"),
     JobSpec("notify", every_seconds=120),  # reporter messages; off unless LAPOR_NOTIFY_ENABLED
+    JobSpec("alert", every_seconds=60),  # admins told of what needs them, once per event
 )
 
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600}

@@ -49,6 +49,7 @@ from publisher.db.engine import is_postgres
 from publisher.db.models import AuditLog, Delivery, Post, SocialAccount, User
 from publisher.fakes.faults import Fault
 from publisher.outbox.deliveries import NEEDS_PERSON_MESSAGE
+from publisher.platforms.base import has_marker
 from publisher.platforms.x.adapter import post_text
 from publisher.review import actions as review
 from publisher.runtime.context import AppContext
@@ -216,9 +217,9 @@ def _short_x_captions(ctx: AppContext) -> None:
 def _count_on_fakes(fakes: Fakes, delivery: Delivery, platform: str, caption: str) -> list[str]:
     marker = delivery.marker
     if platform == "facebook":
-        return [p.id for p in fakes.meta.live_posts() if marker in p.message]
+        return [p.id for p in fakes.meta.live_posts() if has_marker(p.message, marker)]
     if platform == "instagram":
-        return [m.id for m in fakes.meta.live_ig_media() if marker in m.caption]
+        return [m.id for m in fakes.meta.live_ig_media() if has_marker(m.caption, marker)]
     if platform == "x":
         text, _ = post_text(caption, marker)
         return [p.id for p in fakes.x.live_posts() if p.text == text]

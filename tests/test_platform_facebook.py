@@ -114,7 +114,8 @@ def test_a_post_goes_out_as_unpublished_photos_attached_to_one_feed_post(
     delivery = only_delivery(ctx)
     assert len(post.photos) == 2
     assert all(not fakes.meta.photos[p]["published"] for p in post.photos)
-    assert post.message.endswith(f"Ref. {delivery.marker}") and "#LaporBupatiTegal" in post.message
+    assert f"No. laporan: {delivery.marker}\n" in post.message and "Ref." not in post.message
+    assert "#LaporBupatiTegal" in post.message
     assert (delivery.state, delivery.remote_id) == ("published", post.id)
     assert delivery.remote_url == f"https://www.facebook.com/{post.id}"
 

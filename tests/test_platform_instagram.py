@@ -62,7 +62,7 @@ def test_a_photo_is_fetched_from_our_signed_url_then_published_from_its_containe
         media.id,
         media.permalink,
     )
-    assert media.caption.endswith(f"Ref. {delivery.marker}")
+    assert f"No. laporan: {delivery.marker}\n" in media.caption and "Ref." not in media.caption
 
 
 def test_several_photos_become_one_carousel(ctx: AppContext, fakes: Fakes) -> None:

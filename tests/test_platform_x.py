@@ -66,7 +66,9 @@ def test_a_post_uploads_its_photo_in_chunks_and_carries_the_marker(
     assert outbox.publish_due(ctx).published == 1
     (post,) = fakes.x.live_posts(X_USER)
     delivery = only_delivery(ctx)
-    assert post.text.endswith(f"Ref. {delivery.marker}") and len(post.media_ids) == 1
+    # This caption lost its report number line, so the number is put back as one.
+    assert post.text.endswith(f"No. laporan: {delivery.marker}") and "Ref." not in post.text
+    assert len(post.media_ids) == 1
     ops = [op for op, *_ in fakes.x.exchanges]
     assert ops == [
         "initializeMediaUpload",
@@ -277,8 +279,9 @@ def test_a_caption_too_long_for_the_marker_is_found_by_the_hash_of_its_text(
     with ctx.sessions() as session, session.begin():
         for post in session.query(Post):
             post.caption = long_caption
-    assert weighted_length(long_caption) <= 280 < weighted_length(long_caption + "\n\nRef. x" * 3)
-    assert post_text(long_caption, "LBT-1-abcdef") == (long_caption, False)
+    line = "\n\nNo. laporan: LPR-2025-00001"
+    assert weighted_length(long_caption) <= 280 < weighted_length(long_caption + line)
+    assert post_text(long_caption, "LPR-2025-00001") == (long_caption, False)
     fakes.x.fail_next(Fault("drop_after_accept", op="publish"))
     outbox.publish_due(ctx)
     assert "text_sha256" in only_delivery(ctx).platform_state

@@ -64,6 +64,9 @@ MATRIX = (
     ),
     Rule("POST", "/review/posts/{post}/reporter-photos", (403, 403, 409, 409, 403), 401, data={}),
     Rule("POST", "/review/posts/{post}/unblur", (403, 403, 409, 409, 403), 401, data={}),
+    Rule(
+        "POST", "/review/posts/{post}/media", (403, 403, 409, 409, 403), 401, data={"change": "x"}
+    ),
     Rule("GET", "/deliveries", (403, 403, 200, 200, 403), 303),
     Rule("POST", "/deliveries/{delivery}/retry", (403, 403, 409, 409, 403), 401, data={}),
     Rule("POST", "/deliveries/{delivery}/takedown", (403, 403, 400, 400, 403), 401, data={}),

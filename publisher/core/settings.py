@@ -122,6 +122,19 @@ class Settings(BaseSettings):
     # A resolved case with nothing published after this many days gets the "handled" message.
     notify_unpublished_after_days: int = Field(default=7, ge=0)
     notify_max_attempts: int = Field(default=6, ge=1)
+    # --- alerts to the admins (publisher/outbox/alerts.py, issue 19) ---------------------
+    # Telegram: a bot and the admins' chat(s); WhatsApp: the admins' numbers, sent from our
+    # business number (LAPOR_WHATSAPP_*) as an approved template. Empty: that channel is off.
+    alert_telegram_bot_token: str = ""
+    alert_telegram_api_base: str = "https://api.telegram.org"
+    alert_telegram_chats: list[str] = Field(default_factory=list)
+    alert_whatsapp_numbers: list[str] = Field(default_factory=list)
+    alert_whatsapp_template: str = "lapor_peringatan_admin"
+    # A source or job is "failing" after this many failed runs in a row.
+    alert_failures_in_a_row: int = Field(default=3, ge=1)
+    # A token that cannot renew itself is announced this many days before it expires.
+    alert_token_days: int = Field(default=7, ge=1)
+    alert_max_attempts: int = Field(default=6, ge=1)
 
     @field_validator("timezone")
     @classmethod

@@ -276,6 +276,9 @@ class Post(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Findings a reviewer marked as not personal data: [{"key": sha256(kind, text), "kind", "by"}].
     pii_allowed: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    # Bumped by each reviewer change of ``media`` (remove, reorder): the change is a
+    # conditional UPDATE on the version the reviewer saw, so two tabs never undo each other.
+    media_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     case: Mapped[Case] = relationship()
     account: Mapped[SocialAccount] = relationship()
@@ -299,8 +302,10 @@ class Delivery(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_by: Mapped[str] = mapped_column(String(80), default="")
     claimed_at: Mapped[datetime | None] = mapped_column()
-    # A per-delivery marker included in the request, so a reconciler can find the post.
-    marker: Mapped[str] = mapped_column(String(40), default="")
+    # How a reconciler finds the post: the case's public report number, as the caption shows
+    # it ("No. laporan: LPR-..."), with a short suffix for a later post of the same case on the
+    # same account (publisher.platforms.base.case_marker). Older rows: "LBT-<post>-<hex>".
+    marker: Mapped[str] = mapped_column(String(80), default="")
     remote_id: Mapped[str] = mapped_column(String(200), default="")
     remote_url: Mapped[str] = mapped_column(Text, default="")
     last_error: Mapped[str] = mapped_column(Text, default="")
@@ -318,7 +323,7 @@ class Delivery(Base):
     account: Mapped[SocialAccount] = relationship()
 
 
-ATTEMPT_KINDS = ("delivery", "notification", "whatsapp_reply", "digest")
+ATTEMPT_KINDS = ("delivery", "notification", "whatsapp_reply", "digest", "alert")
 
 
 class Attempt(Base):
@@ -628,6 +633,49 @@ class WhatsAppOptOut(Base):
 
     phone_lookup: Mapped[str] = mapped_column(String(64), primary_key=True)
     opted_out_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+ALERT_KINDS = (
+    "account_paused",
+    "delivery_needs_person",
+    "source_failing",
+    "job_failing",
+    "token_expiring",
+)
+
+
+class Alert(Base):
+    """One message to one admin recipient about one event (:mod:`publisher.outbox.alerts`).
+
+    ``dedupe_key`` names the event (``account_paused:3:17``); the unique constraint with the
+    channel and recipient makes raising a conditional insert, so an event is told once however
+    often the job or the place it happened raises it. The text carries ids and public account
+    handles only, never a reporter's data.
+    """
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("dedupe_key", "channel", "recipient"),
+        Index("ix_alerts_due", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30))  # ALERT_KINDS
+    channel: Mapped[str] = mapped_column(String(20))  # telegram / whatsapp
+    recipient: Mapped[str] = mapped_column(String(120))  # an admin chat id or number
+    text: Mapped[str] = mapped_column(Text)
+    link: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str] = mapped_column(String(80), default="")
+    claimed_at: Mapped[datetime | None] = mapped_column()
+    remote_id: Mapped[str] = mapped_column(String(200), default="")
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 # Published deliveries newest first: the public page's snapshot reads them straight off this.

@@ -27,6 +27,7 @@ class MediaLimits:
     min_items: int = 0
     kinds: frozenset[str] = frozenset({"photo", "video"})
     mixed: bool = True  # photos and a video in one post
+    max_videos: int | None = None  # videos in one post (None: as many as max_items)
     photo_mimes: frozenset[str] = JPEG_PNG_WEBP
     video_mimes: frozenset[str] = MP4
     # width / height, inclusive, for every item; renditions are cropped or padded into it.

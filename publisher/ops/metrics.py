@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from publisher.core.clock import utcnow
 from publisher.db.models import (
+    Alert,
     Delivery,
     JobRun,
     Post,
@@ -95,6 +96,26 @@ class LaporCollector(Collector):
                 ["decision", "model_version"],
                 select(Screening.decision, Screening.model_version, func.count()).group_by(
                     Screening.decision, Screening.model_version
+                ),
+            )
+
+            # One series per alert kind: the events raised (each told once) and their messages.
+            yield _grouped(
+                session,
+                "lapor_alerts",
+                "Alert events raised for the admins, by kind (each told once)",
+                ["kind"],
+                select(Alert.kind, func.count(func.distinct(Alert.dedupe_key))).group_by(
+                    Alert.kind
+                ),
+            )
+            yield _grouped(
+                session,
+                "lapor_alert_messages",
+                "Alert messages to the admins by kind, channel and state",
+                ["kind", "channel", "state"],
+                select(Alert.kind, Alert.channel, Alert.state, func.count()).group_by(
+                    Alert.kind, Alert.channel, Alert.state
                 ),
             )
 

@@ -54,11 +54,12 @@ from publisher.core.errors import (
     PlatformError,
     UnknownOutcome,
 )
+from publisher.core.settings import Settings
 from publisher.db import audit
 from publisher.db.engine import is_postgres
 from publisher.db.models import Delivery, Post, SocialAccount
 from publisher.media.public_urls import sign_media_url
-from publisher.outbox import sending
+from publisher.outbox import alerts, sending
 from publisher.platforms.base import MediaFile, Platform, PublishRequest, PublishResult
 from publisher.platforms.errors import DuplicateContent, PermissionDenied
 from publisher.platforms.registry import build_platform
@@ -215,6 +216,9 @@ def _media(ctx: AppContext, post: Post) -> tuple[MediaFile, ...]:
     secret = ctx.settings.secret_keys[0] if ctx.settings.secret_keys else ""
     files = []
     for m in post.media:
+        if m.get("left_out"):
+            # Drafting left it out: the platform cannot take it with the rest (posts/fitting.py).
+            continue
         suffix = str(m.get("suffix") or (".mp4" if m.get("kind") == "video" else ".jpg"))
         url = (
             sign_media_url(ctx.settings.public_base_url, secret, str(m["sha256"]), suffix)
@@ -399,13 +403,13 @@ def _settle_patiently(
 
 
 def _pause_account(
-    session: Session, account: SocialAccount, exc: PlatformError, actor: str
+    session: Session, settings: Settings, account: SocialAccount, exc: PlatformError, actor: str
 ) -> None:
     if account.status != "active":
         return
     account.status = "paused" if isinstance(exc, PermissionDenied) else "needs_reconnect"
     account.status_reason = exc.user_message
-    audit.record(
+    entry = audit.record(
         session,
         actor=actor,
         action="account.paused",
@@ -414,8 +418,10 @@ def _pause_account(
         error_class=exc.reason,
         reason=str(exc),
     )
-    # The admins' alert: a warning line the operations side ships, plus the audit entry the
-    # dashboard lists; no more posts are tried on this account until it is resumed.
+    session.flush()
+    # The admins are told at once (sent by the ``alert`` job, which would find it anyway); no
+    # more posts are tried on this account until it is resumed.
+    alerts.raise_alert(session, settings, alerts.account_paused(account, entry.id))
     log.warning(
         "ALERT account %s (%s %s) paused: %s",
         account.id,
@@ -466,7 +472,7 @@ def _settle(
         else:
             delivery.last_error, delivery.last_error_class = error.user_message, error.reason
             if error.outcome == "reconnect":
-                _pause_account(session, delivery.account, error, actor)
+                _pause_account(session, ctx.settings, delivery.account, error, actor)
             audit.record(
                 session,
                 actor=actor,
@@ -601,12 +607,18 @@ def _reconcile_one(
             if delivery.last_error != NEEDS_PERSON_MESSAGE and sending.move(
                 session, QUEUE, [delivery_id], ("unknown",), last_error=NEEDS_PERSON_MESSAGE
             ):
-                audit.record(
+                entry = audit.record(
                     session,
                     actor=f"worker:{ctx.worker_id}",
                     action="delivery.needs_person",
                     object_type="delivery",
                     object_id=delivery_id,
+                )
+                session.flush()
+                alerts.raise_alert(
+                    session,
+                    ctx.settings,
+                    alerts.delivery_needs_person(delivery_id, delivery.account.platform, entry.id),
                 )
             counts.needs_person += 1
             return

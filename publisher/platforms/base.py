@@ -18,6 +18,7 @@ lets it pass and nothing is made visible.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,11 +78,49 @@ class Platform(Protocol):
         ...
 
 
+# Later posts of one case on one account: "LPR-2025-00001", then "...-b", "...-c".
+MARKER_SUFFIXES = "bcdefghijklmnopqrstuvwxyz"
+# A marker stands alone: not inside a longer number (LPR-1 in LPR-12) nor a link (.../LPR-1).
+_EDGE_BEFORE, _EDGE_AFTER = r"(?<![\w/-])", r"(?![\w/-])"
+
+
+def case_marker(tracking_number: str, nth: int = 1) -> str:
+    """The marker of the ``nth`` post of a case on one account: its public report number,
+    with a one-letter suffix from the second post on (the number alone would find the first)."""
+    if nth <= 1:
+        return tracking_number
+    return f"{tracking_number}-{MARKER_SUFFIXES[min(nth - 2, len(MARKER_SUFFIXES) - 1)]}"
+
+
+def marker_index(marker: str, tracking_number: str) -> int:
+    """Which post of its case a marker names (1 for the bare number; 1 for other markers)."""
+    if marker.startswith(f"{tracking_number}-") and len(marker) == len(tracking_number) + 2:
+        return MARKER_SUFFIXES.find(marker[-1]) + 2  # -1 + 2: not a suffix of ours
+    return 1
+
+
+def has_marker(text: str, marker: str) -> bool:
+    """Whether ``text`` shows ``marker`` as a whole (the reconcilers' test)."""
+    return (
+        bool(marker) and re.search(_EDGE_BEFORE + re.escape(marker) + _EDGE_AFTER, text) is not None
+    )
+
+
 def with_marker(caption: str, marker: str) -> str:
-    """The caption with the delivery's marker as its last line, so the post can be found."""
-    if not marker or marker in caption:
+    """The caption carrying the delivery's marker where people read it: the report number the
+    caption already shows ("No. laporan: LPR-..."), suffixed for a later post of the case.
+
+    A caption without the number gets a "No. laporan:" line; a delivery approved before the
+    ruling (marker ``LBT-<post>-<hex>``) keeps its old "Ref." line so it can still be found."""
+    if not marker or has_marker(caption, marker):
         return caption
-    return f"{caption}\n\nRef. {marker}"
+    if marker.startswith("LBT-"):
+        return f"{caption}\n\nRef. {marker}"
+    base = marker[:-2] if len(marker) > 2 and marker[-2] == "-" else ""
+    pattern = re.compile(_EDGE_BEFORE + re.escape(base) + _EDGE_AFTER) if base else None
+    if pattern is not None and pattern.search(caption):
+        return pattern.sub(lambda _m: marker, caption, count=1)
+    return f"{caption}\n\nNo. laporan: {marker}"
 
 
 def transport_error(exc: httpx.HTTPError, platform: str, *, effectful: bool = True) -> Exception:

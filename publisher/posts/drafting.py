@@ -20,6 +20,7 @@ from publisher.media.likeness import fingerprints, looks_like
 from publisher.media.text import blur_text_in_photo
 from publisher.platforms.registry import get_spec
 from publisher.posts.captions import caption_context, default_renderer, media_kind
+from publisher.posts.fitting import fit
 from publisher.posts.overrides import overrides_for_agency
 from publisher.privacy.guard import case_identities, default_detector
 
@@ -114,10 +115,14 @@ def draft_posts(
                 caption=renderer.render(
                     account.platform, context, override=overrides.get((account.platform, kind))
                 ),
-                media=(
+                # Where the platform cannot take them all (photos and a video on Facebook
+                # or X), the first item's kind goes out and the rest wait, marked, for the
+                # reviewer to reorder (publisher/posts/fitting.py).
+                media=fit(
                     renditions(store, media, account.platform, BannerText(case.agency.name, when))
                     if store is not None
-                    else media
+                    else media,
+                    get_spec(account.platform).media,
                 ),
                 risk_score=screening.score if screening.score is not None else 1.0,
                 review_state=state,

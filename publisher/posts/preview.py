@@ -33,6 +33,7 @@ from publisher.core.errors import LaporError
 from publisher.core.paths import templates_dir
 from publisher.db.models import Post, SocialAccount
 from publisher.media import MediaStore
+from publisher.posts.fitting import explain, going_out
 from publisher.posts.rules import caption_length, hashtags, rules_for
 from publisher.posts.validate import Problem, validate
 
@@ -69,6 +70,8 @@ class PreviewCard:
     media_first: bool = False  # the platform shows media above the caption (Instagram)
     media: list[PreviewMedia] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # Why some media are left out on this platform (publisher/posts/fitting.py), in Indonesian.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def remaining(self) -> int:
@@ -101,7 +104,7 @@ def build_card(
     instagram_hashtag_cap: int | None = None,
 ) -> PreviewCard:
     rules = rules_for(platform, instagram_hashtag_cap=instagram_hashtag_cap)
-    items = [dict(m) for m in media]
+    items = going_out([dict(m) for m in media])
     return PreviewCard(
         post_id=post_id,
         platform=platform,
@@ -123,6 +126,7 @@ def build_card(
         problems=validate(
             _Draft(caption, items), platform, instagram_hashtag_cap=instagram_hashtag_cap
         ),
+        notes=explain(media, rules.label, rules.media),
     )
 
 

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from publisher.core.errors import ReviewError
 from publisher.platforms.spec import PlatformSpec
 from publisher.platforms.x.twitter_text import has_invalid_characters
+from publisher.posts.fitting import going_out
 from publisher.posts.rules import caption_length, hashtags, mentions, rules_for
 
 REQUIRED_HASHTAG = "#LaporBupatiTegal"
@@ -171,7 +172,7 @@ def validate(
 ) -> list[Problem]:
     """Every rule ``post`` breaks on ``platform`` (empty when it can be published)."""
     r = rules or rules_for(platform, instagram_hashtag_cap=instagram_hashtag_cap)
-    media = [m for m in post.media if isinstance(m, dict)]
+    media = going_out(post.media)  # what the platform gets: left-out items are not checked
     return [problem for check in CHECKS for problem in check(post.caption, media, r)]
 
 

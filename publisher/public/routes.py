@@ -258,6 +258,8 @@ def _post_media(
         sha = str(entry.get("sha256", "")) if isinstance(entry, dict) else ""
         if not sha or sha in reporter_media or entry.get("supplied_by") == "reporter":
             continue
+        if entry.get("left_out"):  # not in the published post (posts/fitting.py)
+            continue
         if entry.get("kind") == "photo" and reporter_like(sha):
             continue
         if entry.get("kind") == "photo" and sha not in photos:

@@ -29,12 +29,11 @@ from __future__ import annotations
 
 import hashlib
 import io
-import secrets
 from datetime import datetime
 from typing import Any
 
 from PIL import Image
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from publisher.core.clock import utcnow
@@ -54,9 +53,11 @@ from publisher.media import MediaStore, render_for_platform
 from publisher.media.video import blur_video_faces
 from publisher.outbox import sending
 from publisher.outbox.deliveries import QUEUE as DELIVERIES
+from publisher.platforms.base import case_marker, marker_index
 from publisher.platforms.registry import get_spec
 from publisher.posts.captions import HASHTAG
-from publisher.posts.validate import assert_publishable
+from publisher.posts.fitting import fit, going_out
+from publisher.posts.validate import Problem, assert_publishable, validate
 from publisher.privacy.guard import (
     case_identities,
     describe,
@@ -200,6 +201,13 @@ def approve(
     if exists is not None:
         # Approved, edited (which cancelled the unsent row), approved again: send it after all,
         # but only a row that is still cancelled (never one a worker has sent meanwhile).
+        again: dict[str, Any] = {}
+        if exists.published_at is not None or exists.remote_id or exists.remote_url:
+            # It was live once (taken down by hand): the next post of this case on this
+            # account is a second one, so the report number gets its suffix; else the
+            # reconciler would find the first.
+            tracking = post.case.tracking_number
+            again["marker"] = case_marker(tracking, marker_index(exists.marker, tracking) + 1)
         revived = sending.move(
             session,
             DELIVERIES,
@@ -207,6 +215,7 @@ def approve(
             ("cancelled",),
             state="pending",
             next_attempt_at=scheduled_for or now,
+            **again,
         )
         if not revived:
             raise ReviewError(
@@ -221,7 +230,7 @@ def approve(
                 account_id=post.account_id,
                 state="pending",
                 next_attempt_at=scheduled_for or now,
-                marker=f"LBT-{post.id}-{secrets.token_hex(3)}",
+                marker=_first_marker(session, post),
             )
         )
     audit.record(
@@ -236,6 +245,18 @@ def approve(
     )
     session.flush()
     return post
+
+
+def _first_marker(session: Session, post: Post) -> str:
+    """The marker of a new delivery: the case's report number as its caption shows it, with a
+    suffix when the case already went to this account in another post (docs/publishing.md)."""
+    earlier = session.scalar(
+        select(func.count())
+        .select_from(Delivery)
+        .join(Post, Post.id == Delivery.post_id)
+        .where(Post.case_id == post.case_id, Delivery.account_id == post.account_id)
+    )
+    return case_marker(post.case.tracking_number, (earlier or 0) + 1)
 
 
 def assert_no_personal_data(post: Post, vault: Vault | None) -> None:
@@ -377,6 +398,71 @@ def edit(session: Session, post_id: int, editor: User, *, caption: str) -> Post:
     )
     session.flush()
     return post
+
+
+MEDIA_CHANGES = ("up", "down", "remove")
+
+
+def arrange_media(
+    session: Session, post_id: int, editor: User, *, change: str, index: int, version: int
+) -> tuple[Post, list[Problem]]:
+    """Move one media item of a post up or down, or remove it; returns the post and its
+    pre-flight problems, run again on the new media.
+
+    The platform's rules choose again what goes out (:func:`publisher.posts.fitting.fit`: a
+    video moved first on Facebook goes out instead of the photos). One conditional UPDATE on
+    the version the reviewer saw (``media_version``) while the post awaits review: a change
+    made meanwhile in another tab, or an approval, leaves the row untouched and is refused."""
+    _reviewer(editor)
+    post = _load(session, post_id)
+    if post.review_state not in REVIEWABLE:
+        raise ReviewError(
+            f"post {post_id} is {post.review_state}: its media cannot change",
+            "Media hanya dapat diubah selama kiriman menunggu tinjauan.",
+        )
+    media = [m for m in post.media if isinstance(m, dict)]
+    if change not in MEDIA_CHANGES or not 0 <= index < len(media):
+        raise ReviewError(
+            f"post {post_id}: no media change {change!r} at {index}",
+            "Media tidak ditemukan; muat ulang halaman.",
+        )
+    order = list(range(len(media)))
+    if change == "remove":
+        order.pop(index)
+    else:
+        other = index - 1 if change == "up" else index + 1
+        if 0 <= other < len(order):
+            order[index], order[other] = order[other], order[index]
+    arranged = fit([media[i] for i in order], get_spec(post.account.platform).media)
+    moved = session.execute(
+        update(Post)
+        .where(
+            Post.id == post.id,
+            Post.media_version == version,
+            Post.review_state.in_(REVIEWABLE),
+        )
+        .values(media=arranged, media_version=Post.media_version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if sending.rowcount(moved) != 1:
+        raise ReviewError(
+            f"post {post_id}: media changed meanwhile (version {version} is stale)",
+            "Media kiriman ini baru saja diubah atau disetujui orang lain; muat ulang halaman.",
+        )
+    session.refresh(post)
+    audit.record(
+        session,
+        actor=f"user:{editor.username}",
+        action="post.media_arranged",
+        object_type="post",
+        object_id=post.id,
+        change=change,
+        index=index,
+        items=len(arranged),
+        left_out=len(arranged) - len(going_out(arranged)),
+        version=post.media_version,
+    )
+    return post, validate(post, post.account.platform)
 
 
 def queue(session: Session, states: tuple[str, ...] = REVIEWABLE, limit: int = 200) -> list[Post]:

@@ -50,6 +50,7 @@ from publisher.db.models import (
 from publisher.platforms.registry import get_spec
 from publisher.platforms.registry import names as platform_names
 from publisher.posts.captions import HASHTAG
+from publisher.posts.fitting import going_out
 from publisher.posts.preview import build_card, render_card_html
 from publisher.privacy.guard import case_identities, placeholders_in, unresolved_findings
 from publisher.review import actions as review
@@ -69,6 +70,7 @@ NOTICES = {
     "allowed": "Temuan ditandai bukan data pribadi.",
     "included": "Foto pelapor disertakan pada kiriman.",
     "unblurred": "Wajah pada foto ditampilkan tanpa samaran.",
+    "media": "Media kiriman diubah; pemeriksaan pra-terbit dijalankan ulang.",
 }
 HIGH_RISK = 0.5
 
@@ -298,7 +300,7 @@ PREFLIGHT: tuple[tuple[Callable[[Post, SocialAccount, Case, Screening | None], b
     ),
     (lambda p, a, c, s: HASHTAG not in p.caption, f"Keterangan tidak memuat {HASHTAG}."),
     (
-        lambda p, a, c, s: len(p.media) < get_spec(a.platform).media.min_items,
+        lambda p, a, c, s: len(going_out(p.media)) < get_spec(a.platform).media.min_items,
         "Platform tujuan wajib memuat foto atau video.",
     ),
     (lambda p, a, c, s: c.privacy_mode == "rahasia", "Laporan rahasia tidak boleh terbit."),
@@ -307,7 +309,7 @@ PREFLIGHT: tuple[tuple[Callable[[Post, SocialAccount, Case, Screening | None], b
         "Masih ada temuan data pribadi; periksa sebelum menyetujui.",
     ),
     (lambda p, a, c, s: bool(placeholders_in(p.caption)), review.PLACEHOLDER_MESSAGE),
-    (lambda p, a, c, s: not p.media, "Tanpa foto: kiriman hanya berupa teks."),
+    (lambda p, a, c, s: not going_out(p.media), "Tanpa foto: kiriman hanya berupa teks."),
 )
 
 
@@ -728,6 +730,25 @@ def edit_view(
         post = edit_post(session, user, post_id, caption)
         case_id = post.case_id
     return back(case_id, "edited")
+
+
+@router.post("/review/posts/{post_id}/media")
+def arrange_media_view(
+    ctx: Ctx,
+    post_id: int,
+    user: ReviewerOrAdminWrite,
+    change: Annotated[str, Form(max_length=10)] = "",
+    index: Annotated[int, Form(ge=0, le=100)] = 0,
+    version: Annotated[int, Form(ge=0)] = 0,
+) -> Response:
+    """Move a media item up or down, or remove it (``templates/web/review/_media.html``)."""
+    with ctx.sessions() as session, session.begin():
+        get_scoped(session, scoped_posts(user), Post, post_id)
+        post, _problems = review.arrange_media(
+            session, post_id, load_user(session, user), change=change, index=index, version=version
+        )
+        case_id = post.case_id
+    return back(case_id, "media")
 
 
 @router.post("/review/posts/{post_id}/findings/allow")

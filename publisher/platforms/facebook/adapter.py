@@ -5,8 +5,9 @@ post is made with ``POST /{page}/feed`` and ``attached_media``; a video goes out
 ``POST /{page}/videos`` on Meta's video host (``graph-video``). Only the feed (or video) call
 makes anything visible, so only its lost answer is ``unknown``: an unpublished photo uploaded
 twice is invisible and expires.
-The caption carries the delivery's marker as its last line; the reconciler finds the post by
-that marker among the Page's recent posts (``GET /{page}/feed``).
+The caption carries the delivery's marker: the report number it shows ("No. laporan: LPR-..."),
+suffixed for a later post of the same case; the reconciler finds the post by that marker among
+the Page's recent posts (``GET /{page}/feed``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 import httpx
 
 from publisher.core.errors import UnknownOutcome
-from publisher.platforms.base import PublishRequest, PublishResult, with_marker
+from publisher.platforms.base import PublishRequest, PublishResult, has_marker, with_marker
 from publisher.platforms.meta.graph import DEFAULT_GRAPH, GraphClient, next_cursor, video_host
 
 RECENT_POSTS = 100
@@ -94,7 +95,7 @@ class FacebookPagePlatform:
         for _ in range(SEARCH_PAGES):
             body = self.graph.call("GET", f"{self.page_id}/feed", effectful=False, params=params)
             for post in body.get("data") or []:
-                if isinstance(post, dict) and marker in str(post.get("message", "")):
+                if isinstance(post, dict) and has_marker(str(post.get("message", "")), marker):
                     post_id = str(post["id"])
                     url = str(post.get("permalink_url") or self.post_url(post_id))
                     return PublishResult(remote_id=post_id, url=url)

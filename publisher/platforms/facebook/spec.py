@@ -1,6 +1,7 @@
 """Facebook Page's spec. Sources: Graph API Page posts (63,206 characters), Page photos (JPEG,
 PNG, WebP; under 4 MB for uploads), Page videos (1 GB, 240 minutes); photos and a video do not
-share one post (``attached_media`` takes photos only)."""
+share one post (``attached_media`` takes photos only), and ``POST /{page}/videos`` publishes one
+video per post."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ SPEC = PlatformSpec(
     media=MediaLimits(
         max_items=10,
         mixed=False,
+        max_videos=1,
         photo_max_bytes=4 * MB - 1,  # "under 4 MB"
         video_max_bytes=1024 * MB,
         video_max_seconds=240 * 60.0,

@@ -1,19 +1,32 @@
 """The ``folder`` platform: writes each post as files, for dry runs and the demo.
 
 Layout: ``<root>/<handle>/<marker>/caption.txt``, the media files, and ``post.json``, which is
-written last (atomically), so a folder without it is an interrupted attempt.
+written last (atomically), so a folder without it is an interrupted attempt. The marker is a
+report number from a case source, so it is made a safe folder name first (``123/LPR/2025``
+becomes ``123_LPR_2025-<hash>``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 from publisher.platforms.base import PublishRequest, PublishResult
+
+
+def folder_name(marker: str) -> str:
+    """A file-system-safe name for a marker; one changed to fit keeps a hash of the original,
+    so two markers never share a folder."""
+    safe = re.sub(r"[^A-Za-z0-9_-]", "_", marker)[:80]
+    if safe == marker and safe:
+        return safe
+    return f"{safe}-{hashlib.sha256(marker.encode()).hexdigest()[:8]}"
 
 
 class FolderPlatform:
@@ -25,7 +38,7 @@ class FolderPlatform:
         self.handle = handle
 
     def _dir(self, marker: str) -> Path:
-        return self.root / self.handle / marker
+        return self.root / self.handle / folder_name(marker)
 
     def publish(self, request: PublishRequest) -> PublishResult:
         existing = self.find_by_marker(request.marker)

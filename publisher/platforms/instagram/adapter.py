@@ -33,7 +33,13 @@ from publisher.core.errors import (
     RetryableError,
     UnknownOutcome,
 )
-from publisher.platforms.base import MediaFile, PublishRequest, PublishResult, with_marker
+from publisher.platforms.base import (
+    MediaFile,
+    PublishRequest,
+    PublishResult,
+    has_marker,
+    with_marker,
+)
 from publisher.platforms.errors import ErrorRule
 from publisher.platforms.meta.graph import DEFAULT_GRAPH, META_ERRORS, GraphClient, next_cursor
 
@@ -279,7 +285,9 @@ class InstagramPlatform:
             items: list[Any] = body.get("data") or []
             for item in items:
                 text = str(item.get("caption", "")) if isinstance(item, dict) else ""
-                if text and (marker in text or (caption_sha and _sha(text) == caption_sha)):
+                if text and (
+                    has_marker(text, marker) or (caption_sha and _sha(text) == caption_sha)
+                ):
                     url = str(item.get("permalink", ""))
                     return PublishResult(remote_id=str(item["id"]), url=url)
             after = next_cursor(body)

@@ -13,14 +13,16 @@ It answers like the real one: ``{"ok": true, "result": Message}`` or
 from __future__ import annotations
 
 import hashlib
+import html
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.types import ASGIApp
 
 from publisher.fakes.faults import Fault, FaultPlan, drop_connection, droppable
@@ -35,6 +37,7 @@ SEND_FAULTS = COMMON | {"server_error_after", "drop_after_accept"}
 # deleteMessage: "A message can only be deleted if it was sent less than 48 hours ago."
 # (../shared/fixtures/telegram/api.json, methods.deleteMessage.description)
 DELETE_WINDOW_S = 48 * 3600
+_URL = re.compile(r"https?://[^\s<]+")
 
 
 @dataclass
@@ -77,6 +80,22 @@ class FakeTelegram:
     def live(self) -> list[SentMessage]:
         return [m for m in self.sent if not m.deleted]
 
+    def chat_page(self, chat_id: str) -> str:
+        items = []
+        for message in self.sent:
+            if message.chat_id != chat_id or message.deleted:
+                continue
+            text = _URL.sub(
+                lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', html.escape(message.caption)
+            )
+            items.append(f'<li id="pesan-{message.message_id}"><pre>{text}</pre></li>')
+        title = html.escape(chat_id)
+        return (
+            f'<!doctype html><html lang="id"><head><meta charset="utf-8"><title>{title}</title>'
+            f"</head><body><main><h1>Obrolan {title}</h1><ol>{''.join(items)}</ol></main>"
+            "</body></html>"
+        )
+
     def app(self) -> ASGIApp:
         api = FastAPI(title="fake Telegram Bot API")
 
@@ -89,6 +108,12 @@ class FakeTelegram:
                 drop_connection(request)
                 return _ok(True)
             return response
+
+        @api.get("/_fake/chats/{chat_id}", response_class=HTMLResponse)
+        async def inspect_chat(chat_id: str) -> HTMLResponse:
+            """Not part of the Bot API: what a member of ``chat_id`` sees, newest last, for
+            people and browser tests (the demo's admins' chat). Links are clickable."""
+            return HTMLResponse(self.chat_page(chat_id))
 
         @api.get("/bot{token}/getMe")
         async def get_me(token: str) -> JSONResponse:

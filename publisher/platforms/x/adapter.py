@@ -3,7 +3,8 @@
 for processing status).
 
 Uploads are invisible until attached, so only ``POST /2/tweets`` can leave an ``unknown``
-outcome. The marker is appended to the text when it fits X's weighted 280 characters;
+outcome. The marker is the report number the text already shows ("No. LPR-..."), suffixed
+for a later post of the same case when that still fits X's weighted 280 characters;
 otherwise the SHA-256 of the exact text is checkpointed before the call. Either way the
 reconciler finds the post among the account's recent posts (``GET /2/users/{id}/tweets``).
 Rate limits are 429 with ``x-rate-limit-reset`` (epoch seconds).
@@ -21,7 +22,14 @@ import httpx
 
 from publisher.core.clock import utcnow
 from publisher.core.errors import PermanentError, RetryableError, UnknownOutcome
-from publisher.platforms.base import MediaFile, PublishRequest, PublishResult, transport_error
+from publisher.platforms.base import (
+    MediaFile,
+    PublishRequest,
+    PublishResult,
+    has_marker,
+    transport_error,
+    with_marker,
+)
 from publisher.platforms.errors import ApiFailure, ErrorRule, PermissionDenied, classify
 from publisher.platforms.x.oauth import TokenKeeper
 from publisher.platforms.x.twitter_text import weighted_length
@@ -78,10 +86,11 @@ X_ERRORS: tuple[ErrorRule, ...] = (
 
 
 def post_text(caption: str, marker: str) -> tuple[str, bool]:
-    """The text to post and whether it carries the marker."""
-    candidate = f"{caption}\n\nRef. {marker}" if marker and marker not in caption else caption
+    """The text to post and whether it carries the marker (the report number the caption
+    shows, suffixed for a later post of the case: :func:`with_marker`)."""
+    candidate = with_marker(caption, marker)
     if weighted_length(candidate) <= TEXT_LIMIT:
-        return candidate, marker in candidate
+        return candidate, has_marker(candidate, marker)
     return caption, False
 
 
@@ -334,7 +343,7 @@ class XPlatform:
                 if not isinstance(post, dict):
                     continue
                 text = str(post.get("text", ""))
-                if marker in text or (text_sha and _sha(text) == text_sha):
+                if has_marker(text, marker) or (text_sha and _sha(text) == text_sha):
                     post_id = str(post["id"])
                     return PublishResult(remote_id=post_id, url=self.post_url(post_id))
             meta = body.get("meta")

@@ -33,6 +33,7 @@ SPEC = PlatformSpec(
     media=MediaLimits(
         max_items=MAX_MEDIA,
         mixed=False,
+        max_videos=1,  # "up to 4 photos, or 1 video" (media.media_ids)
         photo_max_bytes=5 * MB,
         video_max_bytes=512 * MB,
         video_max_seconds=140.0,
