@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from publisher.core.errors import LaporError
 from publisher.db import audit
 from publisher.db.models import ROLES, Agency, SocialAccount, User
-from publisher.platforms.registry import build_platform
+from publisher.platforms.registry import platform_for
 from publisher.platforms.registry import names as platform_names
 from publisher.posts.captions import CaptionContext, render_caption
 from publisher.runtime.context import AppContext
@@ -129,9 +129,7 @@ def test_account(ctx: AppContext, session: Session, viewer: Viewer, account_id: 
     if account is None:
         raise NotFound(f"account {account_id}")
     try:
-        described = build_platform(
-            account, ctx.vault, ctx.http, ctx.settings, sessions=ctx.sessions
-        ).check()
+        described = platform_for(ctx, account).check()
         # A check that works but sees trouble ahead (a token about to expire) says so.
         _, _, warning = described.partition(" — Peringatan: ")
         result = f"ok — Peringatan: {warning}" if warning else "ok"
