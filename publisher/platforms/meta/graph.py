@@ -9,8 +9,6 @@ the table both adapters use; Instagram adds its own rows in front.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,6 +18,7 @@ import httpx
 from publisher.core.clock import utcnow
 from publisher.platforms.base import transport_error
 from publisher.platforms.errors import ApiFailure, ErrorRule, classify
+from publisher.platforms.meta.tokens import PageTokenKeeper, proof
 
 DEFAULT_GRAPH = "https://graph.facebook.com/v21.0"
 
@@ -127,18 +126,19 @@ class GraphClient:
         rules: tuple[ErrorRule, ...] = META_ERRORS,
         *,
         app_secret: str = "",
+        keeper: PageTokenKeeper | None = None,
     ) -> None:
         self.client = client
-        self.token = token
         self.api_base = api_base.rstrip("/")
         self.platform = platform
         self.rules = rules
-        # Securing Graph API Requests: apps that require it refuse calls without the proof.
-        self.proof = (
-            hmac.new(app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
-            if app_secret
-            else ""
-        )
+        self.app_secret = app_secret
+        self.keeper = keeper or PageTokenKeeper(client, {"access_token": token}, None, api_base)
+
+    @property
+    def token(self) -> str:
+        """The Page token to send now (renewed first when it is about to expire)."""
+        return self.keeper.token()
 
     def call(
         self,
@@ -150,14 +150,17 @@ class GraphClient:
         data: dict[str, str] | None = None,
         files: dict[str, Any] | None = None,
         api_base: str = "",
+        _renewed: bool = False,
     ) -> dict[str, Any]:
         """One Graph call; ``api_base`` overrides the host (the video host for uploads)."""
         url = f"{(api_base or self.api_base).rstrip('/')}/{path.lstrip('/')}"
+        token = self.token
         # The token goes in a header, never the URL: URLs end up in logs. The proof is a
-        # keyed hash of it, not a credential by itself.
-        headers = {"Authorization": f"Bearer {self.token}"}
-        if self.proof:
-            params = {**(params or {}), "appsecret_proof": self.proof}
+        # keyed hash of it, not a credential by itself; Securing Graph API Requests: apps
+        # that require it refuse calls without it.
+        headers = {"Authorization": f"Bearer {token}"}
+        if self.app_secret:
+            params = {**(params or {}), "appsecret_proof": proof(self.app_secret, token)}
         try:
             response = self.client.request(
                 method, url, params=params, data=data, files=files, headers=headers
@@ -173,6 +176,19 @@ class GraphClient:
         error = body.get("error") if isinstance(body, dict) else None
         error = error if isinstance(error, dict) else {}
         code = error.get("code")
+        if code == 190 and files is None and not _renewed and self.keeper.can_refresh:
+            # Expired early (password change, clock skew): the request did not take effect,
+            # so it is made once more with a Page token asked for again.
+            self.keeper.refresh()
+            return self.call(
+                method,
+                path,
+                effectful=effectful,
+                params=params,
+                data=data,
+                api_base=api_base,
+                _renewed=True,
+            )
         subcode = error.get("error_subcode")
         minutes = _regain_minutes(response.headers)
         retry_at = utcnow() + timedelta(minutes=minutes) if minutes else None
@@ -189,7 +205,8 @@ class GraphClient:
     def expiry_warning(self, *, warn_days: int = 7) -> str:
         """Ask ``debug_token`` when this token expires: a warning (Indonesian) when that is
         within ``warn_days``, "" when it never expires or later; an invalid token raises."""
-        body = self.call("GET", "debug_token", effectful=False, params={"input_token": self.token})
+        token = self.token
+        body = self.call("GET", "debug_token", effectful=False, params={"input_token": token})
         data = body.get("data")
         data = data if isinstance(data, dict) else {}
         if data.get("is_valid") is False:
