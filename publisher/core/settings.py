@@ -134,6 +134,7 @@ class Settings(BaseSettings):
     meta_dialog_url: str = "https://www.facebook.com/v21.0/dialog/oauth"
     meta_graph_url: str = "https://graph.facebook.com/v21.0"
     meta_video_url: str = ""  # the video host; empty: graph-video beside the Graph host
+    telegram_api_base: str = "https://api.telegram.org"  # Telegram accounts connected here
 
     @field_validator("timezone")
     @classmethod
