@@ -13,13 +13,16 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from publisher.app import admin
 from publisher.db.models import SocialAccount
 from publisher.ops.doctor import Probe, check_platforms
 from publisher.platforms.registry import platform_for
 from publisher.runtime.context import AppContext
+from publisher.web.auth import Viewer
 from tests.flow import add_account
 from tests.publishing_env import (
     PAGE,
@@ -291,3 +294,237 @@ def test_connecting_again_renews_a_paused_accounts_tokens(
     assert callback(login, consent(start(login, "x"))) == "Akun tersambung: X dpupr_tegal."
     again = accounts(ctx)["x"]
     assert again["status"] == "active" and again["creds"]["access_token"] != first
+
+
+# --- the fakes' authorize and token endpoints, as strict as the documents --------------------
+
+
+def _x_code(fakes: Fakes, verifier: str, redirect: str) -> str:
+    """A code from the fake's consent page for a PKCE S256 challenge of ``verifier``."""
+    challenge = create_s256_code_challenge(verifier)
+    query = httpx.QueryParams(
+        response_type="code",
+        client_id=X_CLIENT,
+        redirect_uri=redirect,
+        scope="tweet.read users.read offline.access",
+        state="s1",
+        code_challenge=challenge,
+        code_challenge_method="S256",
+    )
+    back = httpx.URL(consent(f"{fakes.urls['x']}/i/oauth2/authorize?{query}"))
+    assert back.params["state"] == "s1"
+    return back.params["code"]
+
+
+def _x_token(fakes: Fakes, **fields: str) -> httpx.Response:
+    return httpx.post(
+        f"{fakes.urls['x']}/2/oauth2/token",
+        data={"grant_type": "authorization_code", "client_id": X_CLIENT, **fields},
+    )
+
+
+@pytest.fixture
+def x_app(fakes: Fakes) -> str:
+    redirect = "https://lapor.example/admin/accounts/oauth/x/callback"
+    fakes.x.clients[X_CLIENT] = ""
+    fakes.x.callbacks[X_CLIENT] = redirect
+    return redirect
+
+
+def test_fake_x_refuses_a_wrong_code_verifier(fakes: Fakes, x_app: str) -> None:
+    """X "OAuth 2.0 Authorization Code Flow with PKCE", step 3 (and RFC 7636 4.6): the token
+    request's ``code_verifier`` must transform to the ``code_challenge`` sent at authorize."""
+    code = _x_code(fakes, "v" * 50, x_app)
+    refused = _x_token(fakes, code=code, redirect_uri=x_app, code_verifier="w" * 50)
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_request"
+
+
+def test_fake_x_codes_are_single_use(fakes: Fakes, x_app: str) -> None:
+    """X PKCE guide: the authorization code is exchanged once (RFC 6749 4.1.2: "MUST NOT be
+    used more than once")."""
+    code = _x_code(fakes, "v" * 50, x_app)
+    first = _x_token(fakes, code=code, redirect_uri=x_app, code_verifier="v" * 50)
+    assert first.status_code == 200 and first.json()["refresh_token"]
+    again = _x_token(fakes, code=code, redirect_uri=x_app, code_verifier="v" * 50)
+    assert again.status_code == 400
+
+
+def test_fake_x_codes_live_thirty_seconds(fakes: Fakes, x_app: str) -> None:
+    """X PKCE guide, step 2: "This code is valid for 30 seconds"."""
+    assert fakes.x.code_lifetime_s == 30.0
+    fakes.x.code_lifetime_s = -1
+    code = _x_code(fakes, "v" * 50, x_app)
+    late = _x_token(fakes, code=code, redirect_uri=x_app, code_verifier="v" * 50)
+    assert late.status_code == 400
+
+
+def test_fake_x_redirect_uri_must_match_the_registered_callback(fakes: Fakes, x_app: str) -> None:
+    """X PKCE guide: ``redirect_uri`` "must match one of the Callback URLs" of the app, at
+    authorize (no redirect to an unregistered URI, RFC 6749 4.1.2.1) and at the token step."""
+    query = httpx.QueryParams(
+        response_type="code",
+        client_id=X_CLIENT,
+        redirect_uri="https://evil.example/cb",
+        state="s",
+        code_challenge="c" * 43,
+        code_challenge_method="S256",
+    )
+    page = httpx.get(f"{fakes.urls['x']}/i/oauth2/authorize?{query}")
+    assert page.status_code == 400 and "location" not in page.headers
+    code = _x_code(fakes, "v" * 50, x_app)
+    other = _x_token(fakes, code=code, redirect_uri=x_app + "?x=1", code_verifier="v" * 50)
+    assert other.status_code == 400
+
+
+def test_fake_x_refresh_rotates_the_refresh_token(fakes: Fakes, x_app: str) -> None:
+    """X PKCE guide, "Refresh tokens": a refresh answers a new pair; the used one is dead."""
+    code = _x_code(fakes, "v" * 50, x_app)
+    pair = _x_token(fakes, code=code, redirect_uri=x_app, code_verifier="v" * 50).json()
+    renew = {"grant_type": "refresh_token", "client_id": X_CLIENT}
+    url = f"{fakes.urls['x']}/2/oauth2/token"
+    fresh = httpx.post(url, data={**renew, "refresh_token": pair["refresh_token"]})
+    assert fresh.status_code == 200 and fresh.json()["refresh_token"] != pair["refresh_token"]
+    stale = httpx.post(url, data={**renew, "refresh_token": pair["refresh_token"]})
+    assert stale.status_code == 400
+
+
+@pytest.fixture
+def meta_app(fakes: Fakes) -> str:
+    redirect = "https://lapor.example/admin/accounts/oauth/meta/callback"
+    fakes.meta.apps[APP_ID] = APP_SECRET
+    fakes.meta.redirect_uris[APP_ID] = redirect
+    fakes.meta.people[META_USER] = [PAGE]
+    return redirect
+
+
+def _meta_code(fakes: Fakes, redirect: str) -> str:
+    query = httpx.QueryParams(client_id=APP_ID, redirect_uri=redirect, state="s2", scope="x")
+    back = httpx.URL(consent(f"{fakes.urls['meta']}/dialog/oauth?{query}"))
+    assert back.params["state"] == "s2"
+    return back.params["code"]
+
+
+def _meta_token(fakes: Fakes, **fields: str) -> httpx.Response:
+    return httpx.get(
+        f"{fakes.urls['meta']}/oauth/access_token",
+        params={"client_id": APP_ID, "client_secret": APP_SECRET, **fields},
+    )
+
+
+def _subcode(response: httpx.Response) -> int:
+    return int(response.json()["error"]["error_subcode"])
+
+
+def test_fake_meta_codes_are_single_use(fakes: Fakes, meta_app: str) -> None:
+    """Meta "Manually Build a Login Flow", "Exchanging Code for an Access Token": a code is
+    used once; again answers OAuthException 100 "This authorization code has been used"."""
+    code = _meta_code(fakes, meta_app)
+    assert _meta_token(fakes, code=code, redirect_uri=meta_app).status_code == 200
+    again = _meta_token(fakes, code=code, redirect_uri=meta_app)
+    assert again.status_code == 400 and _subcode(again) == 36009
+
+
+def test_fake_meta_redirect_uri_must_be_identical(fakes: Fakes, meta_app: str) -> None:
+    """Meta "Manually Build a Login Flow": ``redirect_uri`` at the exchange must be identical
+    to the dialog's, and the dialog redirects only to a "Valid OAuth Redirect URI"."""
+    code = _meta_code(fakes, meta_app)
+    wrong = _meta_token(fakes, code=code, redirect_uri=meta_app + "/")
+    assert wrong.status_code == 400 and _subcode(wrong) == 36008
+    query = httpx.QueryParams(client_id=APP_ID, redirect_uri="https://evil.example/", state="s")
+    blocked = httpx.get(f"{fakes.urls['meta']}/dialog/oauth?{query}")
+    assert blocked.status_code == 400 and "URL Blocked" in blocked.text
+
+
+def test_fake_meta_codes_expire(fakes: Fakes, meta_app: str) -> None:
+    """Meta login codes are short-lived: a late exchange answers subcode 36007 "expired"."""
+    fakes.meta.code_lifetime_s = -1
+    late = _meta_token(fakes, code=_meta_code(fakes, meta_app), redirect_uri=meta_app)
+    assert late.status_code == 400 and _subcode(late) == 36007
+
+
+def test_fake_meta_exchanges_a_short_user_token_for_a_sixty_day_one(
+    fakes: Fakes, meta_app: str
+) -> None:
+    """Meta "Long-Lived Access Tokens": ``grant_type=fb_exchange_token`` with the app secret
+    answers a token whose ``expires_in`` is about 60 days; a wrong secret is refused."""
+    short = _meta_token(fakes, code=_meta_code(fakes, meta_app), redirect_uri=meta_app).json()
+    assert short["expires_in"] <= 2 * 3600
+    exchange = {"grant_type": "fb_exchange_token", "fb_exchange_token": short["access_token"]}
+    long = _meta_token(fakes, **exchange).json()
+    assert 59 * 86400 <= long["expires_in"] <= 61 * 86400
+    bad = httpx.get(
+        f"{fakes.urls['meta']}/oauth/access_token",
+        params={"client_id": APP_ID, "client_secret": "wrong", **exchange},
+    )
+    assert bad.status_code == 400
+
+
+def test_fake_meta_page_tokens_from_a_long_lived_user_token_never_expire(
+    fakes: Fakes, meta_app: str
+) -> None:
+    """Meta "Page access tokens": ``/me/accounts`` lists each Page with its token; asked for
+    with a long-lived user token it has no expiry (``debug_token`` ``expires_at`` 0)."""
+    short = _meta_token(fakes, code=_meta_code(fakes, meta_app), redirect_uri=meta_app).json()
+    user = _meta_token(
+        fakes, grant_type="fb_exchange_token", fb_exchange_token=short["access_token"]
+    ).json()["access_token"]
+    bearer = {"Authorization": f"Bearer {user}"}
+    pages = httpx.get(f"{fakes.urls['meta']}/me/accounts", headers=bearer).json()["data"]
+    assert [p["id"] for p in pages] == [PAGE] and pages[0]["access_token"]
+    debug = httpx.get(
+        f"{fakes.urls['meta']}/debug_token",
+        params={"input_token": pages[0]["access_token"]},
+        headers=bearer,
+    ).json()["data"]
+    assert debug["expires_at"] == 0 and debug["is_valid"] is True and debug["type"] == "PAGE"
+
+
+def test_a_page_token_about_to_expire_is_asked_for_again_and_stored_before_use(
+    ctx: AppContext, fakes: Fakes, login: TestClient
+) -> None:
+    """When a Page token has an expiry (``debug_token`` ``expires_at`` > 0), the adapter asks
+    for it again with the long-lived user token (``/{page}?fields=access_token``) shortly
+    before it lapses, and stores it by a conditional update before using it."""
+    fakes.meta.page_token_lifetime_s = 20
+    callback(login, consent(start(login, "meta")))
+    before = accounts(ctx)["facebook"]["creds"]
+    assert 0 < float(before["expires_at"]) - time.time() <= 20
+    issued = fakes.meta.page_tokens_issued
+    with ctx.sessions() as session:
+        row = session.scalars(select(SocialAccount).where(SocialAccount.platform == "facebook"))
+        account = row.one()
+    # Within the leeway (a tenth of a 20 s lifetime) the next call renews first.
+    fakes.meta.token_expires_at[before["access_token"]] = int(time.time()) + 1
+    with ctx.sessions() as session, session.begin():
+        stored_row = session.get(SocialAccount, account.id)
+        assert stored_row is not None
+        creds = dict(before, expires_at=str(int(time.time()) + 1))
+        stored_row.credentials = ctx.vault.encrypt_json(creds)
+    viewer = Viewer(1, "admin.satu", "", "admin", None, "s", "t")
+    with ctx.sessions() as session, session.begin():
+        assert admin.test_account(ctx, session, viewer, account.id) == "ok"
+    after = accounts(ctx)["facebook"]["creds"]
+    assert fakes.meta.page_tokens_issued == issued + 1
+    assert after["access_token"] != before["access_token"]
+    assert float(after["expires_at"]) > time.time() + 10
+
+
+def test_a_login_ending_within_seven_days_is_warned_about_by_the_connection_test(
+    ctx: AppContext, fakes: Fakes, login: TestClient
+) -> None:
+    """The long-lived user token cannot be renewed by a server (Meta "Long-Lived Access
+    Tokens"): the connection test warns a week ahead so an admin logs in again in time."""
+    callback(login, consent(start(login, "meta")))
+    with ctx.sessions() as session, session.begin():
+        row = session.scalars(
+            select(SocialAccount).where(SocialAccount.platform == "facebook")
+        ).one()
+        creds = ctx.vault.decrypt_json(row.credentials or b"")
+        assert isinstance(creds, dict)
+        creds["user_token_expires_at"] = str(int(time.time()) + 3 * 86400)
+        row.credentials = ctx.vault.encrypt_json(creds)
+        account_id = row.id
+    viewer = Viewer(1, "admin.satu", "", "admin", None, "s", "t")
+    with ctx.sessions() as session, session.begin():
+        result = admin.test_account(ctx, session, viewer, account_id)
+    assert result.startswith("ok — Peringatan: token Meta berakhir") and "2 hari lagi" in result

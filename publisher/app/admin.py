@@ -165,8 +165,13 @@ def store_connection(
 def test_account(ctx: AppContext, session: Session, viewer: Viewer, account_id: int) -> str:
     """Build the adapter and make its ``check`` call (Telegram ``getMe`` + ``getChat``, X
     ``/2/users/me``, ...): a harmless authenticated read, so wrong credentials raise the
-    platform's error. (A marker look-up proves nothing where the platform cannot search.)"""
-    account = session.get(SocialAccount, account_id)
+    platform's error. (A marker look-up proves nothing where the platform cannot search.)
+
+    The account is read, and the check made, before ``session`` is touched: the check may renew
+    a token and store it in a session of its own, which must not wait on this one's write lock.
+    """
+    with ctx.readonly_sessions() as reader:
+        account = reader.get(SocialAccount, account_id)
     if account is None:
         raise NotFound(f"account {account_id}")
     try:

@@ -216,6 +216,10 @@ class GraphClient:
                 effectful=False,
             )
         expires = data.get("expires_at")
+        if self.keeper.can_refresh:
+            # The Page token is asked for again before it lapses; what ends the connection is
+            # the long-lived user token it is asked for with (about 60 days, no server renewal).
+            expires = self.keeper.user_token_expires_at()
         if not isinstance(expires, int) or expires <= 0:
             return ""
         left = datetime.fromtimestamp(expires, tz=UTC) - utcnow()

@@ -111,6 +111,10 @@ class PageTokenKeeper:
         raw = str(self.credentials.get("expires_at") or "")
         return float(raw) if raw.replace(".", "", 1).isdigit() and float(raw) > 0 else None
 
+    def user_token_expires_at(self) -> int:
+        raw = str(self.credentials.get("user_token_expires_at") or "")
+        return int(float(raw)) if raw.replace(".", "", 1).isdigit() else 0
+
     def leeway(self) -> float:
         raw = str(self.credentials.get("expires_in") or "")
         lifetime = float(raw) if raw.isdigit() else None
