@@ -107,6 +107,16 @@ def _regain_minutes(headers: httpx.Headers) -> int | None:
     return best
 
 
+def _rewound(files: dict[str, Any] | None) -> bool:
+    """Rewind the open files of a request so it can be sent again; False if one cannot be."""
+    for value in (files or {}).values():
+        handle = value[1] if isinstance(value, tuple) and len(value) > 1 else value
+        if not hasattr(handle, "seek"):
+            return False
+        handle.seek(0)
+    return True
+
+
 def next_cursor(body: dict[str, Any]) -> str:
     """The ``after`` cursor of a Graph list answer when there is a next page, else ""."""
     paging = body.get("paging")
@@ -176,9 +186,9 @@ class GraphClient:
         error = body.get("error") if isinstance(body, dict) else None
         error = error if isinstance(error, dict) else {}
         code = error.get("code")
-        if code == 190 and files is None and not _renewed and self.keeper.can_refresh:
-            # Expired early (password change, clock skew): the request did not take effect,
-            # so it is made once more with a Page token asked for again.
+        if code == 190 and not _renewed and self.keeper.can_refresh and _rewound(files):
+            # Expired early (password change, clock skew, or lapsed in flight): the request
+            # did not take effect, so it is made once more with a Page token asked for again.
             self.keeper.refresh()
             return self.call(
                 method,
@@ -186,6 +196,7 @@ class GraphClient:
                 effectful=effectful,
                 params=params,
                 data=data,
+                files=files,
                 api_base=api_base,
                 _renewed=True,
             )
