@@ -528,3 +528,12 @@ def test_a_login_ending_within_seven_days_is_warned_about_by_the_connection_test
     with ctx.sessions() as session, session.begin():
         result = admin.test_account(ctx, session, viewer, account_id)
     assert result.startswith("ok — Peringatan: token Meta berakhir") and "2 hari lagi" in result
+
+
+def test_each_account_connected_by_login_offers_to_connect_again_from_its_row(
+    ctx: AppContext, fakes: Fakes, login: TestClient
+) -> None:
+    callback(login, consent(start(login, "x")))
+    page = login.get("/admin").text
+    assert 'action="/admin/accounts/oauth/x/start"' in page and "Sambungkan ulang" in page
+    assert '<input type="hidden" name="agency" value="dpupr">' in page
