@@ -22,8 +22,9 @@ import httpx
 from publisher.demo.fakes import DemoFakes
 from publisher.runtime.context import AppContext
 
-# Shorter than collecting, screening and rendering take, so tokens lapse before publishing.
-TOKEN_LIFETIME_S = 6.0
+# Shorter than collecting, screening and rendering take (seconds even for a handful of cases),
+# so tokens lapse before publishing and again while it runs.
+TOKEN_LIFETIME_S = 3.0
 X_CLIENT = "lapor-demo"
 META_APP, META_SECRET = "1234567890", "demo-meta-app-secret"
 
