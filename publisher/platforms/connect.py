@@ -319,20 +319,17 @@ def _finish_meta(
     return out
 
 
-def check_telegram(
-    inputs: AdapterInputs,
-) -> Connection:
+def check_telegram(inputs: AdapterInputs) -> Connection:
     """A Telegram bot and chat, asked ``getMe`` and ``getChat`` (the adapter's ``check``)
     before anything is saved; a wrong token or a chat the bot is not in is refused."""
     from publisher.platforms.telegram.spec import SPEC
 
     try:
-        described = SPEC.factory(inputs).check()
+        SPEC.factory(inputs).check()
     except PlatformError as exc:
         raise _fail(f"telegram: check failed ({exc})", exc.user_message) from None
     except httpx.HTTPError as exc:
         raise _fail(
             f"telegram: unreachable ({type(exc).__name__})", "Telegram tidak dapat dihubungi."
         ) from None
-    del described
     return Connection("telegram", inputs.handle, dict(inputs.credentials))
