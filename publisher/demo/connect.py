@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import httpx
 
 from publisher.demo.fakes import DemoFakes
+from publisher.platforms.connect import ConnectFailed
 from publisher.runtime.context import AppContext
 
 # Shorter than collecting, screening and rendering take (seconds even for a handful of cases),
@@ -34,10 +35,6 @@ class DemoAgency:
     id: int
     code: str
     name: str
-
-
-class ConnectError(RuntimeError):
-    """The demo could not connect an account (a bug: the flows run against our own fakes)."""
 
 
 def _ids(agency: DemoAgency) -> tuple[str, str, str, str, str]:
@@ -88,7 +85,7 @@ def _consent(authorize_url: str) -> str:
         page = browser.get(authorize_url)
         action = re.search(r'<form method="post" action="([^"]+)"', page.text)
         if page.status_code != 200 or action is None:
-            raise ConnectError(f"authorize page answered {page.status_code}")
+            raise ConnectFailed(f"authorize page answered {page.status_code}")
         fields = {
             name: html.unescape(value)
             for name, value in re.findall(r'name="([^"]+)" value="([^"]*)"', page.text)
@@ -97,7 +94,7 @@ def _consent(authorize_url: str) -> str:
             httpx.URL(authorize_url).join(action.group(1)), data={**fields, "decision": "allow"}
         )
     if answer.status_code != 302:
-        raise ConnectError(f"consent answered {answer.status_code}")
+        raise ConnectFailed(f"consent answered {answer.status_code}")
     return str(answer.headers["location"])
 
 
@@ -109,13 +106,13 @@ class Admin:
         form = self.web.get("/login")
         token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
         if token is None:
-            raise ConnectError("no login form")
+            raise ConnectFailed("no login form")
         signed_in = self.web.post(
             "/login",
             data={"username": username, "password": password, "csrf_token": token.group(1)},
         )
         if signed_in.status_code != 303:
-            raise ConnectError(f"login answered {signed_in.status_code}")
+            raise ConnectFailed(f"login answered {signed_in.status_code}")
         self.csrf = str(self.web.get("/api/v1/me").json()["csrf_token"])
 
     def close(self) -> None:
@@ -123,10 +120,10 @@ class Admin:
 
     def _message(self, response: httpx.Response) -> str:
         if response.status_code != 303:
-            raise ConnectError(f"{response.request.url.path} answered {response.status_code}")
+            raise ConnectFailed(f"{response.request.url.path} answered {response.status_code}")
         message = httpx.URL(str(response.headers["location"])).params.get("pesan", "")
         if not message.startswith("Akun tersambung"):
-            raise ConnectError(message)
+            raise ConnectFailed(message)
         return str(message)
 
     def login_flow(self, provider: str, agency: str) -> str:
@@ -136,7 +133,7 @@ class Admin:
             data={"agency": agency, "csrf_token": self.csrf},
         )
         if started.status_code != 303:
-            raise ConnectError(f"start answered {started.status_code}")
+            raise ConnectFailed(f"start answered {started.status_code}")
         back = httpx.URL(_consent(str(started.headers["location"])))
         return self._message(self.web.get(back.raw_path.decode()))
 
