@@ -85,6 +85,23 @@ MATRIX = (
         data={"agency": "dpupr", "platform": "myspace", "handle": "x"},
     ),
     Rule("POST", "/admin/accounts/{account}/test", (403, 403, 403, 303, 403), 401, data={}),
+    # Login flows: no app configured in this world, and no flow in progress: the admin is
+    # sent back to /admin with the reason; an unknown agency is refused before any call.
+    Rule(
+        "POST",
+        "/admin/accounts/oauth/{provider}/start",
+        (403, 403, 403, 303, 403),
+        401,
+        data={"agency": "dpupr"},
+    ),
+    Rule("GET", "/admin/accounts/oauth/{provider}/callback", (403, 403, 403, 303, 403), 303),
+    Rule(
+        "POST",
+        "/admin/accounts/telegram",
+        (403, 403, 403, 303, 403),
+        401,
+        data={"agency": "tidak-ada", "bot_token": "1:x", "chat_id": "@kanal"},
+    ),
     Rule("POST", "/admin/accounts/{account}/{change}", (403, 403, 403, 400, 403), 401, data={}),
     Rule(
         "POST",
@@ -232,6 +249,7 @@ def world(ctx: AppContext) -> dict[str, str]:
         "agency": "dpupr",
         "platform": "x",
         "kind": "photo",
+        "provider": "x",
     }
 
 

@@ -12,7 +12,10 @@ page previews them (with any action text typed in); an agency's own templates ar
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import time
 from dataclasses import asdict
 from typing import Annotated
 from urllib.parse import quote
@@ -22,11 +25,14 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from publisher.core.crypto import JSONValue
 from publisher.core.errors import LaporError
 from publisher.db import audit
 from publisher.db.models import ROLES, Agency, SocialAccount, User
-from publisher.platforms.registry import build_platform
+from publisher.platforms import connect as oauth
+from publisher.platforms.registry import get_spec, platform_for
 from publisher.platforms.registry import names as platform_names
+from publisher.platforms.spec import AdapterInputs
 from publisher.posts.captions import CaptionContext, render_caption
 from publisher.runtime.context import AppContext
 from publisher.web.auth import (
@@ -34,6 +40,7 @@ from publisher.web.auth import (
     Conflict,
     NotFound,
     Viewer,
+    cookie_secure,
     end_sessions,
     set_password,
 )
@@ -121,17 +128,54 @@ def connect_account(
     return account
 
 
+def store_connection(
+    ctx: AppContext, session: Session, viewer: Viewer, agency: str, found: oauth.Connection
+) -> SocialAccount:
+    """Save an account connected by login: a new one, or new credentials for the same account
+    (connecting again is how a paused account gets fresh tokens), active again either way."""
+    agency_id = _agency(session, agency).id
+    account = session.scalar(
+        select(SocialAccount).where(
+            SocialAccount.platform == found.platform, SocialAccount.handle == found.handle
+        )
+    )
+    action = "account.reconnected"
+    if account is None:
+        account = SocialAccount(agency_id=agency_id, platform=found.platform, handle=found.handle)
+        session.add(account)
+        action = "account.connected"
+    elif account.agency_id != agency_id:
+        raise Conflict("account belongs to another agency", "Akun ini milik instansi lain.")
+    account.credentials = ctx.vault.encrypt_json(dict(found.credentials))
+    account.status, account.status_reason = "active", ""
+    session.flush()
+    # Credentials are never written to the audit log, only which account was connected.
+    audit.record(
+        session,
+        actor=viewer.actor,
+        action=action,
+        object_type="account",
+        object_id=account.id,
+        platform=found.platform,
+        by="login",
+    )
+    return account
+
+
 def test_account(ctx: AppContext, session: Session, viewer: Viewer, account_id: int) -> str:
     """Build the adapter and make its ``check`` call (Telegram ``getMe`` + ``getChat``, X
     ``/2/users/me``, ...): a harmless authenticated read, so wrong credentials raise the
-    platform's error. (A marker look-up proves nothing where the platform cannot search.)"""
-    account = session.get(SocialAccount, account_id)
+    platform's error. (A marker look-up proves nothing where the platform cannot search.)
+
+    The account is read, and the check made, before ``session`` is touched: the check may renew
+    a token and store it in a session of its own, which must not wait on this one's write lock.
+    """
+    with ctx.readonly_sessions() as reader:
+        account = reader.get(SocialAccount, account_id)
     if account is None:
         raise NotFound(f"account {account_id}")
     try:
-        described = build_platform(
-            account, ctx.vault, ctx.http, ctx.settings, sessions=ctx.sessions
-        ).check()
+        described = platform_for(ctx, account).check()
         # A check that works but sees trouble ahead (a token about to expire) says so.
         _, _, warning = described.partition(" — Peringatan: ")
         result = f"ok — Peringatan: {warning}" if warning else "ok"
@@ -236,6 +280,7 @@ def overview(ctx: Ctx, pages: Pages, request: Request, user: AdminOnly) -> Respo
         accounts=accounts,
         users=users,
         platforms=platform_names(),
+        logins={p: oauth.configured(p, ctx.settings) for p in oauth.PROVIDERS},
         roles=ROLES,
         flash=request.query_params.get("pesan", ""),
     )
@@ -257,6 +302,133 @@ def account_add(
     with ctx.sessions() as session, session.begin():
         connect_account(ctx, session, user, agency, platform, handle, credentials)
     return done("Akun tersambung.")
+
+
+# The OAuth flow in flight: encrypted with the Vault into a cookie that lives ten minutes, and
+# bound to the admin's session (its id's hash), so a callback from another browser or session
+# is refused even with the right ``state``.
+FLOW_COOKIE = "lapor_oauth"
+FLOW_PATH = "/admin/accounts/oauth"
+FLOW_TTL_S = 600
+_STALE_FLOW = (
+    "Sesi sambungan kedaluwarsa atau tidak ditemukan (batas 10 menit). Mulai lagi dari tombol "
+    "Sambungkan."
+)
+
+
+def _session_tag(viewer: Viewer) -> str:
+    return hashlib.sha256(f"oauth:{viewer.session_id}".encode()).hexdigest()
+
+
+def redirect_uri(ctx: AppContext, provider: str) -> str:
+    return f"{ctx.settings.public_base_url.rstrip('/')}{FLOW_PATH}/{provider}/callback"
+
+
+def failed(message: str) -> Response:
+    return done(f"Sambungan gagal: {message}")
+
+
+@router.post("/admin/accounts/oauth/{provider}/start")
+def oauth_start(
+    ctx: Ctx,
+    provider: str,
+    user: AdminOnlyWrite,
+    agency: Annotated[str, Form(max_length=40)],
+    page_id: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    with ctx.readonly_sessions() as session:
+        _agency(session, agency)
+    try:
+        started = oauth.start(provider, ctx.settings, redirect_uri(ctx, provider))
+    except oauth.ConnectFailed as exc:
+        return failed(exc.user_message)
+    flow: dict[str, JSONValue] = {
+        **started.pending,
+        "sid": _session_tag(user),
+        "provider": provider,
+        "agency": agency,
+        "page_id": page_id.strip(),
+        "at": str(int(time.time())),
+    }
+    response = RedirectResponse(started.url, status_code=303)
+    response.set_cookie(
+        FLOW_COOKIE,
+        ctx.vault.encrypt_json(flow).decode(),
+        max_age=FLOW_TTL_S,
+        httponly=True,
+        samesite="lax",  # the callback is a top-level GET from the platform's site
+        secure=cookie_secure(ctx),
+        path=FLOW_PATH,
+    )
+    return response
+
+
+def _flow(ctx: AppContext, request: Request, user: Viewer, provider: str) -> dict[str, str]:
+    raw = request.cookies.get(FLOW_COOKIE, "")
+    try:
+        flow = ctx.vault.decrypt_json(raw.encode()) if raw else None
+    except LaporError:
+        flow = None
+    if not isinstance(flow, dict) or flow.get("provider") != provider:
+        raise oauth.ConnectFailed(
+            "oauth: no flow cookie for this provider", user_message=_STALE_FLOW
+        )
+    if time.time() - float(str(flow.get("at") or 0)) > FLOW_TTL_S:
+        raise oauth.ConnectFailed("oauth: flow older than its ttl", user_message=_STALE_FLOW)
+    if not hmac.compare_digest(str(flow.get("sid", "")), _session_tag(user)):
+        raise oauth.ConnectFailed(
+            "oauth: flow started in another session",
+            user_message="Permintaan sambungan dimulai di sesi lain. Mulai lagi dari tombol "
+            "Sambungkan.",
+        )
+    return {str(k): str(v) for k, v in flow.items()}
+
+
+@router.get("/admin/accounts/oauth/{provider}/callback")
+def oauth_callback(ctx: Ctx, request: Request, provider: str, user: AdminOnly) -> Response:
+    params = {k: v[:2000] for k, v in request.query_params.items()}
+    try:
+        flow = _flow(ctx, request, user, provider)
+        found = oauth.finish(
+            provider, ctx.http, ctx.settings, flow, params, redirect_uri(ctx, provider)
+        )
+        with ctx.sessions() as session, session.begin():
+            for connection in found:
+                store_connection(ctx, session, user, flow["agency"], connection)
+    except (oauth.ConnectFailed, BadInput, Conflict) as exc:
+        response = failed(exc.user_message)
+    else:
+        names = ", ".join(f"{get_spec(c.platform).label} {c.handle}" for c in found)
+        response = done(f"Akun tersambung: {names}.")
+    response.delete_cookie(FLOW_COOKIE, path=FLOW_PATH)
+    return response
+
+
+@router.post("/admin/accounts/telegram")
+def telegram_connect(
+    ctx: Ctx,
+    user: AdminOnlyWrite,
+    agency: Annotated[str, Form(max_length=40)],
+    bot_token: Annotated[str, Form(max_length=200)],
+    chat_id: Annotated[str, Form(max_length=120)],
+) -> Response:
+    creds = {"bot_token": bot_token.strip(), "chat_id": chat_id.strip()}
+    if not all(creds.values()):
+        return failed("Isi token bot dan ID kanal/chat.")
+    api_base = ctx.settings.telegram_api_base.rstrip("/")
+    if api_base != get_spec("telegram").api_base.rstrip("/"):
+        creds["api_base"] = api_base  # a local Bot API server (or the demo's fake)
+    inputs = AdapterInputs(creds["chat_id"], creds, ctx.http, ctx.settings, api_base)
+    try:
+        with ctx.readonly_sessions() as session:
+            _agency(session, agency)
+        # Asked before anything is stored, and outside the write transaction.
+        found = oauth.check_telegram(inputs)
+        with ctx.sessions() as session, session.begin():
+            store_connection(ctx, session, user, agency, found)
+    except (oauth.ConnectFailed, BadInput, Conflict) as exc:
+        return failed(exc.user_message)
+    return done(f"Akun tersambung: Telegram {found.handle}.")
 
 
 @router.post("/admin/accounts/{account_id}/test")

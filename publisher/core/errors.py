@@ -31,6 +31,7 @@ their module (``tests/test_exception_tree.py`` checks that this drawing is true)
     │   ├── BadInput                400
     │   ├── TooManyAttempts         429
     │   └── PayloadTooLarge         413: a body over its route's cap, refused while streaming
+    ├── ConnectFailed               publisher.platforms.connect: an account cannot be connected
     ├── LeaseLost                   a claim on an outbound message was taken over: not sent
     └── PlatformError               an outbound call failed (a platform, WhatsApp, Telegram)
         ├── RetryableError          retry: the request provably never took effect

@@ -135,6 +135,19 @@ class Settings(BaseSettings):
     # A token that cannot renew itself is announced this many days before it expires.
     alert_token_days: int = Field(default=7, ge=1)
     alert_max_attempts: int = Field(default=6, ge=1)
+    # --- connecting accounts by logging in (issue 19; docs/deploy.md) -------------------
+    # The app registered at X (OAuth 2.0, PKCE) and at Meta (Facebook Login). The callbacks
+    # are {public_base_url}/admin/accounts/oauth/x/callback and .../meta/callback.
+    x_client_id: str = ""
+    x_client_secret: str = ""  # empty for a public client (PKCE only)
+    x_authorize_url: str = "https://x.com/i/oauth2/authorize"
+    x_api_base: str = "https://api.x.com"
+    meta_app_id: str = ""
+    meta_app_secret: str = ""
+    meta_dialog_url: str = "https://www.facebook.com/v21.0/dialog/oauth"
+    meta_graph_url: str = "https://graph.facebook.com/v21.0"
+    meta_video_url: str = ""  # the video host; empty: graph-video beside the Graph host
+    telegram_api_base: str = "https://api.telegram.org"  # Telegram accounts connected here
 
     @field_validator("timezone")
     @classmethod

@@ -26,7 +26,7 @@ from faker import Faker
 from PIL import Image, ImageDraw
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from publisher.app.factory import create_app
 from publisher.core.clock import utcnow
@@ -43,6 +43,8 @@ from publisher.db.models import (
     SocialAccount,
     User,
 )
+from publisher.demo.connect import DemoAgency, connect_all
+from publisher.demo.fakes import DemoFakes
 from publisher.demo.web import DEMO_WEB_PORT, demo_settings
 from publisher.fakes.case_feed import FakeCaseFeed
 from publisher.fakes.server import ServerThread
@@ -269,16 +271,6 @@ def generate_records(
     return records
 
 
-@dataclass
-class DemoFakes:
-    """The fake platforms of the demo and their URLs."""
-
-    telegram: FakeTelegram
-    meta: FakeMetaGraph
-    x: FakeX
-    urls: dict[str, str]
-
-
 def run_demo(*, cases: int, root: str, console: Console) -> None:
     base = Path(root)
     if base.exists():
@@ -314,63 +306,12 @@ def run_demo(*, cases: int, root: str, console: Console) -> None:
             ctx.close()
 
 
-def _accounts(ctx: AppContext, agency: Agency, fakes: DemoFakes) -> list[SocialAccount]:
-    """Folder, Telegram, Facebook Page, Instagram and X accounts for one agency, each known to
-    its fake platform."""
-    code = agency.code.replace("-", "")
-    token = f"{agency.id}00:demo-{agency.code}"
-    channel = f"@{code}_tegal"
-    page_id, ig_id, x_id = f"10{agency.id:04d}", f"178{agency.id:04d}", f"150{agency.id:04d}"
-    fakes.telegram.tokens.add(token)
-    fakes.telegram.channels.add(channel)
-    fakes.meta.tokens.update({f"page-{code}", f"ig-{code}"})
-    fakes.meta.pages[page_id] = agency.name
-    fakes.meta.ig_users[ig_id] = f"{code}.tegal"
-    fakes.x.tokens[f"x-{code}"] = x_id
-    fakes.x.users[x_id] = f"{code}_tegal"
-    specs: list[tuple[str, str, dict[str, Any]]] = [
-        ("folder", agency.code, {}),
-        (
-            "telegram",
-            channel,
-            {"bot_token": token, "chat_id": channel, "api_base": fakes.urls["telegram"]},
-        ),
-        (
-            "facebook",
-            page_id,
-            {
-                "page_id": page_id,
-                "access_token": f"page-{code}",
-                "api_base": fakes.urls["meta"],
-                "video_api_base": fakes.urls["meta_video"],
-            },
-        ),
-        (
-            "instagram",
-            f"{code}.tegal",
-            {
-                "ig_user_id": ig_id,
-                "access_token": f"ig-{code}",
-                "api_base": fakes.urls["meta"],
-                "poll_interval_s": 0.2,
-            },
-        ),
-        (
-            "x",
-            f"{code}_tegal",
-            {"access_token": f"x-{code}", "user_id": x_id, "api_base": fakes.urls["x"]},
-        ),
-    ]
-    return [
-        SocialAccount(
-            agency_id=agency.id,
-            platform=platform,
-            handle=handle,
-            credentials=ctx.vault.encrypt_json(creds),
-            max_posts_per_hour=60,
-        )
-        for platform, handle, creds in specs
-    ]
+def _folder_account(agency: Agency) -> SocialAccount:
+    """The folder platform needs no login: its account is made directly. Telegram, Facebook,
+    Instagram and X are connected through the admin page (:mod:`publisher.demo.connect`)."""
+    return SocialAccount(
+        agency_id=agency.id, platform="folder", handle=agency.code, max_posts_per_hour=60
+    )
 
 
 def _run(
@@ -388,8 +329,15 @@ def _run(
         with ctx.sessions() as session, session.begin():
             seed(session)
             passwords = _demo_users(session)
-            for agency in session.scalars(select(Agency).where(Agency.kind != "kecamatan")):
-                session.add_all(_accounts(ctx, agency, fakes))
+            agencies = list(session.scalars(select(Agency).where(Agency.kind != "kecamatan")))
+            session.add_all(_folder_account(agency) for agency in agencies)
+            listed = [DemoAgency(a.id, a.code, a.name) for a in agencies]
+    with console.status("connecting X, Facebook, Instagram and Telegram by logging in..."):
+        connected = connect_all(ctx, fakes, listed, passwords["demo.admin"])
+        with ctx.sessions() as session, session.begin():
+            # The demo publishes more per hour than a real account would.
+            session.execute(update(SocialAccount).values(max_posts_per_hour=60))
+    page_tokens_at_connect = fakes.meta.page_tokens_issued
     feed.add(*generate_records(cases, feed, feed_url, rng))
     # One broken record, as real feeds have: it is quarantined and the rest goes on.
     feed.add(
@@ -413,13 +361,18 @@ def _run(
     with console.status("publishing..."):
         while run_recorded(ctx, "publish", publish).get("claimed"):
             pass
+    renewals = {
+        "accounts connected through the admin page": connected,
+        "X tokens refreshed (rotated pairs)": fakes.x.refreshes,
+        "Meta Page tokens renewed": fakes.meta.page_tokens_issued - page_tokens_at_connect,
+    }
     received = {
         "telegram": len(fakes.telegram.live()),
         "facebook": len(fakes.meta.live_posts()),
         "instagram": len(fakes.meta.live_ig_media()),
         "x": len(fakes.x.live_posts()),
     }
-    _summary(ctx, console, approved, base, received)
+    _summary(ctx, console, approved, base, received, renewals)
     _how_to_sign_in(console, base, passwords)
 
 
@@ -454,7 +407,12 @@ def _how_to_sign_in(console: Console, base: Path, passwords: dict[str, str]) -> 
 
 
 def _summary(
-    ctx: AppContext, console: Console, approved: int, base: Path, received: dict[str, int]
+    ctx: AppContext,
+    console: Console,
+    approved: int,
+    base: Path,
+    received: dict[str, int],
+    renewals: dict[str, int],
 ) -> None:
     with ctx.sessions() as session:
         collected = session.scalar(select(func.count()).select_from(Case)) or 0
@@ -494,6 +452,8 @@ def _summary(
         table.add_row(f"published to {platform}", str(per_platform.get(platform, 0)))
     for platform, count in received.items():
         table.add_row(f"posts received by the fake {platform} server", str(count))
+    for what, count in renewals.items():
+        table.add_row(what, str(count))
     with ctx.sessions() as session:
         for state, count in session.execute(
             select(Delivery.state, func.count())

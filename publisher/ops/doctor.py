@@ -274,10 +274,12 @@ def _dry_call(
 ) -> tuple[Status, str]:
     """The adapter's own harmless authenticated call (``Platform.check``)."""
     from publisher.core.errors import PlatformError
-    from publisher.platforms.registry import build_platform
+    from publisher.platforms.registry import platform_for
 
     try:
-        return "ok", build_platform(account, ctx.vault, ctx.http, ctx.settings).check()
+        # The worker's construction: with sessions, so an X token due for renewal is renewed
+        # (and stored) here too instead of failing the check.
+        return "ok", platform_for(ctx, account).check()
     except PlatformError as exc:
         base = str(creds.get("api_base") or "")
         if base and _loopback(base):

@@ -12,7 +12,7 @@ whose platform is gone is paused rather than retried); :func:`build_platform` ra
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from sqlalchemy import update
@@ -29,6 +29,9 @@ from publisher.platforms.instagram.spec import SPEC as INSTAGRAM
 from publisher.platforms.spec import AdapterInputs, PlatformSpec
 from publisher.platforms.telegram.spec import SPEC as TELEGRAM
 from publisher.platforms.x.spec import SPEC as X
+
+if TYPE_CHECKING:
+    from publisher.runtime.context import AppContext
 
 BUILT_IN: tuple[PlatformSpec, ...] = (FOLDER, TELEGRAM, FACEBOOK, INSTAGRAM, X)
 
@@ -130,3 +133,10 @@ def build_platform(
         else None
     )
     return spec.factory(AdapterInputs(account.handle, creds, client, settings, api_base, store))
+
+
+def platform_for(ctx: AppContext, account: SocialAccount) -> Platform:
+    """The adapter every process uses (worker, reconciler, doctor, admin pages): with the
+    context's sessions, so a token renewed on the way (X rotation, a Meta Page token) is saved
+    before it is used. An adapter without them could not renew at all."""
+    return build_platform(account, ctx.vault, ctx.http, ctx.settings, sessions=ctx.sessions)

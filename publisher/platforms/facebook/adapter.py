@@ -21,6 +21,7 @@ import httpx
 from publisher.core.errors import UnknownOutcome
 from publisher.platforms.base import PublishRequest, PublishResult, has_marker, with_marker
 from publisher.platforms.meta.graph import DEFAULT_GRAPH, GraphClient, next_cursor, video_host
+from publisher.platforms.meta.tokens import PageTokenKeeper
 
 RECENT_POSTS = 100
 SEARCH_PAGES = 5  # how far back an unknown delivery is looked for (5 x 100 posts)
@@ -39,9 +40,12 @@ class FacebookPagePlatform:
         *,
         video_api_base: str = "",
         app_secret: str = "",
+        keeper: PageTokenKeeper | None = None,
     ) -> None:
         self.page_id = page_id
-        self.graph = GraphClient(client, token, api_base, "facebook", app_secret=app_secret)
+        self.graph = GraphClient(
+            client, token, api_base, "facebook", app_secret=app_secret, keeper=keeper
+        )
         self.video_api_base = video_api_base or video_host(api_base)
 
     @staticmethod

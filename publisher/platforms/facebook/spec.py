@@ -9,6 +9,7 @@ from publisher.media.limits import MB, MediaLimits
 from publisher.platforms.base import Platform
 from publisher.platforms.facebook.adapter import FacebookPagePlatform
 from publisher.platforms.meta.graph import DEFAULT_GRAPH, META_ERRORS
+from publisher.platforms.meta.tokens import PageTokenKeeper
 from publisher.platforms.spec import AdapterInputs, CaptionLimits, CredentialModel, PlatformSpec
 
 
@@ -21,6 +22,7 @@ def build(inputs: AdapterInputs) -> Platform:
         inputs.api_base,
         video_api_base=str(creds.get("video_api_base") or ""),
         app_secret=str(creds.get("app_secret") or ""),
+        keeper=PageTokenKeeper(inputs.client, creds, inputs.store, inputs.api_base),
     )
 
 
@@ -39,7 +41,17 @@ SPEC = PlatformSpec(
     ),
     credentials=CredentialModel(
         required=("page_id", "access_token"),
-        optional=("api_base", "video_api_base", "app_secret"),
+        optional=(
+            "api_base",
+            "video_api_base",
+            "app_secret",
+            # Facebook Login connection: the Page token's expiry and the long-lived user
+            # token it is asked for again with (publisher/platforms/meta/tokens.py).
+            "expires_at",
+            "expires_in",
+            "user_token",
+            "user_token_expires_at",
+        ),
         help="Kredensial Facebook belum lengkap (page_id, access_token Halaman).",
     ),
     errors=META_ERRORS,

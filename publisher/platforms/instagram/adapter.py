@@ -42,6 +42,7 @@ from publisher.platforms.base import (
 )
 from publisher.platforms.errors import ErrorRule
 from publisher.platforms.meta.graph import DEFAULT_GRAPH, META_ERRORS, GraphClient, next_cursor
+from publisher.platforms.meta.tokens import PageTokenKeeper
 
 CAPTION_LIMIT = 2200
 CAROUSEL_MAX = 10
@@ -93,11 +94,18 @@ class InstagramPlatform:
         poll_interval_s: float = 2.0,
         max_polls: int = 15,
         app_secret: str = "",
+        keeper: PageTokenKeeper | None = None,
     ) -> None:
         self.client = client
         self.ig_user_id = ig_user_id
         self.graph = GraphClient(
-            client, token, api_base, "instagram", INSTAGRAM_ERRORS, app_secret=app_secret
+            client,
+            token,
+            api_base,
+            "instagram",
+            INSTAGRAM_ERRORS,
+            app_secret=app_secret,
+            keeper=keeper,
         )
         self.poll_interval_s = poll_interval_s
         self.max_polls = max_polls

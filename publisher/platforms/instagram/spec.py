@@ -13,6 +13,7 @@ from publisher.platforms.instagram.adapter import (
     InstagramPlatform,
 )
 from publisher.platforms.meta.graph import DEFAULT_GRAPH
+from publisher.platforms.meta.tokens import PageTokenKeeper
 from publisher.platforms.spec import AdapterInputs, CaptionLimits, CredentialModel, PlatformSpec
 
 
@@ -25,6 +26,7 @@ def build(inputs: AdapterInputs) -> Platform:
         inputs.api_base,
         poll_interval_s=float(creds.get("poll_interval_s", 2.0)),
         app_secret=str(creds.get("app_secret") or ""),
+        keeper=PageTokenKeeper(inputs.client, creds, inputs.store, inputs.api_base),
     )
 
 
@@ -53,7 +55,18 @@ SPEC = PlatformSpec(
     ),
     credentials=CredentialModel(
         required=("ig_user_id", "access_token"),
-        optional=("api_base", "poll_interval_s", "app_secret"),
+        optional=(
+            "api_base",
+            "poll_interval_s",
+            "app_secret",
+            # Facebook Login connection: the Page whose token publishes, its expiry and the
+            # long-lived user token it is asked for again with (meta/tokens.py).
+            "page_id",
+            "expires_at",
+            "expires_in",
+            "user_token",
+            "user_token_expires_at",
+        ),
         help="Kredensial Instagram belum lengkap (ig_user_id, access_token).",
     ),
     errors=INSTAGRAM_ERRORS,

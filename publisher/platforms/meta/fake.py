@@ -16,16 +16,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import html
 import itertools
 import json
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp
 
 from publisher.fakes.faults import Fault, FaultPlan, drop_connection, droppable
@@ -75,6 +78,17 @@ class IgMedia:
 
 
 @dataclass
+class LoginGrant:
+    """A Facebook Login code waiting to be exchanged."""
+
+    app_id: str
+    redirect_uri: str
+    user: str
+    scope: str
+    issued: float
+
+
+@dataclass
 class FakeMetaGraph:
     tokens: set[str] = field(default_factory=set)
     pages: dict[str, str] = field(default_factory=dict)  # page id -> name
@@ -93,6 +107,32 @@ class FakeMetaGraph:
     # answers code 190 as Meta does. Tokens not listed never expire (Page tokens from a
     # long-lived user token).
     token_expires_at: dict[str, int] = field(default_factory=dict)
+    # Facebook Login (Meta "Manually Build a Login Flow"): the dialog
+    # ``/{version}/dialog/oauth`` redirects only to a URI listed in the app's "Valid OAuth
+    # Redirect URIs" (``redirect_uris``), with ``code`` and ``state``, or with
+    # ``error=access_denied&error_reason=user_denied`` when the person cancels. The code is
+    # exchanged at ``/oauth/access_token`` with the app secret and the *identical*
+    # ``redirect_uri``; it works once (subcode 36009 "has been used") and not after
+    # ``code_lifetime_s`` (36007 "has expired"). The answer is a short-lived user token.
+    # Meta "Long-Lived Access Tokens": ``grant_type=fb_exchange_token`` turns a user token into
+    # one lasting about 60 days (``expires_in``). Meta "Page access tokens": ``/me/accounts``
+    # lists the person's Pages with a Page token each, and ``/{page}?fields=access_token``
+    # gives one; with a long-lived user token it has no expiry (``page_token_lifetime_s`` 0),
+    # a shorter lifetime lets the demo and tests see a Page token renewed.
+    apps: dict[str, str] = field(default_factory=dict)  # app id -> app secret
+    redirect_uris: dict[str, str] = field(default_factory=dict)  # app id -> valid redirect URI
+    people: dict[str, list[str]] = field(default_factory=dict)  # user id -> Pages they manage
+    page_instagram: dict[str, str] = field(default_factory=dict)  # page id -> linked IG user
+    consenting_user: str = ""
+    code_lifetime_s: float = 600.0
+    short_token_lifetime_s: float = 3600.0
+    long_token_lifetime_s: float = 60 * 86400.0
+    page_token_lifetime_s: float = 0.0
+    login_codes: dict[str, LoginGrant] = field(default_factory=dict)
+    used_codes: set[str] = field(default_factory=set)
+    user_tokens: dict[str, str] = field(default_factory=dict)  # user token -> user id
+    exchanges: int = 0  # fb_exchange_token answers
+    page_tokens_issued: int = 0
     faults: FaultPlan = field(default_factory=FaultPlan)
     photos: dict[str, dict[str, Any]] = field(default_factory=dict)
     posts: list[PagePost] = field(default_factory=list)
@@ -128,8 +168,133 @@ class FakeMetaGraph:
 
         return droppable(api)
 
+    def _issue_user_token(self, user: str, lifetime_s: float) -> dict[str, Any]:
+        token = f"EAAU-{secrets.token_urlsafe(12)}"
+        with self._lock:
+            self.tokens.add(token)
+            self.user_tokens[token] = user
+            self.token_expires_at[token] = int(time.time() + lifetime_s)
+        return {"access_token": token, "token_type": "bearer", "expires_in": int(lifetime_s)}
+
+    def _issue_page_token(self, page: str) -> str:
+        token = f"EAAP-{page}-{secrets.token_urlsafe(12)}"
+        with self._lock:
+            self.tokens.add(token)
+            self.page_tokens_issued += 1
+            if self.page_token_lifetime_s > 0:
+                self.token_expires_at[token] = int(time.time() + self.page_token_lifetime_s)
+        return token
+
+    def _dialog(self, params: dict[str, str], consent: bool | None) -> Response:
+        app_id = params.get("client_id", "")
+        redirect_uri = params.get("redirect_uri", "")
+        if app_id not in self.apps:
+            return _login_page("Error", "<p>Invalid App ID.</p>", status=400)
+        if self.redirect_uris.get(app_id) != redirect_uri:
+            return _login_page(
+                "URL Blocked",
+                "<p>This redirect failed because the redirect URI is not whitelisted in the "
+                "app's Client OAuth Settings.</p>",
+                status=400,
+            )
+        state = params.get("state", "")
+
+        def back(**fields: str) -> Response:
+            query = urlencode({**fields, "state": state})
+            return RedirectResponse(f"{redirect_uri}?{query}", status_code=302)
+
+        if consent is None:
+            keep = ("client_id", "redirect_uri", "state", "scope", "response_type")
+            hidden = "".join(
+                f'<input type="hidden" name="{k}" value="{html.escape(params.get(k, ""))}">'
+                for k in keep
+            )
+            version = html.escape(params.get("_version", "v21.0"))
+            body = (
+                f"<p>The app asks for: {html.escape(params.get('scope', ''))}</p>"
+                f'<form method="post" action="/{version}/dialog/oauth">{hidden}'
+                '<button type="submit" name="decision" value="allow">Continue</button> '
+                '<button type="submit" name="decision" value="deny">Cancel</button></form>'
+            )
+            return _login_page("Log in with Facebook", body)
+        if not consent:
+            return back(
+                error="access_denied",
+                error_code="200",
+                error_description="Permissions error",
+                error_reason="user_denied",
+            )
+        user = self.consenting_user or next(iter(self.people), "")
+        code = secrets.token_urlsafe(32)
+        with self._lock:
+            self.login_codes[code] = LoginGrant(
+                app_id, redirect_uri, user, params.get("scope", ""), time.time()
+            )
+        return back(code=code)
+
+    def _access_token(self, params: dict[str, str]) -> JSONResponse:
+        app_id = params.get("client_id", "")
+        if app_id not in self.apps:
+            return _error(400, 101, "Error validating application. Invalid application ID.")
+        if not hmac.compare_digest(self.apps[app_id], params.get("client_secret", "")):
+            return _error(400, 1, "Error validating client secret.")
+        if params.get("grant_type") == "fb_exchange_token":
+            user = self.user_tokens.get(params.get("fb_exchange_token", ""))
+            deadline = self.token_expires_at.get(params.get("fb_exchange_token", ""), 0)
+            if user is None or 0 < deadline <= time.time():
+                return _expired()
+            with self._lock:
+                self.exchanges += 1
+            return JSONResponse(self._issue_user_token(user, self.long_token_lifetime_s))
+        code = params.get("code", "")
+        with self._lock:
+            grant = self.login_codes.pop(code, None)
+            used = code in self.used_codes
+            self.used_codes.add(code)
+        if grant is None:
+            message = "This authorization code has been used." if used else "Invalid code."
+            return _error(400, 100, message, subcode=36009 if used else None)
+        if time.time() - grant.issued > self.code_lifetime_s:
+            return _error(400, 100, "This authorization code has expired.", subcode=36007)
+        if grant.app_id != app_id or grant.redirect_uri != params.get("redirect_uri"):
+            return _error(
+                400,
+                100,
+                "Error validating verification code. Please make sure your redirect_uri is "
+                "identical to the one you used in the OAuth dialog request",
+                subcode=36008,
+            )
+        return JSONResponse(self._issue_user_token(grant.user, self.short_token_lifetime_s))
+
+    def login_app(self) -> ASGIApp:
+        """Only Facebook Login (the dialog lives on www.facebook.com in production); the
+        Graph app of :meth:`app` serves it too, so one fake server runs the whole flow."""
+        api = FastAPI(title="fake Facebook Login")
+        self._login_routes(api)
+        return api
+
+    def _login_routes(self, api: FastAPI) -> None:
+        @api.get("/{version}/dialog/oauth")
+        async def dialog(version: str, request: Request) -> Response:
+            return self._dialog({**request.query_params, "_version": version}, consent=None)
+
+        @api.post("/{version}/dialog/oauth")
+        async def consent(version: str, request: Request) -> Response:
+            form = {k: str(v) for k, v in (await request.form()).items()}
+            return self._dialog(form, consent=form.get("decision") == "allow")
+
+        @api.api_route("/{version}/oauth/access_token", methods=["GET", "POST"])
+        async def access_token(version: str, request: Request) -> JSONResponse:
+            with self._lock:
+                self.requests += 1
+            params = dict(request.query_params)
+            if request.method == "POST":
+                params.update({k: str(v) for k, v in (await request.form()).items()})
+            return self._access_token(params)
+
     def app(self) -> ASGIApp:
         api = FastAPI(title="fake Meta Graph API")
+        self._login_routes(api)
 
         @api.get("/{version}/{node}")
         async def get_node(version: str, node: str, request: Request) -> JSONResponse:
@@ -185,6 +350,8 @@ class FakeMetaGraph:
         }.get((method, edge))
         if handler is not None:
             response = await handler(node, form, request, fault)
+        elif method == "GET" and node == "me" and edge == "accounts":
+            response = self._accounts(token, request)
         elif method == "GET" and node == "debug_token" and not edge:
             response = self._debug_token(request)
         elif method == "GET" and not edge:
@@ -394,9 +561,31 @@ class FakeMetaGraph:
 
     # --- nodes --------------------------------------------------------------------------------
 
+    def _page_fields(self, page: str, fields: set[str], token: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": page, "name": self.pages[page]}
+        if "instagram_business_account" in fields and page in self.page_instagram:
+            out["instagram_business_account"] = {"id": self.page_instagram[page]}
+        user = self.user_tokens.get(token)
+        if "access_token" in fields and user is not None and page in self.people.get(user, []):
+            out["access_token"] = self._issue_page_token(page)  # "Page access tokens"
+        return out
+
+    def _accounts(self, token: str, request: Request) -> JSONResponse:
+        user = self.user_tokens.get(token)
+        if user is None:
+            return _error(400, 100, "Tried accessing nonexisting field (accounts)")
+        fields = set(request.query_params.get("fields", "id,name,access_token").split(","))
+        pages = [p for p in self.people.get(user, []) if p in self.pages]
+        data = [
+            {**self._page_fields(p, fields | {"access_token"}, token), "tasks": ["CREATE_CONTENT"]}
+            for p in pages
+        ]
+        return JSONResponse({"data": data, "paging": {"cursors": {"before": "0", "after": "0"}}})
+
     def _get(self, node: str, request: Request) -> JSONResponse:
         if node in self.pages:
-            return JSONResponse({"id": node, "name": self.pages[node]})
+            fields = set(request.query_params.get("fields", "").split(","))
+            return JSONResponse(self._page_fields(node, fields, _token(request)))
         if node in self.ig_users:
             return JSONResponse({"id": node, "username": self.ig_users[node]})
         container = self.containers.get(node)
@@ -425,7 +614,7 @@ class FakeMetaGraph:
         token = request.query_params.get("input_token", "")
         expires = self.token_expires_at.get(token, 0)
         valid = token in self.tokens and not 0 < expires <= time.time()
-        kind = "PAGE" if token in self.tokens else "USER"
+        kind = "USER" if token in self.user_tokens else "PAGE"
         return JSONResponse(
             {
                 "data": {
@@ -450,6 +639,14 @@ class FakeMetaGraph:
                     media.deleted = True
                     return JSONResponse({"success": True})
         return _error(400, 100, f"Object with ID '{node}' does not exist", subcode=33)
+
+
+def _login_page(title: str, body: str, *, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title} | Facebook'
+        f"</title></head><body><main><h1>{title}</h1>{body}</main></body></html>",
+        status_code=status,
+    )
 
 
 def _page(items: list[Any], request: Request) -> tuple[list[Any], dict[str, Any]]:

@@ -9,8 +9,6 @@ the table both adapters use; Instagram adds its own rows in front.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,6 +18,7 @@ import httpx
 from publisher.core.clock import utcnow
 from publisher.platforms.base import transport_error
 from publisher.platforms.errors import ApiFailure, ErrorRule, classify
+from publisher.platforms.meta.tokens import PageTokenKeeper, proof
 
 DEFAULT_GRAPH = "https://graph.facebook.com/v21.0"
 
@@ -108,6 +107,16 @@ def _regain_minutes(headers: httpx.Headers) -> int | None:
     return best
 
 
+def _rewound(files: dict[str, Any] | None) -> bool:
+    """Rewind the open files of a request so it can be sent again; False if one cannot be."""
+    for value in (files or {}).values():
+        handle = value[1] if isinstance(value, tuple) and len(value) > 1 else value
+        if not hasattr(handle, "seek"):
+            return False
+        handle.seek(0)
+    return True
+
+
 def next_cursor(body: dict[str, Any]) -> str:
     """The ``after`` cursor of a Graph list answer when there is a next page, else ""."""
     paging = body.get("paging")
@@ -127,18 +136,19 @@ class GraphClient:
         rules: tuple[ErrorRule, ...] = META_ERRORS,
         *,
         app_secret: str = "",
+        keeper: PageTokenKeeper | None = None,
     ) -> None:
         self.client = client
-        self.token = token
         self.api_base = api_base.rstrip("/")
         self.platform = platform
         self.rules = rules
-        # Securing Graph API Requests: apps that require it refuse calls without the proof.
-        self.proof = (
-            hmac.new(app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
-            if app_secret
-            else ""
-        )
+        self.app_secret = app_secret
+        self.keeper = keeper or PageTokenKeeper(client, {"access_token": token}, None, api_base)
+
+    @property
+    def token(self) -> str:
+        """The Page token to send now (renewed first when it is about to expire)."""
+        return self.keeper.token()
 
     def call(
         self,
@@ -150,14 +160,17 @@ class GraphClient:
         data: dict[str, str] | None = None,
         files: dict[str, Any] | None = None,
         api_base: str = "",
+        _renewed: bool = False,
     ) -> dict[str, Any]:
         """One Graph call; ``api_base`` overrides the host (the video host for uploads)."""
         url = f"{(api_base or self.api_base).rstrip('/')}/{path.lstrip('/')}"
+        token = self.token
         # The token goes in a header, never the URL: URLs end up in logs. The proof is a
-        # keyed hash of it, not a credential by itself.
-        headers = {"Authorization": f"Bearer {self.token}"}
-        if self.proof:
-            params = {**(params or {}), "appsecret_proof": self.proof}
+        # keyed hash of it, not a credential by itself; Securing Graph API Requests: apps
+        # that require it refuse calls without it.
+        headers = {"Authorization": f"Bearer {token}"}
+        if self.app_secret:
+            params = {**(params or {}), "appsecret_proof": proof(self.app_secret, token)}
         try:
             response = self.client.request(
                 method, url, params=params, data=data, files=files, headers=headers
@@ -173,6 +186,20 @@ class GraphClient:
         error = body.get("error") if isinstance(body, dict) else None
         error = error if isinstance(error, dict) else {}
         code = error.get("code")
+        if code == 190 and not _renewed and self.keeper.can_refresh and _rewound(files):
+            # Expired early (password change, clock skew, or lapsed in flight): the request
+            # did not take effect, so it is made once more with a Page token asked for again.
+            self.keeper.refresh()
+            return self.call(
+                method,
+                path,
+                effectful=effectful,
+                params=params,
+                data=data,
+                files=files,
+                api_base=api_base,
+                _renewed=True,
+            )
         subcode = error.get("error_subcode")
         minutes = _regain_minutes(response.headers)
         retry_at = utcnow() + timedelta(minutes=minutes) if minutes else None
@@ -189,7 +216,8 @@ class GraphClient:
     def expiry_warning(self, *, warn_days: int = 7) -> str:
         """Ask ``debug_token`` when this token expires: a warning (Indonesian) when that is
         within ``warn_days``, "" when it never expires or later; an invalid token raises."""
-        body = self.call("GET", "debug_token", effectful=False, params={"input_token": self.token})
+        token = self.token
+        body = self.call("GET", "debug_token", effectful=False, params={"input_token": token})
         data = body.get("data")
         data = data if isinstance(data, dict) else {}
         if data.get("is_valid") is False:
@@ -199,6 +227,10 @@ class GraphClient:
                 effectful=False,
             )
         expires = data.get("expires_at")
+        if self.keeper.can_refresh:
+            # The Page token is asked for again before it lapses; what ends the connection is
+            # the long-lived user token it is asked for with (about 60 days, no server renewal).
+            expires = self.keeper.user_token_expires_at()
         if not isinstance(expires, int) or expires <= 0:
             return ""
         left = datetime.fromtimestamp(expires, tz=UTC) - utcnow()

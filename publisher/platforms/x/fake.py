@@ -13,14 +13,18 @@ response JSON) and every accepted post in :attr:`FakeX.posts`.
 from __future__ import annotations
 
 import base64
+import hashlib
+import html
 import itertools
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp
 
 from publisher.fakes.faults import Fault, FaultPlan, drop_connection, droppable
@@ -64,6 +68,19 @@ class Upload:
 
 
 @dataclass
+class Grant:
+    """An authorization code waiting to be exchanged."""
+
+    client_id: str
+    redirect_uri: str
+    challenge: str
+    method: str
+    user: str
+    scope: str
+    issued: float
+
+
+@dataclass
 class FakeX:
     tokens: dict[str, str] = field(default_factory=dict)  # bearer token -> user id
     users: dict[str, str] = field(default_factory=dict)  # user id -> username
@@ -89,6 +106,19 @@ class FakeX:
     expiry: dict[str, float] = field(default_factory=dict)  # issued access token -> deadline
     refresh_tokens: dict[str, str] = field(default_factory=dict)  # live refresh token -> user
     refreshes: int = 0
+    # The authorize step (X "OAuth 2.0 Authorization Code Flow with PKCE", step 1-3):
+    # ``GET /i/oauth2/authorize`` shows the consent page of the signed-in X user
+    # (``consenting_user``, else the first of ``users``); allowing redirects to the app's
+    # registered callback with ``code`` and ``state``, cancelling with ``error=access_denied``.
+    # The callback must be the one registered for the client (``callbacks``), both at
+    # authorize and at the token step; the code is single-use, lives ``code_lifetime_s``
+    # ("This code is valid for 30 seconds") and needs the ``code_verifier`` whose S256
+    # (or plain) transform is the ``code_challenge`` given at authorize (RFC 7636 4.6).
+    callbacks: dict[str, str] = field(default_factory=dict)  # client id -> callback URL
+    consenting_user: str = ""
+    code_lifetime_s: float = 30.0
+    codes: dict[str, Grant] = field(default_factory=dict)
+    authorizations: int = 0  # codes exchanged for tokens
     _secrets: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     posts: list[XPost] = field(default_factory=list)
     uploads: dict[str, Upload] = field(default_factory=dict)
@@ -137,6 +167,15 @@ class FakeX:
 
     def app(self) -> ASGIApp:
         api = FastAPI(title="fake X API v2")
+
+        @api.get("/i/oauth2/authorize")
+        async def authorize_page(request: Request) -> Response:
+            return self._authorize(dict(request.query_params), consent=None)
+
+        @api.post("/i/oauth2/authorize")
+        async def authorize_consent(request: Request) -> Response:
+            form = {k: str(v) for k, v in (await request.form()).items()}
+            return self._authorize(form, consent=form.get("decision") == "allow")
 
         @api.post("/2/oauth2/token")
         async def token(request: Request) -> JSONResponse:
@@ -194,6 +233,8 @@ class FakeX:
                 return _oauth_error(401, "unauthorized_client", "Missing valid authorization.")
         elif client_id not in self.clients or self.clients[client_id]:
             return _oauth_error(401, "unauthorized_client", "Missing valid authorization.")
+        if form.get("grant_type") == "authorization_code":
+            return self._exchange_code(client_id, form)
         if form.get("grant_type") != "refresh_token":
             return _oauth_error(400, "unsupported_grant_type", "Grant type is not supported.")
         with self._lock:
@@ -204,6 +245,102 @@ class FakeX:
                 )
             self.refreshes += 1
         return JSONResponse(self.issue(user))
+
+    def _authorize(self, params: dict[str, str], consent: bool | None) -> Response:
+        client_id = params.get("client_id", "")
+        redirect_uri = params.get("redirect_uri", "")
+        # RFC 6749 4.1.2.1: with an unknown client or a callback not registered, the user is
+        # told so and never redirected (X shows "Something went wrong").
+        if client_id not in self.clients or self.callbacks.get(client_id) != redirect_uri:
+            return _html_page(
+                "Something went wrong",
+                "<p>You weren't able to give access to the App. Go back and try logging in "
+                "again.</p>",
+                status=400,
+            )
+        state = params.get("state", "")
+
+        def back(**fields: str) -> Response:
+            query = urlencode({**fields, "state": state})
+            return RedirectResponse(f"{redirect_uri}?{query}", status_code=302)
+
+        problem = ""
+        if params.get("response_type") != "code":
+            problem = "unsupported_response_type"
+        elif not state or not params.get("code_challenge"):
+            problem = "invalid_request"  # X requires state and a PKCE challenge
+        elif params.get("code_challenge_method", "plain") not in ("S256", "plain"):
+            problem = "invalid_request"
+        if problem:
+            return back(error=problem)
+        if consent is None:
+            return self._consent_page(params)
+        if not consent:
+            return back(error="access_denied")
+        user = self.consenting_user or next(iter(self.users), "")
+        code = secrets.token_urlsafe(24)
+        with self._lock:
+            self.codes[code] = Grant(
+                client_id,
+                redirect_uri,
+                params["code_challenge"],
+                params.get("code_challenge_method", "plain"),
+                user,
+                params.get("scope", ""),
+                time.time(),
+            )
+        return back(code=code)
+
+    def _consent_page(self, params: dict[str, str]) -> Response:
+        keep = (
+            "response_type",
+            "client_id",
+            "redirect_uri",
+            "scope",
+            "state",
+            "code_challenge",
+            "code_challenge_method",
+        )
+        hidden = "".join(
+            f'<input type="hidden" name="{k}" value="{html.escape(params.get(k, ""))}">'
+            for k in keep
+        )
+        user = self.consenting_user or next(iter(self.users), "")
+        scopes = html.escape(params.get("scope", ""))
+        body = (
+            f"<p>Signed in as @{html.escape(self.users.get(user, user))}.</p>"
+            f"<p>The app wants: {scopes}</p>"
+            f'<form method="post" action="/i/oauth2/authorize">{hidden}'
+            '<button type="submit" name="decision" value="allow">Authorize app</button> '
+            '<button type="submit" name="decision" value="deny">Cancel</button></form>'
+        )
+        return _html_page("Authorize app", body)
+
+    def _exchange_code(self, client_id: str, form: dict[str, str]) -> JSONResponse:
+        with self._lock:
+            grant = self.codes.pop(form.get("code", ""), None)  # single-use
+        invalid = _oauth_error(
+            400, "invalid_request", "Value passed for the authorization code was invalid."
+        )
+        if grant is None or time.time() - grant.issued > self.code_lifetime_s:
+            return invalid
+        if grant.client_id != client_id or grant.redirect_uri != form.get("redirect_uri"):
+            return invalid
+        verifier = form.get("code_verifier", "")
+        transformed = (
+            base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+            .rstrip(b"=")
+            .decode()
+            if grant.method == "S256"
+            else verifier
+        )
+        if not verifier or transformed != grant.challenge:
+            return _oauth_error(
+                400, "invalid_request", "Value passed for code_verifier was invalid."
+            )
+        with self._lock:
+            self.authorizations += 1
+        return JSONResponse(self.issue(grant.user))
 
     async def _guard(
         self, op: str, request: Request, body: Any, handler: Any, *args: Any
@@ -394,6 +531,14 @@ def _problem(status: int, title: str, detail: str) -> JSONResponse:
         {"title": title, "detail": detail, "type": "about:blank", "status": status},
         status_code=status,
         media_type="application/problem+json",
+    )
+
+
+def _html_page(title: str, body: str, *, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title} / X</title>'
+        f"</head><body><main><h1>{title}</h1>{body}</main></body></html>",
+        status_code=status,
     )
 
 
