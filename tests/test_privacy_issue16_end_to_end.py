@@ -58,6 +58,7 @@ from publisher.intake.sources.json_feed import JsonFeedSource
 from publisher.intake.sources.whatsapp import set_pic_phone
 from publisher.media.likeness import fingerprints, looks_like
 from publisher.outbox import deliveries as outbox
+from publisher.posts.preview import post_card, render_card_html
 from publisher.privacy.guard import placeholders_in
 from publisher.privacy.logs import UVICORN_LOGGING, configure
 from publisher.review import actions as review
@@ -374,11 +375,20 @@ def assert_nothing_leaks(
     sent = published_texts(world)
     pages = public_pages(world)
     assert sent and pages
+    with world.ctx.sessions() as session:
+        # The card the review page and `lapor post preview` show, for every post.
+        previews = [
+            render_card_html(post_card(session, post_id))
+            for post_id in session.scalars(select(Post.id))
+        ]
+    logged = world.logs.getvalue()
+    assert "uvicorn.access" in logged  # the server's own lines went through the handler
     places = {
         "drafted caption": drafted,
+        "preview": previews,
         "published caption": sent,
         "public page or feed": pages,
-        "log line": [world.logs.getvalue()],
+        "log line": [logged],
         "captured log record": [caplog.text],
         "HTTP answer": world.answers,
     }
