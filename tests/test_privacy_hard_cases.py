@@ -20,6 +20,7 @@ from tests.privacy_hard_cases import (
     KINDS,
     HardReport,
     covered,
+    covered_as,
     evaluate,
     generate_clean,
     generate_dirty,
@@ -80,6 +81,22 @@ def test_every_planted_identifier_is_covered_and_redacted(seed: int, size: int) 
                 continue  # "Bu,Hari", "Pak RT Kajen": measured by the recall test, not promised
             assert covered(findings, p.start, p.end), (p.kind, p.form)
             assert value not in redacted, (p.kind, p.form)
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), size=st.integers(1, 40))
+def test_every_planted_identifier_is_found_by_the_pattern_of_its_own_kind(
+    seed: int, size: int
+) -> None:
+    """Sensitive to each pattern: switching one off (tests/test_privacy_pattern_switches.py)
+    turns this red even where another pattern would still cover the characters."""
+    for case in generate_dirty(size, seed=seed):
+        findings = DETECTOR.detect(case.text, case.known)
+        for p in case.planted:
+            value = case.text[p.start : p.end]
+            if p.kind == "name" and not case.known.names and _documented_limit(value):
+                continue
+            assert covered_as(findings, p), (p.kind, p.form)
 
 
 def test_the_issue_s_note_keeps_no_identifier() -> None:

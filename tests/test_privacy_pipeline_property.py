@@ -16,10 +16,12 @@ from sqlalchemy import select
 from jobs.pipeline import run_job
 from publisher.db.models import Case, Post, SocialAccount
 from publisher.intake.records import ingest
+from publisher.privacy.guard import default_detector
 from publisher.privacy.logs import configure
 from publisher.runtime.context import AppContext
 from tests.factories import feed_record, person
 from tests.flow import add_account
+from tests.privacy_hard_cases import Planted, covered_as
 
 FILLER = st.text(alphabet="abcdefghijklmnopqrstuvwxyz ,.", min_size=0, max_size=60)
 _numbers = itertools.count(1)
@@ -49,6 +51,13 @@ def test_an_embedded_identity_reaches_no_stored_caption_and_no_log_line(
             f"{before} sudah dicek bersama {who['name']} {middle} hp {who['phone']} "
             f"NIK {who['nik']} di {who['address']} {after}. Jalan sudah ditambal."
         )
+        # The caption's own exact-value scrubber would hide a dead pattern: the detector must
+        # find each structured identifier by shape alone, as its own kind (issue #16).
+        found = default_detector().detect(action, None)
+        for kind, value in (("phone", who["phone"]), ("nik", who["nik"])):
+            start = action.index(value)
+            planted = Planted(kind, "plain", start, start + len(value))
+            assert covered_as(found, planted), kind
         with ctx.sessions() as session, session.begin():
             ingest(session, ctx.vault, "app", [feed_record(n, reporter=who, action=action)])
         # A careless log line with structured identifiers: the filter removes them by shape.

@@ -28,6 +28,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from publisher.core.clock import utcnow
+from publisher.db.encrypted import EncryptedText
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -163,7 +164,8 @@ class Case(Base):
     category: Mapped[str] = mapped_column(String(80), default="")
     kecamatan: Mapped[str] = mapped_column(String(80), default="")
     desa: Mapped[str] = mapped_column(String(80), default="")
-    complaint_text: Mapped[str] = mapped_column(Text, default="")
+    # Encrypted at rest (issue #16): reporters write their own and their neighbours' identities.
+    complaint_text: Mapped[str] = mapped_column(EncryptedText, default="")
     privacy_mode: Mapped[str] = mapped_column(String(10), default="normal")
     # Encrypted JSON of every reporter field (name, phone, nik, address, email). Never rendered.
     reporter: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -193,7 +195,7 @@ class FollowUp(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     external_id: Mapped[str] = mapped_column(String(120))
     pic_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    action_text: Mapped[str] = mapped_column(Text)
+    action_text: Mapped[str] = mapped_column(EncryptedText)  # encrypted at rest (issue #16)
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     channel: Mapped[str] = mapped_column(String(20), default="feed")  # feed / web / whatsapp
 
@@ -269,7 +271,7 @@ class Post(Base):
     review_state: Mapped[str] = mapped_column(String(20), default="pending_review")
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    review_note: Mapped[str] = mapped_column(Text, default="")
+    review_note: Mapped[str] = mapped_column(EncryptedText, default="")  # encrypted (issue #16)
     reviewed_at: Mapped[datetime | None] = mapped_column()
     scheduled_for: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

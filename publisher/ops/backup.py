@@ -36,11 +36,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Integer, func, inspect, select, text
+from sqlalchemy import Engine, Integer, Table, Text, column, func, inspect, select, text
+from sqlalchemy import table as table_clause
 from sqlalchemy.engine import make_url
+from sqlalchemy.sql.expression import TableClause
 
 from publisher.core.clock import utcnow
 from publisher.db import migrate
+from publisher.db.encrypted import EncryptedText
 from publisher.db.models import Base
 from publisher.ops import BackupError
 
@@ -227,13 +230,26 @@ def _decode(value: Any) -> Any:
     return value
 
 
+def _as_stored(table: Table) -> TableClause:
+    """``table`` with its encrypted texts typed as plain TEXT: a logical dump copies the tokens
+    as they are stored (never the decrypted texts), and a restore writes them back unchanged."""
+    return table_clause(
+        table.name,
+        *(
+            column(c.name, Text() if isinstance(c.type, EncryptedText) else c.type)
+            for c in table.columns
+        ),
+    )
+
+
 def _dump_json(engine: Engine, dest: Path) -> None:
     names = set(inspect(engine).get_table_names())
     with dest.open("w", encoding="utf-8") as out, engine.connect() as conn:
         out.write("{")
         for i, table in enumerate(t for t in Base.metadata.sorted_tables if t.name in names):
             key = table.primary_key.columns.values()
-            rows = conn.execute(select(table).order_by(*key))
+            stored = _as_stored(table)
+            rows = conn.execute(select(stored).order_by(*(stored.c[k.name] for k in key)))
             out.write(("," if i else "") + json.dumps(table.name) + ":[")
             for j, row in enumerate(rows.mappings()):
                 out.write(("," if j else "") + json.dumps({k: _encode(v) for k, v in row.items()}))
@@ -370,7 +386,7 @@ def _load_json(engine: Engine, dump: Path) -> None:
             decoded = [
                 {k: _decode(v) for k, v in row.items() if k in table.columns} for row in rows
             ]
-            conn.execute(table.insert(), decoded)
+            conn.execute(_as_stored(table).insert(), decoded)
         if engine.dialect.name == "postgresql":
             for table in Base.metadata.sorted_tables:
                 pk = list(table.primary_key.columns)

@@ -124,26 +124,11 @@ def keys_new() -> None:
 
 @keys_app.command("rotate")
 def keys_rotate() -> None:
-    """Re-encrypt every stored secret with the first key of LAPOR_SECRET_KEY."""
-    from sqlalchemy import select
+    """Re-encrypt every stored secret and private text with the first key of LAPOR_SECRET_KEY."""
+    from publisher.ops.keys import rotate_keys
 
-    from publisher.db.models import Case, Quarantine, SocialAccount, User
-
-    columns = [
-        (Case, "reporter"),
-        (Case, "reported_party"),
-        (SocialAccount, "credentials"),
-        (User, "phone_encrypted"),
-        (Quarantine, "payload"),
-    ]
     with context() as ctx, ctx.sessions() as session, session.begin():
-        total = 0
-        for model, attr in columns:
-            for row in session.scalars(select(model)):
-                token = getattr(row, attr)
-                if token:
-                    setattr(row, attr, ctx.vault.rotate(token))
-                    total += 1
+        total = rotate_keys(session, ctx.vault)
     console.print(f"re-encrypted {total} values with the newest key")
 
 

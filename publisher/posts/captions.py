@@ -230,7 +230,9 @@ def caption_context(
         desa=public_text(desa, known),
         date=indonesian_date(when, tz),
         time=indonesian_time(when, tz),
-        action=public_text(" ".join(follow_up.action_text.split()), known),
+        # Scrubbed before the line breaks are folded: a WhatsApp signature is recognised by
+        # standing on its own last line (issue #16; the hard-form property test found it).
+        action=" ".join(public_text(follow_up.action_text, known).split()),
         tracking_number=public_text(case.tracking_number, known),
         kind=kind if kind in KINDS else "photo",
         tracking_url=public_text(tracking_url, known) if tracking_url else "",

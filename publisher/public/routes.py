@@ -45,13 +45,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import HTMLResponse, Response
-from imagehash import ImageHash
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from PIL import Image, ImageOps
 from sqlalchemy import select
@@ -59,8 +59,8 @@ from sqlalchemy.orm import Session
 
 from publisher.core.clock import utcnow
 from publisher.core.paths import templates_dir
-from publisher.db.models import Agency, Case, Delivery, Media, Post, SocialAccount
-from publisher.media.likeness import fingerprints, looks_like
+from publisher.db.models import Agency, Case, Delivery, FollowUp, Media, Post, SocialAccount
+from publisher.media.likeness import Likeness, fingerprints, looks_like
 from publisher.monitoring.stats import UNASSIGNED, GroupStats, configured_report
 from publisher.platforms.registry import UnknownPlatform, get_spec
 from publisher.posts.captions import official_place, plain_category, public_text
@@ -181,16 +181,21 @@ def build_snapshot(ctx: AppContext, version: int = 1) -> Snapshot:
     places: dict[tuple[str, str], tuple[str, str, str]] = {}
     items: dict[int, PublicItem] = {}
     with ctx.readonly_sessions() as session:
-        reporter_media = set(
-            session.scalars(
-                select(Media.sha256).where(Media.supplied_by != "pic", Media.sha256 != "")
-            )
-        )
+        by_case: dict[int, list[str]] = {}
+        for case_id, sha in session.execute(
+            select(FollowUp.case_id, Media.sha256)
+            .join(FollowUp, Media.follow_up_id == FollowUp.id)
+            .where(Media.supplied_by != "pic", Media.sha256 != "")
+            .order_by(Media.sha256)
+        ):
+            by_case.setdefault(case_id, []).append(sha)
+        reporter_media = {sha for shas in by_case.values() for sha in shas}
         # By content too: a rendition of a reporter's photo (or the photo re-attached by a PIC)
-        # has another hash than the original but the same picture.
-        reporter_prints = [
-            p for sha in sorted(reporter_media) for p in fingerprints(ctx.media.path(sha, ".jpg"))
-        ]
+        # has another hash than the original but the same picture. The same picture is looked
+        # for among every case's reporter photos (pHash, cheap); a crop (a platform's 4:5 or
+        # square rendition) among the case's own (keypoints, ~10 ms a pair).
+        prints = {sha: list(fingerprints(ctx.media.path(sha, ".jpg"))) for sha in reporter_media}
+        everywhere = [p for shas in prints.values() for p in shas]
         for row in _public_rows(session):
             (cid, tracking, source, category, kec, desa, acode, aname) = row[:8]
             caption, media, platform, remote_url, published_at = row[8:]
@@ -223,7 +228,14 @@ def build_snapshot(ctx: AppContext, version: int = 1) -> Snapshot:
             if rank < item.caption_rank:
                 item.caption_raw, item.caption_rank = caption, rank
                 item.photos, item.has_video = _post_media(
-                    media, reporter_media, lambda sha: reporter_likeness(ctx, sha, reporter_prints)
+                    media,
+                    reporter_media,
+                    partial(
+                        reporter_likeness,
+                        ctx,
+                        everywhere=everywhere,
+                        this_case=[p for r in by_case.get(cid, []) for p in prints[r]],
+                    ),
                 )
             if remote_url.startswith(("https://", "http://")) and all(
                 link.url != remote_url for link in item.links
@@ -243,10 +255,15 @@ def build_snapshot(ctx: AppContext, version: int = 1) -> Snapshot:
     )
 
 
-def reporter_likeness(ctx: AppContext, sha: str, reporter_prints: list[ImageHash]) -> bool:
-    return bool(reporter_prints) and looks_like(
-        fingerprints(ctx.media.path(sha, ".jpg")), reporter_prints
-    )
+def reporter_likeness(
+    ctx: AppContext, sha: str, everywhere: list[Likeness], this_case: list[Likeness]
+) -> bool:
+    """Whether the photo ``sha`` shows a reporter's picture: the same picture as any reporter's
+    (pHash), or a crop of one of this case's (keypoints too)."""
+    if not everywhere:
+        return False
+    candidate = fingerprints(ctx.media.path(sha, ".jpg"))
+    return looks_like(candidate, everywhere, crops=False) or looks_like(candidate, this_case)
 
 
 def _post_media(

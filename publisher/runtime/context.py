@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from publisher.core.crypto import Vault
 from publisher.core.settings import Settings
+from publisher.db.encrypted import bind_vault
 from publisher.db.engine import make_engine, make_sessionmaker
 from publisher.media import MediaStore
 from publisher.runtime.http import make_client
@@ -34,12 +35,14 @@ class AppContext:
     @classmethod
     def from_settings(cls, settings: Settings, *, worker_id: str = "worker-1") -> AppContext:
         engine = make_engine(settings.database_url)
+        vault = Vault(settings.secret_keys)
+        bind_vault(engine, vault)
         return cls(
             settings=settings,
             engine=engine,
             sessions=make_sessionmaker(engine),
             readonly_sessions=make_sessionmaker(engine, readonly=True),
-            vault=Vault(settings.secret_keys),
+            vault=vault,
             http=make_client(settings.http_timeout_s),
             media=MediaStore(settings.media_dir),
             private_media=MediaStore(settings.private_media_dir),

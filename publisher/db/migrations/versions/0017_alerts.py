@@ -2,7 +2,7 @@
 deliveries.marker widened to hold a report number (60) and its suffix
 
 Revision ID: 0017_alerts
-Revises: 0014_audit_truncate (main's head when branched; the coordinator re-chains at merge)
+Revises: 0015_private_texts (main's head when branched; the coordinator re-chains at merge)
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017_alerts"
-down_revision = "0014_audit_truncate"
+down_revision = "0015_private_texts"
 branch_labels = None
 depends_on = None
 
