@@ -184,6 +184,21 @@ class Case(Base):
     agency: Mapped[Agency | None] = relationship()
     follow_ups: Mapped[list[FollowUp]] = relationship(back_populates="case", order_by="FollowUp.id")
 
+    @property
+    def active_follow_ups(self) -> list[FollowUp]:
+        """What a draft is made of: the follow-ups neither replaced by a resubmission nor kept
+        aside because they arrived after publication (issue 20)."""
+        return [f for f in self.follow_ups if f.replaced_by_id is None and not f.after_publication]
+
+    @property
+    def current_follow_up(self) -> FollowUp | None:
+        """The active follow-up whose note a caption uses: the latest with a note (a late photo
+        sent by WhatsApp without one does not erase it), else the latest."""
+        active = self.active_follow_ups
+        with_note = [f for f in active if f.action_text.strip()]
+        chosen = with_note or active
+        return chosen[-1] if chosen else None
+
 
 class FollowUp(Base):
     __tablename__ = "follow_ups"
@@ -196,6 +211,12 @@ class FollowUp(Base):
     action_text: Mapped[str] = mapped_column(Text)
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     channel: Mapped[str] = mapped_column(String(20), default="feed")  # feed / web / whatsapp
+    # --- issue 20 (0018_pic_followups) ---
+    # A resubmission after a rejection replaces the earlier follow-ups in review; they are kept.
+    # (the id of the follow-up that replaced it; no foreign key, see 0018_pic_followups)
+    replaced_by_id: Mapped[int | None] = mapped_column(Integer)
+    # Arrived after the case was published: kept, offered as a follow-up post, never re-drafted.
+    after_publication: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     case: Mapped[Case] = relationship(back_populates="follow_ups")
     media: Mapped[list[Media]] = relationship(order_by="Media.position")
@@ -271,6 +292,11 @@ class Post(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Findings a reviewer marked as not personal data: [{"key": sha256(kind, text), "kind", "by"}].
     pii_allowed: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    # --- issue 20 (0018_pic_followups) ---
+    # New material arrived before publication: the render job re-drafts the post in place.
+    redraft_requested_at: Mapped[datetime | None] = mapped_column()
+    # What changed, for the reviewer (counts and channels, never the material itself).
+    changes: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     case: Mapped[Case] = relationship()
     account: Mapped[SocialAccount] = relationship()
