@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from publisher.intake.jobs import collect
+from publisher.intake.jobs import collect, uploads
 from publisher.monitoring.jobs import digest
 from publisher.ops.jobs import cleanup
 from publisher.ops.runs import Counts, run_recorded
@@ -26,6 +26,7 @@ JOBS: dict[str, Callable[[AppContext], Counts]] = {
     "cleanup": cleanup,
     "retrain": retrain,
     "notify": notify,
+    "uploads": uploads,
 }
 
 

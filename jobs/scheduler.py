@@ -80,6 +80,7 @@ SCHEDULE: tuple[JobSpec, ...] = (
     JobSpec("digest", cron="0 7 * * 1-5"),
     JobSpec("cleanup", cron="30 3 * * *"),
     JobSpec("notify", every_seconds=120),  # reporter messages; off unless LAPOR_NOTIFY_ENABLED
+    JobSpec("uploads", every_seconds=3600),  # PICs' uploads never sent with a follow-up
 )
 
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, cast
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -26,6 +27,7 @@ from publisher.core.crypto import Vault
 from publisher.core.errors import MediaRejected
 from publisher.db import audit
 from publisher.db.models import Case, FollowUp, Media, Post
+from publisher.intake import uploads
 from publisher.intake.followups import case_phase, record_material
 from publisher.intake.pic_status import (
     CaseState,
@@ -34,6 +36,7 @@ from publisher.intake.pic_status import (
     posts_by_case,
     summary,
 )
+from publisher.intake.uploads import Stored
 from publisher.media import SanitizedMedia, sanitize
 from publisher.media.sanitize import MAX_BYTES
 from publisher.runtime.context import AppContext
@@ -62,12 +65,15 @@ class Upload:
     phase: str
     filename: str
     data: bytes
+    # A finished resumable upload (or a good file kept from a refused form), if it is one.
+    stored: Stored | None = None
 
 
 @dataclass
 class Accepted:
     phase: str
     media: SanitizedMedia
+    upload: Upload | None = None
 
 
 def waiting_cases(session: Session, viewer: Viewer, limit: int = 200) -> list[Case]:
@@ -120,7 +126,7 @@ def check_uploads(uploads: list[Upload]) -> tuple[list[Accepted], list[str]]:
         name = upload.filename[:80] or "berkas"
         try:
             accepted.append(
-                Accepted(upload.phase, sanitize(upload.data, name=upload.filename or None))
+                Accepted(upload.phase, sanitize(upload.data, name=upload.filename or None), upload)
             )
         except MediaRejected as exc:
             errors.append(f"{name}: {exc.user_message}")
@@ -226,6 +232,11 @@ def submissions(session: Session, viewer: Viewer, limit: int = 100) -> list[Subm
     return [SubmissionView(fu, case, follow_up_state(fu, states[case.id])) for fu, case in pairs]
 
 
+def read_capped(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(MAX_BYTES + 1)
+
+
 SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -277,6 +288,7 @@ def form_page(
     errors: list[str] | None = None,
     action_text: str = "",
     submission_id: str | None = None,
+    kept: list[Stored] | None = None,
 ) -> Response:
     return pages.render(
         request,
@@ -289,6 +301,8 @@ def form_page(
         submission_id=submission_id or uuid.uuid4().hex,
         max_mb=MAX_BYTES // (1024 * 1024),
         min_chars=MIN_ACTION_CHARS,
+        kept=kept or [],
+        upload_prefix=uploads.PREFIX,
     )
 
 
@@ -327,7 +341,9 @@ def follow_up_form(
     ctx: Ctx, pages: Pages, request: Request, case_id: int, user: PicUser
 ) -> Response:
     case, state = waiting_case(ctx, user, case_id)
-    return form_page(pages, request, case, rejection=state.reason if state else "")
+    # Finished uploads for this case survive a reload or a new sign-in: offered again here.
+    kept = [s for s in uploads.uploads_of(ctx, user.user_id) if s.case_id == case.id and s.finished]
+    return form_page(pages, request, case, rejection=state.reason if state else "", kept=kept)
 
 
 @router.post("/pic/cases/{case_id}/follow-up")
@@ -341,26 +357,45 @@ def follow_up_submit(
     submission_id: Annotated[str, Form(max_length=64)] = "",
     before: Annotated[list[UploadFile] | None, File()] = None,
     after: Annotated[list[UploadFile] | None, File()] = None,
+    upload_ids: Annotated[list[str] | None, Form(max_length=64)] = None,
 ) -> Response:
     wants_json = "application/json" in request.headers.get("accept", "")
     case, state = waiting_case_or_retry(ctx, user, case_id, submission_id)
-    uploads = [
+    files = [
         Upload(PHASE_INPUTS[field], f.filename or "", f.file.read(MAX_BYTES + 1))
-        for field, files in (("before", before), ("after", after))
-        for f in files or []
+        for field, chosen in (("before", before), ("after", after))
+        for f in chosen or []
         if f.filename or f.size
     ]
-    errors: list[str] = []
+    stored, errors = uploads.finished_for_case(
+        ctx, user.user_id, case.id, (upload_ids or [])[:MAX_FILES]
+    )
+    files += [Upload(s.phase, s.filename, read_capped(s.path), s) for s in stored]
     if len(action_text.strip()) < MIN_ACTION_CHARS:
         errors.append(f"Tuliskan tindakan yang dilakukan (minimal {MIN_ACTION_CHARS} karakter).")
-    if not uploads:
+    if not files:
         errors.append("Lampirkan minimal satu foto atau video hasil tindak lanjut.")
-    accepted, file_errors = check_uploads(uploads)
+    accepted, file_errors = check_uploads(files)
     errors += file_errors
     clean_id = "".join(ch for ch in submission_id if ch.isalnum())[:40] or uuid.uuid4().hex
     if errors:
         if wants_json:
             return JSONResponse({"ok": False, "errors": errors}, status_code=422)
+        # Nothing good is lost: the files that passed are kept and offered again.
+        kept = [
+            a.upload.stored
+            or uploads.keep(
+                ctx,
+                user.user_id,
+                case.id,
+                a.phase,
+                a.upload.filename,
+                a.upload.data,
+                a.media.mime,
+            )
+            for a in accepted
+            if a.upload is not None
+        ]
         return form_page(
             pages,
             request,
@@ -370,6 +405,7 @@ def follow_up_submit(
             errors=errors,
             action_text=action_text,
             submission_id=clean_id,
+            kept=kept,
         )
     submit_follow_up(
         ctx,
@@ -379,6 +415,8 @@ def follow_up_submit(
         action_text=action_text,
         accepted=accepted,
     )
+    for item in stored:
+        uploads.remove(item)  # sanitised into the media store; the raw bytes go
     target = "/pic/submissions?terkirim=1"
     if wants_json:
         return JSONResponse({"ok": True, "redirect": target})
