@@ -45,6 +45,8 @@
     var button = form.querySelector("button[type=submit]");
     var textKey = "lapor-teks-" + caseId;
     var running = 0;
+    var failed = 0;
+    var submitWhenDone = false;
 
     if (!textarea.value && window.localStorage && localStorage.getItem(textKey)) {
       textarea.value = localStorage.getItem(textKey);
@@ -76,7 +78,11 @@
     }
 
     function add(file, phase) {
-      var li = el("li", { "class": "upload", "data-state": "preparing" });
+      var key = phase + ":" + file.name + ":" + file.size;
+      Array.prototype.forEach.call(list.querySelectorAll("li[data-state=failed]"), function (old) {
+        if (old.getAttribute("data-key") === key) { old.remove(); failed -= 1; }  // picked again
+      });
+      var li = el("li", { "class": "upload", "data-state": "preparing", "data-key": key });
       var label = el("span", {}, file.name + ": menyiapkan...");
       var bar = el("progress", { max: "100", value: "0", "aria-label": "Kemajuan " + file.name });
       li.appendChild(label);
@@ -89,6 +95,15 @@
     function finish(li, state) {
       li.setAttribute("data-state", state);
       running -= 1;
+      if (state === "failed") { failed += 1; }
+      if (running === 0 && submitWhenDone) {
+        submitWhenDone = false;
+        if (failed) {
+          status.textContent = "Ada berkas yang belum terunggah; lihat keterangannya di daftar berkas.";
+        } else {
+          submit();
+        }
+      }
     }
 
     function send(file, blob, phase, li, label, bar) {
@@ -152,9 +167,15 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       if (running > 0) {
-        status.textContent = "Tunggu sampai semua unggahan selesai.";
+        // Sent by itself once every file is up: the PIC may pocket the phone meanwhile.
+        submitWhenDone = true;
+        status.textContent = "Menunggu unggahan selesai; tindak lanjut dikirim otomatis sesudahnya.";
         return;
       }
+      submit();
+    });
+
+    function submit() {
       button.disabled = true;
       status.textContent = "Mengirim...";
       window.fetch(form.action, {
@@ -184,7 +205,7 @@
         status.textContent = "";
         showErrors(["Koneksi terputus. Teks dan unggahan tersimpan; tekan Kirim lagi saat sinyal ada. Tidak akan terkirim dua kali."]);
       });
-    });
+    }
   }
 
   document.addEventListener("DOMContentLoaded", function () {
