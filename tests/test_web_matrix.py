@@ -12,7 +12,7 @@ from sqlalchemy import select
 from starlette.routing import BaseRoute
 
 from publisher.app.factory import create_app
-from publisher.db.models import Delivery, SocialAccount, User
+from publisher.db.models import ContactRequest, Delivery, SocialAccount, User
 from publisher.intake import uploads
 from publisher.runtime.context import AppContext
 from tests.factories import feed_record, jpeg
@@ -47,6 +47,32 @@ MATRIX = (
         data={"action_text": "x"},
     ),
     Rule("GET", "/pic/submissions", (200, 200, 403, 403, 403), 303),
+    # Issue 20: reporter contact on request. Only the PIC of the case's agency, only an admin
+    # decides; the grant itself (only that PIC, that case, until expiry) in
+    # tests/test_web_contact.py.
+    Rule("GET", "/pic/cases/{waiting}/contact", (200, 404, 403, 403, 403), 303),
+    Rule(
+        "POST",
+        "/pic/cases/{waiting}/contact-request",
+        (422, 404, 403, 403, 403),
+        401,
+        data={"reason": "x"},
+    ),
+    Rule(
+        "POST",
+        "/pic/cases/{waiting}/contact/outcome",
+        (422, 404, 403, 403, 403),
+        401,
+        data={"outcome": "x"},
+    ),
+    Rule("GET", "/admin/contact-requests", (403, 403, 403, 200, 403), 303),
+    Rule(
+        "POST",
+        "/admin/contact-requests/{contact}/decide",
+        (403, 403, 403, 422, 403),
+        401,
+        data={"decision": "x"},
+    ),
     Rule("GET", "/media/{sha}", (200, 404, 200, 200, 404), 303),
     Rule("GET", "/review", (403, 403, 200, 200, 403), 303),
     Rule("GET", "/review/cases/{case}", (403, 403, 200, 200, 403), 303),
@@ -267,10 +293,16 @@ def world(ctx: AppContext) -> dict[str, str]:
     waiting = waiting_case(ctx, 2)
     assert pic_own is not None
     upload = uploads.keep(ctx, pic_own, int(waiting), "after", "a.jpg", jpeg(), "image/jpeg")
+    with ctx.sessions() as session, session.begin():
+        request = ContactRequest(case_id=waiting, pic_user_id=pic_own, reason="klarifikasi lokasi")
+        session.add(request)
+        session.flush()
+        contact = request.id
     return {
         "case": str(post.case_id),
         "waiting": str(waiting),
         "upload": upload.id,
+        "contact": str(contact),
         "post": str(post.id),
         "delivery": str(delivery),
         "account": str(account),
@@ -370,6 +402,7 @@ def test_the_matrix_covers_every_route_of_the_app(ctx: AppContext) -> None:
         "{account_id}": "{account}",
         "{sha256}": "{sha}",
         "{uuid}": "{upload}",
+        "{request_id}": "{contact}",
     }
     missing = []
     for method, path in routes:

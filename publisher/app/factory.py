@@ -40,7 +40,7 @@ from publisher.app import admin
 from publisher.core.errors import LaporError
 from publisher.core.settings import load_settings_or_exit
 from publisher.db.migrate import NOT_MIGRATED, missing_table
-from publisher.intake import pic_routes, uploads
+from publisher.intake import contact, pic_routes, uploads
 from publisher.intake import routes as intake_routes
 from publisher.monitoring import routes as dashboard_routes
 from publisher.ops import routes as ops_routes
@@ -199,6 +199,7 @@ BODY_CAPS = (
 PAGE_AND_API_ROUTES = (
     account,  # /login, /logout, /
     pic_routes,  # /pic, /media/{sha256}
+    contact,  # /pic/cases/{id}/contact, /admin/contact-requests: reporter contact on request
     review_routes,  # /review
     deliveries_routes,  # /deliveries
     admin,  # /admin

@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     upload_quota_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
     # Uploads not sent with a follow-up within this many hours are removed by `cleanup`.
     upload_max_age_hours: int = Field(default=72, ge=1)
+    # How long an admin's grant of a reporter's contact to a PIC lasts, in days.
+    contact_grant_days: int = Field(default=7, ge=1)
     # Comma-separated Fernet keys, newest first (MultiFernet): rotation adds a key at the front.
     secret_key: str = Field(
         default="",

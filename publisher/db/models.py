@@ -524,6 +524,7 @@ __all__ = [
     "AuditLog",
     "Base",
     "Case",
+    "ContactRequest",
     "Delivery",
     "FollowUp",
     "JobRun",
@@ -653,3 +654,33 @@ class WhatsAppOptOut(Base):
 
 # Published deliveries newest first: the public page's snapshot reads them straight off this.
 Index("ix_deliveries_published", Delivery.state, Delivery.published_at)
+
+
+# --- issue 20: a PIC's request for a reporter's contact, decided by an admin (0018) -----------
+
+CONTACT_STATES = ("requested", "granted", "refused")
+CONTACT_OUTCOMES = ("confirmed", "not_reachable", "withdrawn")
+
+
+class ContactRequest(Base):
+    """A PIC asks for a case's reporter contact to clarify the complaint (the regent's
+    procedure); an admin grants or refuses. A grant shows the phone (and name) to that PIC for
+    that case only, until ``expires_at``; every view is audited
+    (:mod:`publisher.intake.contact`). The contact itself is never copied here: it is read from
+    ``cases.reporter`` when the PIC opens the page."""
+
+    __tablename__ = "contact_requests"
+    __table_args__ = (Index("ix_contact_requests_case_pic", "case_id", "pic_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    pic_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text)  # scrubbed of the case's identities
+    state: Mapped[str] = mapped_column(String(20), default="requested")
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column()
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    expires_at: Mapped[datetime | None] = mapped_column()
+    outcome: Mapped[str] = mapped_column(String(20), default="")
+    outcome_at: Mapped[datetime | None] = mapped_column()
