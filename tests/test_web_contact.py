@@ -142,3 +142,20 @@ def test_the_contact_reaches_no_post_log_line_public_page_or_table(
         client(ctx).get("/publik"),
     ):
         assert phone not in page.text, page.url
+
+
+def test_the_dashboard_counts_clarification_outcomes(ctx: AppContext) -> None:
+    make_user(ctx, "pic1", "pic", "dpupr")
+    make_user(ctx, "boss", "admin")
+    case_id = waiting_case(ctx, 1)
+    pic = client(ctx)
+    token = sign_in(pic, "pic1")
+    ask(pic, token, case_id)
+    admin = client(ctx)
+    decide(admin, sign_in(admin, "boss"), "grant")
+    pic.post(
+        f"/pic/cases/{case_id}/contact/outcome", data={"csrf_token": token, "outcome": "withdrawn"}
+    )
+    page = admin.get("/dashboard").text
+    assert 'data-testid="clarifications"' in page
+    assert "laporan dicabut: <strong>1</strong>" in page
