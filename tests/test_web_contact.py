@@ -99,7 +99,7 @@ def test_a_rahasia_case_is_granted_only_with_the_admins_written_reason(ctx: AppC
     ask(pic, sign_in(pic, "pic1"), case_id)
     admin = client(ctx)
     admin_token = sign_in(admin, "boss")
-    assert decide(admin, admin_token, "grant") == 422
+    assert decide(admin, admin_token, "grant") == 400
     assert reporter["phone"] not in pic.get(f"/pic/cases/{case_id}/contact").text
     assert decide(admin, admin_token, "grant", "Bupati meminta klarifikasi langsung.") == 303
     assert reporter["phone"] in pic.get(f"/pic/cases/{case_id}/contact").text

@@ -54,14 +54,14 @@ MATRIX = (
     Rule(
         "POST",
         "/pic/cases/{waiting}/contact-request",
-        (422, 404, 403, 403, 403),
+        (400, 404, 403, 403, 403),
         401,
         data={"reason": "x"},
     ),
     Rule(
         "POST",
         "/pic/cases/{waiting}/contact/outcome",
-        (422, 404, 403, 403, 403),
+        (400, 404, 403, 403, 403),
         401,
         data={"outcome": "x"},
     ),
@@ -69,7 +69,7 @@ MATRIX = (
     Rule(
         "POST",
         "/admin/contact-requests/{contact}/decide",
-        (403, 403, 403, 422, 403),
+        (403, 403, 403, 400, 403),
         401,
         data={"decision": "x"},
     ),

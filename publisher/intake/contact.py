@@ -41,10 +41,6 @@ OUTCOME_LABELS = {
 }
 
 
-class Unprocessable(BadInput):
-    status = 422
-
-
 def _case(session: Session, viewer: Viewer, case_id: int) -> Case:
     return get_scoped(session, scoped_cases(viewer), Case, case_id)
 
@@ -72,7 +68,7 @@ def ask(
 ) -> ContactRequest:
     case = _case(session, viewer, case_id)
     if len(reason.strip()) < MIN_REASON:
-        raise Unprocessable(
+        raise BadInput(
             "a contact request needs a reason",
             f"Tuliskan alasan meminta kontak pelapor (minimal {MIN_REASON} karakter).",
         )
@@ -117,7 +113,7 @@ def decide(
     assert case is not None
     note = note.strip()
     if grant and case.privacy_mode == "rahasia" and len(note) < MIN_REASON:
-        raise Unprocessable(
+        raise BadInput(
             f"case {case.id} is rahasia: a grant needs the admin's reason",
             "Laporan rahasia: tuliskan alasan membuka kontak pelapor (minimal 10 karakter).",
         )
@@ -181,7 +177,7 @@ def reveal(
 def record_outcome(session: Session, viewer: Viewer, case_id: int, outcome: str) -> ContactRequest:
     case = _case(session, viewer, case_id)
     if outcome not in CONTACT_OUTCOMES:
-        raise Unprocessable(f"unknown outcome {outcome[:20]!r}", "Pilih hasil klarifikasi.")
+        raise BadInput(f"unknown outcome {outcome[:20]!r}", "Pilih hasil klarifikasi.")
     request = latest(session, case.id, viewer.user_id)
     if request is None or request.state != "granted":
         raise NotFound(f"no granted contact request for case {case.id}")
@@ -295,7 +291,7 @@ def contact_decide(
     note: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     if decision not in ("grant", "refuse"):
-        raise Unprocessable(f"unknown decision {decision[:10]!r}", "Pilih beri atau tolak.")
+        raise BadInput(f"unknown decision {decision[:10]!r}", "Pilih beri atau tolak.")
     with ctx.sessions() as session, session.begin():
         decide(
             session,

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from fastapi import APIRouter, HTTPException, Request
+from fastapi.routing import APIRoute
 from tuspyserver import create_tus_router
 
 from publisher.db.models import Case
@@ -136,6 +137,10 @@ def router(upload_dir: Path) -> APIRouter:
         tags=["PIC uploads"],
     )
     assert isinstance(built, APIRouter)
+    for route in built.routes:
+        # The tus protocol, not the JSON API: kept out of the OpenAPI document.
+        if isinstance(route, APIRoute):
+            route.include_in_schema = False
     return built
 
 
