@@ -98,6 +98,7 @@ def ask(
 
 def decide(
     session: Session,
+    vault: Vault,
     admin: Viewer,
     request_id: int,
     *,
@@ -111,7 +112,8 @@ def decide(
         raise NotFound(f"contact request {request_id} not found")
     case = session.get(Case, request.case_id)
     assert case is not None
-    note = note.strip()
+    # The audit log is append-only: a note naming the reporter is scrubbed before it is kept.
+    note = scrub(note.strip(), case_identities(case, vault))
     if grant and case.privacy_mode == "rahasia" and len(note) < MIN_REASON:
         raise BadInput(
             f"case {case.id} is rahasia: a grant needs the admin's reason",
@@ -295,6 +297,7 @@ def contact_decide(
     with ctx.sessions() as session, session.begin():
         decide(
             session,
+            ctx.vault,
             user,
             request_id,
             grant=decision == "grant",
