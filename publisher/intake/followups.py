@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from publisher.core.clock import utcnow
@@ -71,7 +71,11 @@ def record_material(
     if phase == "new":
         return phase
     what = _describe(media, note, channel)
-    if phase == "resubmission":
+    if phase == "resubmission" and _request_redraft(
+        session, case_id, f"Tindak lanjut baru menggantikan yang ditolak: {what}"
+    ):
+        # Only once the posts went back to drafting: a case that went out meanwhile keeps its
+        # follow-ups, and this one is kept aside below.
         replaced = sending.rowcount(
             session.execute(
                 update(FollowUp)
@@ -84,21 +88,18 @@ def record_material(
                 .execution_options(synchronize_session=False)
             )
         )
-        if _request_redraft(
-            session, case_id, f"Tindak lanjut baru menggantikan yang ditolak: {what}"
-        ):
-            audit.record(
-                session,
-                actor=actor,
-                action="follow_up.resubmitted",
-                object_type="follow_up",
-                object_id=follow_up.id,
-                case_id=case_id,
-                replaced=replaced,
-                media=media,
-                channel=channel,
-            )
-            return phase
+        audit.record(
+            session,
+            actor=actor,
+            action="follow_up.resubmitted",
+            object_type="follow_up",
+            object_id=follow_up.id,
+            case_id=case_id,
+            replaced=replaced,
+            media=media,
+            channel=channel,
+        )
+        return phase
     elif phase == "before_publication" and _request_redraft(
         session, case_id, f"Material baru dari PIC: {what}"
     ):
@@ -114,7 +115,11 @@ def record_material(
             channel=channel,
         )
         return phase
-    follow_up.after_publication = True
+    drafted_since = session.scalar(select(func.min(Post.created_at)).where(Post.case_id == case_id))
+    # A follow-up the published posts were drafted from stays theirs (an album photo joining it
+    # just as a delivery started is kept with it, and audited below); a new one is kept aside.
+    if drafted_since is None or follow_up.submitted_at >= drafted_since:
+        follow_up.after_publication = True
     audit.record(
         session,
         actor=actor,
