@@ -5,10 +5,12 @@ and the plain form that keeps good files when one is refused."""
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import time
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -228,3 +230,16 @@ def test_uploads_never_sent_are_removed_by_the_uploads_job(ctx: AppContext) -> N
     counts = run_job(ctx, "uploads")
     assert counts["uploads_removed"] == 1
     assert [s.id for s in uploads.uploads_of(ctx, 1)] == [fresh.id]
+
+
+def test_an_uploads_file_name_reaches_no_log_line(
+    ctx: AppContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    make_user(ctx, "pic1", "pic", "dpupr")
+    case_id = waiting_case(ctx, 1)
+    web = client(ctx)
+    token = sign_in(web, "pic1")
+    upload_id = create(web, token, case_id, jpeg(), filename="KTP_Sutrisno_Wibowo.jpg")
+    offset(web, upload_id)
+    assert "Sutrisno" not in caplog.text

@@ -23,6 +23,7 @@ that was refused for one bad file (:func:`keep`), so the PIC does not send them 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 import uuid
@@ -124,6 +125,9 @@ def used_bytes(ctx: AppContext, user_id: int) -> int:
 def router(upload_dir: Path) -> APIRouter:
     """The tus routes; ``files_dir`` is only the fallback (every route names the PIC's own
     folder through ``file_dep``)."""
+    # tuspyserver logs each HEAD with the upload's metadata at INFO: a file name may name a
+    # person ("KTP_<nama>.jpg"), so nothing below a warning of it reaches our logs.
+    logging.getLogger("tuspyserver").setLevel(logging.WARNING)
     # tuspyserver's hints say the dependencies return plain callables; FastAPI resolves async
     # ones the same way (its README's own examples are async).
     built = create_tus_router(
