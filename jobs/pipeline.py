@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from publisher.intake.jobs import collect
+from publisher.intake.jobs import collect, uploads
 from publisher.monitoring.jobs import digest
 from publisher.ops.jobs import cleanup
 from publisher.ops.runs import Counts, run_recorded
@@ -27,6 +27,7 @@ JOBS: dict[str, Callable[[AppContext], Counts]] = {
     "retrain": retrain,
     "notify": notify,
     "alert": alert,
+    "uploads": uploads,
 }
 
 

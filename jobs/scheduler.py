@@ -81,6 +81,7 @@ SCHEDULE: tuple[JobSpec, ...] = (
     JobSpec("cleanup", cron="30 3 * * *"),
     JobSpec("notify", every_seconds=120),  # reporter messages; off unless LAPOR_NOTIFY_ENABLED
     JobSpec("alert", every_seconds=60),  # admins told of what needs them, once per event
+    JobSpec("uploads", every_seconds=3600),  # PICs' uploads never sent with a follow-up
 )
 
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600}

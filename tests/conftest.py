@@ -66,6 +66,7 @@ def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> Set
         "media_dir": tmp_path / "media",
         "folder_platform_dir": tmp_path / "posts",
         "private_media_dir": tmp_path / "private-media",
+        "upload_dir": tmp_path / "uploads",
         "model_dir": tmp_path / "model",
         "backup_dir": tmp_path / "backups",
         "secret_key": new_key(),

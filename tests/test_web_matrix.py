@@ -12,7 +12,8 @@ from sqlalchemy import select
 from starlette.routing import BaseRoute
 
 from publisher.app.factory import create_app
-from publisher.db.models import Delivery, SocialAccount
+from publisher.db.models import ContactRequest, Delivery, SocialAccount, User
+from publisher.intake import uploads
 from publisher.runtime.context import AppContext
 from tests.factories import feed_record, jpeg
 from tests.flow import add_account, feed_and_draft
@@ -29,6 +30,7 @@ class Rule:
     anonymous: int
     data: dict[str, object] | None = None
     json: dict[str, object] | None = None
+    headers: dict[str, str] | None = None  # a tus request (issue 20): method and headers only
 
 
 # Writes carry a payload the rules refuse *after* authorisation (400/409/422), so the whole
@@ -45,6 +47,32 @@ MATRIX = (
         data={"action_text": "x"},
     ),
     Rule("GET", "/pic/submissions", (200, 200, 403, 403, 403), 303),
+    # Issue 20: reporter contact on request. Only the PIC of the case's agency, only an admin
+    # decides; the grant itself (only that PIC, that case, until expiry) in
+    # tests/test_web_contact.py.
+    Rule("GET", "/pic/cases/{waiting}/contact", (200, 404, 403, 403, 403), 303),
+    Rule(
+        "POST",
+        "/pic/cases/{waiting}/contact-request",
+        (400, 404, 403, 403, 403),
+        401,
+        data={"reason": "x"},
+    ),
+    Rule(
+        "POST",
+        "/pic/cases/{waiting}/contact/outcome",
+        (400, 404, 403, 403, 403),
+        401,
+        data={"outcome": "x"},
+    ),
+    Rule("GET", "/admin/contact-requests", (403, 403, 403, 200, 403), 303),
+    Rule(
+        "POST",
+        "/admin/contact-requests/{contact}/decide",
+        (403, 403, 403, 400, 403),
+        401,
+        data={"decision": "x"},
+    ),
     Rule("GET", "/media/{sha}", (200, 404, 200, 200, 404), 303),
     Rule("GET", "/review", (403, 403, 200, 200, 403), 303),
     Rule("GET", "/review/cases/{case}", (403, 403, 200, 200, 403), 303),
@@ -184,6 +212,56 @@ MATRIX = (
         json={"media_id": 1, "reason": ""},
     ),
     Rule("GET", "/api/v1/deliveries", (403, 403, 200, 200, 403), 401),
+    # Issue 20: the PICs' resumable (tus) uploads; each PIC reaches only their own uploads (the
+    # other PIC's id is not found), and a new upload is refused after authorisation for its type.
+    Rule("OPTIONS", "/api/v1/pic/uploads/", (204, 204, 403, 403, 403), 401, headers={}),
+    Rule(
+        "POST",
+        "/api/v1/pic/uploads",
+        (415, 415, 403, 403, 403),
+        401,
+        headers={
+            "Tus-Resumable": "1.0.0",
+            "Upload-Length": "10",
+            "Upload-Metadata": "filename YS50eHQ=,filetype dGV4dC9wbGFpbg==",
+        },
+    ),
+    Rule(
+        "POST",
+        "/api/v1/pic/uploads/",
+        (415, 415, 403, 403, 403),
+        401,
+        headers={
+            "Tus-Resumable": "1.0.0",
+            "Upload-Length": "10",
+            "Upload-Metadata": "filename YS50eHQ=,filetype dGV4dC9wbGFpbg==",
+        },
+    ),
+    Rule(
+        "HEAD",
+        "/api/v1/pic/uploads/{upload}",
+        (200, 404, 403, 403, 403),
+        401,
+        headers={"Tus-Resumable": "1.0.0"},
+    ),
+    Rule(
+        "PATCH",
+        "/api/v1/pic/uploads/{upload}",
+        (409, 404, 403, 403, 403),
+        401,
+        headers={
+            "Tus-Resumable": "1.0.0",
+            "Upload-Offset": "1",
+            "Content-Type": "application/offset+octet-stream",
+        },
+    ),
+    Rule(
+        "DELETE",
+        "/api/v1/pic/uploads/{upload}",
+        (404, 404, 403, 403, 403),
+        401,
+        headers={"Tus-Resumable": "1.0.0", "X-Delete-Id": "another"},
+    ),
     Rule("POST", "/api/v1/deliveries/{delivery}/retry", (403, 403, 409, 409, 403), 401, json={}),
 )
 # Routes outside the matrix, and why. Open to anyone: the login form, probes, the API's
@@ -238,9 +316,20 @@ def world(ctx: AppContext) -> dict[str, str]:
         session.add(Media(follow_up_id=follow_up.id, sha256=sha, state="ok", mime="image/jpeg"))
         session.add(Delivery(post_id=post.id, account_id=account, state="pending", marker="m"))
         delivery = session.scalar(select(Delivery.id))
+        pic_own = session.scalar(select(User.id).where(User.username == "pic_own"))
+    waiting = waiting_case(ctx, 2)
+    assert pic_own is not None
+    upload = uploads.keep(ctx, pic_own, int(waiting), "after", "a.jpg", jpeg(), "image/jpeg")
+    with ctx.sessions() as session, session.begin():
+        request = ContactRequest(case_id=waiting, pic_user_id=pic_own, reason="klarifikasi lokasi")
+        session.add(request)
+        session.flush()
+        contact = request.id
     return {
         "case": str(post.case_id),
-        "waiting": str(waiting_case(ctx, 2)),
+        "waiting": str(waiting),
+        "upload": upload.id,
+        "contact": str(contact),
         "post": str(post.id),
         "delivery": str(delivery),
         "account": str(account),
@@ -257,6 +346,14 @@ def call(web: TestClient, rule: Rule, ids: dict[str, str], token: str | None) ->
     path = rule.path.format(**ids)
     if rule.method == "GET":
         return web.get(path).status_code
+    if rule.headers is not None:
+        headers = dict(rule.headers)
+        if token:
+            headers["X-CSRF-Token"] = token
+        if rule.method == "DELETE":  # never the upload the other rules read
+            path = path.replace(ids["upload"], "0" * 32)
+        body = b"xx" if rule.method == "PATCH" else None
+        return web.request(rule.method, path, headers=headers, content=body).status_code
     headers = {"X-CSRF-Token": token} if token and rule.json is not None else {}
     if rule.json is not None:
         return web.post(path, json=rule.json, headers=headers).status_code
@@ -298,7 +395,7 @@ def test_every_route_answers_each_role_and_agency_as_the_matrix_says_and_needs_c
 def every_write_without_its_csrf_token_is_refused_for_every_role(
     ctx: AppContext, ids: dict[str, str]
 ) -> None:
-    writes = [r for r in MATRIX if r.method == "POST"]
+    writes = [r for r in MATRIX if r.method in ("POST", "PATCH", "DELETE")]
     for role in ROLES:
         web = client(ctx)
         sign_in(web, role)
@@ -332,6 +429,8 @@ def test_the_matrix_covers_every_route_of_the_app(ctx: AppContext) -> None:
         "{delivery_id}": "{delivery}",
         "{account_id}": "{account}",
         "{sha256}": "{sha}",
+        "{uuid}": "{upload}",
+        "{request_id}": "{contact}",
     }
     missing = []
     for method, path in routes:

@@ -40,7 +40,7 @@ from publisher.app import admin
 from publisher.core.errors import LaporError
 from publisher.core.settings import load_settings_or_exit
 from publisher.db.migrate import NOT_MIGRATED, missing_table, unreachable
-from publisher.intake import pic_routes
+from publisher.intake import contact, pic_routes, uploads
 from publisher.intake import routes as intake_routes
 from publisher.monitoring import routes as dashboard_routes
 from publisher.ops import routes as ops_routes
@@ -185,6 +185,8 @@ def create_app(ctx: AppContext | None = None, *, freeze_heap: bool = True) -> Fa
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in PAGE_AND_API_ROUTES:
         app.include_router(module.router)
+    # The PICs' resumable (tus) uploads: a router built with the upload folder.
+    app.include_router(uploads.router(ctx.settings.upload_dir))
     # Starlette wraps in reverse order of adding: SecurityHeaders outermost, so the error
     # pages of the two guards carry the headers too.
     app.add_middleware(
@@ -207,6 +209,7 @@ BODY_CAPS = (
     ("/api/v1/cases", intake_routes.MAX_PUSH_BYTES),
     ("/webhooks/", intake_routes.MAX_WEBHOOK_BYTES),
     ("/pic/cases/", pic_routes.MAX_UPLOAD_TOTAL),
+    (uploads.PREFIX, uploads.MAX_PATCH_BYTES),
 )
 
 
@@ -214,6 +217,7 @@ BODY_CAPS = (
 PAGE_AND_API_ROUTES = (
     account,  # /login, /logout, /
     pic_routes,  # /pic, /media/{sha256}
+    contact,  # /pic/cases/{id}/contact, /admin/contact-requests: reporter contact on request
     review_routes,  # /review
     deliveries_routes,  # /deliveries
     admin,  # /admin

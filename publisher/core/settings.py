@@ -55,6 +55,14 @@ class Settings(BaseSettings):
     model_dir: Path = Field(default=DEFAULT_VAR / "model")
     # Unblurred originals: outside anything served, readable only by the app itself.
     private_media_dir: Path = Field(default=DEFAULT_VAR / "private-media")
+    # PICs' resumable (tus) uploads until their follow-up is sent; one folder per user.
+    upload_dir: Path = Field(default=DEFAULT_VAR / "uploads")
+    # What one PIC's unfinished and unsent uploads may hold on disk, in bytes.
+    upload_quota_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
+    # Uploads not sent with a follow-up within this many hours are removed by `cleanup`.
+    upload_max_age_hours: int = Field(default=72, ge=1)
+    # How long an admin's grant of a reporter's contact to a PIC lasts, in days.
+    contact_grant_days: int = Field(default=7, ge=1)
     # Comma-separated Fernet keys, newest first (MultiFernet): rotation adds a key at the front.
     secret_key: str = Field(
         default="",

@@ -186,6 +186,21 @@ class Case(Base):
     agency: Mapped[Agency | None] = relationship()
     follow_ups: Mapped[list[FollowUp]] = relationship(back_populates="case", order_by="FollowUp.id")
 
+    @property
+    def active_follow_ups(self) -> list[FollowUp]:
+        """What a draft is made of: the follow-ups neither replaced by a resubmission nor kept
+        aside because they arrived after publication (issue 20)."""
+        return [f for f in self.follow_ups if f.replaced_by_id is None and not f.after_publication]
+
+    @property
+    def current_follow_up(self) -> FollowUp | None:
+        """The active follow-up whose note a caption uses: the latest with a note (a late photo
+        sent by WhatsApp without one does not erase it), else the latest."""
+        active = self.active_follow_ups
+        with_note = [f for f in active if f.action_text.strip()]
+        chosen = with_note or active
+        return chosen[-1] if chosen else None
+
 
 class FollowUp(Base):
     __tablename__ = "follow_ups"
@@ -198,6 +213,12 @@ class FollowUp(Base):
     action_text: Mapped[str] = mapped_column(EncryptedText)  # encrypted at rest (issue #16)
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     channel: Mapped[str] = mapped_column(String(20), default="feed")  # feed / web / whatsapp
+    # --- issue 20 (0018_pic_followups) ---
+    # A resubmission after a rejection replaces the earlier follow-ups in review; they are kept.
+    # (the id of the follow-up that replaced it; no foreign key, see 0018_pic_followups)
+    replaced_by_id: Mapped[int | None] = mapped_column(Integer)
+    # Arrived after the case was published: kept, offered as a follow-up post, never re-drafted.
+    after_publication: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     case: Mapped[Case] = relationship(back_populates="follow_ups")
     media: Mapped[list[Media]] = relationship(order_by="Media.position")
@@ -281,6 +302,11 @@ class Post(Base):
     # Bumped by each reviewer change of ``media`` (remove, reorder): the change is a
     # conditional UPDATE on the version the reviewer saw, so two tabs never undo each other.
     media_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # --- issue 20 (0018_pic_followups) ---
+    # New material arrived before publication: the render job re-drafts the post in place.
+    redraft_requested_at: Mapped[datetime | None] = mapped_column()
+    # What changed, for the reviewer (counts and channels, never the material itself).
+    changes: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     case: Mapped[Case] = relationship()
     account: Mapped[SocialAccount] = relationship()
@@ -510,6 +536,7 @@ __all__ = [
     "AuditLog",
     "Base",
     "Case",
+    "ContactRequest",
     "Delivery",
     "FollowUp",
     "JobRun",
@@ -682,3 +709,33 @@ class Alert(Base):
 
 # Published deliveries newest first: the public page's snapshot reads them straight off this.
 Index("ix_deliveries_published", Delivery.state, Delivery.published_at)
+
+
+# --- issue 20: a PIC's request for a reporter's contact, decided by an admin (0018) -----------
+
+CONTACT_STATES = ("requested", "granted", "refused")
+CONTACT_OUTCOMES = ("confirmed", "not_reachable", "withdrawn")
+
+
+class ContactRequest(Base):
+    """A PIC asks for a case's reporter contact to clarify the complaint (the regent's
+    procedure); an admin grants or refuses. A grant shows the phone (and name) to that PIC for
+    that case only, until ``expires_at``; every view is audited
+    (:mod:`publisher.intake.contact`). The contact itself is never copied here: it is read from
+    ``cases.reporter`` when the PIC opens the page."""
+
+    __tablename__ = "contact_requests"
+    __table_args__ = (Index("ix_contact_requests_case_pic", "case_id", "pic_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    pic_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text)  # scrubbed of the case's identities
+    state: Mapped[str] = mapped_column(String(20), default="requested")
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column()
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    expires_at: Mapped[datetime | None] = mapped_column()
+    outcome: Mapped[str] = mapped_column(String(20), default="")
+    outcome_at: Mapped[datetime | None] = mapped_column()

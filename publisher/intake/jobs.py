@@ -14,6 +14,7 @@ from publisher.db.models import SourceState
 from publisher.intake.collect import download_media, is_due, run_source, settle_whatsapp
 from publisher.intake.records import OUTCOMES
 from publisher.intake.sources.registry import build_source
+from publisher.intake.uploads import clean_stale
 from publisher.runtime.context import AppContext
 
 log = logging.getLogger(__name__)
@@ -46,3 +47,9 @@ def collect(ctx: AppContext) -> Counts:
     if errors:
         counts["source_errors"] = errors
     return counts
+
+
+def uploads(ctx: AppContext) -> Counts:
+    """The ``uploads`` job: remove PICs' resumable uploads never sent with a follow-up
+    (:func:`publisher.intake.uploads.clean_stale`)."""
+    return clean_stale(ctx)

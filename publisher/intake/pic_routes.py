@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, cast
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -22,9 +23,20 @@ from sqlalchemy import Text, func, select
 from sqlalchemy import cast as sa_cast
 from sqlalchemy.orm import Session
 
+from publisher.core.crypto import Vault
 from publisher.core.errors import MediaRejected
 from publisher.db import audit
-from publisher.db.models import Case, Delivery, FollowUp, Media, Post, SocialAccount
+from publisher.db.models import Case, FollowUp, Media, Post
+from publisher.intake import uploads
+from publisher.intake.followups import case_phase, record_material
+from publisher.intake.pic_status import (
+    CaseState,
+    case_state,
+    follow_up_state,
+    posts_by_case,
+    summary,
+)
+from publisher.intake.uploads import Stored
 from publisher.media import SanitizedMedia, sanitize
 from publisher.media.sanitize import MAX_BYTES
 from publisher.runtime.context import AppContext
@@ -33,6 +45,11 @@ from publisher.web.deps import Ctx, Pages, PicUser, PicUserWrite, SignedIn
 from publisher.web.scope import get_scoped, scoped_cases, scoped_follow_ups, scoped_posts
 from publisher.web.templating import PageRenderer
 
+# Said when a follow-up is already in review (a 409): where to see it, not "try again".
+ALREADY_RECEIVED = (
+    "Tindak lanjut untuk kasus ini sudah kami terima dan sedang diproses. Lihat statusnya di "
+    "menu Kiriman saya (/pic/submissions)."
+)
 MAX_FILES = 10
 # The whole follow-up form (publisher.web.guards refuses a bigger body while it streams in,
 # before the multipart parser spools it to disk): four files at the per-file cap.
@@ -48,12 +65,15 @@ class Upload:
     phase: str
     filename: str
     data: bytes
+    # A finished resumable upload (or a good file kept from a refused form), if it is one.
+    stored: Stored | None = None
 
 
 @dataclass
 class Accepted:
     phase: str
     media: SanitizedMedia
+    upload: Upload | None = None
 
 
 def waiting_cases(session: Session, viewer: Viewer, limit: int = 200) -> list[Case]:
@@ -67,6 +87,35 @@ def waiting_cases(session: Session, viewer: Viewer, limit: int = 200) -> list[Ca
     return list(session.scalars(query))
 
 
+@dataclass
+class CaseRow:
+    case: Case
+    summary: str
+    state: CaseState | None  # None: waiting for its first follow-up
+
+
+def my_cases(session: Session, viewer: Viewer, vault: Vault, limit: int = 200) -> list[CaseRow]:
+    """ "Kasus saya": the cases waiting for a follow-up (longest waiting first), then those that
+    have one, newest follow-up first, each with its state; a rejected case stays in the list."""
+    rows = [CaseRow(c, summary(c, vault), None) for c in waiting_cases(session, viewer, limit)]
+    answered = list(
+        session.scalars(
+            scoped_cases(viewer)
+            .where(Case.status.in_(WAITING_STATUSES), Case.id.in_(select(FollowUp.case_id)))
+            .order_by(
+                select(func.max(FollowUp.id))
+                .where(FollowUp.case_id == Case.id)
+                .scalar_subquery()
+                .desc()
+            )
+            .limit(limit)
+        )
+    )
+    posts = posts_by_case(session, [c.id for c in answered])
+    rows += [CaseRow(c, summary(c, vault), case_state(c, posts.get(c.id, []))) for c in answered]
+    return rows
+
+
 def check_uploads(uploads: list[Upload]) -> tuple[list[Accepted], list[str]]:
     """Sanitise every file; returns the accepted ones and one Indonesian message per rejection."""
     accepted: list[Accepted] = []
@@ -77,7 +126,7 @@ def check_uploads(uploads: list[Upload]) -> tuple[list[Accepted], list[str]]:
         name = upload.filename[:80] or "berkas"
         try:
             accepted.append(
-                Accepted(upload.phase, sanitize(upload.data, name=upload.filename or None))
+                Accepted(upload.phase, sanitize(upload.data, name=upload.filename or None), upload)
             )
         except MediaRejected as exc:
             errors.append(f"{name}: {exc.user_message}")
@@ -106,10 +155,11 @@ def submit_follow_up(
         )
         if existing is not None:
             return existing, False
-        if session.scalar(select(func.count()).where(FollowUp.case_id == case.id)):
+        phase = case_phase(session, case.id)
+        if case.follow_ups and phase != "resubmission":
             raise Conflict(
-                f"case {case.id} already has a follow-up",
-                "Kasus ini sudah memiliki tindak lanjut.",
+                f"case {case.id} already has a follow-up in review",
+                ALREADY_RECEIVED,
             )
         follow_up = FollowUp(
             case_id=case.id,
@@ -147,6 +197,16 @@ def submit_follow_up(
             media=len(digests),
             channel="web",
         )
+        record_material(
+            session,
+            case.id,
+            follow_up,
+            phase,
+            actor=viewer.actor,
+            channel="web",
+            media=len(digests),
+            note=True,
+        )
         session.flush()
         return follow_up, True
 
@@ -155,10 +215,11 @@ def submit_follow_up(
 class SubmissionView:
     follow_up: FollowUp
     case: Case
-    posts: list[tuple[Post, SocialAccount, Delivery | None]]
+    state: CaseState
 
 
 def submissions(session: Session, viewer: Viewer, limit: int = 100) -> list[SubmissionView]:
+    """ "Kiriman saya": each follow-up with its truthful state (:mod:`.pic_status`)."""
     rows = session.execute(
         scoped_follow_ups(viewer)
         .add_columns(Case)
@@ -166,17 +227,14 @@ def submissions(session: Session, viewer: Viewer, limit: int = 100) -> list[Subm
         .limit(limit)
     ).all()
     pairs = [(cast(FollowUp, fu), cast(Case, case)) for fu, case in rows]
-    case_ids = [case.id for _, case in pairs]
-    posts: dict[int, list[tuple[Post, SocialAccount, Delivery | None]]] = {}
-    for post, account, delivery in session.execute(
-        select(Post, SocialAccount, Delivery)
-        .join(SocialAccount, SocialAccount.id == Post.account_id)
-        .outerjoin(Delivery, Delivery.post_id == Post.id)
-        .where(Post.case_id.in_(case_ids))
-        .order_by(Post.id)
-    ).all():
-        posts.setdefault(post.case_id, []).append((post, account, delivery))
-    return [SubmissionView(fu, case, posts.get(case.id, [])) for fu, case in pairs]
+    posts = posts_by_case(session, list({case.id for _, case in pairs}))
+    states = {case.id: case_state(case, posts.get(case.id, [])) for _, case in pairs}
+    return [SubmissionView(fu, case, follow_up_state(fu, states[case.id])) for fu, case in pairs]
+
+
+def read_capped(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(MAX_BYTES + 1)
 
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -216,8 +274,8 @@ router = APIRouter(include_in_schema=False)
 @router.get("/pic")
 def cases_page(ctx: Ctx, pages: Pages, request: Request, user: PicUser) -> Response:
     with ctx.readonly_sessions() as session:
-        cases = waiting_cases(session, user)
-    return pages.render(request, "pic/cases.html", cases=cases)
+        rows = my_cases(session, user, ctx.vault)
+    return pages.render(request, "pic/cases.html", rows=rows)
 
 
 def form_page(
@@ -225,38 +283,67 @@ def form_page(
     request: Request,
     case: Case,
     *,
+    rejection: str = "",
     status: int = 200,
     errors: list[str] | None = None,
     action_text: str = "",
     submission_id: str | None = None,
+    kept: list[Stored] | None = None,
 ) -> Response:
     return pages.render(
         request,
         "pic/follow_up.html",
         status,
         case=case,
+        rejection=rejection,
         errors=errors or [],
         action_text=action_text,
         submission_id=submission_id or uuid.uuid4().hex,
         max_mb=MAX_BYTES // (1024 * 1024),
         min_chars=MIN_ACTION_CHARS,
+        kept=kept or [],
+        upload_prefix=uploads.PREFIX,
     )
 
 
-def waiting_case(ctx: AppContext, user: Viewer, case_id: int) -> Case:
-    """The PIC's case awaiting a follow-up; NotFound if it is not theirs or not waiting."""
+def waiting_case(ctx: AppContext, user: Viewer, case_id: int) -> tuple[Case, CaseState | None]:
+    """The PIC's case awaiting a follow-up and its state (None: no follow-up yet); NotFound if
+    it is not theirs or not waiting, Conflict (with where to look) if one is in review."""
     with ctx.readonly_sessions() as session:
-        return get_scoped(
+        case = get_scoped(
             session, scoped_cases(user).where(Case.status.in_(WAITING_STATUSES)), Case, case_id
         )
+        if not case.follow_ups:
+            return case, None
+        state = case_state(case, posts_by_case(session, [case.id]).get(case.id, []))
+        if not state.can_resubmit:
+            raise Conflict(f"case {case.id} already has a follow-up in review", ALREADY_RECEIVED)
+        return case, state
+
+
+def waiting_case_or_retry(
+    ctx: AppContext, user: Viewer, case_id: int, submission_id: str
+) -> tuple[Case, CaseState | None]:
+    """As :func:`waiting_case`, but a retried upload of a submission that arrived is let
+    through, so :func:`submit_follow_up` answers it as stored instead of a conflict."""
+    clean = "".join(ch for ch in submission_id if ch.isalnum())[:40]
+    with ctx.readonly_sessions() as session:
+        case = get_scoped(
+            session, scoped_cases(user).where(Case.status.in_(WAITING_STATUSES)), Case, case_id
+        )
+        if clean and any(f.external_id == f"web-{clean}" for f in case.follow_ups):
+            return case, None
+    return waiting_case(ctx, user, case_id)
 
 
 @router.get("/pic/cases/{case_id}/follow-up")
 def follow_up_form(
     ctx: Ctx, pages: Pages, request: Request, case_id: int, user: PicUser
 ) -> Response:
-    case = waiting_case(ctx, user, case_id)
-    return form_page(pages, request, case)
+    case, state = waiting_case(ctx, user, case_id)
+    # Finished uploads for this case survive a reload or a new sign-in: offered again here.
+    kept = [s for s in uploads.uploads_of(ctx, user.user_id) if s.case_id == case.id and s.finished]
+    return form_page(pages, request, case, rejection=state.reason if state else "", kept=kept)
 
 
 @router.post("/pic/cases/{case_id}/follow-up")
@@ -270,34 +357,55 @@ def follow_up_submit(
     submission_id: Annotated[str, Form(max_length=64)] = "",
     before: Annotated[list[UploadFile] | None, File()] = None,
     after: Annotated[list[UploadFile] | None, File()] = None,
+    upload_ids: Annotated[list[str] | None, Form(max_length=64)] = None,
 ) -> Response:
     wants_json = "application/json" in request.headers.get("accept", "")
-    case = waiting_case(ctx, user, case_id)
-    uploads = [
+    case, state = waiting_case_or_retry(ctx, user, case_id, submission_id)
+    files = [
         Upload(PHASE_INPUTS[field], f.filename or "", f.file.read(MAX_BYTES + 1))
-        for field, files in (("before", before), ("after", after))
-        for f in files or []
+        for field, chosen in (("before", before), ("after", after))
+        for f in chosen or []
         if f.filename or f.size
     ]
-    errors: list[str] = []
+    stored, errors = uploads.finished_for_case(
+        ctx, user.user_id, case.id, (upload_ids or [])[:MAX_FILES]
+    )
+    files += [Upload(s.phase, s.filename, read_capped(s.path), s) for s in stored]
     if len(action_text.strip()) < MIN_ACTION_CHARS:
         errors.append(f"Tuliskan tindakan yang dilakukan (minimal {MIN_ACTION_CHARS} karakter).")
-    if not uploads:
+    if not files:
         errors.append("Lampirkan minimal satu foto atau video hasil tindak lanjut.")
-    accepted, file_errors = check_uploads(uploads)
+    accepted, file_errors = check_uploads(files)
     errors += file_errors
     clean_id = "".join(ch for ch in submission_id if ch.isalnum())[:40] or uuid.uuid4().hex
     if errors:
         if wants_json:
             return JSONResponse({"ok": False, "errors": errors}, status_code=422)
+        # Nothing good is lost: the files that passed are kept and offered again.
+        kept = [
+            a.upload.stored
+            or uploads.keep(
+                ctx,
+                user.user_id,
+                case.id,
+                a.phase,
+                a.upload.filename,
+                a.upload.data,
+                a.media.mime,
+            )
+            for a in accepted
+            if a.upload is not None
+        ]
         return form_page(
             pages,
             request,
             case,
             status=422,
+            rejection=state.reason if state else "",
             errors=errors,
             action_text=action_text,
             submission_id=clean_id,
+            kept=kept,
         )
     submit_follow_up(
         ctx,
@@ -307,6 +415,8 @@ def follow_up_submit(
         action_text=action_text,
         accepted=accepted,
     )
+    for item in stored:
+        uploads.remove(item)  # sanitised into the media store; the raw bytes go
     target = "/pic/submissions?terkirim=1"
     if wants_json:
         return JSONResponse({"ok": True, "redirect": target})

@@ -22,11 +22,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from publisher.core.clock import utcnow
 from publisher.core.paths import templates_dir
-from publisher.db.models import Agency
+from publisher.db.models import CONTACT_OUTCOMES, Agency, ContactRequest
 from publisher.monitoring.charts import Series, bar_chart
 from publisher.monitoring.digest import regency_report, regency_text, render_text, todays_digests
 from publisher.monitoring.export import KINDS, report_csv
@@ -130,6 +130,7 @@ def page(
     report, agency = _report(ctx, params), params.agency
     with ctx.readonly_sessions() as session:
         agencies = session.execute(select(Agency.code, Agency.name).order_by(Agency.name)).all()
+        clarifications = clarification_counts(session)
     query = f"start={report.start}&end={report.end}&agency={agency}"
     template = _environment().get_template("index.html")
     return HTMLResponse(
@@ -142,8 +143,21 @@ def page(
             query=query,
             tz=ctx.settings.tz,
             viewer=_viewer(request),
+            clarifications=clarifications,
         )
     )
+
+
+def clarification_counts(session: Any) -> dict[str, int]:
+    """Issue 20: what came of PICs' clarifications with reporters (counts only, all time)."""
+    counts = dict.fromkeys(CONTACT_OUTCOMES, 0)
+    for outcome, n in session.execute(
+        select(ContactRequest.outcome, func.count())
+        .where(ContactRequest.outcome.in_(CONTACT_OUTCOMES))
+        .group_by(ContactRequest.outcome)
+    ).all():
+        counts[outcome] = n
+    return counts
 
 
 @router.get("/export.csv")

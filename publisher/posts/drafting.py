@@ -5,21 +5,27 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from PIL import Image
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from publisher.core.crypto import Vault
 from publisher.db import audit
-from publisher.db.models import Case, FollowUp, Media, Post, Screening, SocialAccount
+from publisher.db.models import Agency, Case, FollowUp, Media, Post, Screening, SocialAccount
 from publisher.media import BannerText, MediaStore, before_after_collage, render_for_platform
 from publisher.media.likeness import fingerprints, looks_like
 from publisher.media.text import blur_text_in_photo
 from publisher.platforms.registry import get_spec
-from publisher.posts.captions import caption_context, default_renderer, media_kind
+from publisher.posts.captions import (
+    CaptionContext,
+    CaptionRenderer,
+    caption_context,
+    default_renderer,
+    media_kind,
+)
 from publisher.posts.fitting import fit
 from publisher.posts.overrides import overrides_for_agency
 from publisher.privacy.guard import case_identities, default_detector
@@ -32,6 +38,7 @@ class DraftCounts:
     skipped_rahasia: int = 0
     waiting_for_media: int = 0
     no_accounts: int = 0
+    redrafted: int = 0
     photos_text_read: int = 0
 
 
@@ -52,12 +59,15 @@ def draft_posts(
     private_store: MediaStore | None = None,
     tracking_url: Callable[[Case], str] | None = None,
 ) -> DraftCounts:
-    """Draft the posts of screened cases. With ``store``, each post carries renditions made for
-    its platform, and photos whose text was never read are read first
-    (:func:`read_text_in_photos`); without it, the sanitised originals (for tests of captions
-    alone)."""
+    """Draft the posts of screened cases, and re-draft in place the posts whose case got new
+    material before publication (``Post.redraft_requested_at``, issue 20). With ``store``, each
+    post carries renditions made for its platform, and photos whose text was never read are
+    read first (:func:`read_text_in_photos`); without it, the sanitised originals (for tests of
+    captions alone)."""
     counts = DraftCounts()
-    renderer = default_renderer(instagram_hashtag_cap)
+    drafter = _Drafter(
+        session, vault, tz, default_renderer(instagram_hashtag_cap), store, private_store
+    )
     cases = session.scalars(
         select(Case)
         .where(Case.id.in_(select(Screening.case_id)), Case.id.not_in(select(Post.case_id)))
@@ -68,62 +78,23 @@ def draft_posts(
         if case.privacy_mode == "rahasia":
             counts.skipped_rahasia += 1
             continue
-        follow_up = case.follow_ups[-1]
-        if any(m.state == "pending" for m in follow_up.media):
-            counts.waiting_for_media += 1
+        material = drafter.material(case, counts, tracking_url)
+        if material is None:
             continue
-        accounts = session.scalars(
-            select(SocialAccount).where(SocialAccount.agency_id == case.agency_id)
-        ).all()
-        if not accounts or case.agency is None:
-            counts.no_accounts += 1
-            continue
-        screening = _latest_screening(session, case.id)
-        assert screening is not None
-        if store is not None:
-            counts.photos_text_read += read_text_in_photos(
-                session, store, private_store, follow_up.media
-            )
-        known = case_identities(case, vault)
-        # What the PIC's note carried, as kinds and offsets, for the reviewer to see highlighted;
-        # the caption itself gets the note already scrubbed.
-        screening.pii_findings = [
-            {"kind": f.kind, "start": f.start, "end": f.end}
-            for f in default_detector().detect(follow_up.action_text, known)
-        ]
-        media = publishable_media(
-            follow_up.media, store=store, reporter=reporter_media(case.follow_ups)
-        )
-        kind = media_kind(media)
-        context = caption_context(
-            case,
-            case.agency,
-            follow_up,
-            tz,
-            known=known,
-            kind=kind,
-            tracking_url=tracking_url(case) if tracking_url else "",
-        )
-        when = (case.resolved_at or follow_up.submitted_at).astimezone(tz).date()
-        overrides = overrides_for_agency(session, case.agency.id)
+        screening, kind, context, banner, media = material
+        overrides = overrides_for_agency(session, material_agency(case).id)
         state = "blocked" if screening.decision == "block" else "pending_review"
-        for account in accounts:
+        for account in session.scalars(
+            select(SocialAccount).where(SocialAccount.agency_id == case.agency_id)
+        ):
             post = Post(
                 case_id=case.id,
                 account_id=account.id,
                 screening_id=screening.id,
-                caption=renderer.render(
+                caption=drafter.renderer.render(
                     account.platform, context, override=overrides.get((account.platform, kind))
                 ),
-                # Where the platform cannot take them all (photos and a video on Facebook
-                # or X), the first item's kind goes out and the rest wait, marked, for the
-                # reviewer to reorder (publisher/posts/fitting.py).
-                media=fit(
-                    renditions(store, media, account.platform, BannerText(case.agency.name, when))
-                    if store is not None
-                    else media,
-                    get_spec(account.platform).media,
-                ),
+                media=drafter.media_for(media, account.platform, banner),
                 risk_score=screening.score if screening.score is not None else 1.0,
                 review_state=state,
             )
@@ -140,7 +111,156 @@ def draft_posts(
             )
             counts.drafted += 1
             counts.blocked += state == "blocked"
+    _redraft(session, drafter, counts, limit, tracking_url)
     return counts
+
+
+def material_agency(case: Case) -> Agency:
+    assert case.agency is not None  # material() returned None otherwise
+    return case.agency
+
+
+def _redraft(
+    session: Session,
+    drafter: _Drafter,
+    counts: DraftCounts,
+    limit: int,
+    tracking_url: Callable[[Case], str] | None,
+) -> None:
+    """Posts whose case got new material before publication: caption and media made again
+    from the case's active follow-ups, back to review with what changed kept for the reviewer.
+    Each post is updated only if no newer request arrived meanwhile (a conditional update)."""
+    posts = session.scalars(
+        select(Post)
+        .where(Post.redraft_requested_at.is_not(None))
+        .order_by(Post.case_id, Post.id)
+        .limit(limit)
+    ).all()
+    by_case: dict[int, list[Post]] = {}
+    for post in posts:
+        by_case.setdefault(post.case_id, []).append(post)
+    for case_posts in by_case.values():
+        case = case_posts[0].case
+        if case.privacy_mode == "rahasia":
+            counts.skipped_rahasia += 1
+            continue
+        material = drafter.material(case, counts, tracking_url)
+        if material is None:
+            continue
+        screening, kind, context, banner, media = material
+        overrides = overrides_for_agency(session, material_agency(case).id)
+        state = "blocked" if screening.decision == "block" else "pending_review"
+        for post in case_posts:
+            platform = post.account.platform
+            updated = cast(
+                CursorResult[Any],
+                session.execute(
+                    update(Post)
+                    .where(
+                        Post.id == post.id, Post.redraft_requested_at == post.redraft_requested_at
+                    )
+                    .values(
+                        caption=drafter.renderer.render(
+                            platform, context, override=overrides.get((platform, kind))
+                        ),
+                        media=drafter.media_for(media, platform, banner),
+                        screening_id=screening.id,
+                        review_state=state,
+                        reviewer_id=None,
+                        reviewed_at=None,
+                        scheduled_for=None,
+                        redraft_requested_at=None,
+                    )
+                    .execution_options(synchronize_session=False)
+                ),
+            ).rowcount
+            if updated != 1:
+                continue  # newer material arrived meanwhile: the next run drafts it
+            session.expire(post)
+            audit.record(
+                session,
+                actor="system",
+                action="post.redrafted",
+                object_type="post",
+                object_id=post.id,
+                state=state,
+                media=len(media),
+            )
+            counts.redrafted += 1
+
+
+class _Drafter:
+    """What drafting and re-drafting share: the case's material, rendered per platform."""
+
+    def __init__(
+        self,
+        session: Session,
+        vault: Vault,
+        tz: ZoneInfo,
+        renderer: CaptionRenderer,
+        store: MediaStore | None,
+        private_store: MediaStore | None = None,
+    ) -> None:
+        self.session, self.vault, self.tz = session, vault, tz
+        self.renderer, self.store, self.private_store = renderer, store, private_store
+
+    def material(
+        self, case: Case, counts: DraftCounts, tracking_url: Callable[[Case], str] | None
+    ) -> tuple[Screening, str, CaptionContext, BannerText, list[dict[str, Any]]] | None:
+        """The case's screening, media kind, caption context, banner and publishable media;
+        None (counted) while a file is still downloading or no account would take it."""
+        active = case.active_follow_ups
+        follow_up = case.current_follow_up
+        if follow_up is None:
+            return None
+        if any(m.state == "pending" for f in active for m in f.media):
+            counts.waiting_for_media += 1
+            return None
+        has_accounts = self.session.scalar(
+            select(SocialAccount.id).where(SocialAccount.agency_id == case.agency_id).limit(1)
+        )
+        if has_accounts is None or case.agency is None:
+            counts.no_accounts += 1
+            return None
+        screening = _latest_screening(self.session, case.id)
+        assert screening is not None
+        if self.store is not None:
+            counts.photos_text_read += read_text_in_photos(
+                self.session, self.store, self.private_store, [m for f in active for m in f.media]
+            )
+        known = case_identities(case, self.vault)
+        # What the PIC's note carried, as kinds and offsets, for the reviewer to see
+        # highlighted; the caption itself gets the note already scrubbed.
+        screening.pii_findings = [
+            {"kind": f.kind, "start": f.start, "end": f.end}
+            for f in default_detector().detect(follow_up.action_text, known)
+        ]
+        media = publishable_media(
+            [m for f in active for m in f.media],
+            store=self.store,
+            reporter=reporter_media(case.follow_ups),
+        )
+        kind = media_kind(media)
+        context = caption_context(
+            case,
+            case.agency,
+            follow_up,
+            self.tz,
+            known=known,
+            kind=kind,
+            tracking_url=tracking_url(case) if tracking_url else "",
+        )
+        when = (case.resolved_at or follow_up.submitted_at).astimezone(self.tz).date()
+        return screening, kind, context, BannerText(case.agency.name, when), media
+
+    def media_for(
+        self, media: list[dict[str, Any]], platform: str, banner: BannerText
+    ) -> list[dict[str, Any]]:
+        # Where the platform cannot take them all (photos and a video on Facebook or X), the
+        # first item's kind goes out and the rest wait, marked, for the reviewer to reorder
+        # (publisher/posts/fitting.py).
+        made = media if self.store is None else renditions(self.store, media, platform, banner)
+        return fit(made, get_spec(platform).media)
 
 
 def renditions(
@@ -169,40 +289,6 @@ def renditions(
         fitted = render_for_platform(store.read(m["sha256"], ".jpg"), limits)
         out.append(_photo_entry(store, fitted, str(m.get("phase") or "")))
     return out
-
-
-def read_text_in_photos(
-    session: Session,
-    store: MediaStore,
-    private_store: MediaStore | None,
-    media: Iterable[Media],
-) -> int:
-    """Blur the personal data and plates written in photos whose text was never read (uploads
-    through the web form, which skip OCR to answer quickly; rows from before issue 22). The
-    blurred copy replaces the stored one; an unblurred-faces copy in the private store gets the
-    same text blurred, so showing faces never shows the text. Returns how many were read."""
-    read = 0
-    for m in media:
-        if m.kind != "photo" or m.state != "ok" or m.text_regions is not None:
-            continue
-        if not m.sha256 or not store.exists(m.sha256, ".jpg"):
-            continue
-        blurred, regions = blur_text_in_photo(store.read(m.sha256, ".jpg"))
-        values: dict[str, Any] = {"text_regions": [r.as_dict() for r in regions]}
-        if regions:
-            values.update(sha256=store.put(blurred, ".jpg"), size_bytes=len(blurred))
-            if m.unblurred_sha256 and private_store is not None:
-                shown, _ = blur_text_in_photo(private_store.read(m.unblurred_sha256, ".jpg"))
-                values["unblurred_sha256"] = private_store.put(shown, ".jpg")
-            elif m.unblurred_sha256:
-                values["unblurred_sha256"] = ""  # cannot fix it here: never show it instead
-        # Conditional: a concurrent pass that read it first wins, and its result stands.
-        session.execute(
-            update(Media).where(Media.id == m.id, Media.text_regions.is_(None)).values(**values)
-        )
-        session.refresh(m)
-        read += 1
-    return read
 
 
 def _photo_entry(store: MediaStore, data: bytes, phase: str) -> dict[str, Any]:
@@ -264,3 +350,37 @@ def publishable_media(
         for m in media
         if m.state == "ok" and m.supplied_by == "pic" and not m.held_for_review and not theirs(m)
     ]
+
+
+def read_text_in_photos(
+    session: Session,
+    store: MediaStore,
+    private_store: MediaStore | None,
+    media: Iterable[Media],
+) -> int:
+    """Blur the personal data and plates written in photos whose text was never read (uploads
+    through the web form, which skip OCR to answer quickly; rows from before issue 22). The
+    blurred copy replaces the stored one; an unblurred-faces copy in the private store gets the
+    same text blurred, so showing faces never shows the text. Returns how many were read."""
+    read = 0
+    for m in media:
+        if m.kind != "photo" or m.state != "ok" or m.text_regions is not None:
+            continue
+        if not m.sha256 or not store.exists(m.sha256, ".jpg"):
+            continue
+        blurred, regions = blur_text_in_photo(store.read(m.sha256, ".jpg"))
+        values: dict[str, Any] = {"text_regions": [r.as_dict() for r in regions]}
+        if regions:
+            values.update(sha256=store.put(blurred, ".jpg"), size_bytes=len(blurred))
+            if m.unblurred_sha256 and private_store is not None:
+                shown, _ = blur_text_in_photo(private_store.read(m.unblurred_sha256, ".jpg"))
+                values["unblurred_sha256"] = private_store.put(shown, ".jpg")
+            elif m.unblurred_sha256:
+                values["unblurred_sha256"] = ""  # cannot fix it here: never show it instead
+        # Conditional: a concurrent pass that read it first wins, and its result stands.
+        session.execute(
+            update(Media).where(Media.id == m.id, Media.text_regions.is_(None)).values(**values)
+        )
+        session.refresh(m)
+        read += 1
+    return read

@@ -49,6 +49,7 @@ from publisher.db.models import (
     Screening,
     User,
 )
+from publisher.intake.sources.whatsapp import notify_pic
 from publisher.media import MediaStore, render_for_platform
 from publisher.media.video import blur_video_faces
 from publisher.outbox import sending
@@ -79,6 +80,11 @@ PLACEHOLDER_MESSAGE = (
     "Tulis ulang kalimat itu tanpa data pribadi sebelum menyetujui."
 )
 MIN_REASON = 5
+# Issue 20: the PIC sent new material; the render job re-drafts the post before anyone approves.
+REDRAFT_MESSAGE = (
+    "PIC mengirim material baru untuk kasus ini; draf sedang diperbarui. Muat ulang halaman "
+    "sebentar lagi."
+)
 EDITABLE = ("pending_review", "blocked", "approved")
 ALREADY_SENT_MESSAGE = (
     "Kiriman sudah atau sedang dikirim ke platform; tidak dapat diubah. Untuk meralat, tarik "
@@ -155,6 +161,11 @@ def approve(
     _reviewer(reviewer)
     post = _load(session, post_id)
     _awaiting(post)
+    if post.redraft_requested_at is not None:
+        raise ReviewError(
+            f"post {post_id} waits for a re-draft with new material from the PIC",
+            REDRAFT_MESSAGE,
+        )
     if post.case.privacy_mode == "rahasia":
         raise ReviewError(
             f"post {post_id} belongs to a rahasia case", "Laporan rahasia tidak boleh terbit."
@@ -191,6 +202,7 @@ def approve(
         record_example(session, post.case_id, "general", "block_release", reviewer)
     now = utcnow()
     post.review_state = "approved"
+    post.changes = ""  # the reviewer has seen what changed
     post.reviewer_id = reviewer.id
     post.reviewed_at = now
     post.scheduled_for = scheduled_for
@@ -317,11 +329,13 @@ def reject(
     if len(reason.strip()) < 5:
         raise ReviewError("a rejection needs a reason", "Tuliskan alasan penolakan.")
     post.review_state = "rejected"
+    post.changes = ""
     post.reviewer_id = reviewer.id
     post.reviewed_at = utcnow()
     post.review_note = _note(reason, post, vault)
     if as_conflict:
         record_example(session, post.case_id, "conflict", "reject_conflict", reviewer)
+    _tell_pic_rejected(session, post)
     audit.record(
         session,
         actor=f"user:{reviewer.username}",
@@ -332,6 +346,22 @@ def reject(
         as_conflict=as_conflict,
     )
     return post
+
+
+def _tell_pic_rejected(session: Session, post: Post) -> None:
+    """The PIC learns of the rejection and its reason by WhatsApp too (issue 20), once per
+    follow-up however many of the case's posts are rejected; the web pages show it anyway."""
+    follow_up = post.case.current_follow_up
+    if follow_up is None:
+        return
+    notify_pic(
+        session,
+        follow_up.pic_user_id,
+        post.case,
+        "rejected",
+        str(follow_up.id),
+        why=post.review_note,
+    )
 
 
 def record_example(session: Session, case_id: int, label: str, origin: str, reviewer: User) -> None:

@@ -419,10 +419,11 @@ def case_review(
     screening = session.scalar(
         select(Screening).where(Screening.case_id == case.id).order_by(Screening.id.desc())
     )
-    follow_up = case.follow_ups[-1] if case.follow_ups else None
+    follow_up = case.current_follow_up
     photos = [
         m
-        for m in (follow_up.media if follow_up else [])
+        for f in case.active_follow_ups
+        for m in f.media
         if m.kind == "photo" and m.state == "ok" and m.sha256
     ]
     text = screening_text(case, follow_up)

@@ -69,7 +69,7 @@ def screen_pending(
     except ModelError as exc:
         log.error("conflict model unusable, cases go to manual screening: %s", exc)
         model = None
-    texts = [screening_text(c, c.follow_ups[-1] if c.follow_ups else None) for c in cases]
+    texts = [screening_text(c, c.current_follow_up) for c in cases]
     scores = model.score(texts) if model else [None] * len(cases)
     for case, score in zip(cases, scores, strict=True):
         if score is None:

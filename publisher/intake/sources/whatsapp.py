@@ -39,6 +39,7 @@ import hashlib
 import hmac
 import logging
 import re
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -57,6 +58,7 @@ from publisher.core.errors import (
 )
 from publisher.db import audit
 from publisher.db.models import Case, FollowUp, Media, User, WhatsAppMessage
+from publisher.intake.followups import Phase, case_phase, record_material
 from publisher.intake.sources.download import WHATSAPP_SCHEME, Limits, download
 from publisher.outbox import sending
 from publisher.outbox.whatsapp import post_message
@@ -80,7 +82,69 @@ REPLIES: dict[str, str] = {
     ),
     "unreadable_media": "Berkas untuk laporan {tn} tidak dapat dibaca: {why} Mohon kirim ulang.",
     "unsupported": "Jenis pesan ini tidak didukung. Kirim foto atau video dengan keterangan.",
+    # Issue 20: material for a case that already has posts says what became of it.
+    "resubmission": (
+        "Terima kasih. Tindak lanjut baru untuk laporan {tn} diterima dan menggantikan yang "
+        "ditolak; akan ditinjau ulang."
+    ),
+    "before_publication": (
+        "Terima kasih. Tambahan untuk laporan {tn} diterima; draf kiriman yang belum terbit "
+        "diperbarui dan akan ditinjau ulang."
+    ),
+    "after_publication": (
+        "Terima kasih. Kiriman laporan {tn} sudah terbit, jadi tambahan ini tidak mengubahnya: "
+        "disimpan dan ditawarkan kepada peninjau sebagai kiriman lanjutan."
+    ),
 }
+
+
+# Issue 20: what a PIC is told without having written first (sent like any answer, through
+# publisher.outbox.sending). {tn} tracking number, {why} the reviewer's reason (scrubbed).
+NOTICES: dict[str, str] = {
+    "rejected": (
+        "Tindak lanjut laporan {tn} ditolak peninjau. Alasan: {why} Kirim ulang dengan membalas "
+        "TL {tn} disertai keterangan dan foto baru, atau lewat menu Kasus saya di aplikasi."
+    ),
+}
+
+
+def notify_pic(
+    session: Session, user_id: int | None, case: Case, kind: str, key: str, why: str = ""
+) -> WhatsAppMessage | None:
+    """Queue a notice to the PIC (:data:`NOTICES`); None when the PIC has no WhatsApp number
+    or the same notice for the case still waits to be sent (several posts of a case rejected
+    together make one message). The caller commits; the ``collect`` job (or the next webhook)
+    sends it through :func:`send_replies`."""
+    user = session.get(User, user_id) if user_id is not None else None
+    if user is None or not user.active or user.phone_lookup is None:
+        return None
+    waiting = session.scalar(
+        select(WhatsAppMessage.id).where(
+            WhatsAppMessage.case_id == case.id,
+            WhatsAppMessage.kind == "notice",
+            WhatsAppMessage.outcome == kind,
+            WhatsAppMessage.reply_state == "pending",
+        )
+    )
+    if waiting is not None:
+        return None
+    row = WhatsAppMessage(
+        message_id=f"notice:{kind}:{key}:{uuid.uuid4().hex}"[:200],
+        sender_lookup=user.phone_lookup,
+        user_id=user.id,
+        case_id=case.id,
+        kind="notice",
+        outcome=kind,
+        reply_text=NOTICES[kind].format(tn=case.tracking_number, why=why),
+        reply_state="pending",
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return None
+    return row
 
 
 def set_pic_phone(user: User, vault: Vault, secret_keys: Sequence[str], number: str) -> None:
@@ -199,7 +263,18 @@ def handle_inbound(
     if case.agency_id != user.agency_id:
         row.case_id = None
         return _answer(row, "not_your_agency", case.tracking_number)
-    follow_up = _follow_up(session, case, user, inbound, action)
+    phase = case_phase(session, case.id)
+    follow_up = _follow_up(session, case, user, inbound, action, phase)
+    applied = record_material(
+        session,
+        case.id,
+        follow_up,
+        phase,
+        actor=f"user:{user.id}",
+        channel="whatsapp",
+        media=1 if media_kind is not None else 0,
+        note=bool(action),
+    )
     if media_kind is not None:
         position = session.scalar(
             select(func.count()).select_from(Media).where(Media.follow_up_id == follow_up.id)
@@ -217,9 +292,12 @@ def handle_inbound(
         row.media_row_id = media.id
         # The answer waits for the download: accepted, or why the file is unreadable.
         row.outcome, row.reply_state = "accepted", "waiting"
-        row.reply_text = REPLIES["accepted_media"].format(tn=case.tracking_number)
+        key = "accepted_media" if applied == "new" else applied
+        row.reply_text = REPLIES[key].format(tn=case.tracking_number)
     else:
         _answer(row, "accepted", case.tracking_number)
+        if applied != "new":
+            row.reply_text = REPLIES[applied].format(tn=case.tracking_number)
     audit.record(
         session,
         actor=f"user:{user.id}",
@@ -264,7 +342,12 @@ def _album_case(session: Session, user: User) -> Case | None:
     return session.get(Case, case_id) if case_id is not None else None
 
 
-def _follow_up(session: Session, case: Case, user: User, inbound: Inbound, action: str) -> FollowUp:
+def _follow_up(
+    session: Session, case: Case, user: User, inbound: Inbound, action: str, phase: Phase
+) -> FollowUp:
+    """The PIC's follow-up of the last :data:`ALBUM_WINDOW` this message joins, or a new one.
+    A resubmission always starts a new one; after publication only material kept aside is
+    joined, so nothing is added to what was published."""
     since = utcnow() - ALBUM_WINDOW
     follow_up = session.scalar(
         select(FollowUp)
@@ -273,10 +356,14 @@ def _follow_up(session: Session, case: Case, user: User, inbound: Inbound, actio
             FollowUp.pic_user_id == user.id,
             FollowUp.channel == "whatsapp",
             FollowUp.submitted_at >= since,
+            FollowUp.replaced_by_id.is_(None),
+            FollowUp.after_publication.is_(phase == "after_publication"),
         )
         .order_by(FollowUp.id.desc())
         .limit(1)
     )
+    if phase == "resubmission":
+        follow_up = None
     if follow_up is None:
         follow_up = FollowUp(
             case_id=case.id,

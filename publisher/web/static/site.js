@@ -109,6 +109,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    // (The follow-up form's uploads moved to pic-upload.js: resumable, issue 20.)
     Array.prototype.forEach.call(document.querySelectorAll("form[data-upload]"), uploadForm);
     shortcuts();
   });

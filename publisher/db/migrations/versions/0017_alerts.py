@@ -2,7 +2,7 @@
 deliveries.marker widened to hold a report number (60) and its suffix
 
 Revision ID: 0017_alerts
-Revises: 0015_private_texts (main's head when branched; the coordinator re-chains at merge)
+Revises: 0015_private_texts
 """
 
 from __future__ import annotations

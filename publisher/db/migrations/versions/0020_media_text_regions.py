@@ -1,7 +1,7 @@
 """media: text regions read by OCR and blurred (NULL: the text was not read yet)
 
 Revision ID: 0020_media_text_regions
-Revises: 0017_alerts
+Revises: 0018_pic_followups
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020_media_text_regions"
-down_revision = "0017_alerts"
+down_revision = "0018_pic_followups"
 branch_labels = None
 depends_on = None
 
