@@ -85,7 +85,7 @@ ReportParams = Annotated[ReportQuery, Depends(_report_query)]
 def _report(ctx: AppContext, query: ReportQuery) -> Report:
     first, last = _period(ctx, query.start, query.end)
     agency = query.agency
-    return configured_report(ctx, start=first, end=last, now=utcnow(), agency_code=agency or None)
+    return configured_report(ctx, start=first, end=last, agency_code=agency or None)
 
 
 def _viewer(request: Request) -> Viewer | None:

@@ -375,7 +375,7 @@ def build_aggregates(ctx: AppContext, year: int) -> Aggregates:
     now = utcnow()
     today = now.astimezone(s.tz).date()
     start, end = date(year, 1, 1), min(date(year, 12, 31), today)
-    report = configured_report(ctx, start=start, end=end, now=now)
+    report = configured_report(ctx, start=start, end=end)  # "as of now": shared, cached
     groups = [g for g in report.agencies if g.key != UNASSIGNED]
     enough = sorted((g for g in groups if g.received >= s.ranking_min_cases), key=_rank_key)
     ranks = {g.key: i + 1 for i, g in enumerate(enough)}
