@@ -116,8 +116,21 @@ def _charts(report: Report) -> dict[str, Any]:
             ],
             unit=" hari kerja",
         ),
+        # Month by month over the period (the report's local month of each case).
+        "history": bar_chart(
+            "Aduan per bulan",
+            [formats.month(m.month) for m in report.months],
+            [
+                Series("Diterima", [m.received for m in report.months]),
+                Series("Dijawab", [m.answered for m in report.months]),
+                Series("Selesai", [m.resolved for m in report.months]),
+            ],
+        ),
     }
 
+
+# Overdue cases listed on the page (the longest idle); the CSV export has every one.
+OVERDUE_ROWS = 100
 
 # Every route here is for leadership, an admin or a machine with the ops token (see above).
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
@@ -142,6 +155,7 @@ def page(
             query=query,
             tz=ctx.settings.tz,
             viewer=_viewer(request),
+            overdue_rows=OVERDUE_ROWS,
         )
     )
 
