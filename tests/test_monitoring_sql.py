@@ -64,8 +64,8 @@ def generate(ctx: AppContext, count: int = 400, seed: int = 23) -> None:
             reported = base + timedelta(days=rnd.randint(-3, 50), minutes=rnd.randint(-90, 90))
             status = rnd.choice(STATUSES)
 
-            def later(low: int = 0, high: int = 12) -> datetime:
-                return reported + timedelta(days=rnd.randint(low, high), hours=rnd.randint(0, 23))
+            def later(low: int = 0, high: int = 12, since: datetime = reported) -> datetime:
+                return since + timedelta(days=rnd.randint(low, high), hours=rnd.randint(0, 23))
 
             first_response = later() if rnd.random() < 0.4 else None
             resolved = (
