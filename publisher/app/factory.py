@@ -163,13 +163,24 @@ def create_app(ctx: AppContext | None = None, *, freeze_heap: bool = True) -> Fa
 
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: DBAPIError) -> Response:
-        if not missing_table(exc):
+        headers: dict[str, str] = {}
+        if exc.connection_invalidated:
+            # The database dropped the connection (restart, failover, idle timeout): the pool
+            # was invalidated and the next request reconnects. Nothing is retried here: a
+            # write's outcome is unknown, so the client decides.
+            log.warning("database connection lost; the pool reconnects on the next request")
+            message = "Koneksi ke basis data terputus sesaat. Silakan coba lagi."
+            headers["Retry-After"] = "1"
+        elif missing_table(exc):
+            log.error(NOT_MIGRATED)
+            message = "Basis data belum siap: administrator perlu menjalankan `lapor db upgrade`."
+        else:
             raise exc
-        log.error(NOT_MIGRATED)
-        message = "Basis data belum siap: administrator perlu menjalankan `lapor db upgrade`."
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": message}, status_code=503)
-        return pages_of(request).render(request, "error.html", 503, message=message)
+            return JSONResponse({"detail": message}, status_code=503, headers=headers)
+        response = pages_of(request).render(request, "error.html", 503, message=message)
+        response.headers.update(headers)
+        return response
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in PAGE_AND_API_ROUTES:
