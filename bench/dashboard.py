@@ -369,7 +369,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"on {os.cpu_count()} cores"
             )
             token, _user = login(ctx, "rev", PASSWORD, "bench")
-            in_process(ctx, rounds=15)
+            in_process(ctx, rounds=10)
             ctx.close()
             over_http(settings, token, args.requests)
             print(f"load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")

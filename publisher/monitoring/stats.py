@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import BigInteger, Engine, String, and_, cast, func, literal, select, type_coerce
+from sqlalchemy import BigInteger, Engine, String, cast, func, literal, select, type_coerce
 from sqlalchemy.orm import Session
 
 from publisher.core.clock import utcnow
@@ -312,14 +312,6 @@ def _moments(values: Sequence[Any], postgres: bool) -> MomentArray:
     return np.array(values, dtype="datetime64[us]")
 
 
-def _to_datetime(moment: np.datetime64) -> datetime:
-    micros = int(moment.astype("datetime64[us]").astype(np.int64))
-    return EPOCH + timedelta(microseconds=micros)
-
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
 def build_report(
     session: Session,
     calendar: WorkCalendar,
@@ -349,33 +341,15 @@ def build_report(
         )
     }
     reported = func.coalesce(Case.reported_at, Case.created_at)
-    in_period = select(Case.id).where(reported >= lo, reported < hi)
+    in_period = [reported >= lo, reported < hi]
     if agency_code:
-        in_period = in_period.join(Agency, Agency.id == Case.agency_id).where(
-            Agency.code == agency_code
-        )
-    ids = in_period.scalar_subquery()
-    # Each case's follow-ups summed up in one pass: the first one (its PIC), first and last times.
-    follow_ups = (
-        select(
-            FollowUp.case_id.label("case_id"),
-            FollowUp.pic_user_id.label("pic"),
-            func.row_number()
-            .over(order_by=(FollowUp.submitted_at, FollowUp.id), partition_by=FollowUp.case_id)
-            .label("rn"),
-            func.min(FollowUp.submitted_at).over(partition_by=FollowUp.case_id).label("first"),
-            func.max(FollowUp.submitted_at).over(partition_by=FollowUp.case_id).label("last"),
-        )
-        .where(FollowUp.case_id.in_(ids))
-        .subquery()
-    )
-    published = (
-        select(Post.case_id)
-        .join(Delivery, Delivery.post_id == Post.id)
-        .where(Post.case_id == Case.id, Delivery.state == "published")
-        .exists()
-    )
-    query = (
+        code_id = select(Agency.id).where(Agency.code == agency_code).scalar_subquery()
+        in_period.append(Case.agency_id == code_id)
+    # Three plain scans, each linear (a join with a window-function subquery made SQLite
+    # rescan the follow-ups for every case): the cases, their follow-ups, the published ones.
+    # Core rows straight from the connection: no ORM result processing per row.
+    conn = session.connection()
+    rows = conn.execute(
         select(
             Case.id,
             Case.tracking_number,
@@ -387,33 +361,58 @@ def build_report(
             _moment_column(Case.source_updated_at, postgres),
             _moment_column(Case.updated_at, postgres),
             _moment_column(Case.created_at, postgres),
-            func.coalesce(follow_ups.c.pic, -1),
-            _moment_column(follow_ups.c.first, postgres),
-            _moment_column(follow_ups.c.last, postgres),
-            follow_ups.c.case_id.is_not(None),
-            published,
         )
-        .outerjoin(follow_ups, and_(follow_ups.c.case_id == Case.id, follow_ups.c.rn == 1))
-        .where(Case.id.in_(ids))
+        .where(*in_period)
         .order_by(Case.id)
-    )
-    rows = session.execute(query).all()
-    columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [()] * 15
+    ).all()
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [()] * 10
+    del rows
     (case_ids, tracking, agency_ids, statuses, rep, first_resp, resolved_at, src_upd, upd,
-     created, fu_pic, fu_first, fu_last, followed, pub) = columns  # fmt: skip
+     created) = columns  # fmt: skip
     case_id = np.array(case_ids, dtype=np.int64)
     agency_id = np.array(agency_ids, dtype=np.int64)
     status = np.array(statuses, dtype=str)
     reported_m = _moments(rep, postgres)
     resolved_m = _moments(resolved_at, postgres)
-    latest_fu = _moments(fu_last, postgres)
-    followed_up = np.array(followed, dtype=bool)
-    is_published = np.array(pub, dtype=bool)
+
+    # Follow-ups in (case, time, id) order: a case's first row is its first follow-up (its
+    # PIC and first time), its last row the latest.
+    fu_rows = conn.execute(
+        select(
+            FollowUp.case_id,
+            func.coalesce(FollowUp.pic_user_id, -1),
+            _moment_column(FollowUp.submitted_at, postgres),
+        )
+        .join(Case, Case.id == FollowUp.case_id)
+        .where(*in_period)
+        .order_by(FollowUp.case_id, FollowUp.submitted_at, FollowUp.id)
+    ).all()
+    fu_columns: list[Sequence[Any]] = list(zip(*fu_rows, strict=True)) if fu_rows else [()] * 3
+    fu_case = np.array(fu_columns[0], dtype=np.int64)
+    fu_pic_all = np.array(fu_columns[1], dtype=np.int64)
+    fu_at = _moments(fu_columns[2], postgres)
+    fu_cases, fu_first_row = np.unique(fu_case, return_index=True)
+    fu_last_row = np.append(fu_first_row[1:], fu_case.size)[: fu_cases.size].astype(np.intp) - 1
+    at = np.searchsorted(case_id, fu_cases)
+    followed_up = np.zeros(case_id.size, dtype=bool)
+    followed_up[at] = True
+    fu_pic = np.full(case_id.size, -1, dtype=np.int64)
+    fu_pic[at] = fu_pic_all[fu_first_row]
+    first_fu = np.full(case_id.size, np.datetime64("NaT"), dtype="datetime64[us]")
+    first_fu[at] = fu_at[fu_first_row]
+    latest_fu = np.full(case_id.size, np.datetime64("NaT"), dtype="datetime64[us]")
+    latest_fu[at] = fu_at[fu_last_row]
+    published_ids = conn.scalars(
+        select(Post.case_id)
+        .distinct()
+        .join(Delivery, Delivery.post_id == Post.id)
+        .join(Case, Case.id == Post.case_id)
+        .where(Delivery.state == "published", *in_period)
+    ).all()
+    is_published = np.isin(case_id, np.array(published_ids, dtype=np.int64))
 
     # answered_at(): the earliest signal, else the source's last change when the status moved.
-    response = np.fmin(
-        np.fmin(_moments(first_resp, postgres), _moments(fu_first, postgres)), resolved_m
-    )
+    response = np.fmin(np.fmin(_moments(first_resp, postgres), first_fu), resolved_m)
     changed = _moments(src_upd, postgres)
     changed = np.where(np.isnat(changed), _moments(upd, postgres), changed)
     changed = np.where(np.isnat(changed), _moments(created, postgres), changed)
@@ -446,7 +445,7 @@ def build_report(
     for uid, (_name, _full, home, active) in pics.items():
         if active and home is not None:
             sole[home] = None if home in sole else uid
-    pic_id = np.array(fu_pic, dtype=np.int64)
+    pic_id = fu_pic
     no_pic = pic_id < 0
     if no_pic.any():
         lookup = {a: (u if u is not None else -1) for a, u in sole.items()}
@@ -497,16 +496,20 @@ def build_report(
     report.not_ranked = [p for p in report.pics if p.key != UNASSIGNED and p.received < min_cases]
     late = np.flatnonzero(overdue)
     late = late[np.lexsort((case_id[late], -idle[late]))]
+    # numpy gives naive datetimes in one call; they are UTC.
+    late_progress = last_progress[late].astype("datetime64[us]").tolist()
+    # Plain lists first: indexing numpy arrays one element at a time is slow.
     report.overdue = [
-        OverdueCase(
-            int(case_id[i]),
-            str(tracking[i]),
-            code(int(agency_id[i])),
-            username(int(pic_id[i])),
-            int(idle[i]),
-            _to_datetime(last_progress[i]),
+        OverdueCase(cid, tracking[i], code(aid), username(uid), days, moment.replace(tzinfo=UTC))
+        for i, cid, aid, uid, days, moment in zip(
+            late.tolist(),
+            case_id[late].tolist(),
+            agency_id[late].tolist(),
+            pic_id[late].tolist(),
+            idle[late].tolist(),
+            late_progress,
+            strict=True,
         )
-        for i in late.tolist()
     ]
     months = rep_day.astype("datetime64[M]")
     report.months = [
