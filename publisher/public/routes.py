@@ -61,7 +61,12 @@ from publisher.core.clock import utcnow
 from publisher.core.paths import templates_dir
 from publisher.db.models import Agency, Case, Delivery, Media, Post, SocialAccount
 from publisher.media.likeness import fingerprints, looks_like
-from publisher.monitoring.stats import UNASSIGNED, GroupStats, configured_report
+from publisher.monitoring.stats import (
+    UNASSIGNED,
+    GroupStats,
+    clear_report_cache,
+    configured_report,
+)
 from publisher.platforms.registry import UnknownPlatform, get_spec
 from publisher.posts.captions import official_place, plain_category, public_text
 from publisher.posts.tracking import sp4n_sources
@@ -571,6 +576,7 @@ class PublicSite:
 
     def invalidate(self) -> None:
         self.snapshot.invalidate()
+        clear_report_cache(self.ctx.engine)  # the figures are read from the shared reports
         for cached in self._aggregates.values():
             cached.invalidate()
         with self._pages_lock:
