@@ -61,7 +61,11 @@ def generate(ctx: AppContext, count: int = 400, seed: int = 23) -> None:
         authors: list[int | None] = [u.id for u in pics] + [reviewer.id, None]
         for i in range(count):
             # Minutes around midnight, days across April and May.
-            reported = base + timedelta(days=rnd.randint(-3, 50), minutes=rnd.randint(-90, 90))
+            reported = base + timedelta(
+                days=rnd.randint(-3, 50),
+                minutes=rnd.randint(-90, 90),
+                microseconds=rnd.randint(0, 999_999),  # stored to the microsecond
+            )
             status = rnd.choice(STATUSES)
 
             def later(low: int = 0, high: int = 12, since: datetime = reported) -> datetime:

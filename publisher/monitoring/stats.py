@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from sqlalchemy import BigInteger, Engine, String, cast, func, literal, select, type_coerce
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from publisher.core.clock import utcnow
 from publisher.db.models import Agency, Case, Delivery, FollowUp, Post, User
@@ -298,18 +299,24 @@ _NAT = np.iinfo(np.int64).min  # numpy's NaT as an int64
 
 
 def _moment_column(column: Any, postgres: bool) -> Any:
-    """A timestamp column as a value numpy reads without a Python datetime per row: epoch
-    microseconds on PostgreSQL (NULL as NaT), the stored UTC text on SQLite."""
+    """A timestamp column as epoch microseconds (NULL as NaT), computed by the database:
+    integers cost the driver and numpy far less than datetimes or text (a third of the report's
+    time went to parsing text). SQLite stores UTC text ``YYYY-MM-DD HH:MM:SS.ffffff``:
+    whole seconds from ``strftime('%s')``, the microseconds from characters 21-26."""
+    micros: ColumnElement[int]
     if postgres:
         micros = cast(func.extract("epoch", column) * 1_000_000, BigInteger)
-        return func.coalesce(micros, literal(_NAT, BigInteger))
-    return type_coerce(column, String())
+    else:
+        text = type_coerce(column, String())
+        micros = cast(func.strftime("%s", text), BigInteger) * 1_000_000 + cast(
+            func.substr(text, 21, 6), BigInteger
+        )
+    return func.coalesce(micros, literal(_NAT, BigInteger))
 
 
 def _moments(values: Sequence[Any], postgres: bool) -> MomentArray:
-    if postgres:
-        return np.array(values, dtype=np.int64).view("datetime64[us]")
-    return np.array(values, dtype="datetime64[us]")
+    del postgres  # both databases give epoch microseconds (see _moment_column)
+    return np.array(values, dtype=np.int64).view("datetime64[us]")
 
 
 def build_report(
