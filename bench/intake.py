@@ -183,6 +183,8 @@ def main() -> None:
         f"{'end-to-end rec/s':>17} {'re-feed rec/s':>14} {'peak RSS MB':>12}"
     )
     print(header)
+    # The machine's load while it ran: on the shared 2-core machine figures move with it.
+    print(f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     for r in results:
         print(
             f"{r['way']:8} {r['records']:>8} {r['intake_records_per_s']:>13.0f} "

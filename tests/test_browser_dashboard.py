@@ -118,7 +118,7 @@ def test_an_admin_reads_the_dashboard_filters_it_and_exports_it(
         # ones resolved with a follow-up, the idle one moved to "in progress".
         assert text_of(page, "total-answered") == "9"
         assert text_of(page, "total-overdue") == "1"
-        assert page.get_by_test_id("charts").locator("svg").count() == 2
+        assert page.get_by_test_id("charts").locator("svg").count() == 3  # + the monthly history
         rows = page.get_by_test_id("agency-table").locator("tr[data-agency]")
         assert sorted(rows.evaluate_all("rs => rs.map(r => r.dataset.agency)")) == ["dlh", "dpupr"]
         ranking = page.get_by_test_id("ranking").locator("tr[data-pic]")

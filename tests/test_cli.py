@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.main import get_command
 
-from publisher.cli.main import app
+from publisher.cli.main import ENTRIES, app, eager_app
 from publisher.core.crypto import new_key
 
 LAPOR = [sys.executable, "-c", "from publisher.cli.main import main; main()"]
@@ -28,7 +28,7 @@ def lapor(
 
 
 def all_command_paths() -> list[list[str]]:
-    root = get_command(app)
+    root = get_command(eager_app())
     paths: list[list[str]] = []
 
     def walk(cmd: object, prefix: list[str]) -> None:
@@ -112,6 +112,55 @@ def test_lapor_media_sanitize_reports_each_file_as_a_json_line(tmp_path: Path) -
     first, second = (json.loads(x) for x in result.stdout.splitlines())
     assert first["status"] == "ok" and len(first["outputs"]) == 1
     assert second["status"] == "rejected" and second["reason"]
+
+
+def test_the_lazy_command_table_names_every_command_with_its_own_help_in_order() -> None:
+    # `lapor --help` reads ENTRIES instead of importing every part: it must say what the
+    # parts define, in the order the eager composition lists them.
+    real = get_command(eager_app())
+    listed = [
+        (name, (cmd.short_help or cmd.help or "").strip().splitlines()[0])
+        for name, cmd in real.commands.items()  # type: ignore[attr-defined]
+    ]
+    assert listed == [(e.name, e.help) for e in ENTRIES]
+
+
+def test_lapor_help_imports_neither_the_web_app_nor_the_models_nor_sqlalchemy() -> None:
+    probe = (
+        "import sys; from publisher.cli.main import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = ('publisher.db.models', 'publisher.app', 'publisher.web.deps', 'sqlalchemy', "
+        "'numpy', 'fastapi', 'publisher.runtime.context')\n"
+        "print('LOADED', sorted(m for m in heavy if m in sys.modules))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    result = subprocess.run(
+        [sys.executable, "-c", probe, "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert "LOADED []" in result.stdout, result.stdout[-500:] + result.stderr
+    assert "seed" in result.stdout and "classifier" in result.stdout
+
+
+def test_a_command_loads_its_own_part_only_when_it_runs() -> None:
+    from typer.testing import CliRunner
+
+    probe = (
+        "import sys; from typer.testing import CliRunner; from publisher.cli.main import app\n"
+        "CliRunner().invoke(app, ['keys', '--help'])\n"
+        "print('LOADED', sorted(m for m in ('publisher.ops.cli', 'publisher.intake.cli', "
+        "'publisher.app.factory') if m in sys.modules))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert "LOADED ['publisher.ops.cli']" in result.stdout, result.stderr
+    unknown = CliRunner().invoke(app, ["no-such-command"])
+    assert unknown.exit_code == 2 and "No such command" in unknown.output
 
 
 def test_lapor_version_prints_the_installed_package_version() -> None:

@@ -90,7 +90,10 @@ def test_the_dashboard_shows_the_hand_computed_figures(ctx: AppContext, client: 
     # The page uses the real 2025 calendar: Waisak (12 May) and cuti bersama (13 May) are off,
     # so B3 has been idle 3 working days (8, 9, 14 May), not more: nothing is overdue yet.
     assert 'data-testid="total-overdue">0<' in html
-    assert html.count("<svg") == 2
+    # Volume and speed per agency, and the month-by-month history (April and May 2025).
+    assert html.count("<svg") == 3
+    history = html[html.index("Aduan per bulan") :]
+    assert "April 2025" in history and "Mei 2025" in history
     ranking = html[html.index('data-testid="ranking"') : html.index('data-testid="not-ranked"')]
     assert ranking.index("Budi Santoso") < ranking.index("Andi Wijaya")
     assert "Citra Lestari" not in ranking

@@ -164,13 +164,20 @@ def create_app(ctx: AppContext | None = None, *, freeze_heap: bool = True) -> Fa
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: DBAPIError) -> Response:
         headers: dict[str, str] = {}
-        if missing_table(exc):
+        if exc.connection_invalidated:
+            # The database dropped the connection (restart, failover, idle timeout): the pool
+            # was invalidated and the next request reconnects. Nothing is retried here: a
+            # write's outcome is unknown, so the client decides.
+            log.warning("database connection lost; the pool reconnects on the next request")
+            message = "Koneksi ke basis data terputus sesaat. Silakan coba lagi."
+            headers["Retry-After"] = "1"
+        elif missing_table(exc):
             log.error(NOT_MIGRATED)
             message = "Basis data belum siap: administrator perlu menjalankan `lapor db upgrade`."
         elif unreachable(exc):
-            # A database restart or a locked SQLite file: the request can simply be tried
-            # again, so it is a 503 with Retry-After, never a 500 (parameters are hidden by
-            # the engine, so the line names no personal data).
+            # The server refuses connections or SQLite's file is locked: the request can simply
+            # be tried again, so it is a 503 with Retry-After, never a 500 (parameters are
+            # hidden by the engine, so the line names no personal data).
             log.warning("database unreachable during %s: %s", request.url.path, type(exc.orig))
             message = "Basis data sedang tidak dapat dihubungi. Coba lagi beberapa saat lagi."
             headers["Retry-After"] = "5"

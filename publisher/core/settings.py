@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     holiday_files: list[Path] = Field(default_factory=list)
     overdue_working_days: int = Field(default=3, ge=1)
     ranking_min_cases: int = Field(default=5, ge=1)
+    # Seconds a dashboard report (per period and agency) is reused before it is recomputed;
+    # 0 computes every request afresh.
+    dashboard_cache_s: int = Field(default=30, ge=0)
     # Daily digest by Telegram: {"dpupr": ["123456789", "@kadis_dpupr"]} (agency code -> chats).
     digest_recipients: dict[str, list[str]] = Field(default_factory=dict)
     digest_telegram_bot_token: str = ""

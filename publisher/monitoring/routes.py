@@ -85,7 +85,7 @@ ReportParams = Annotated[ReportQuery, Depends(_report_query)]
 def _report(ctx: AppContext, query: ReportQuery) -> Report:
     first, last = _period(ctx, query.start, query.end)
     agency = query.agency
-    return configured_report(ctx, start=first, end=last, now=utcnow(), agency_code=agency or None)
+    return configured_report(ctx, start=first, end=last, agency_code=agency or None)
 
 
 def _viewer(request: Request) -> Viewer | None:
@@ -116,8 +116,21 @@ def _charts(report: Report) -> dict[str, Any]:
             ],
             unit=" hari kerja",
         ),
+        # Month by month over the period (the report's local month of each case).
+        "history": bar_chart(
+            "Aduan per bulan",
+            [formats.month(m.month) for m in report.months],
+            [
+                Series("Diterima", [m.received for m in report.months]),
+                Series("Dijawab", [m.answered for m in report.months]),
+                Series("Selesai", [m.resolved for m in report.months]),
+            ],
+        ),
     }
 
+
+# Overdue cases listed on the page (the longest idle); the CSV export has every one.
+OVERDUE_ROWS = 100
 
 # Every route here is for leadership, an admin or a machine with the ops token (see above).
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
@@ -144,6 +157,7 @@ def page(
             tz=ctx.settings.tz,
             viewer=_viewer(request),
             clarifications=clarifications,
+            overdue_rows=OVERDUE_ROWS,
         )
     )
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,6 +22,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from publisher.core.errors import ConfigError
+
+DayArray = np.ndarray[tuple[int], np.dtype[np.datetime64]]  # datetime64[D]
+MomentArray = np.ndarray[tuple[int], np.dtype[np.datetime64]]  # datetime64[us], UTC
+IntArray = np.ndarray[tuple[int], np.dtype[np.int_]]
 
 BUNDLED = Path(__file__).resolve().parent / "holidays_id.json"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -49,7 +53,7 @@ class WorkCalendar:
         return frozenset(h.day for h in self.holidays)
 
     @cached_property
-    def _holiday_array(self) -> np.ndarray[tuple[int], np.dtype[np.datetime64]]:
+    def _holiday_array(self) -> DayArray:
         return np.array(sorted(self._off), dtype="datetime64[D]")
 
     def local_date(self, moment: datetime) -> date:
@@ -68,15 +72,47 @@ class WorkCalendar:
             return []
         begin = np.array([self.local_date(s) for s in starts], dtype="datetime64[D]")
         finish = np.array([self.local_date(e) for e in ends], dtype="datetime64[D]")
+        return [int(c) for c in self.working_days_between(begin, finish)]
+
+    def working_days_between(self, begin: DayArray, finish: DayArray) -> IntArray:
+        """:meth:`working_days` over arrays of local dates (no NaT), in one numpy call."""
         # busday_count counts [begin, end); we want (start, end]: shift both by one day.
         one = np.timedelta64(1, "D")
-        counts = np.busday_count(
+        return np.busday_count(
             begin + one,
             np.maximum(finish, begin) + one,
             weekmask=self._weekmask,
             holidays=self._holiday_array,
         )
-        return [int(c) for c in counts]
+
+    def local_days(self, utc: MomentArray) -> DayArray:
+        """The local dates of UTC instants (``datetime64[us]``, NaT stays NaT), vectorised.
+
+        The zone's offset is looked up once per UTC day, not once per instant: a day whose
+        offset is the same at both ends has no transition in it. Only instants on a day with a
+        transition (DST zones; never Asia/Jakarta) are converted one by one.
+        """
+        known = ~np.isnat(utc)
+        days = utc.astype("datetime64[D]")
+        offsets = np.zeros(utc.shape, dtype="timedelta64[us]")
+        if known.any():
+            unique = np.unique(days[known])
+            per_day = np.empty(unique.shape, dtype="timedelta64[us]")
+            steady = np.ones(unique.shape, dtype=bool)
+            for i, day in enumerate(unique.tolist()):
+                midnight = datetime.combine(day, time(), UTC)
+                first = self.tz.utcoffset(midnight) or timedelta(0)
+                last = self.tz.utcoffset(midnight + timedelta(days=1)) or timedelta(0)
+                per_day[i] = np.timedelta64(first, "us")
+                steady[i] = first == last
+            where = np.searchsorted(unique, days[known])
+            offsets[known] = per_day[where]
+            if not steady.all():
+                odd = np.flatnonzero(known)[~steady[where]]
+                for i in odd.tolist():
+                    moment = utc[i].item().replace(tzinfo=UTC)
+                    offsets[i] = np.timedelta64(self.tz.utcoffset(moment) or timedelta(0), "us")
+        return (utc + offsets).astype("datetime64[D]")
 
     def naive_working_days(self, start: datetime, end: datetime) -> int:
         """The day-by-day count, kept as the reference the vectorised one is checked against."""

@@ -61,7 +61,12 @@ from publisher.core.clock import utcnow
 from publisher.core.paths import templates_dir
 from publisher.db.models import Agency, Case, Delivery, FollowUp, Media, Post, SocialAccount
 from publisher.media.likeness import Likeness, fingerprints, looks_like
-from publisher.monitoring.stats import UNASSIGNED, GroupStats, configured_report
+from publisher.monitoring.stats import (
+    UNASSIGNED,
+    GroupStats,
+    clear_report_cache,
+    configured_report,
+)
 from publisher.platforms.registry import UnknownPlatform, get_spec
 from publisher.posts.captions import official_place, plain_category, public_text
 from publisher.posts.tracking import sp4n_sources
@@ -394,7 +399,7 @@ def build_aggregates(ctx: AppContext, year: int) -> Aggregates:
     now = utcnow()
     today = now.astimezone(s.tz).date()
     start, end = date(year, 1, 1), min(date(year, 12, 31), today)
-    report = configured_report(ctx, start=start, end=end, now=now)
+    report = configured_report(ctx, start=start, end=end)  # "as of now": shared, cached
     groups = [g for g in report.agencies if g.key != UNASSIGNED]
     enough = sorted((g for g in groups if g.received >= s.ranking_min_cases), key=_rank_key)
     ranks = {g.key: i + 1 for i, g in enumerate(enough)}
@@ -590,6 +595,7 @@ class PublicSite:
 
     def invalidate(self) -> None:
         self.snapshot.invalidate()
+        clear_report_cache(self.ctx.engine)  # the figures are read from the shared reports
         for cached in self._aggregates.values():
             cached.invalidate()
         with self._pages_lock:
