@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from publisher.core import formats
 from publisher.core.clock import utcnow
 from publisher.core.paths import templates_dir
 
@@ -56,21 +57,15 @@ PII_LABELS = {
 }
 
 
-def _wib(moment: datetime | None, tz: ZoneInfo) -> str:
-    if moment is None:
-        return "-"
-    return moment.astimezone(tz).strftime("%d/%m/%Y %H:%M") + " WIB"
-
-
 def age_text(moment: datetime | None, now: datetime | None = None) -> str:
     if moment is None:
         return "-"
     seconds = max(0, int(((now or utcnow()) - moment).total_seconds()))
     if seconds < 3600:
-        return f"{seconds // 60} menit"
+        return f"{formats.number(seconds // 60)} menit"
     if seconds < 86400:
-        return f"{seconds // 3600} jam"
-    return f"{seconds // 86400} hari"
+        return f"{formats.number(seconds // 3600)} jam"
+    return f"{formats.number(seconds // 86400)} hari"
 
 
 class PageRenderer:
@@ -83,7 +78,12 @@ class PageRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.filters["wib"] = lambda m: _wib(m, tz)
+        # Every date, number and share through Babel (publisher/core/formats.py), none by hand.
+        self.env.filters["wib"] = lambda m: formats.moment(m, tz)
+        self.env.filters["date"] = formats.day
+        self.env.filters["num"] = formats.number
+        self.env.filters["pct"] = formats.share
+        self.env.filters["score"] = lambda v: formats.number(v, 2)
         self.env.filters["age"] = age_text
         self.env.filters["state"] = lambda s: STATE_LABELS.get(s, s)
         self.env.filters["role"] = lambda r: ROLE_LABELS.get(r, r)
