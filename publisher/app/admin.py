@@ -47,7 +47,7 @@ ACCOUNT_TRANSITIONS = {
 }
 
 
-def sample_context(action: str) -> CaptionContext:
+def sample_context(action: str, whatsapp: str = "", app_url: str = "") -> CaptionContext:
     return CaptionContext(
         agency="Dinas Pekerjaan Umum dan Penataan Ruang",
         category="jalan",
@@ -58,14 +58,17 @@ def sample_context(action: str) -> CaptionContext:
         time="09.00 WIB",
         action=action.strip() or SAMPLE_ACTION,
         tracking_number="LPR-2026-00001",
+        whatsapp=whatsapp,
+        app_url=app_url,
     )
 
 
-def previews(action: str) -> dict[str, str]:
+def previews(action: str, whatsapp: str = "", app_url: str = "") -> dict[str, str]:
     out = {}
     for platform in platform_names():
         try:
-            out[platform] = render_caption(platform, sample_context(action[:2000]))
+            context = sample_context(action[:2000], whatsapp, app_url)
+            out[platform] = render_caption(platform, context)
         except Exception as exc:  # a broken template must show on this page, not crash it
             out[platform] = f"(templat gagal dirender: {type(exc).__name__})"
     return out
@@ -302,16 +305,18 @@ def user_save(
 
 @router.get("/admin/templates")
 def templates_page(
+    ctx: Ctx,
     pages: Pages,
     request: Request,
     user: AdminOnly,
     action: str = "",
     partial: bool = False,
 ) -> Response:
+    contact = (ctx.settings.complaint_whatsapp, ctx.settings.complaint_app_url)
     return pages.render(
         request,
         "admin/template_previews.html" if partial else "admin/templates.html",
-        previews=previews(action),
+        previews=previews(action, *contact),
         action=action,
-        sample=asdict(sample_context(action)),
+        sample=asdict(sample_context(action, *contact)),
     )

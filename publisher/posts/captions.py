@@ -39,7 +39,7 @@ from publisher.platforms.registry import get_spec
 from publisher.platforms.spec import PlatformSpec
 from publisher.platforms.x.twitter_text import may_contain_url
 from publisher.posts.rules import KINDS, caption_length, hashtags, rules_for
-from publisher.privacy.guard import scrub
+from publisher.privacy.guard import default_detector, finding_key, scrub
 from publisher.privacy.model import KnownIdentities
 from publisher.reference import load_reference
 
@@ -87,6 +87,10 @@ class CaptionContext:
     hashtags: tuple[str, ...] = (HASHTAG, *OPTIONAL_HASHTAGS)
     # SP4N-LAPOR!'s public tracking page of the case ("" if none; publisher.posts.tracking).
     tracking_url: str = ""
+    # Where to complain, from settings (LAPOR_COMPLAINT_WHATSAPP, LAPOR_COMPLAINT_APP_URL): the
+    # point of publishing is that people know where to go. Official, so never scrubbed.
+    whatsapp: str = ""
+    app_url: str = ""
 
     def but(self, **changes: Any) -> CaptionContext:
         """A copy with ``changes`` (``dataclasses.replace`` re-runs field handling: 5x slower)."""
@@ -217,6 +221,8 @@ def caption_context(
     known_numbers: Sequence[str] = (),
     kind: str = "photo",
     tracking_url: str = "",
+    whatsapp: str = "",
+    app_url: str = "",
 ) -> CaptionContext:
     if known is None:
         known = KnownIdentities(names=tuple(known_names), phones=tuple(known_numbers))
@@ -234,7 +240,30 @@ def caption_context(
         tracking_number=public_text(case.tracking_number, known),
         kind=kind if kind in KINDS else "photo",
         tracking_url=public_text(tracking_url, known) if tracking_url else "",
+        whatsapp=whatsapp.strip(),
+        app_url=app_url.strip(),
     )
+
+
+def official_contact_allowances(caption: str, context: CaptionContext) -> list[dict[str, Any]]:
+    """The detector's findings inside the caption's official hotline or app link, as the
+    false-positive marks the approval and publish checks honour (kind and hash, as a reviewer's
+    mark; ``by`` says they come from settings). The regency's WhatsApp number is a phone number
+    by shape, and without this every caption carrying it would be refused."""
+    spans = [
+        (m.start(), m.end())
+        for value in (context.whatsapp, context.app_url)
+        if value
+        for m in re.finditer(re.escape(value), caption)
+    ]
+    if not spans:
+        return []
+    marks: dict[str, dict[str, Any]] = {}
+    for f in default_detector().detect(caption, None):
+        if any(start <= f.start and f.end <= end for start, end in spans):
+            key = finding_key(f.kind, f.text)
+            marks[key] = {"key": key, "kind": f.kind, "by": "settings:complaint"}
+    return list(marks.values())
 
 
 # --- rendering ----------------------------------------------------------------------------

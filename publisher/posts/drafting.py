@@ -18,7 +18,12 @@ from publisher.db.models import Case, FollowUp, Media, Post, Screening, SocialAc
 from publisher.media import BannerText, MediaStore, before_after_collage, render_for_platform
 from publisher.media.likeness import fingerprints, looks_like
 from publisher.platforms.registry import get_spec
-from publisher.posts.captions import caption_context, default_renderer, media_kind
+from publisher.posts.captions import (
+    caption_context,
+    default_renderer,
+    media_kind,
+    official_contact_allowances,
+)
 from publisher.posts.overrides import overrides_for_agency
 from publisher.privacy.guard import case_identities, default_detector
 
@@ -47,6 +52,8 @@ def draft_posts(
     instagram_hashtag_cap: int | None = None,
     store: MediaStore | None = None,
     tracking_url: Callable[[Case], str] | None = None,
+    whatsapp: str = "",
+    app_url: str = "",
 ) -> DraftCounts:
     """Draft the posts of screened cases. With ``store``, each post carries renditions made for
     its platform; without it, the sanitised originals (for tests of captions alone)."""
@@ -93,18 +100,22 @@ def draft_posts(
             known=known,
             kind=kind,
             tracking_url=tracking_url(case) if tracking_url else "",
+            whatsapp=whatsapp,
+            app_url=app_url,
         )
         when = (case.resolved_at or follow_up.submitted_at).astimezone(tz).date()
         overrides = overrides_for_agency(session, case.agency.id)
         state = "blocked" if screening.decision == "block" else "pending_review"
         for account in accounts:
+            caption = renderer.render(
+                account.platform, context, override=overrides.get((account.platform, kind))
+            )
             post = Post(
                 case_id=case.id,
                 account_id=account.id,
                 screening_id=screening.id,
-                caption=renderer.render(
-                    account.platform, context, override=overrides.get((account.platform, kind))
-                ),
+                caption=caption,
+                pii_allowed=official_contact_allowances(caption, context),
                 media=(
                     renditions(store, media, account.platform, BannerText(case.agency.name, when))
                     if store is not None

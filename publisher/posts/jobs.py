@@ -21,5 +21,7 @@ def render(ctx: AppContext) -> dict[str, Any]:
                 instagram_hashtag_cap=ctx.settings.instagram_hashtag_cap,
                 store=ctx.media,
                 tracking_url=lambda c: sp4n_tracking_url(ctx.settings, c.source, c.tracking_number),
+                whatsapp=ctx.settings.complaint_whatsapp,
+                app_url=ctx.settings.complaint_app_url,
             )
         )
