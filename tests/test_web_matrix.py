@@ -48,6 +48,8 @@ MATRIX = (
     Rule("GET", "/media/{sha}", (200, 404, 200, 200, 404), 303),
     Rule("GET", "/review", (403, 403, 200, 200, 403), 303),
     Rule("GET", "/review/cases/{case}", (403, 403, 200, 200, 403), 303),
+    Rule("GET", "/review/calendar", (403, 403, 200, 200, 403), 303),
+    Rule("POST", "/review/bulk-approve", (403, 403, 400, 400, 403), 401, data={}),
     Rule("POST", "/review/cases/{case}/approve", (403, 403, 400, 400, 403), 401, data={}),
     Rule(
         "POST", "/review/cases/{case}/reject", (403, 403, 400, 400, 403), 401, data={"reason": "x"}

@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from publisher.core import formats
 from publisher.core.clock import utcnow
 from publisher.core.paths import templates_dir
+from publisher.web.forms import NO_FORM
 
 # Words shown for the stored states (tables, not ifs scattered over templates).
 STATE_LABELS = {
@@ -44,6 +45,8 @@ STATE_LABELS = {
     "block": "Diblokir",
     "manual": "Saring manual",
 }
+PRIVACY_LABELS = {"normal": "Biasa", "anonim": "Anonim", "rahasia": "Rahasia"}
+SUPPLIER_LABELS = {"pic": "PIC", "reporter": "pelapor"}
 ROLE_LABELS = {"pic": "PIC", "reviewer": "Reviewer", "admin": "Admin", "pimpinan": "Pimpinan"}
 PII_LABELS = {
     "name": "nama",
@@ -88,11 +91,14 @@ class PageRenderer:
         self.env.filters["state"] = lambda s: STATE_LABELS.get(s, s)
         self.env.filters["role"] = lambda r: ROLE_LABELS.get(r, r)
         self.env.filters["pii"] = lambda k: PII_LABELS.get(k, k)
+        self.env.filters["privacy"] = lambda k: PRIVACY_LABELS.get(k, k)
+        self.env.filters["supplier"] = lambda k: SUPPLIER_LABELS.get(k, k)
 
     def render(
         self, request: Request, name: str, status_code: int = 200, **context: Any
     ) -> HTMLResponse:
         viewer = getattr(request.state, "viewer", None)
+        context.setdefault("form", NO_FORM)
         html = self.env.get_template(name).render(
             request=request,
             viewer=viewer,
