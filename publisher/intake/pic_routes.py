@@ -229,6 +229,7 @@ def form_page(
     errors: list[str] | None = None,
     action_text: str = "",
     submission_id: str | None = None,
+    field_errors: dict[str, str] | None = None,
 ) -> Response:
     return pages.render(
         request,
@@ -236,6 +237,7 @@ def form_page(
         status,
         case=case,
         errors=errors or [],
+        field_errors=field_errors or {},
         action_text=action_text,
         submission_id=submission_id or uuid.uuid4().hex,
         max_mb=MAX_BYTES // (1024 * 1024),
@@ -279,13 +281,18 @@ def follow_up_submit(
         for f in files or []
         if f.filename or f.size
     ]
-    errors: list[str] = []
+    # Each message also goes next to its field (the page keeps the text; files must be chosen
+    # again, which no browser lets a page do for the user).
+    field_errors: dict[str, list[str]] = {"action_text": [], "after": []}
     if len(action_text.strip()) < MIN_ACTION_CHARS:
-        errors.append(f"Tuliskan tindakan yang dilakukan (minimal {MIN_ACTION_CHARS} karakter).")
+        field_errors["action_text"].append(
+            f"Tuliskan tindakan yang dilakukan (minimal {MIN_ACTION_CHARS} karakter)."
+        )
     if not uploads:
-        errors.append("Lampirkan minimal satu foto atau video hasil tindak lanjut.")
+        field_errors["after"].append("Lampirkan minimal satu foto atau video hasil tindak lanjut.")
     accepted, file_errors = check_uploads(uploads)
-    errors += file_errors
+    field_errors["after"] += file_errors
+    errors = field_errors["action_text"] + field_errors["after"]
     clean_id = "".join(ch for ch in submission_id if ch.isalnum())[:40] or uuid.uuid4().hex
     if errors:
         if wants_json:
@@ -298,6 +305,7 @@ def follow_up_submit(
             errors=errors,
             action_text=action_text,
             submission_id=clean_id,
+            field_errors={k: " ".join(v) for k, v in field_errors.items() if v},
         )
     submit_follow_up(
         ctx,
