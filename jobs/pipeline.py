@@ -13,6 +13,7 @@ from publisher.ops.runs import Counts, run_recorded
 from publisher.outbox.jobs import publish, reconcile
 from publisher.posts.jobs import render
 from publisher.public.jobs import notify
+from publisher.review.jobs import review_notice
 from publisher.runtime.context import AppContext
 from publisher.screening.jobs import retrain, screen
 
@@ -26,6 +27,7 @@ JOBS: dict[str, Callable[[AppContext], Counts]] = {
     "cleanup": cleanup,
     "retrain": retrain,
     "notify": notify,
+    "review_notice": review_notice,
 }
 
 

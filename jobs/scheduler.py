@@ -80,6 +80,8 @@ SCHEDULE: tuple[JobSpec, ...] = (
     JobSpec("digest", cron="0 7 * * 1-5"),
     JobSpec("cleanup", cron="30 3 * * *"),
     JobSpec("notify", every_seconds=120),  # reporter messages; off unless LAPOR_NOTIFY_ENABLED
+    # Reviewers told of new posts, on the hour from 7 to 21 (nothing sent when nothing is new).
+    JobSpec("review_notice", cron="0 7-21 * * *"),
 )
 
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600}

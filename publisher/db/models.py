@@ -313,7 +313,7 @@ class Delivery(Base):
     account: Mapped[SocialAccount] = relationship()
 
 
-ATTEMPT_KINDS = ("delivery", "notification", "whatsapp_reply", "digest")
+ATTEMPT_KINDS = ("delivery", "notification", "whatsapp_reply", "digest", "review_notice")
 
 
 class Attempt(Base):
