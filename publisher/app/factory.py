@@ -47,6 +47,8 @@ from publisher.monitoring import routes as dashboard_routes
 from publisher.ops import routes as ops_routes
 from publisher.outbox import api as deliveries_api
 from publisher.outbox import routes as deliveries_routes
+from publisher.platforms.registry import get_spec
+from publisher.platforms.registry import names as platform_names
 from publisher.posts import routes as overrides_routes
 from publisher.public import media_routes
 from publisher.public import routes as public_routes
@@ -112,7 +114,9 @@ def create_app(ctx: AppContext | None = None, *, freeze_heap: bool = True) -> Fa
         ),
     )
     app.state.ctx = ctx
-    app.state.pages = PageRenderer(ctx.settings.tz)
+    app.state.pages = PageRenderer(
+        ctx.settings.tz, {name: get_spec(name).label for name in platform_names()}
+    )
     generate_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:

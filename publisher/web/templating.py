@@ -74,7 +74,7 @@ def age_text(moment: datetime | None, now: datetime | None = None) -> str:
 class PageRenderer:
     """The app's Jinja2 environment for ``templates/web/`` (routes get it as ``deps.Pages``)."""
 
-    def __init__(self, tz: ZoneInfo) -> None:
+    def __init__(self, tz: ZoneInfo, platform_labels: dict[str, str] | None = None) -> None:
         self.env = Environment(
             loader=FileSystemLoader(templates_dir() / "web"),
             autoescape=select_autoescape(["html", "j2"]),
@@ -93,6 +93,13 @@ class PageRenderer:
         self.env.filters["pii"] = lambda k: PII_LABELS.get(k, k)
         self.env.filters["privacy"] = lambda k: PRIVACY_LABELS.get(k, k)
         self.env.filters["supplier"] = lambda k: SUPPLIER_LABELS.get(k, k)
+        # Accounts as people know them ("Facebook · Pemkab Tegal"); the app passes the
+        # platforms' labels in (the toolkit imports no part).
+        labels = dict(platform_labels or {})
+        self.env.filters["platform"] = lambda p: labels.get(p, p)
+        self.env.filters["account"] = lambda a: (
+            f"{labels.get(a.platform, a.platform)} · {a.display_name or a.handle}"
+        )
 
     def render(
         self, request: Request, name: str, status_code: int = 200, **context: Any
