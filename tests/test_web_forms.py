@@ -238,3 +238,16 @@ def test_a_period_that_ends_before_it_starts_is_said_at_the_dates_which_are_kept
     assert 'value="2026-05-01"' in page.text and 'value="2026-01-01"' in page.text
     assert 'aria-describedby="err-period"' in page.text
     assert "Tanggal awal harus sebelum tanggal akhir" in page.text
+
+
+def test_an_unknown_queue_filter_shows_the_open_queue_with_the_message_at_the_status(
+    ctx: AppContext,
+) -> None:
+    drafted(ctx)
+    make_user(ctx, "rev", "reviewer")
+    web = client(ctx)
+    sign_in(web, "rev")
+    page = web.get("/review?state=taken_downn")
+    assert page.status_code == 400 and DEAD_END not in page.text
+    assert "Filter status tidak dikenal" in field_message(page.text, "f-state")
+    assert "LPR-2025-00001" in page.text  # the open queue meanwhile

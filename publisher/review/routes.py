@@ -650,6 +650,13 @@ def queue_view(
     partial: bool = False,
 ) -> Response:
     filt = QueueFilter(state=state, agency=agency, platform=platform)
+    try:
+        filt.states()
+    except BadInput as exc:
+        # An unknown filter (an old link, a typo) shows the open queue with the message at
+        # the status field, not a dead end.
+        refused = refusal(exc, "filter", {"state": state}, default_field="state")
+        return queue_page_response(ctx, pages, request, user, QueueFilter(), form=refused)
     cursor = Cursor.decode(after) if after else None
     return queue_page_response(ctx, pages, request, user, filt, cursor, partial=partial)
 
