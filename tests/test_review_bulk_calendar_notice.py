@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 
@@ -32,8 +33,9 @@ def three_cases(ctx: AppContext) -> list[Post]:
 
 
 def test_bulk_approval_approves_the_unflagged_and_leaves_blocked_and_risky_ones(
-    ctx: AppContext,
+    any_ctx: AppContext,
 ) -> None:
+    ctx = any_ctx
     ok, blocked, risky = three_cases(ctx)
     with ctx.sessions() as session, session.begin():
         session.execute(update(Post).where(Post.id == blocked.id).values(review_state="blocked"))
@@ -144,3 +146,43 @@ def test_reviewers_are_told_of_new_posts_once_with_counts_and_no_personal_data(
     with ctx.sessions() as session:
         kinds = list(session.scalars(select(Attempt.kind)))
     assert kinds == ["review_notice"]  # the attempt recorded before the call
+
+
+def test_reviewers_approving_the_same_post_at_once_make_one_approval_and_one_delivery(
+    any_ctx: AppContext,
+) -> None:
+    """The approval is a conditional update on the state the checks read: on PostgreSQL the
+    losers wait on the row lock, then find it no longer awaiting review."""
+    import threading
+
+    from publisher.core.errors import ReviewError
+    from publisher.review import actions as review
+    from tests.flow import add_user
+
+    ctx = any_ctx
+    post, _, _ = three_cases(ctx)
+    reviewers = [add_user(ctx, f"rev{i}") for i in range(4)]
+    start = threading.Barrier(len(reviewers))
+    outcomes: list[str] = []
+
+    def approve(user: Any) -> None:
+        start.wait(timeout=30)
+        try:
+            with ctx.sessions() as session, session.begin():
+                review.approve(session, post.id, user, vault=ctx.vault)
+            outcomes.append("approved")
+        except ReviewError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=approve, args=(u,)) for u in reviewers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes) == ["approved", "refused", "refused", "refused"]
+    with ctx.sessions() as session:
+        assert session.scalar(select(func.count(Delivery.id))) == 1
+        approvals = session.scalar(
+            select(func.count(AuditLog.id)).where(AuditLog.action == "post.approved")
+        )
+        assert approvals == 1
