@@ -87,3 +87,24 @@ def test_a_drafted_post_carries_the_hotline_and_is_approved_but_a_person_s_numbe
         review.approve(session, post.id, reviewer, manual_screening_note=NOTE, vault=ctx.vault)
     with ctx.sessions() as session:
         assert session.scalar(select(Post.review_state)) == "approved"
+
+
+def test_the_published_caption_keeps_the_hotline_on_the_public_pages(ctx: AppContext) -> None:
+    """The public pages scrub captions once more: the hotline (a phone number by shape, and a
+    bank account number to the detector once phones are allowed) stays as printed."""
+    from fastapi.testclient import TestClient
+
+    from publisher.app.factory import create_app
+    from publisher.outbox import deliveries as outbox
+
+    add_account(ctx, "folder", "dpupr")
+    (post,) = feed_and_draft(ctx, feed_record(22))
+    reviewer = add_user(ctx, "rina")
+    with ctx.sessions() as session, session.begin():
+        review.approve(session, post.id, reviewer, manual_screening_note=NOTE, vault=ctx.vault)
+    assert outbox.publish_due(ctx).published == 1
+    public = TestClient(create_app(ctx))
+    for path in ("/publik/feed.xml", f"/publik/tl/{post.case_id}"):
+        page = public.get(path).text
+        assert f"WhatsApp {ctx.settings.complaint_whatsapp}" in page, path
+        assert "disamarkan" not in page, path

@@ -40,7 +40,8 @@ from publisher.platforms.spec import PlatformSpec
 from publisher.platforms.x.twitter_text import may_contain_url
 from publisher.posts.rules import KINDS, caption_length, hashtags, rules_for
 from publisher.privacy.guard import default_detector, finding_key, scrub
-from publisher.privacy.model import KnownIdentities
+from publisher.privacy.model import Finding, KnownIdentities
+from publisher.privacy.redaction import redact
 from publisher.reference import load_reference
 
 HASHTAG = "#LaporBupatiTegal"
@@ -188,12 +189,26 @@ def scrub_known(text: str, names: Sequence[str], numbers: Sequence[str]) -> str:
     return text
 
 
-def public_text(text: str, known: KnownIdentities) -> str:
+def public_text(text: str, known: KnownIdentities, official: Sequence[str] = ()) -> str:
     """The single call site of the personal-data filter for caption text: every string that
     reaches a caption goes through here. The exact-value scrub runs first (it knows the odd
-    spacings of the case's own numbers), then the detector removes every other finding."""
+    spacings of the case's own numbers), then the detector removes every other finding.
+    What the detector finds inside an ``official`` string (the complaint hotline, the app link,
+    printed as they are) is where to complain, not a person's data, and is left alone."""
     first = scrub_known(text, known.names, (*known.phones, *known.niks))
-    return scrub(first, known)
+    if not any(official):
+        return scrub(first, known)
+    spans = _spans_of(first, official)
+    findings = [f for f in default_detector().detect(first, known) if not _inside(f, spans)]
+    return redact(first, findings).text
+
+
+def _spans_of(text: str, values: Sequence[str]) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for v in values if v for m in re.finditer(re.escape(v), text)]
+
+
+def _inside(finding: Finding, spans: list[tuple[int, int]]) -> bool:
+    return any(start <= finding.start and finding.end <= end for start, end in spans)
 
 
 # --- context ------------------------------------------------------------------------------
@@ -250,17 +265,12 @@ def official_contact_allowances(caption: str, context: CaptionContext) -> list[d
     false-positive marks the approval and publish checks honour (kind and hash, as a reviewer's
     mark; ``by`` says they come from settings). The regency's WhatsApp number is a phone number
     by shape, and without this every caption carrying it would be refused."""
-    spans = [
-        (m.start(), m.end())
-        for value in (context.whatsapp, context.app_url)
-        if value
-        for m in re.finditer(re.escape(value), caption)
-    ]
+    spans = _spans_of(caption, (context.whatsapp, context.app_url))
     if not spans:
         return []
     marks: dict[str, dict[str, Any]] = {}
     for f in default_detector().detect(caption, None):
-        if any(start <= f.start and f.end <= end for start, end in spans):
+        if _inside(f, spans):
             key = finding_key(f.kind, f.text)
             marks[key] = {"key": key, "kind": f.kind, "by": "settings:complaint"}
     return list(marks.values())
