@@ -98,14 +98,14 @@ MATRIX = (
     Rule(
         "POST",
         "/admin/overrides/{agency}/{platform}/{kind}",
-        (403, 403, 403, 422, 403),
+        (403, 403, 403, 400, 403),  # an empty template: refused on its page, not a 422
         401,
         data={},
     ),
     Rule(
         "POST",
         "/admin/overrides/{agency}/{platform}/{kind}/preview",
-        (403, 403, 403, 422, 403),
+        (403, 403, 403, 200, 403),  # the preview page lists why an empty template is refused
         401,
         data={},
     ),
