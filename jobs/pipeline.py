@@ -13,6 +13,7 @@ from publisher.ops.runs import Counts, run_recorded
 from publisher.outbox.jobs import alert, publish, reconcile
 from publisher.posts.jobs import render
 from publisher.public.jobs import notify
+from publisher.review.jobs import review_notice
 from publisher.runtime.context import AppContext
 from publisher.screening.jobs import retrain, screen
 
@@ -28,6 +29,7 @@ JOBS: dict[str, Callable[[AppContext], Counts]] = {
     "notify": notify,
     "alert": alert,
     "uploads": uploads,
+    "review_notice": review_notice,
 }
 
 

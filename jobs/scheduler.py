@@ -82,6 +82,8 @@ SCHEDULE: tuple[JobSpec, ...] = (
     JobSpec("notify", every_seconds=120),  # reporter messages; off unless LAPOR_NOTIFY_ENABLED
     JobSpec("alert", every_seconds=60),  # admins told of what needs them, once per event
     JobSpec("uploads", every_seconds=3600),  # PICs' uploads never sent with a follow-up
+    # Reviewers told of new posts, on the hour from 7 to 21 (nothing sent when nothing is new).
+    JobSpec("review_notice", cron="0 7-21 * * *"),
 )
 
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600}

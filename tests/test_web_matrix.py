@@ -76,6 +76,8 @@ MATRIX = (
     Rule("GET", "/media/{sha}", (200, 404, 200, 200, 404), 303),
     Rule("GET", "/review", (403, 403, 200, 200, 403), 303),
     Rule("GET", "/review/cases/{case}", (403, 403, 200, 200, 403), 303),
+    Rule("GET", "/review/calendar", (403, 403, 200, 200, 403), 303),
+    Rule("POST", "/review/bulk-approve", (403, 403, 400, 400, 403), 401, data={}),
     Rule("POST", "/review/cases/{case}/approve", (403, 403, 400, 400, 403), 401, data={}),
     Rule(
         "POST", "/review/cases/{case}/reject", (403, 403, 400, 400, 403), 401, data={"reason": "x"}
@@ -144,14 +146,14 @@ MATRIX = (
     Rule(
         "POST",
         "/admin/overrides/{agency}/{platform}/{kind}",
-        (403, 403, 403, 422, 403),
+        (403, 403, 403, 400, 403),  # an empty template: refused on its page, not a 422
         401,
         data={},
     ),
     Rule(
         "POST",
         "/admin/overrides/{agency}/{platform}/{kind}/preview",
-        (403, 403, 403, 422, 403),
+        (403, 403, 403, 200, 403),  # the preview page lists why an empty template is refused
         401,
         data={},
     ),

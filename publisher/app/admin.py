@@ -45,6 +45,8 @@ from publisher.web.auth import (
     set_password,
 )
 from publisher.web.deps import AdminOnly, AdminOnlyWrite, Ctx, Pages
+from publisher.web.forms import NO_FORM, FormState, is_refusal, refusal
+from publisher.web.templating import PageRenderer
 
 SAMPLE_ACTION = "Lubang jalan sudah ditambal dengan aspal oleh tim UPT jalan."
 # Account status changes an admin may make, and the audit action each writes.
@@ -54,7 +56,7 @@ ACCOUNT_TRANSITIONS = {
 }
 
 
-def sample_context(action: str) -> CaptionContext:
+def sample_context(action: str, whatsapp: str = "", app_url: str = "") -> CaptionContext:
     return CaptionContext(
         agency="Dinas Pekerjaan Umum dan Penataan Ruang",
         category="jalan",
@@ -65,14 +67,17 @@ def sample_context(action: str) -> CaptionContext:
         time="09.00 WIB",
         action=action.strip() or SAMPLE_ACTION,
         tracking_number="LPR-2026-00001",
+        whatsapp=whatsapp,
+        app_url=app_url,
     )
 
 
-def previews(action: str) -> dict[str, str]:
+def previews(action: str, whatsapp: str = "", app_url: str = "") -> dict[str, str]:
     out = {}
     for platform in platform_names():
         try:
-            out[platform] = render_caption(platform, sample_context(action[:2000]))
+            context = sample_context(action[:2000], whatsapp, app_url)
+            out[platform] = render_caption(platform, context)
         except Exception as exc:  # a broken template must show on this page, not crash it
             out[platform] = f"(templat gagal dirender: {type(exc).__name__})"
     return out
@@ -81,7 +86,7 @@ def previews(action: str) -> dict[str, str]:
 def _agency(session: Session, code: str) -> Agency:
     agency = session.scalar(select(Agency).where(Agency.code == code))
     if agency is None:
-        raise BadInput(f"unknown agency {code!r}", "Instansi tidak dikenal.")
+        raise BadInput("unknown agency", "Instansi tidak dikenal.", field="agency")
     return agency
 
 
@@ -95,19 +100,25 @@ def connect_account(
     credentials: str,
 ) -> SocialAccount:
     if platform not in platform_names():
-        raise BadInput(f"unknown platform {platform!r}", "Platform tidak dikenal.")
+        raise BadInput("unknown platform", "Platform tidak dikenal.", field="platform")
     try:
         creds = json.loads(credentials or "{}")
     except ValueError:
-        raise BadInput("credentials are not JSON", "Kredensial harus berupa JSON.") from None
-    if not isinstance(creds, dict) or not handle.strip():
-        raise BadInput("bad account form", "Isi nama akun dan kredensial (objek JSON).")
+        raise BadInput(
+            "credentials are not JSON", "Kredensial harus berupa JSON.", field="credentials"
+        ) from None
+    if not handle.strip():
+        raise BadInput("account without a handle", "Isi nama akun atau kanal.", field="handle")
+    if not isinstance(creds, dict):
+        raise BadInput(
+            "credentials are not an object", "Kredensial harus objek JSON.", field="credentials"
+        )
     if session.scalar(
         select(SocialAccount).where(
             SocialAccount.platform == platform, SocialAccount.handle == handle.strip()
         )
     ):
-        raise Conflict("account exists", "Akun ini sudah terhubung.")
+        raise Conflict("account exists", "Akun ini sudah terhubung.", field="handle")
     account = SocialAccount(
         agency_id=_agency(session, agency).id,
         platform=platform,
@@ -219,15 +230,15 @@ def save_user(
     active: bool,
 ) -> User:
     if role not in ROLES:
-        raise BadInput(f"unknown role {role!r}", "Peran tidak dikenal.")
+        raise BadInput("unknown role", "Peran tidak dikenal.", field="role")
     agency_id = _agency(session, agency).id if agency else None
     if role == "pic" and agency_id is None:
-        raise BadInput("a PIC needs an agency", "PIC wajib memiliki instansi.")
+        raise BadInput("a PIC needs an agency", "PIC wajib memiliki instansi.", field="agency")
     user = session.scalar(select(User).where(User.username == username.strip()))
     created = user is None
     if user is None:
         if not username.strip():
-            raise BadInput("empty username", "Nama pengguna wajib diisi.")
+            raise BadInput("empty username", "Nama pengguna wajib diisi.", field="username")
         user = User(username=username.strip(), role=role)
         session.add(user)
     user.role, user.agency_id, user.active = role, agency_id, active
@@ -237,7 +248,9 @@ def save_user(
         try:
             set_password(session, user, password, viewer.actor)
         except ValueError:
-            raise BadInput("short password", "Kata sandi minimal 10 karakter.") from None
+            raise BadInput(
+                "short password", "Kata sandi minimal 10 karakter.", field="password"
+            ) from None
     if not active:
         end_sessions(session, user.id)
     audit.record(
@@ -258,6 +271,14 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/admin")
 def overview(ctx: Ctx, pages: Pages, request: Request, user: AdminOnly) -> Response:
+    return admin_page(ctx, pages, request)
+
+
+def admin_page(
+    ctx: AppContext, pages: PageRenderer, request: Request, form: FormState = NO_FORM
+) -> Response:
+    """The admin overview; with ``form``, a refused user or account form shown open, its
+    message next to the field and what was typed kept (never the password)."""
     with ctx.readonly_sessions() as session:
         agencies = session.execute(
             select(Agency, func.count(SocialAccount.id))
@@ -266,23 +287,26 @@ def overview(ctx: Ctx, pages: Pages, request: Request, user: AdminOnly) -> Respo
             .order_by(Agency.name)
         ).all()
         accounts = session.execute(
-            select(SocialAccount, Agency.code).join(Agency).order_by(SocialAccount.id)
+            select(SocialAccount, Agency.name, Agency.code).join(Agency).order_by(SocialAccount.id)
         ).all()
         users = session.execute(
-            select(User, Agency.code)
+            select(User, Agency.name)
             .outerjoin(Agency, Agency.id == User.agency_id)
             .order_by(User.username)
         ).all()
     return pages.render(
         request,
         "admin/index.html",
+        form.status,
         agencies=agencies,
         accounts=accounts,
         users=users,
-        platforms=platform_names(),
+        platforms=[(p, get_spec(p).label) for p in platform_names()],
+        platform_label=lambda p: get_spec(p).label if p in platform_names() else p,
         logins={p: oauth.configured(p, ctx.settings) for p in oauth.PROVIDERS},
         roles=ROLES,
-        flash=request.query_params.get("pesan", ""),
+        flash=request.query_params.get("pesan", "") if form is NO_FORM else "",
+        form=form,
     )
 
 
@@ -293,14 +317,23 @@ def done(message: str) -> Response:
 @router.post("/admin/accounts")
 def account_add(
     ctx: Ctx,
+    pages: Pages,
+    request: Request,
     user: AdminOnlyWrite,
-    agency: Annotated[str, Form(max_length=40)],
-    platform: Annotated[str, Form(max_length=20)],
-    handle: Annotated[str, Form(max_length=120)],
+    agency: Annotated[str, Form(max_length=40)] = "",
+    platform: Annotated[str, Form(max_length=20)] = "",
+    handle: Annotated[str, Form(max_length=120)] = "",
     credentials: Annotated[str, Form(max_length=4000)] = "{}",
 ) -> Response:
-    with ctx.sessions() as session, session.begin():
-        connect_account(ctx, session, user, agency, platform, handle, credentials)
+    try:
+        with ctx.sessions() as session, session.begin():
+            connect_account(ctx, session, user, agency, platform, handle, credentials)
+    except LaporError as exc:
+        if not is_refusal(exc):
+            raise
+        # Credentials are secrets: never sent back into the page.
+        typed = {"agency": agency, "platform": platform, "handle": handle}
+        return admin_page(ctx, pages, request, refusal(exc, "account", typed))
     return done("Akun tersambung.")
 
 
@@ -450,40 +483,56 @@ def account_change(ctx: Ctx, account_id: int, change: str, user: AdminOnlyWrite)
 @router.post("/admin/users")
 def user_save(
     ctx: Ctx,
+    pages: Pages,
+    request: Request,
     user: AdminOnlyWrite,
-    username: Annotated[str, Form(max_length=80)],
-    role: Annotated[str, Form(max_length=20)],
+    username: Annotated[str, Form(max_length=80)] = "",
+    role: Annotated[str, Form(max_length=20)] = "",
     agency: Annotated[str, Form(max_length=40)] = "",
     full_name: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=200)] = "",
     active: Annotated[bool, Form()] = True,
 ) -> Response:
-    with ctx.sessions() as session, session.begin():
-        save_user(
-            session,
-            user,
-            username=username,
-            role=role,
-            agency=agency,
-            full_name=full_name,
-            password=password,
-            active=active,
-        )
+    try:
+        with ctx.sessions() as session, session.begin():
+            save_user(
+                session,
+                user,
+                username=username,
+                role=role,
+                agency=agency,
+                full_name=full_name,
+                password=password,
+                active=active,
+            )
+    except LaporError as exc:
+        if not is_refusal(exc):
+            raise
+        typed = {
+            "username": username,
+            "role": role,
+            "agency": agency,
+            "full_name": full_name,
+            "active": "true" if active else "false",
+        }
+        return admin_page(ctx, pages, request, refusal(exc, "user", typed))
     return done("Pengguna disimpan.")
 
 
 @router.get("/admin/templates")
 def templates_page(
+    ctx: Ctx,
     pages: Pages,
     request: Request,
     user: AdminOnly,
     action: str = "",
     partial: bool = False,
 ) -> Response:
+    contact = (ctx.settings.complaint_whatsapp, ctx.settings.complaint_app_url)
     return pages.render(
         request,
         "admin/template_previews.html" if partial else "admin/templates.html",
-        previews=previews(action),
+        previews=previews(action, *contact),
         action=action,
-        sample=asdict(sample_context(action)),
+        sample=asdict(sample_context(action, *contact)),
     )

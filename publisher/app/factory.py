@@ -27,6 +27,7 @@ import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -46,6 +47,8 @@ from publisher.monitoring import routes as dashboard_routes
 from publisher.ops import routes as ops_routes
 from publisher.outbox import api as deliveries_api
 from publisher.outbox import routes as deliveries_routes
+from publisher.platforms.registry import get_spec
+from publisher.platforms.registry import names as platform_names
 from publisher.posts import routes as overrides_routes
 from publisher.public import media_routes
 from publisher.public import routes as public_routes
@@ -53,6 +56,7 @@ from publisher.review import api as review_api
 from publisher.review import routes as review_routes
 from publisher.runtime.context import AppContext
 from publisher.web import account, audit
+from publisher.web.api import hoist_defs
 from publisher.web.auth import NotAuthenticated, WebError, member_check
 from publisher.web.deps import pages_of
 from publisher.web.guards import BodyLimit, UnexpectedErrors
@@ -110,7 +114,18 @@ def create_app(ctx: AppContext | None = None, *, freeze_heap: bool = True) -> Fa
         ),
     )
     app.state.ctx = ctx
-    app.state.pages = PageRenderer(ctx.settings.tz)
+    app.state.pages = PageRenderer(
+        ctx.settings.tz, {name: get_spec(name).label for name in platform_names()}
+    )
+    generate_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        # Built on first request, once: embedded $defs hoisted so ReDoc can follow them.
+        if app.openapi_schema is None:
+            app.openapi_schema = hoist_defs(generate_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.include_router(media_routes.router)  # /public-media: signed renditions
 
     @app.get("/docs", include_in_schema=False)

@@ -64,9 +64,11 @@ OUTCOMES: tuple[Outcome, ...] = ("retry", "wait", "reconnect", "permanent", "unk
 
 
 class LaporError(Exception):
-    """Base class of every deliberate error."""
+    """Base class of every deliberate error. ``field`` names the form field a person should
+    fix ("" when it is the whole form): pages show the message next to it and keep the input."""
 
     user_message: str = "Terjadi kesalahan. Silakan coba lagi atau hubungi admin."
+    field: str = ""
 
 
 class ConfigError(LaporError):
@@ -127,10 +129,11 @@ class RedactInputError(PrivacyError):
 
 
 class ReviewError(LaporError):
-    def __init__(self, message: str, user_message: str | None = None) -> None:
+    def __init__(self, message: str, user_message: str | None = None, *, field: str = "") -> None:
         super().__init__(message)
         if user_message:
             self.user_message = user_message
+        self.field = field
 
 
 class PlatformError(LaporError):

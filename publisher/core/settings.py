@@ -100,6 +100,8 @@ class Settings(BaseSettings):
     digest_recipients: dict[str, list[str]] = Field(default_factory=dict)
     digest_telegram_bot_token: str = ""
     digest_telegram_api_base: str = "https://api.telegram.org"
+    # Reviewers' Telegram chats told of new posts in the queue (the digest's bot sends it).
+    review_notice_chats: list[str] = Field(default_factory=list)
     backup_dir: Path = Field(default=DEFAULT_VAR / "backups")
     # Where citizens complain, printed on the public pages: the point of publishing is that
     # people know where to go. The app link is empty until the regency publishes one.

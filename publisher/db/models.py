@@ -351,7 +351,7 @@ class Delivery(Base):
     account: Mapped[SocialAccount] = relationship()
 
 
-ATTEMPT_KINDS = ("delivery", "notification", "whatsapp_reply", "digest", "alert")
+ATTEMPT_KINDS = ("delivery", "notification", "whatsapp_reply", "digest", "alert", "review_notice")
 
 
 class Attempt(Base):

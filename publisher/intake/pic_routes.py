@@ -289,6 +289,7 @@ def form_page(
     action_text: str = "",
     submission_id: str | None = None,
     kept: list[Stored] | None = None,
+    field_errors: dict[str, str] | None = None,
 ) -> Response:
     return pages.render(
         request,
@@ -297,6 +298,7 @@ def form_page(
         case=case,
         rejection=rejection,
         errors=errors or [],
+        field_errors=field_errors or {},
         action_text=action_text,
         submission_id=submission_id or uuid.uuid4().hex,
         max_mb=MAX_BYTES // (1024 * 1024),
@@ -367,16 +369,22 @@ def follow_up_submit(
         for f in chosen or []
         if f.filename or f.size
     ]
-    stored, errors = uploads.finished_for_case(
+    stored, upload_errors = uploads.finished_for_case(
         ctx, user.user_id, case.id, (upload_ids or [])[:MAX_FILES]
     )
     files += [Upload(s.phase, s.filename, read_capped(s.path), s) for s in stored]
+    # Each message also goes next to its field (the page keeps the text and the files that
+    # passed; a refused file must be chosen again).
+    field_errors: dict[str, list[str]] = {"action_text": [], "after": list(upload_errors)}
     if len(action_text.strip()) < MIN_ACTION_CHARS:
-        errors.append(f"Tuliskan tindakan yang dilakukan (minimal {MIN_ACTION_CHARS} karakter).")
+        field_errors["action_text"].append(
+            f"Tuliskan tindakan yang dilakukan (minimal {MIN_ACTION_CHARS} karakter)."
+        )
     if not files:
-        errors.append("Lampirkan minimal satu foto atau video hasil tindak lanjut.")
+        field_errors["after"].append("Lampirkan minimal satu foto atau video hasil tindak lanjut.")
     accepted, file_errors = check_uploads(files)
-    errors += file_errors
+    field_errors["after"] += file_errors
+    errors = field_errors["action_text"] + field_errors["after"]
     clean_id = "".join(ch for ch in submission_id if ch.isalnum())[:40] or uuid.uuid4().hex
     if errors:
         if wants_json:
@@ -406,6 +414,7 @@ def follow_up_submit(
             action_text=action_text,
             submission_id=clean_id,
             kept=kept,
+            field_errors={k: " ".join(v) for k, v in field_errors.items() if v},
         )
     submit_follow_up(
         ctx,

@@ -29,6 +29,7 @@ from typing import Literal
 from PIL import Image, ImageDraw, ImageFont
 
 from publisher.core.errors import MediaRejected
+from publisher.core.formats import day as format_day
 from publisher.media.formats import sniff
 from publisher.media.limits import MB, MediaLimits
 from publisher.media.photo import (
@@ -53,15 +54,9 @@ START_QUALITY = 88
 MIN_QUALITY = 50
 
 
-_MONTHS_ID = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
-)  # fmt: skip
-
-
 def tanggal(day: dt.date) -> str:
-    """An Indonesian date, e.g. ``27 November 2026``."""
-    return f"{day.day} {_MONTHS_ID[day.month - 1]} {day.year}"
+    """An Indonesian date, e.g. ``27 November 2026`` (Babel, as on every page)."""
+    return format_day(day)
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,15 @@ router = APIRouter(prefix="/dashboard", include_in_schema=False)
 def page(
     request: Request, _caller: LeaderOrAdminOrOpsToken, ctx: Ctx, params: ReportParams
 ) -> HTMLResponse:
-    report, agency = _report(ctx, params), params.agency
+    # A bad period is shown next to the date fields, with what was typed; the figures are the
+    # default period's meanwhile (a dead-end error page helps no one).
+    period_error, status = "", 200
+    try:
+        report = _report(ctx, params)
+    except HTTPException as exc:
+        period_error, status = str(exc.detail), 400
+        report = _report(ctx, ReportQuery("", "", params.agency))
+    agency = params.agency
     with ctx.readonly_sessions() as session:
         agencies = session.execute(select(Agency.code, Agency.name).order_by(Agency.name)).all()
         clarifications = clarification_counts(session)
@@ -158,7 +166,10 @@ def page(
             viewer=_viewer(request),
             clarifications=clarifications,
             overdue_rows=OVERDUE_ROWS,
-        )
+            period_error=period_error,
+            typed=(params.start, params.end) if period_error else None,
+        ),
+        status_code=status,
     )
 
 

@@ -21,9 +21,13 @@ from publisher.db import audit
 from publisher.db.models import DELIVERY_STATES, Case, Delivery, SocialAccount
 from publisher.outbox import deliveries as outbox
 from publisher.outbox import sending
+from publisher.platforms.registry import get_spec
+from publisher.runtime.context import AppContext
 from publisher.web.auth import BadInput, Conflict, Viewer
 from publisher.web.deps import Ctx, Pages, ReviewerOrAdmin, ReviewerOrAdminWrite
+from publisher.web.forms import NO_FORM, FormState, is_refusal, refusal
 from publisher.web.scope import get_scoped, scoped_deliveries
+from publisher.web.templating import PageRenderer
 
 # What a person should do about each error class (``Delivery.last_error_class``).
 ADVICE = {
@@ -145,16 +149,31 @@ router = APIRouter(include_in_schema=False)
 def page(
     ctx: Ctx, pages: Pages, request: Request, user: ReviewerOrAdmin, state: str = ""
 ) -> Response:
+    return deliveries_page(ctx, pages, request, user, state)
+
+
+def deliveries_page(
+    ctx: AppContext,
+    pages: PageRenderer,
+    request: Request,
+    user: Viewer,
+    state: str = "",
+    form: FormState = NO_FORM,
+) -> Response:
+    """The list; with ``form``, a refused takedown or settlement shown at its delivery."""
     with ctx.readonly_sessions() as session:
         rows = listing(session, user, state)
     return pages.render(
         request,
         "deliveries/list.html",
+        form.status,
         rows=rows,
         state=state,
         states=DELIVERY_STATES,
         advice=ADVICE,
+        account_label=lambda a: f"{get_spec(a.platform).label} · {a.display_name or a.handle}",
         flash=request.query_params.get("pesan", "") and "Perubahan disimpan.",
+        form=form,
     )
 
 
@@ -172,10 +191,22 @@ def retry_view(ctx: Ctx, delivery_id: int, user: ReviewerOrAdminWrite) -> Respon
 @router.post("/deliveries/{delivery_id}/takedown")
 def takedown_view(
     ctx: Ctx,
+    pages: Pages,
+    request: Request,
     delivery_id: int,
     user: ReviewerOrAdminWrite,
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
+    try:
+        return _takedown(ctx, delivery_id, user, reason)
+    except LaporError as exc:
+        if not is_refusal(exc):
+            raise
+        state = refusal(exc, f"takedown-{delivery_id}", {"reason": reason}, default_field="reason")
+        return deliveries_page(ctx, pages, request, user, form=state)
+
+
+def _takedown(ctx: AppContext, delivery_id: int, user: Viewer, reason: str) -> Response:
     with ctx.readonly_sessions() as session:
         live = get_scoped(session, scoped_deliveries(user), Delivery, delivery_id)
         remote_id = live.remote_id if live.state == "published" else None
@@ -192,10 +223,19 @@ def takedown_view(
 @router.post("/deliveries/{delivery_id}/settle")
 def settle_view(
     ctx: Ctx,
+    pages: Pages,
+    request: Request,
     delivery_id: int,
     user: ReviewerOrAdminWrite,
     published_url: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    with ctx.sessions() as session, session.begin():
-        settle(session, user, delivery_id, published_url.strip())
+    try:
+        with ctx.sessions() as session, session.begin():
+            settle(session, user, delivery_id, published_url.strip())
+    except LaporError as exc:
+        if not is_refusal(exc):
+            raise
+        typed = {"published_url": published_url}
+        state = refusal(exc, f"settle-{delivery_id}", typed, default_field="published_url")
+        return deliveries_page(ctx, pages, request, user, form=state)
     return done()

@@ -39,8 +39,9 @@ from publisher.platforms.registry import get_spec
 from publisher.platforms.spec import PlatformSpec
 from publisher.platforms.x.twitter_text import may_contain_url
 from publisher.posts.rules import KINDS, caption_length, hashtags, rules_for
-from publisher.privacy.guard import scrub
-from publisher.privacy.model import KnownIdentities
+from publisher.privacy.guard import default_detector, finding_key, scrub
+from publisher.privacy.model import Finding, KnownIdentities
+from publisher.privacy.redaction import redact
 from publisher.reference import load_reference
 
 HASHTAG = "#LaporBupatiTegal"
@@ -87,6 +88,10 @@ class CaptionContext:
     hashtags: tuple[str, ...] = (HASHTAG, *OPTIONAL_HASHTAGS)
     # SP4N-LAPOR!'s public tracking page of the case ("" if none; publisher.posts.tracking).
     tracking_url: str = ""
+    # Where to complain, from settings (LAPOR_COMPLAINT_WHATSAPP, LAPOR_COMPLAINT_APP_URL): the
+    # point of publishing is that people know where to go. Official, so never scrubbed.
+    whatsapp: str = ""
+    app_url: str = ""
 
     def but(self, **changes: Any) -> CaptionContext:
         """A copy with ``changes`` (``dataclasses.replace`` re-runs field handling: 5x slower)."""
@@ -184,12 +189,26 @@ def scrub_known(text: str, names: Sequence[str], numbers: Sequence[str]) -> str:
     return text
 
 
-def public_text(text: str, known: KnownIdentities) -> str:
+def public_text(text: str, known: KnownIdentities, official: Sequence[str] = ()) -> str:
     """The single call site of the personal-data filter for caption text: every string that
     reaches a caption goes through here. The exact-value scrub runs first (it knows the odd
-    spacings of the case's own numbers), then the detector removes every other finding."""
+    spacings of the case's own numbers), then the detector removes every other finding.
+    What the detector finds inside an ``official`` string (the complaint hotline, the app link,
+    printed as they are) is where to complain, not a person's data, and is left alone."""
     first = scrub_known(text, known.names, (*known.phones, *known.niks))
-    return scrub(first, known)
+    if not any(official):
+        return scrub(first, known)
+    spans = _spans_of(first, official)
+    findings = [f for f in default_detector().detect(first, known) if not _inside(f, spans)]
+    return redact(first, findings).text
+
+
+def _spans_of(text: str, values: Sequence[str]) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for v in values if v for m in re.finditer(re.escape(v), text)]
+
+
+def _inside(finding: Finding, spans: list[tuple[int, int]]) -> bool:
+    return any(start <= finding.start and finding.end <= end for start, end in spans)
 
 
 # --- context ------------------------------------------------------------------------------
@@ -217,6 +236,8 @@ def caption_context(
     known_numbers: Sequence[str] = (),
     kind: str = "photo",
     tracking_url: str = "",
+    whatsapp: str = "",
+    app_url: str = "",
 ) -> CaptionContext:
     if known is None:
         known = KnownIdentities(names=tuple(known_names), phones=tuple(known_numbers))
@@ -236,7 +257,25 @@ def caption_context(
         tracking_number=public_text(case.tracking_number, known),
         kind=kind if kind in KINDS else "photo",
         tracking_url=public_text(tracking_url, known) if tracking_url else "",
+        whatsapp=whatsapp.strip(),
+        app_url=app_url.strip(),
     )
+
+
+def official_contact_allowances(caption: str, context: CaptionContext) -> list[dict[str, Any]]:
+    """The detector's findings inside the caption's official hotline or app link, as the
+    false-positive marks the approval and publish checks honour (kind and hash, as a reviewer's
+    mark; ``by`` says they come from settings). The regency's WhatsApp number is a phone number
+    by shape, and without this every caption carrying it would be refused."""
+    spans = _spans_of(caption, (context.whatsapp, context.app_url))
+    if not spans:
+        return []
+    marks: dict[str, dict[str, Any]] = {}
+    for f in default_detector().detect(caption, None):
+        if _inside(f, spans):
+            key = finding_key(f.kind, f.text)
+            marks[key] = {"key": key, "kind": f.kind, "by": "settings:complaint"}
+    return list(marks.values())
 
 
 # --- rendering ----------------------------------------------------------------------------

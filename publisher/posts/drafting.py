@@ -25,6 +25,7 @@ from publisher.posts.captions import (
     caption_context,
     default_renderer,
     media_kind,
+    official_contact_allowances,
 )
 from publisher.posts.fitting import fit
 from publisher.posts.overrides import overrides_for_agency
@@ -58,6 +59,8 @@ def draft_posts(
     store: MediaStore | None = None,
     private_store: MediaStore | None = None,
     tracking_url: Callable[[Case], str] | None = None,
+    whatsapp: str = "",
+    app_url: str = "",
 ) -> DraftCounts:
     """Draft the posts of screened cases, and re-draft in place the posts whose case got new
     material before publication (``Post.redraft_requested_at``, issue 20). With ``store``, each
@@ -68,6 +71,8 @@ def draft_posts(
     drafter = _Drafter(
         session, vault, tz, default_renderer(instagram_hashtag_cap), store, private_store
     )
+    # Where to complain (the agency hotline and the app), placed by the caption templates.
+    drafter.whatsapp, drafter.app_url = whatsapp, app_url
     cases = session.scalars(
         select(Case)
         .where(Case.id.in_(select(Screening.case_id)), Case.id.not_in(select(Post.case_id)))
@@ -87,13 +92,15 @@ def draft_posts(
         for account in session.scalars(
             select(SocialAccount).where(SocialAccount.agency_id == case.agency_id)
         ):
+            caption = drafter.renderer.render(
+                account.platform, context, override=overrides.get((account.platform, kind))
+            )
             post = Post(
                 case_id=case.id,
                 account_id=account.id,
                 screening_id=screening.id,
-                caption=drafter.renderer.render(
-                    account.platform, context, override=overrides.get((account.platform, kind))
-                ),
+                caption=caption,
+                pii_allowed=official_contact_allowances(caption, context),
                 media=drafter.media_for(media, account.platform, banner),
                 risk_score=screening.score if screening.score is not None else 1.0,
                 review_state=state,
@@ -152,6 +159,9 @@ def _redraft(
         state = "blocked" if screening.decision == "block" else "pending_review"
         for post in case_posts:
             platform = post.account.platform
+            caption = drafter.renderer.render(
+                platform, context, override=overrides.get((platform, kind))
+            )
             updated = cast(
                 CursorResult[Any],
                 session.execute(
@@ -160,9 +170,8 @@ def _redraft(
                         Post.id == post.id, Post.redraft_requested_at == post.redraft_requested_at
                     )
                     .values(
-                        caption=drafter.renderer.render(
-                            platform, context, override=overrides.get((platform, kind))
-                        ),
+                        caption=caption,
+                        pii_allowed=official_contact_allowances(caption, context),
                         media=drafter.media_for(media, platform, banner),
                         screening_id=screening.id,
                         review_state=state,
@@ -203,6 +212,7 @@ class _Drafter:
     ) -> None:
         self.session, self.vault, self.tz = session, vault, tz
         self.renderer, self.store, self.private_store = renderer, store, private_store
+        self.whatsapp, self.app_url = "", ""
 
     def material(
         self, case: Case, counts: DraftCounts, tracking_url: Callable[[Case], str] | None
@@ -249,6 +259,8 @@ class _Drafter:
             known=known,
             kind=kind,
             tracking_url=tracking_url(case) if tracking_url else "",
+            whatsapp=self.whatsapp,
+            app_url=self.app_url,
         )
         when = (case.resolved_at or follow_up.submitted_at).astimezone(self.tz).date()
         return screening, kind, context, BannerText(case.agency.name, when), media

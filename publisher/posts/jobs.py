@@ -22,5 +22,7 @@ def render(ctx: AppContext) -> dict[str, Any]:
                 store=ctx.media,
                 private_store=ctx.private_media,
                 tracking_url=lambda c: sp4n_tracking_url(ctx.settings, c.source, c.tracking_number),
+                whatsapp=ctx.settings.complaint_whatsapp,
+                app_url=ctx.settings.complaint_app_url,
             )
         )

@@ -48,6 +48,9 @@ SHORT_ACTION = "Sudah diperbaiki."
 LONG_TRACKING = "SP4N-LAPOR-2025-11-27-000123456789"
 SHORT_TRACKING = "L-1"
 LONG_DATE = ("Selasa, 30 September 2025", "23.59 WIB")
+# Where to complain at its longest: a template that places it must still fit with it.
+LONG_WHATSAPP = "0856-0008-0709"
+LONG_APP_URL = "https://play.google.com/store/apps/details?id=id.go.tegalkab.laporbupati"
 SHORT_DATE = ("Sabtu, 1 Mei 2025", "08.00 WIB")
 
 
@@ -91,6 +94,8 @@ def extremes(agency_name: str, kind: str) -> tuple[CaptionContext, CaptionContex
         action=" ".join(LONG_ACTION.split()),
         tracking_number=LONG_TRACKING,
         kind=kind,
+        whatsapp=LONG_WHATSAPP,
+        app_url=LONG_APP_URL,
     )
     short = replace(
         long,
@@ -102,6 +107,8 @@ def extremes(agency_name: str, kind: str) -> tuple[CaptionContext, CaptionContex
         time=SHORT_DATE[1],
         action=SHORT_ACTION,
         tracking_number=SHORT_TRACKING,
+        whatsapp="",
+        app_url="",
     )
     return long, short
 

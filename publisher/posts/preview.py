@@ -29,6 +29,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from PIL import Image, ImageChops
 from sqlalchemy.orm import Session
 
+from publisher.core import formats
 from publisher.core.errors import LaporError
 from publisher.core.paths import templates_dir
 from publisher.db.models import Post, SocialAccount
@@ -79,11 +80,11 @@ class PreviewCard:
 
     @property
     def remaining_text(self) -> str:
-        return f"{self.remaining:,}".replace(",", ".")
+        return formats.number(self.remaining)
 
     @property
     def limit_text(self) -> str:
-        return f"{self.limit:,}".replace(",", ".")
+        return formats.number(self.limit)
 
 
 @dataclass

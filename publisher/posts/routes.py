@@ -188,7 +188,7 @@ def preview(
     platform: str,
     kind: str,
     user: AdminOnlyWrite,
-    text: Annotated[str, Form(max_length=FORM_MAX_CHARS)],
+    text: Annotated[str, Form(max_length=FORM_MAX_CHARS)] = "",
 ) -> Response:
     check_slot(platform, kind)
     with ctx.readonly_sessions() as session:
@@ -213,7 +213,7 @@ def save(
     platform: str,
     kind: str,
     user: AdminOnlyWrite,
-    text: Annotated[str, Form(max_length=FORM_MAX_CHARS)],
+    text: Annotated[str, Form(max_length=FORM_MAX_CHARS)] = "",
 ) -> Response:
     check_slot(platform, kind)
     try:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from publisher.core import formats
 from publisher.core.errors import ReviewError
 from publisher.platforms.spec import PlatformSpec
 from publisher.platforms.x.twitter_text import has_invalid_characters
@@ -144,7 +145,7 @@ def _each_media(
                 yield Problem(
                     "media_aspect_ratio",
                     f"{label}: rasio {width}x{height} di luar batas {r.label} "
-                    f"({low:.2f} sampai {high:.2f}).",
+                    f"({formats.number(low, 2)} sampai {formats.number(high, 2)}).",
                 )
         duration = item.get("duration_s")
         if (

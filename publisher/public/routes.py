@@ -618,7 +618,10 @@ class PublicSite:
         for item in todo:
             reporter, party = people.get(item.case_id, (None, None))
             known = case_identities(Case(reporter=reporter, reported_party=party), self.ctx.vault)
-            item.caption = public_text(item.caption_raw, known)
+            # The hotline and app link the caption names are where to complain, not a person.
+            settings = self.ctx.settings
+            official = (settings.complaint_whatsapp, settings.complaint_app_url)
+            item.caption = public_text(item.caption_raw, known, official)
 
     def cached_page(self, key: tuple[Any, ...], render: Callable[[], str]) -> bytes:
         with self._pages_lock:

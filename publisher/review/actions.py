@@ -181,7 +181,8 @@ def approve(
     if post.review_state == "blocked" and len(override_reason.strip()) < 10:
         raise ReviewError(
             f"post {post_id} is blocked: an override needs a written reason",
-            "Kiriman diblokir penyaring; tuliskan alasan override (min. 10 karakter).",
+            "Kiriman diblokir penyaring; tuliskan alasan melepas blokir (min. 10 karakter).",
+            field="override_reason",
         )
     if took_part(session, post, reviewer):
         raise ReviewError(
@@ -196,17 +197,33 @@ def approve(
         raise ReviewError(
             f"post {post_id} was not screened by the model: a manual screening note is needed",
             "Kasus ini belum disaring model; tuliskan catatan penyaringan manual.",
+            field="manual_screening_note",
         )
     if post.review_state == "blocked":
         # A block released by a second reviewer says the model was wrong: a general example.
         record_example(session, post.case_id, "general", "block_release", reviewer)
     now = utcnow()
-    post.review_state = "approved"
-    post.changes = ""  # the reviewer has seen what changed
-    post.reviewer_id = reviewer.id
-    post.reviewed_at = now
-    post.scheduled_for = scheduled_for
-    post.review_note = _note(override_reason or manual_screening_note, post, vault)
+    # Conditional on the state the checks above read: of two reviewers deciding at once (one
+    # on the case page, one in a bulk approval) exactly one wins; the other is told.
+    decided = session.execute(
+        update(Post)
+        .where(Post.id == post.id, Post.review_state == post.review_state)
+        .values(
+            review_state="approved",
+            changes="",  # the reviewer has seen what changed
+            reviewer_id=reviewer.id,
+            reviewed_at=now,
+            scheduled_for=scheduled_for,
+            review_note=_note(override_reason or manual_screening_note, post, vault),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if sending.rowcount(decided) != 1:
+        raise ReviewError(
+            f"post {post_id} was decided by someone else meanwhile",
+            "Kiriman ini baru saja diputuskan reviewer lain; muat ulang halaman.",
+        )
+    session.expire(post)
     exists = session.scalar(
         select(Delivery).where(Delivery.post_id == post.id, Delivery.account_id == post.account_id)
     )
@@ -295,7 +312,9 @@ def allow_finding(
     _reviewer(reviewer)
     post = _load(session, post_id)
     if len(reason.strip()) < 5:
-        raise ReviewError("marking a false positive needs a reason", "Tuliskan alasannya.")
+        raise ReviewError(
+            "marking a false positive needs a reason", "Tuliskan alasannya.", field="reason"
+        )
     if not 0 <= start < end <= len(post.caption):
         raise ReviewError("finding offsets are outside the caption", "Temuan tidak valid.")
     key = finding_key(kind, post.caption[start:end])
@@ -327,7 +346,9 @@ def reject(
     post = _load(session, post_id)
     _awaiting(post)
     if len(reason.strip()) < 5:
-        raise ReviewError("a rejection needs a reason", "Tuliskan alasan penolakan.")
+        raise ReviewError(
+            "a rejection needs a reason", "Tuliskan alasan penolakan.", field="reason"
+        )
     post.review_state = "rejected"
     post.changes = ""
     post.reviewer_id = reviewer.id
@@ -393,10 +414,13 @@ def edit(session: Session, post_id: int, editor: User, *, caption: str) -> Post:
         raise ReviewError(
             f"caption of post {post_id} is {len(caption)} characters, over {limit}",
             f"Keterangan terlalu panjang untuk {post.account.platform} (maks. {limit} karakter).",
+            field="caption",
         )
     if HASHTAG not in caption:
         raise ReviewError(
-            f"caption of post {post_id} lost the hashtag", f"Keterangan wajib memuat {HASHTAG}."
+            f"caption of post {post_id} lost the hashtag",
+            f"Keterangan wajib memuat {HASHTAG}.",
+            field="caption",
         )
     live = list(
         session.scalars(
@@ -520,6 +544,7 @@ def _reason(reason: str, what: str) -> None:
         raise ReviewError(
             f"{what} needs a written reason",
             f"Tuliskan alasannya (min. {MIN_REASON} karakter).",
+            field="reason",
         )
 
 

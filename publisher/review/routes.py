@@ -22,7 +22,7 @@ import base64
 import binascii
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Annotated, Any, cast
 from zoneinfo import ZoneInfo
@@ -30,11 +30,13 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
-from sqlalchemy import Integer, Select, and_, bindparam, or_, select, union_all
+from sqlalchemy import Integer, Select, and_, bindparam, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from publisher.core.clock import utcnow
 from publisher.core.crypto import Vault
+from publisher.core.errors import LaporError
+from publisher.db import audit
 from publisher.db.models import (
     REVIEW_STATES,
     Agency,
@@ -47,7 +49,7 @@ from publisher.db.models import (
     SocialAccount,
     User,
 )
-from publisher.platforms.registry import get_spec
+from publisher.platforms.registry import UnknownPlatform, get_spec
 from publisher.platforms.registry import names as platform_names
 from publisher.posts.captions import HASHTAG
 from publisher.posts.fitting import going_out
@@ -58,7 +60,9 @@ from publisher.runtime.context import AppContext
 from publisher.screening.screen import screening_text
 from publisher.web.auth import BadInput, NotFound, Viewer
 from publisher.web.deps import Ctx, Pages, ReviewerOrAdmin, ReviewerOrAdminWrite
+from publisher.web.forms import NO_FORM, FormState, is_refusal, refusal
 from publisher.web.scope import get_scoped, scoped_cases, scoped_posts
+from publisher.web.templating import PageRenderer
 
 PAGE_SIZE = 50
 QUEUE_STATES = {"open": review.REVIEWABLE, **{s: (s,) for s in REVIEW_STATES}}
@@ -122,6 +126,33 @@ class QueueRow:
     risk: float
     created_at: datetime
     caption_head: str
+    agency_name: str = ""
+    account_name: str = ""
+
+    @property
+    def account_label(self) -> str:
+        return f"{platform_label(self.platform)} · {self.account_name or self.handle}"
+
+    @property
+    def flagged(self) -> bool:
+        """Decided one by one, never in bulk: blocked by the screen or a high conflict score."""
+        return self.state == "blocked" or self.risk >= HIGH_RISK
+
+
+def platform_label(platform: str) -> str:
+    try:
+        return get_spec(platform).label
+    except UnknownPlatform:
+        return platform
+
+
+def account_label(account: SocialAccount) -> str:
+    """An account as people know it ("Facebook · Pemkab Tegal"), never "facebook 100003"."""
+    return f"{platform_label(account.platform)} · {account.display_name or account.handle}"
+
+
+def agency_label(agency: Agency | None) -> str:
+    return agency.name if agency is not None else "-"
 
 
 def _queue_query(viewer: Viewer, filt: QueueFilter, states: tuple[str, ...]) -> Select[Any]:
@@ -136,6 +167,8 @@ def _queue_query(viewer: Viewer, filt: QueueFilter, states: tuple[str, ...]) -> 
         Post.risk_score,
         Post.created_at,
         Post.caption,
+        Agency.name,
+        SocialAccount.display_name,
     )
     query = cast(
         "Select[Any]",
@@ -169,6 +202,8 @@ def _rows(
             risk=r[7],
             created_at=r[8],
             caption_head=(r[9].splitlines() or [""])[0][:90],
+            agency_name=r[10],
+            account_name=r[11] or "",
         )
         # Core execution on the session's connection: plain rows, no ORM identity bookkeeping.
         for r in session.connection().execute(query, params or {})
@@ -529,11 +564,15 @@ def parse_local_time(value: str, tz: ZoneInfo) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise BadInput(f"bad schedule time {value!r}", "Waktu jadwal tidak valid.") from None
+        raise BadInput(
+            "bad schedule time", "Waktu jadwal tidak valid.", field="scheduled_for"
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     if moment < utcnow():
-        raise BadInput("schedule time in the past", "Waktu jadwal sudah lewat.")
+        raise BadInput(
+            "schedule time in the past", "Waktu jadwal sudah lewat.", field="scheduled_for"
+        )
     return moment
 
 
@@ -556,7 +595,7 @@ def approve_posts(
 ) -> list[Post]:
     """Approve several posts (one per chosen account) in the caller's transaction."""
     if not post_ids:
-        raise BadInput("no post chosen", "Pilih minimal satu akun tujuan.")
+        raise BadInput("no post chosen", "Pilih minimal satu akun tujuan.", field="post_ids")
     user = load_user(session, viewer)
     approved = []
     for post_id in post_ids:
@@ -635,22 +674,52 @@ def queue_view(
     partial: bool = False,
 ) -> Response:
     filt = QueueFilter(state=state, agency=agency, platform=platform)
+    try:
+        filt.states()
+    except BadInput as exc:
+        # An unknown filter (an old link, a typo) shows the open queue with the message at
+        # the status field, not a dead end.
+        refused = refusal(exc, "filter", {"state": state}, default_field="state")
+        return queue_page_response(ctx, pages, request, user, QueueFilter(), form=refused)
     cursor = Cursor.decode(after) if after else None
+    return queue_page_response(ctx, pages, request, user, filt, cursor, partial=partial)
+
+
+def queue_page_response(
+    ctx: AppContext,
+    pages: PageRenderer,
+    request: Request,
+    user: Viewer,
+    filt: QueueFilter,
+    cursor: Cursor | None = None,
+    *,
+    partial: bool = False,
+    form: FormState = NO_FORM,
+    outcome: BulkOutcome | None = None,
+) -> Response:
     with ctx.readonly_sessions() as session:
         rows, next_cursor = queue_page(session, user, filt, cursor)
         agencies = (
-            [] if partial else list(session.scalars(select(Agency.code).order_by(Agency.code)))
+            []
+            if partial
+            else [
+                tuple(a)
+                for a in session.execute(select(Agency.code, Agency.name).order_by(Agency.name))
+            ]
         )
     return pages.render(
         request,
         "review/rows.html" if partial else "review/queue.html",
+        form.status,
         rows=rows,
         next_cursor=next_cursor.encode() if next_cursor else "",
         filt=filt,
         agencies=agencies,
-        platforms=platform_names(),
+        platforms=[(p, platform_label(p)) for p in platform_names()],
         states=list(QUEUE_STATES),
         high_risk=HIGH_RISK,
+        form=form,
+        outcome=outcome,
     )
 
 
@@ -658,19 +727,35 @@ def queue_view(
 def case_view(
     ctx: Ctx, pages: Pages, request: Request, case_id: int, user: ReviewerOrAdmin
 ) -> Response:
+    return case_page(ctx, pages, request, user, case_id)
+
+
+def case_page(
+    ctx: AppContext,
+    pages: PageRenderer,
+    request: Request,
+    user: Viewer,
+    case_id: int,
+    form: FormState = NO_FORM,
+) -> Response:
+    """The case's review page; with ``form``, a refused submission shown where it was typed."""
     # Rendered inside the session: the page walks the follow-up's media relationship.
     with ctx.readonly_sessions() as session:
         view = case_review(session, user, case_id, ctx.vault)
         return pages.render(
             request,
             "review/case.html",
+            form.status,
             view=view,
+            form=form,
             reviewable=review.REVIEWABLE,
             editable=review.EDITABLE,
             flash=NOTICES.get(request.query_params.get("pesan", ""), ""),
             high_risk=HIGH_RISK,
             personal_data_message=review.PERSONAL_DATA_MESSAGE,
             platform_card=platform_card,
+            account_label=account_label,
+            agency_label=agency_label,
         )
 
 
@@ -678,9 +763,27 @@ def back(case_id: int, notice: str) -> Response:
     return RedirectResponse(f"/review/cases/{case_id}?pesan={notice}", status_code=303)
 
 
+def _case_of_post(ctx: AppContext, user: Viewer, post_id: int) -> int:
+    with ctx.readonly_sessions() as session:
+        return get_scoped(session, scoped_posts(user), Post, post_id).case_id
+
+
+def _refused_on_case(
+    ctx: AppContext,
+    pages: PageRenderer,
+    request: Request,
+    user: Viewer,
+    case_id: int,
+    state: FormState,
+) -> Response:
+    return case_page(ctx, pages, request, user, case_id, state)
+
+
 @router.post("/review/cases/{case_id}/approve")
 def approve_view(
     ctx: Ctx,
+    pages: Pages,
+    request: Request,
     case_id: int,
     user: ReviewerOrAdminWrite,
     post_ids: Annotated[list[int] | None, Form()] = None,
@@ -688,48 +791,78 @@ def approve_view(
     override_reason: Annotated[str, Form(max_length=2000)] = "",
     manual_screening_note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    when = parse_local_time(scheduled_for, ctx.settings.tz)
-    with ctx.sessions() as session, session.begin():
-        get_scoped(session, scoped_cases(user), Case, case_id)
-        chosen = _of_case(session, case_id, post_ids or [])
-        approve_posts(
-            session,
-            user,
-            chosen,
-            override_reason=override_reason,
-            manual_screening_note=manual_screening_note,
-            scheduled_for=when,
-            vault=ctx.vault,
-        )
+    typed = {
+        "post_ids": [str(i) for i in post_ids or []],
+        "scheduled_for": scheduled_for,
+        "override_reason": override_reason,
+        "manual_screening_note": manual_screening_note,
+    }
+    try:
+        when = parse_local_time(scheduled_for, ctx.settings.tz)
+        with ctx.sessions() as session, session.begin():
+            get_scoped(session, scoped_cases(user), Case, case_id)
+            chosen = _of_case(session, case_id, post_ids or [])
+            approve_posts(
+                session,
+                user,
+                chosen,
+                override_reason=override_reason,
+                manual_screening_note=manual_screening_note,
+                scheduled_for=when,
+                vault=ctx.vault,
+            )
+    except LaporError as exc:
+        if not is_refusal(exc):
+            raise
+        state = refusal(exc, "approve", typed)
+        return _refused_on_case(ctx, pages, request, user, case_id, state)
     return back(case_id, "approved")
 
 
 @router.post("/review/cases/{case_id}/reject")
 def reject_view(
     ctx: Ctx,
+    pages: Pages,
+    request: Request,
     case_id: int,
     user: ReviewerOrAdminWrite,
     reason: Annotated[str, Form(max_length=2000)] = "",
     post_ids: Annotated[list[int] | None, Form()] = None,
     as_conflict: Annotated[bool, Form()] = False,
 ) -> Response:
-    with ctx.sessions() as session, session.begin():
-        get_scoped(session, scoped_cases(user), Case, case_id)
-        chosen = _of_case(session, case_id, post_ids or [])
-        reject_posts(session, user, chosen, reason, as_conflict=as_conflict, vault=ctx.vault)
+    try:
+        with ctx.sessions() as session, session.begin():
+            get_scoped(session, scoped_cases(user), Case, case_id)
+            chosen = _of_case(session, case_id, post_ids or [])
+            reject_posts(session, user, chosen, reason, as_conflict=as_conflict, vault=ctx.vault)
+    except LaporError as exc:
+        if not is_refusal(exc):
+            raise
+        typed = {"reason": reason, "as_conflict": as_conflict}
+        state = refusal(exc, "reject", typed, default_field="reason")
+        return _refused_on_case(ctx, pages, request, user, case_id, state)
     return back(case_id, "rejected")
 
 
 @router.post("/review/posts/{post_id}/edit")
 def edit_view(
     ctx: Ctx,
+    pages: Pages,
+    request: Request,
     post_id: int,
     user: ReviewerOrAdminWrite,
     caption: Annotated[str, Form(max_length=70000)] = "",
 ) -> Response:
-    with ctx.sessions() as session, session.begin():
-        post = edit_post(session, user, post_id, caption)
-        case_id = post.case_id
+    try:
+        with ctx.sessions() as session, session.begin():
+            post = edit_post(session, user, post_id, caption)
+            case_id = post.case_id
+    except LaporError as exc:
+        if not is_refusal(exc):
+            raise
+        state = refusal(exc, f"edit-{post_id}", {"caption": caption}, default_field="caption")
+        case_id = _case_of_post(ctx, user, post_id)
+        return _refused_on_case(ctx, pages, request, user, case_id, state)
     return back(case_id, "edited")
 
 
@@ -755,6 +888,8 @@ def arrange_media_view(
 @router.post("/review/posts/{post_id}/findings/allow")
 def allow_finding_view(
     ctx: Ctx,
+    pages: Pages,
+    request: Request,
     post_id: int,
     user: ReviewerOrAdminWrite,
     start: Annotated[int, Form(ge=0)] = 0,
@@ -762,37 +897,64 @@ def allow_finding_view(
     kind: Annotated[str, Form(max_length=20)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    with ctx.sessions() as session, session.begin():
-        post = allow_finding(session, user, post_id, start=start, end=end, kind=kind, reason=reason)
-        case_id = post.case_id
+    try:
+        with ctx.sessions() as session, session.begin():
+            post = allow_finding(
+                session, user, post_id, start=start, end=end, kind=kind, reason=reason
+            )
+            case_id = post.case_id
+    except LaporError as exc:
+        if not is_refusal(exc):
+            raise
+        state = refusal(exc, f"allow-{post_id}-{start}", {"reason": reason})
+        case_id = _case_of_post(ctx, user, post_id)
+        return _refused_on_case(ctx, pages, request, user, case_id, state)
     return back(case_id, "allowed")
 
 
 @router.post("/review/posts/{post_id}/reporter-photos")
 def include_view(
     ctx: Ctx,
+    pages: Pages,
+    request: Request,
     post_id: int,
     user: ReviewerOrAdminWrite,
     media_id: Annotated[int, Form(ge=0)] = 0,
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    with ctx.sessions() as session, session.begin():
-        post = include_reporter_photo(ctx, session, user, post_id, media_id, reason)
-        case_id = post.case_id
+    try:
+        with ctx.sessions() as session, session.begin():
+            post = include_reporter_photo(ctx, session, user, post_id, media_id, reason)
+            case_id = post.case_id
+    except LaporError as exc:
+        if not is_refusal(exc):
+            raise
+        state = refusal(exc, f"include-{post_id}-{media_id}", {"reason": reason})
+        case_id = _case_of_post(ctx, user, post_id)
+        return _refused_on_case(ctx, pages, request, user, case_id, state)
     return back(case_id, "included")
 
 
 @router.post("/review/posts/{post_id}/unblur")
 def unblur_view(
     ctx: Ctx,
+    pages: Pages,
+    request: Request,
     post_id: int,
     user: ReviewerOrAdminWrite,
     media_id: Annotated[int, Form(ge=0)] = 0,
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    with ctx.sessions() as session, session.begin():
-        post = publish_unblurred(ctx, session, user, post_id, media_id, reason)
-        case_id = post.case_id
+    try:
+        with ctx.sessions() as session, session.begin():
+            post = publish_unblurred(ctx, session, user, post_id, media_id, reason)
+            case_id = post.case_id
+    except LaporError as exc:
+        if not is_refusal(exc):
+            raise
+        state = refusal(exc, f"unblur-{post_id}-{media_id}", {"reason": reason})
+        case_id = _case_of_post(ctx, user, post_id)
+        return _refused_on_case(ctx, pages, request, user, case_id, state)
     return back(case_id, "unblurred")
 
 
@@ -800,3 +962,144 @@ def _of_case(session: Session, case_id: int, post_ids: list[int]) -> list[int]:
     """Only ids that belong to the case in the URL (a form cannot act on another case)."""
     own = set(session.scalars(select(Post.id).where(Post.case_id == case_id)))
     return [pid for pid in post_ids if pid in own]
+
+
+# --- bulk approval ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    approved: list[QueueRow]
+    refused: list[tuple[QueueRow | None, str]]  # the row (None: not found) and why
+
+
+def bulk_approve(ctx: AppContext, viewer: Viewer, post_ids: list[int]) -> BulkOutcome:
+    """Approve the chosen unflagged posts, each in its own transaction with the checks of a
+    single approval (a conditional update, audited): one refusal never undoes the others.
+    Blocked and high-risk posts are refused here: they are decided one by one on their page."""
+    approved: list[QueueRow] = []
+    refused: list[tuple[QueueRow | None, str]] = []
+    for post_id in dict.fromkeys(post_ids):  # once each, in the order chosen
+        with ctx.readonly_sessions() as session:
+            row = _queue_row(session, viewer, post_id)
+        if row is None:
+            refused.append((None, "Kiriman tidak ditemukan."))
+            continue
+        if row.flagged:
+            refused.append((row, "Diblokir atau berisiko tinggi: putuskan satu per satu."))
+            continue
+        try:
+            with ctx.sessions() as session, session.begin():
+                approve_posts(session, viewer, [post_id], vault=ctx.vault)
+        except LaporError as exc:
+            if not is_refusal(exc):
+                raise
+            refused.append((row, exc.user_message))
+            continue
+        approved.append(row)
+    if approved or refused:
+        with ctx.sessions() as session, session.begin():
+            audit.record(
+                session,
+                actor=viewer.actor,
+                action="review.bulk_approved",
+                object_type="post",
+                object_id=",".join(str(r.post_id) for r in approved) or "-",
+                approved=len(approved),
+                refused=len(refused),
+            )
+    return BulkOutcome(approved, refused)
+
+
+def _queue_row(session: Session, viewer: Viewer, post_id: int) -> QueueRow | None:
+    query = _queue_query(viewer, QueueFilter(), REVIEW_STATES).where(Post.id == post_id)
+    rows = _rows(session, query)
+    return rows[0] if rows else None
+
+
+@router.post("/review/bulk-approve")
+def bulk_approve_view(
+    ctx: Ctx,
+    pages: Pages,
+    request: Request,
+    user: ReviewerOrAdminWrite,
+    post_ids: Annotated[list[int] | None, Form()] = None,
+) -> Response:
+    if not post_ids:
+        state = refusal(
+            BadInput(
+                "bulk approval without posts", "Pilih minimal satu kiriman.", field="post_ids"
+            ),
+            "bulk",
+            {},
+        )
+        return queue_page_response(ctx, pages, request, user, QueueFilter(), form=state)
+    if len(post_ids) > PAGE_SIZE:
+        raise BadInput("too many posts in one bulk approval", "Terlalu banyak kiriman sekaligus.")
+    outcome = bulk_approve(ctx, user, post_ids)
+    return queue_page_response(ctx, pages, request, user, QueueFilter(), outcome=outcome)
+
+
+# --- calendar ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    when: datetime
+    state: str  # the delivery's
+    case_id: int
+    tracking_number: str
+    caption_head: str
+
+
+@dataclass
+class AccountCalendar:
+    label: str
+    agency: str
+    days: dict[date, list[CalendarEntry]] = field(default_factory=dict)
+
+
+CALENDAR_PAST = timedelta(days=7)
+CALENDAR_AHEAD = timedelta(days=14)
+
+
+def calendar(
+    session: Session, viewer: Viewer, tz: ZoneInfo, now: datetime | None = None
+) -> list[AccountCalendar]:
+    """Per account, per local day: what is scheduled (from now to two weeks ahead) and what was
+    published (the past week). Scoped like the queue: a reviewer of one agency sees its own."""
+    now = now or utcnow()
+    when = func.coalesce(Delivery.published_at, Delivery.next_attempt_at)
+    rows = session.execute(
+        scoped_posts(viewer)
+        .join(Delivery, Delivery.post_id == Post.id)
+        .join(SocialAccount, SocialAccount.id == Delivery.account_id)
+        .join(Agency, Agency.id == SocialAccount.agency_id)
+        .with_only_columns(
+            SocialAccount, Agency.name, Delivery.state, when, Case.id, Case.tracking_number,
+            Post.caption,
+        )
+        .where(
+            Delivery.state.in_(("pending", "sending", "published", "unknown")),
+            when >= now - CALENDAR_PAST,
+            when <= now + CALENDAR_AHEAD,
+        )
+        .order_by(SocialAccount.id, when)
+    ).all()  # fmt: skip
+    accounts: dict[int, AccountCalendar] = {}
+    for account, agency_name, state, moment, case_id, tracking, caption in rows:
+        entry = accounts.setdefault(
+            account.id, AccountCalendar(account_label(account), agency_name)
+        )
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        day = moment.astimezone(tz).date()
+        head = (caption.splitlines() or [""])[0][:90]
+        entry.days.setdefault(day, []).append(CalendarEntry(moment, state, case_id, tracking, head))
+    return sorted(accounts.values(), key=lambda a: (a.agency, a.label))
+
+
+@router.get("/review/calendar")
+def calendar_view(ctx: Ctx, pages: Pages, request: Request, user: ReviewerOrAdmin) -> Response:
+    with ctx.readonly_sessions() as session:
+        accounts = calendar(session, user, ctx.settings.tz)
+    return pages.render(request, "review/calendar.html", accounts=accounts)

@@ -15,6 +15,7 @@ from publisher.web.auth import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     SESSION_LIFETIME,
+    BadInput,
     Forbidden,
     NotAuthenticated,
     TooManyAttempts,
@@ -25,6 +26,7 @@ from publisher.web.auth import (
     logout,
 )
 from publisher.web.deps import Ctx, Pages, SignedIn, SignedInWrite
+from publisher.web.forms import NO_FORM, FormState, refusal
 from publisher.web.templating import PageRenderer
 
 HOME_BY_ROLE = {
@@ -46,16 +48,20 @@ router = APIRouter(include_in_schema=False)
 
 
 def login_page(
-    ctx: AppContext, pages: PageRenderer, request: Request, status: int = 200, error: str = ""
+    ctx: AppContext,
+    pages: PageRenderer,
+    request: Request,
+    form: FormState = NO_FORM,
+    next_path: str | None = None,
 ) -> Response:
     token = secrets.token_urlsafe(24)
     response = pages.render(
         request,
         "login.html",
-        status,
+        form.status,
         login_csrf=token,
-        error=error,
-        next=_safe_next(request.query_params.get("next")),
+        form=form,
+        next=_safe_next(next_path or request.query_params.get("next")),
     )
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
@@ -78,20 +84,32 @@ def login_submit(
     ctx: Ctx,
     pages: Pages,
     request: Request,
-    username: Annotated[str, Form(max_length=80)],
-    password: Annotated[str, Form(max_length=200)],
+    username: Annotated[str, Form(max_length=80)] = "",
+    password: Annotated[str, Form(max_length=200)] = "",
     csrf_token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie or not hmac.compare_digest(cookie, csrf_token):
         raise Forbidden("login without the form's CSRF token", "Formulir kedaluwarsa.")
+    typed = {"username": username}
+    for name, value, message in (
+        ("username", username, "Isi nama pengguna."),
+        ("password", password, "Isi kata sandi."),
+    ):
+        if not value.strip():
+            refused = BadInput(f"login without a {name}", message, field=name)
+            return login_page(ctx, pages, request, refusal(refused, "login", typed), next)
     try:
         token, user = login(ctx, username, password, client_address(request))
     except (NotAuthenticated, TooManyAttempts) as exc:
         # The attempt was counted before the password was checked; this is the audit trail.
         _record_failed_login(ctx, exc)
-        return login_page(ctx, pages, request, exc.status, exc.user_message)
+        # Bad credentials belong next to the password (the name is kept); throttling is about
+        # the whole form.
+        where = "password" if isinstance(exc, NotAuthenticated) else ""
+        state = refusal(exc, "login", typed, default_field=where)
+        return login_page(ctx, pages, request, state, next)
     target = _safe_next(next)
     if target == "/":
         target = HOME_BY_ROLE.get(user.role, "/")

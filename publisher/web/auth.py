@@ -75,10 +75,13 @@ class WebError(LaporError):
     status = 500
     user_message = "Terjadi kesalahan."
 
-    def __init__(self, message: str = "", user_message: str | None = None) -> None:
+    def __init__(
+        self, message: str = "", user_message: str | None = None, *, field: str = ""
+    ) -> None:
         super().__init__(message or self.user_message)
         if user_message:
             self.user_message = user_message
+        self.field = field
 
 
 class NotAuthenticated(WebError):

@@ -2,6 +2,7 @@
 // 1. Follow-up form: upload with a progress bar; on a dropped connection retry with backoff.
 //    The form's submission_id makes a retried upload that did arrive count once.
 // 2. Keyboard shortcuts on the review pages (j/k/Enter in the queue; a/r/e on a case).
+// 3. Links that open the <details> they point at (the review page's decision bar).
 (function () {
   "use strict";
 
@@ -108,9 +109,23 @@
     });
   }
 
+  // 3. The decision bar's "Ubah" opens the caption editor it points at (a closed <details>
+  //    would otherwise scroll into view and stay shut) and puts the cursor in it.
+  function openTarget(hash) {
+    var target = hash && document.getElementById(hash.slice(1));
+    if (!target || target.tagName !== "DETAILS") { return; }
+    target.open = true;
+    var field = target.querySelector("textarea, input:not([type=hidden])");
+    if (field) { field.focus(); }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     // (The follow-up form's uploads moved to pic-upload.js: resumable, issue 20.)
     Array.prototype.forEach.call(document.querySelectorAll("form[data-upload]"), uploadForm);
     shortcuts();
+    Array.prototype.forEach.call(document.querySelectorAll("[data-open-details]"), function (a) {
+      a.addEventListener("click", function () { openTarget(a.getAttribute("href")); });
+    });
+    openTarget(window.location.hash);
   });
 })();
