@@ -2,8 +2,10 @@
 
 Run from the repository root: ``python -m bench.screen``. Prints:
 
-* end-to-end wall time of ``python -m classifiers screen`` on 10,000 generated cases in a fresh
-  process (start-up, imports, model load, scoring with reasons, JSON out) -- target < 5 s;
+* end-to-end wall and CPU time on 10,000 generated cases in a fresh process (start-up,
+  imports, model load, scoring with reasons, JSON out) -- target < 5 s -- for
+  ``python -m classifiers screen``, for the ``lapor screen`` command's own path and for the
+  whole ``lapor`` CLI, plus each one's start-up alone (one case);
 * the same batch scored in-process by our cached-n-gram features vs. the naive way
   (scikit-learn's ``TfidfVectorizer.transform``, rebuilt from the same vocabulary), so the
   speed-up is measured in the same run;
@@ -79,35 +81,50 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temp:
         source, target = Path(temp) / "in.jsonl", Path(temp) / "out.jsonl"
         source.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases))
-        runs = []
-        cpu = []
-        for _ in range(3):
+        one = Path(temp) / "one.jsonl"
+        one.write_text(json.dumps(cases[0], ensure_ascii=False) + "\n")
+        io = ["--input", str(source), "--output", str(target)]
+        # The same scoring three ways: the classifiers package alone, the ``lapor screen``
+        # command's own path (publisher.screening.cli: settings + model, nothing else of the
+        # app), and the whole ``lapor`` CLI as installed (every part's CLI imported; #23).
+        commands = {
+            "python -m classifiers screen": [sys.executable, "-m", "classifiers", "screen"],
+            "lapor screen (command path)": [
+                sys.executable,
+                "-c",
+                "import sys; from publisher.screening.cli import commands; "
+                "commands(sys.argv[1:], prog_name='lapor screen')",
+            ],
+            "lapor screen (whole CLI)": [sys.executable, "-m", "publisher.cli.main", "screen"],
+        }
+        print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        for label, command in commands.items():
+            runs, cpu = [], []
+            for _ in range(3):
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                started = time.perf_counter()
+                subprocess.run([*command, *io], check=True, capture_output=True)
+                runs.append(time.perf_counter() - started)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+            lines = target.read_text().count("\n")
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "classifiers",
-                    "screen",
-                    "--input",
-                    str(source),
-                    "--output",
-                    str(target),
-                ],
+                [*command, "--input", str(one), "--output", str(target)],
                 check=True,
                 capture_output=True,
             )
-            runs.append(time.perf_counter() - started)
+            start_wall = time.perf_counter() - started
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-        lines = target.read_text().count("\n")
-    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(
-        f"screen {CASES} cases end to end (fresh process): best {min(runs):.2f} s wall, "
-        f"runs {', '.join(f'{r:.2f}' for r in runs)} s; CPU time "
-        f"{', '.join(f'{c:.2f}' for c in cpu)} s; {lines} lines out"
-    )
+            start_cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+            print(
+                f"{label}: {CASES} cases end to end (fresh process): best {min(runs):.2f} s "
+                f"wall, runs {', '.join(f'{r:.2f}' for r in runs)} s; CPU time "
+                f"{', '.join(f'{c:.2f}' for c in cpu)} s; {lines} lines out; "
+                f"start-up alone (1 case) {start_wall:.2f} s wall, {start_cpu:.2f} s CPU"
+            )
+        print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
     started = time.perf_counter()
     model = load_model()

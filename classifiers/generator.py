@@ -32,7 +32,7 @@ from classifiers.corpus import Label, LabelledExample
 
 REGISTER_SEED = 17_2026
 CHECKSET_SEED = 17_9091
-REGISTER_SIZE = 5200
+REGISTER_SIZE = 8000
 CHECKSET_SIZE = 600
 
 KECAMATAN = [
@@ -287,29 +287,31 @@ CONFLICT: dict[str, list[str]] = {
         "guru honorer {initial} minta uang ke wali murid untuk nilai rapor",
         "petugas parkir di pasar {place} memungut dua kali dan memaki pembeli",
         "petugas pendaftaran di puskesmas {place} ketus dan membentak lansia yang bertanya",
-        "perawat IGD di RSUD hanya melihat anak saya kejang tanpa menolong",
-        "dokter spesialis di poli RS datang jam 10 padahal pasien antri sejak jam 6",
-        "pegawai loket {n} di kantor dinas yang perempuan tidak ramah dan marah-marah",
+        "{staff} di IGD {hospital} hanya melihat {relative} saya yang {symptom} tanpa menolong",
+        "dokter spesialis di poli {hospital} datang jam {hour2} padahal pasien antri sejak jam"
+        " {hour}",
+        "{staff} di loket {n} {service} {rude} kepada {client}",
         "kepala sekolah SD {place} tidak mau terbuka soal dana BOS kepada wali murid",
         "staf kelurahan menolak melayani dan menyuruh saya bolak-balik tanpa alasan",
         "sopir angkot jurusan {place} merokok di dalam mobil dan ugal-ugalan",
     ],
     "pekerja": [
         "PT {company} di {place} membayar THR hanya separuh dan gaji selalu terlambat",
-        "saya dikeluarkan dari PT {company} setelah mengajukan cuti melahirkan, gaji belum dibayar",
-        "karyawan PT {company} dipaksa membuat surat pengunduran diri supaya tidak dapat pesangon",
+        "saya diberhentikan dari {company_kind} {company} setelah {worker_ask}, gaji belum dibayar",
+        "karyawan {company_kind} {company} dipaksa {forced_act} supaya tidak dapat pesangon",
         "CV {company} menggaji karyawan di bawah UMK padahal sudah kerja dua tahun",
         "iuran BPJS Ketenagakerjaan karyawan PT {company} tidak dibayarkan perusahaan",
-        "LPK {company} menjanjikan kerja ke luar negeri tapi siswa ditahan berbulan-bulan",
-        "toko {company} ambil barang dari kami untuk proyek sekolah dan belum membayar",
+        "{training_body} {company} menjanjikan kerja {job_promise} tapi siswanya {duration}"
+        " tidak diberangkatkan",
+        "{company_kind} {company} mengambil barang dari usaha kami dan {n} bulan belum membayar",
     ],
     "pungli": [
         "untuk surat pengantar di balai desa {place} diminta Rp 100 ribu tanpa kuitansi",
         "sekdes {place} minta uang pelicin untuk pembuatan sertifikat PTSL",
         "pungli di pintu masuk pasar {place} oleh orang suruhan {initial}",
-        "SD negeri {n} di {place} menarik uang Rp 650.000 per anak untuk beli bangku",
+        "{school} negeri {n} di {place} menarik {fee} per anak untuk {school_cost}",
         "di SMP negeri {place} masih dipungut uang gedung lebih dari satu juta per anak",
-        "guru di SD {place} minta jatah dari dana PIP murid dengan alasan sudah membantu",
+        "guru di {school} {place} minta bagian dari {student_aid} murid dengan alasan {excuse}",
     ],
     "danadesa": [
         "anggaran dana desa untuk jalan di {place} tidak jelas, kades malah beli mobil baru",
@@ -390,6 +392,414 @@ CONFLICT: dict[str, list[str]] = {
         "warung remang-remang di {place} menjual miras dan ada wanita penghibur",
     ],
 }
+
+# -- added for issue #17 (second pass): the kinds of real complaints the first model got wrong --
+#
+# Kinds, never stories: every template below is a general pattern whose object, place, actor,
+# amount and time come from the slot lists further down (``SLOTS``), so no single real
+# complaint can be recognised in the output (the real sample's licences forbid copying or
+# retelling it). Third pass: the second pass's templates that retold one development-half
+# complaint in our own words were rewritten this way.
+
+# General complaints whose words the first generator gave only to conflict: aid questions,
+# land papers, family members, work and wages asked about without accusing anyone.
+GENERAL_MORE: dict[str, list[str]] = {
+    "informasi:bantuan": [
+        "mau tanya kenapa {aid} {spouse} saya bulan ini tidak cair padahal masih terdaftar",
+        "bagaimana cara mengajukan bansos untuk {relative} saya yang {hardship}",
+        "apakah masih ada {aid} untuk keluarga kami, sampai sekarang belum pernah dapat",
+        "mohon penjelasan kriteria penerima {aid}",
+        "{aid} keluarga kami berhenti sejak saya bekerja jadi {job}, apakah aturannya begitu",
+        "mohon informasi kapan {aid} bulan ini dibagikan di {place}",
+        "kami keluarga tidak mampu, bagaimana caranya supaya bisa dapat {aid}",
+        "{aid} yang diajukan desa untuk keluarga kami belum turun juga",
+        "{relative} saya {hardship}, mohon dibantu didaftarkan bantuan sosial",
+        "apakah ada beasiswa dari pemkab untuk {student} dari keluarga tidak mampu",
+        "saya {hardship} dan tidak mampu bayar iuran BPJS, mohon solusinya",
+        "mohon diadakan pendataan ulang bantuan supaya yang belum pernah dapat bisa diusulkan",
+        "data DTKS keluarga saya masih aktif tapi {aid} bulan {month} belum masuk",
+        "saya mau daftarkan {spouse} saya berobat gratis, syaratnya apa saja",
+        "kartu KIS keluarga kami nonaktif setelah {relative} saya {life_event}, bagaimana"
+        " mengaktifkannya",
+    ],
+    "adminduk:tanah": [
+        "nama di {doc} saya berbeda dengan nama di {doc2}, bagaimana solusinya",
+        "mohon info program PTSL atau pemutihan sertifikat tanah apakah ada di {place}",
+        "syarat mengubah sertifikat HGB menjadi SHM apa saja dan berapa biayanya",
+        "{doc} {relative} saya hilang, bagaimana mengurus penggantinya",
+        "peta bidang tanah desa {place} belum diperbarui sehingga pengurusan sertifikat lama",
+        "berapa lama proses balik nama sertifikat tanah warisan di kantor pertanahan",
+        "mau tanya harga NJOP tanah di pinggir jalan raya {place}",
+        "pengukuran tanah untuk sertifikat sudah {n} tahun belum selesai",
+        "surat keterangan ahli waris untuk mengurus {asset} almarhum {relative} syaratnya apa",
+        "syarat PBG untuk membangun {building} di {place} apa saja dan berapa lama prosesnya",
+    ],
+    "informasi:kerja": [
+        "mohon info lowongan kerja dan magang untuk lulusan {school} di {place}",
+        "bagaimana nasib tenaga honorer {job_public} yang sudah belasan tahun mengabdi",
+        "kapan tunjangan sertifikasi guru triwulan ini dicairkan, sudah lewat {n} bulan",
+        "tolong pemda buka pelatihan kerja untuk pemuda yang menganggur di {place}",
+        "prosedur mendaftar {recruitment} bagaimana ya",
+        "THR untuk karyawan yang baru bekerja {n} bulan dihitung bagaimana",
+    ],
+    "kesehatan:keluarga": [
+        "istri saya mau melahirkan, apakah bisa pakai BPJS di {hospital}",
+        "{spouse} saya sakit {illness} hampir setahun, kami butuh bantuan biaya hidup",
+        "bagaimana cara memindah faskes BPJS keluarga kami ke puskesmas terdekat",
+        "{health_service} masih ada atau tidak, untuk syarat {purpose}",
+        "{spouse} saya perlu {therapy} rutin, apakah ada bantuan transportasi ke rumah sakit",
+    ],
+    "layanan:umum": [
+        "mohon {website} diperbarui karena {content} terbaru belum dimuat",
+        "aplikasi pendaftaran online kuotanya selalu penuh walau dibuka tengah malam",
+        "pembangunan {project_public} di {place} mangkrak bertahun-tahun, mohon penjelasannya",
+        "{monument} di {place} kusam dan kurang terawat, mohon diperbaiki",
+        "tarif parkir di pasar {place} berapa sebenarnya, kadang seribu kadang dua ribu",
+        "balai desa {place} sering sudah tutup siang hari padahal masih jam kerja",
+        "kenapa formulir lapor harus pakai NIK, orang jadi takut melapor",
+        "kenapa {public_facility} di kabupaten tidak beroperasi lagi",
+        "tolong gelar patroli malam di {place} karena sering ada pencurian motor",
+    ],
+}
+
+# Conflict the first model missed: a named shop, stall or office and the people in it,
+# told in the plain words of a service complaint.
+CONFLICT_MORE: dict[str, list[str]] = {
+    "usaha:trotoar": [
+        "trotoar depan {shop_kind} {shop} dipakai untuk berjualan {goods}, pejalan kaki turun"
+        " ke jalan",
+        "{stall} di trotoar depan {shop_kind} {shop} sudah ditegur tapi tidak digubris, mohon"
+        " ditertibkan",
+        "{stall} warna {colour} milik pedagang {goods} di dekat {landmark} ditinggal di trotoar"
+        " {duration}",
+        "pengunjung {shop_kind} {shop} parkir sembarangan sampai {traffic}",
+        "{stall} milik {initial} berdiri tepat di trotoar dekat {landmark}",
+        "pedagang yang menggelar {stall} di luar {market} membuat kios resmi di dalam sepi pembeli",
+        "{stall} PKL di depan {landmark} sudah dipasang sejak {daytime}, jauh sebelum jam jualan",
+        "{livestock} milik {initial} di tengah pemukiman, {nuisance}",
+        "{dealer} {subsidised} {shop} {hoarding}, warga kecil tidak kebagian",
+    ],
+    "oknum:layanan": [
+        "pelayanan di {service} sangat buruk, {staff} lamban, {paper} saja sampai {n} jam",
+        "dokter di {service} tidak disiplin, jadwal jam {hour} baru datang jam {hour2}",
+        "{staff} di {service} yang duduk di {desk} {rude} kepada {client}",
+        "{head} {place} dan bawahannya {rude} dan tidak melayani dengan baik",
+        "{head} {place} {rude} kepada {relative} saya yang menanyakan {aid}",
+        "pegawai di {office} sering keluar kantor setelah jam siang, berkas kami {n} hari tidak"
+        " diproses",
+        "{lender} {shop} {lender_act}",
+        "{service} memungut {amount} untuk {paper}, di tempat lain lebih murah",
+        "{staff} di {service} membiarkan {relative} saya yang {symptom} menunggu tanpa ditangani",
+        "{staffed_post} {shop} selalu kosong, penjaganya tidak pernah ada",
+        "pengelola {market} membiarkan pedagang luar {stall_act}",
+        "ada calo yang memperjualbelikan {queue_item} di {service}",
+    ],
+    "pekerja:perusahaan": [
+        "{company_kind} {company} {company_wrong}",
+        "saya sudah {n} tahun bekerja di {company_kind} {company}, tapi perusahaan {company_wrong}",
+        "{relative} saya karyawan {company_kind} {company}, perusahaannya {company_wrong}",
+        "{pay_item} dari {company_kind} {company} belum dibayarkan sampai sekarang",
+        "pengembang perumahan {company} membangun tanpa {utility}",
+    ],
+    "bansos:pilih": [
+        "yang dapat {aid} di {hamlet} kami kebanyakan keluarga {official}, padahal bukan orang"
+        " miskin",
+        "rumah {poor_house} tidak dapat bantuan, yang {rich_house} malah dapat",
+        "banyak penerima {aid} di {place} ekonominya sudah mampu tapi masih menerima",
+        "apakah karena saya {outsider} jadi {aid} keluarga saya tidak turun, yang diajukan"
+        " belakangan sudah",
+    ],
+    "tetangga:parkir": [
+        "{vehicle} {colour} dengan plat {plate} parkir {duration} di jalan kampung, jalan jadi"
+        " garasi pribadi",
+        "pemilik {vehicle} yang tidak punya garasi parkir di bahu jalan menghalangi pintu rumah"
+        " saya",
+        "{busker} di sekitar {landmark} {hate_act}",
+    ],
+    "tanah:proyek": [
+        "warga {hamlet} tidak dapat ganti rugi tanah untuk {land_project}, kami dipaksa tanda"
+        " tangan",
+        "{extractor} milik {initial} {extracting} sampai {land_damage}",
+        "{polluter} mau membuang limbah ke {waterway} yang dipakai warga {water_use}, warga"
+        " menolak",
+    ],
+}
+
+SHOPS = (
+    "Sumber Rejeki",
+    "Lancar Jaya",
+    "Sari Rasa",
+    "Berkah",
+    "Mekar Sari",
+    "Harapan Kita",
+    "Sinar Mas",
+    "Mulya",
+)
+OFFICES = ("Bakeuda", "Disdukcapil", "Dinas Pendapatan", "kecamatan", "kelurahan", "Satpas")
+
+# Slot lists for the templates above: each slot draws its value independently, so a
+# template yields thousands of different situations rather than one remembered case.
+SLOTS: dict[str, tuple[str, ...]] = {
+    "aid": ("PKH", "BPNT", "BLT", "bantuan beras", "KIS PBI", "bantuan RTLH", "bantuan lansia"),
+    "relative": (
+        "ibu",
+        "bapak",
+        "suami",
+        "istri",
+        "anak",
+        "nenek",
+        "kakek",
+        "adik",
+        "saudara",
+        "paman",
+        "mertua",
+    ),
+    "spouse": ("suami", "istri"),
+    "hardship": (
+        "sudah janda",
+        "lansia dan hidup sendiri",
+        "difabel",
+        "tidak punya rumah sendiri",
+        "sakit menahun",
+        "baru kehilangan pekerjaan",
+        "menumpang di rumah kerabat",
+    ),
+    "job": ("buruh tani", "tukang parkir", "penjaga sekolah", "pedagang keliling", "kuli bangunan"),
+    "student": ("mahasiswa", "siswa SMA", "santri", "siswa SMK", "lulusan SMA yang mau kuliah"),
+    "month": ("januari", "maret", "mei", "juli", "agustus", "oktober", "desember"),
+    "life_event": ("meninggal", "pindah kerja", "pensiun", "di-PHK", "pindah domisili"),
+    "doc": ("sertifikat tanah", "SPPT PBB", "KK", "akta kelahiran", "buku nikah", "ijazah"),
+    "doc2": ("KTP", "SPPT PBB", "KK", "akta kelahiran", "sertifikat tanah", "BPJS"),
+    "asset": ("tabungan", "sawah", "rumah", "motor", "pensiun"),
+    "building": ("toko", "klinik", "rumah", "gudang", "bengkel", "kos-kosan"),
+    "school": ("SMK", "SMA", "SMP", "SD", "MI", "MTs"),
+    "job_public": ("penjaga sekolah", "guru", "tenaga kebersihan", "penyuluh", "operator desa"),
+    "recruitment": (
+        "pegawai BLUD puskesmas",
+        "PPPK tenaga teknis",
+        "tenaga kontrak di dinas",
+        "pegawai BUMD",
+        "relawan pemadam kebakaran",
+    ),
+    "hospital": ("RSUD", "rumah sakit swasta", "klinik pratama", "puskesmas rawat inap"),
+    "illness": ("TBC", "stroke", "diabetes", "gagal ginjal", "kanker", "jantung"),
+    "health_service": ("vaksin booster", "surat bebas narkoba", "cek kesehatan gratis"),
+    "purpose": ("kerja", "melamar kerja", "daftar sekolah", "berangkat haji", "kuliah"),
+    "therapy": ("cuci darah", "kemoterapi", "fisioterapi", "kontrol jantung"),
+    "website": (
+        "website JDIH",
+        "website dinas",
+        "aplikasi layanan publik",
+        "papan informasi desa",
+        "website kecamatan",
+    ),
+    "content": ("peraturan", "pengumuman", "jadwal layanan", "data anggaran", "nomor pengaduan"),
+    "project_public": ("terminal", "pasar", "gedung olahraga", "jembatan", "gedung kesenian"),
+    "monument": ("gapura", "tugu", "papan nama kecamatan", "halte", "pagar taman kota"),
+    "public_facility": (
+        "bandara",
+        "bus sekolah gratis",
+        "perpustakaan keliling",
+        "kolam renang umum",
+        "kereta lokal",
+    ),
+    "shop_kind": ("toko", "warung", "rumah makan", "apotek", "toko buah", "konter HP", "bengkel"),
+    "goods": ("es teh", "gorengan", "bakso", "buah", "pulsa", "sayur", "kopi", "mainan"),
+    "stall": ("gerobak", "lapak", "tenda", "booth jualan", "meja dagangan", "mobil jualan"),
+    "colour": ("biru", "hijau", "merah", "kuning", "putih", "oranye", "hitam"),
+    "landmark": (
+        "gedung olahraga",
+        "alun-alun",
+        "stasiun",
+        "kantor dinas",
+        "taman kota",
+        "terminal",
+        "masjid agung",
+        "rumah sakit",
+    ),
+    "duration": (
+        "berhari-hari",
+        "berminggu-minggu",
+        "berbulan-bulan",
+        "sejak lebaran",
+        "hampir setahun",
+    ),
+    "traffic": (
+        "mobil tidak bisa papasan",
+        "angkot tidak bisa lewat",
+        "jalan tinggal satu lajur",
+        "pintu rumah warga tertutup",
+    ),
+    "market": ("pasar", "food court", "sentra kuliner", "kios resmi", "pujasera"),
+    "daytime": ("siang", "pagi", "jam dua siang", "sebelum asar"),
+    "livestock": (
+        "kandang ayam petelur",
+        "peternakan bebek",
+        "kandang kambing",
+        "kolam lele",
+        "kandang sapi",
+        "peternakan puyuh",
+    ),
+    "nuisance": (
+        "baunya menyengat sampai ke dapur",
+        "lalatnya masuk ke rumah-rumah",
+        "limbahnya mengalir ke selokan warga",
+        "suaranya bising dari subuh",
+    ),
+    "dealer": ("pangkalan", "agen", "kios", "pengecer"),
+    "subsidised": ("elpiji 3 kg", "pupuk subsidi", "minyak goreng murah", "beras murah"),
+    "hoarding": (
+        "menjual borongan ke pengecer luar desa",
+        "hanya melayani kenalannya",
+        "menjual di atas harga eceran tertinggi",
+        "menahan kartu milik pembeli",
+    ),
+    "service": (
+        "puskesmas",
+        "puskesmas pembantu",
+        "puskesmas kecamatan",
+        "RSUD",
+        "kantor kecamatan",
+        "balai desa",
+        "Disdukcapil",
+        "kantor PDAM",
+        "Samsat",
+        "kantor pos",
+    ),
+    "staff": (
+        "petugas loket",
+        "perawat",
+        "petugas pendaftaran",
+        "satpam",
+        "staf pelayanan",
+        "petugas jaga",
+    ),
+    "paper": ("surat rujukan", "surat pengantar", "surat sehat", "legalisir", "surat keterangan"),
+    "desk": ("meja paling ujung", "loket dua", "meja depan", "bagian informasi", "loket kasir"),
+    "rude": (
+        "ketus",
+        "membentak",
+        "marah-marah",
+        "tidak ramah",
+        "acuh",
+        "sinis",
+        "main HP sambil melayani",
+    ),
+    "client": ("pelanggan", "pasien", "warga", "lansia", "pemohon"),
+    "head": ("lurah", "kades", "camat", "kepala UPT", "kepala puskesmas", "kadus"),
+    "lender": ("bank", "koperasi", "leasing", "BPR"),
+    "lender_act": (
+        "mempersulit pelunasan dan tidak bisa dihubungi",
+        "menahan BPKB padahal sudah lunas",
+        "memblokir nomor nasabah yang menanyakan tagihan",
+        "menagih dengan kasar ke rumah",
+        "tidak mau memberi rincian tagihan",
+    ),
+    "amount": ("Rp 25.000", "Rp 35.000", "Rp 50.000", "Rp 75.000", "Rp 100.000", "Rp 150.000"),
+    "symptom": ("demam tinggi", "sesak napas", "pendarahan", "pingsan", "kejang", "muntah terus"),
+    "staffed_post": ("rumah singgah", "pos kesehatan", "posko bencana", "perpustakaan desa"),
+    "stall_act": (
+        "parkir gerobak di dalam",
+        "menggelar dagangan di lorong",
+        "memakai listrik kios",
+        "menutup jalan masuk",
+    ),
+    "queue_item": ("nomor antrian", "kuota pendaftaran", "jadwal uji SIM", "formulir"),
+    "company_kind": ("PT", "CV", "pabrik", "distributor", "toko grosir", "perusahaan ekspedisi"),
+    "company_wrong": (
+        "tidak membayar cuti melahirkan",
+        "terlambat membayar gaji berbulan-bulan",
+        "mem-PHK tanpa pesangon dan tanpa penjelasan",
+        "tidak membayar uang lembur",
+        "menahan ijazah karyawan",
+        "tidak mendaftarkan BPJS Ketenagakerjaan",
+        "memecat karyawan yang minta cuti",
+    ),
+    "pay_item": ("kompensasi magang", "uang lembur", "THR", "uang pesangon", "gaji terakhir"),
+    "utility": ("IPAL", "hidran", "saluran air", "fasilitas umum", "jalan lingkungan"),
+    "hamlet": ("dusun", "RW", "kampung", "pedukuhan", "lingkungan"),
+    "official": ("perangkat desa", "pengurus RT", "kadus", "pendamping bansos"),
+    "poor_house": ("reot", "berdinding bambu", "berlantai tanah", "yang atapnya bocor"),
+    "rich_house": ("sudah berkeramik", "bertingkat", "punya mobil", "punya toko"),
+    "outsider": ("pendatang", "minoritas", "beda pilihan waktu pilkades", "bukan pendukung kades"),
+    "vehicle": ("mobil", "truk", "pick up", "mobil boks", "bus"),
+    "busker": ("pengamen", "orang mabuk", "sekelompok pemuda", "pengemis"),
+    "hate_act": (
+        "menyanyikan lirik yang menghina suku tertentu",
+        "meneriakkan ejekan agama kepada pembeli",
+        "mengolok-olok warga keturunan",
+    ),
+    "land_project": ("pelebaran jalan", "jalan tol", "saluran irigasi", "tanggul", "sekolah"),
+    "extractor": ("tambang pasir", "galian C", "tambang batu", "penggalian tanah urug"),
+    "extracting": (
+        "mengeruk sungai di perbatasan desa",
+        "menggali tebing dekat pemukiman",
+        "mengambil tanah di pinggir sawah",
+    ),
+    "land_damage": (
+        "tanah warga tergerus",
+        "jalan desa retak",
+        "sawah warga longsor",
+        "sumur warga kering",
+    ),
+    "polluter": ("rumah sakit", "pabrik", "peternakan", "hotel", "rumah potong hewan"),
+    "waterway": ("kali", "sungai", "saluran irigasi", "selokan desa"),
+    "water_use": ("mandi dan mencuci", "mengairi sawah", "memberi minum ternak"),
+    "fee": ("Rp 150.000", "Rp 250.000", "Rp 400.000", "Rp 600.000", "Rp 1 juta"),
+    "school_cost": (
+        "membeli bangku",
+        "study tour",
+        "buku LKS",
+        "seragam batik",
+        "perpisahan kelas",
+        "uang gedung",
+        "les tambahan",
+    ),
+    "student_aid": ("dana PIP", "beasiswa", "bantuan seragam", "tabungan siswa"),
+    "excuse": ("sudah membantu mengurus", "uang administrasi", "sukarela", "untuk kas kelas"),
+    "worker_ask": (
+        "mengajukan cuti melahirkan",
+        "menanyakan upah lembur",
+        "minta cuti sakit",
+        "ikut serikat pekerja",
+    ),
+    "forced_act": ("membuat surat pengunduran diri", "menandatangani kontrak baru", "mundur"),
+    "training_body": ("LPK", "lembaga kursus", "agen penyalur", "yayasan pelatihan"),
+    "job_promise": ("ke luar negeri", "di kapal pesiar", "di pabrik luar kota", "di Jepang"),
+}
+
+
+def _plate(r: random.Random) -> str:
+    """A made-up plate: region letter, number and suffix drawn anew each time."""
+    suffix = "".join(r.choice("ABCDEFGHKLMNPRSTUWXYZ") for _ in range(r.randint(1, 3)))
+    return f"{r.choice('GHKR')} {r.randint(10, 9999)} {suffix}"
+
+
+# Openings, elaborations and closings in the register of the app and of WhatsApp.
+OPENINGS_MORE = [
+    "assalamualaikum wr wb ibu bupati",
+    "selamat siang bu bupati",
+    "ijin melaporkan",
+    "nuwun sewu pak",
+    "mohon maaf sebelumnya",
+    "selamat pagi admin",
+    "bismillah",
+]
+ELABORATIONS_MORE = [
+    "mohon maaf apabila ada kata yang kurang berkenan",
+    "saya hanya ingin bertanya dan berkeluh kesah",
+    "semoga laporan ini segera ditanggapi",
+    "saya sudah lapor ke dinas terkait tapi belum ada respon",
+    "mohon penjelasannya supaya saya tidak salah paham",
+    "terima kasih atas perhatiannya, sehat selalu bu",
+    "kami rakyat kecil hanya bisa berharap",
+    "saya bingung harus mengadu ke siapa lagi",
+]
+
+for _key, _templates in GENERAL_MORE.items():
+    GENERAL[_key] = _templates
+for _key, _templates in CONFLICT_MORE.items():
+    CONFLICT[_key] = _templates
 
 # The PIC's notes: mostly neutral for both labels, so the label cannot be read from them.
 NOTES_NEUTRAL = [
@@ -478,12 +888,19 @@ COMPANIES = (
 
 def _fill(template: str, r: random.Random) -> str:
     desa, desa2 = r.sample(DESA, 2)
+    hour = r.randint(6, 9)
     return template.format(
         group=r.choice(GROUPS),
         faith=r.choice(FAITHS),
         slur=r.choice(SLURS),
         worship=r.choice(WORSHIP),
         company=r.choice(COMPANIES),
+        shop=r.choice(SHOPS),
+        office=r.choice(OFFICES),
+        plate=_plate(r),
+        hour=hour,
+        hour2=hour + r.randint(2, 4),
+        **{slot: r.choice(values) for slot, values in SLOTS.items()},
         place=_place(r),
         house=_house(r),
         initial=_initial(r),
@@ -508,7 +925,7 @@ def _sentence(text: str) -> str:
 
 def _render(sentences: list[str], style: str, r: random.Random, topic_place: str) -> str:
     if style == "wa":
-        parts = [r.choice(OPENINGS_WA), *sentences, r.choice(CLOSINGS_WA)]
+        parts = [r.choice(OPENINGS_WA + OPENINGS_MORE), *sentences, r.choice(CLOSINGS_WA)]
         return _whatsapp(" ".join(p for p in parts if p), r)
     if style == "form":
         body = " ".join(_sentence(s) for s in sentences)
@@ -556,7 +973,7 @@ def _one(index: int, r: random.Random, id_prefix: str) -> LabelledExample:
         topic = r.choice(list(GENERAL))
         sentences.append(_fill(r.choice(GENERAL[topic]), r))
         pool: list[Callable[[], str]] = [
-            lambda: _fill(r.choice(ELABORATIONS), r),
+            lambda: _fill(r.choice(ELABORATIONS + ELABORATIONS_MORE), r),
             lambda: r.choice(NEUTRAL_EXTRAS),
             lambda: _fill(r.choice(GENERAL[topic]), r),
         ]
@@ -564,11 +981,12 @@ def _one(index: int, r: random.Random, id_prefix: str) -> LabelledExample:
             sentences.append(r.choice(pool)())
         if r.random() < 0.45:
             sentences.insert(r.randint(1, len(sentences)), r.choice(NEUTRAL_EXTRAS))
-        reason = f"keluhan umum: {topic}"
+        reason = f"keluhan umum: {topic.split(':')[0]}"
     else:
         topic = r.choice(list(CONFLICT))
         conflict_sentence = _fill(r.choice(CONFLICT[topic]), r)
-        tacked = topic in {"oknum", "bansos", "pungli", "danadesa"} and r.random() < 0.5
+        kind = topic.split(":")[0]
+        tacked = kind in {"oknum", "bansos", "pungli", "danadesa"} and r.random() < 0.5
         if tacked or r.random() < 0.3:
             # A general complaint first, the conflict sentence tacked on (often at the end).
             general_topic = r.choice(list(GENERAL))
@@ -582,10 +1000,10 @@ def _one(index: int, r: random.Random, id_prefix: str) -> LabelledExample:
         else:
             sentences.append(conflict_sentence)
             for _ in range(extras):
-                sentences.append(_fill(r.choice(ELABORATIONS), r))
+                sentences.append(_fill(r.choice(ELABORATIONS + ELABORATIONS_MORE), r))
             if r.random() < 0.3:
                 sentences.append(_fill(r.choice(CONFLICT[topic]), r))
-        reason = f"rawan konflik: {topic}"
+        reason = f"rawan konflik: {topic.split(':')[0]}"
     complaint = _render(sentences, style, r, place)
     words = complaint.split()
     if len(words) < 8:
@@ -602,7 +1020,7 @@ def _one(index: int, r: random.Random, id_prefix: str) -> LabelledExample:
         complaint=complaint,
         follow_up=note,
         label=label,
-        topic=topic,
+        topic=topic.split(":")[0],
         reason=reason,
     )
 

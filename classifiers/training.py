@@ -82,6 +82,15 @@ def _make_classifier(kind: str) -> Any:
         "logreg": lambda: LogisticRegression(
             C=0.2, class_weight="balanced", solver="liblinear", max_iter=1000
         ),
+        "logreg_c1": lambda: LogisticRegression(
+            C=1.0, class_weight="balanced", solver="liblinear", max_iter=1000
+        ),
+        "logreg_c3": lambda: LogisticRegression(
+            C=3.0, class_weight="balanced", solver="liblinear", max_iter=1000
+        ),
+        "logreg_c005": lambda: LogisticRegression(
+            C=0.05, class_weight="balanced", solver="liblinear", max_iter=1000
+        ),
         "linearsvc": lambda: LinearSVC(C=0.5, class_weight="balanced"),
         "sgd_huber": lambda: SGDClassifier(
             loss="modified_huber",
@@ -112,6 +121,9 @@ EXTRA_CANDIDATES: tuple[Candidate, ...] = (
     Candidate("ridge", "ridge", _SLANG),
     Candidate("sgd_huber", "sgd_huber", _SLANG),
     Candidate("logreg_word_only", "logreg", _SLANG, char_features=False),
+    Candidate("logreg_cues_c1", "logreg_c1", _CUES),
+    Candidate("logreg_cues_c005", "logreg_c005", _CUES),
+    Candidate("logreg_cues_c3", "logreg_c3", _CUES),
     Candidate("logreg_cues_word_only", "logreg", _CUES, char_features=False),
 )
 CANDIDATE_BY_NAME = {c.name: c for c in (*CANDIDATES, *EXTRA_CANDIDATES)}

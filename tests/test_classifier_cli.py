@@ -121,3 +121,19 @@ def test_the_external_hate_speech_check_scores_religion_and_race_tweets() -> Non
     check = external_check(load_model(), dataset)
     assert check.tweets > 1000
     assert 0.0 <= check.share_block <= check.share_review <= 1.0
+
+
+def test_the_lapor_screen_command_module_loads_no_database_or_runtime() -> None:
+    """Issue #17: ``lapor screen`` loads the model, not the whole app (bench/screen.py)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, publisher.screening.cli; "
+        "print(sorted(m for m in ('sqlalchemy', 'publisher.runtime.console', "
+        "'publisher.db.models', 'publisher.screening.screen', 'sklearn') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert result.stdout.strip() == "[]"

@@ -10,9 +10,7 @@ from typing import Annotated
 
 import typer
 
-from publisher.core.console import console, fail
 from publisher.core.settings import load_settings_or_exit
-from publisher.runtime.console import context
 
 app: typer.Typer = typer.Typer(help="The conflict-prone classifier.", no_args_is_help=True)
 commands: typer.Typer = typer.Typer()
@@ -27,7 +25,7 @@ def _run(argv: list[str]) -> None:
 
 
 def _model_args(model_dir: Path | None) -> list[str]:
-    from publisher.screening.screen import active_model_path
+    from publisher.screening.paths import active_model_path
 
     chosen = model_dir or active_model_path(load_settings_or_exit().model_dir)
     return ["--model-dir", str(chosen)] if chosen else []
@@ -62,7 +60,9 @@ def evaluate(
 @app.command()
 def retrain() -> None:
     """Train on the corpus plus reviewers' decisions; promote only if not worse."""
+    from publisher.core.console import console
     from publisher.ops.runs import run_recorded
+    from publisher.runtime.console import context
     from publisher.screening.jobs import retrain as retrain_job
 
     with context() as ctx:
@@ -83,6 +83,7 @@ def screen(
     """Score cases for conflict: level block/review/pass; decision "conflict" unless pass."""
     from classifiers import ModelError
     from classifiers.errors import ScreenInputError
+    from publisher.core.console import fail
 
     try:
         _run(["screen", "--input", str(input), "--output", str(output), *_model_args(model_dir)])

@@ -16,16 +16,12 @@ from sqlalchemy.orm import Session
 
 from classifiers import ConflictModel, ModelError, load_model
 from publisher.db.models import Case, FollowUp, Screening
+from publisher.screening.paths import active_model_path as active_model_path
 
 log = logging.getLogger(__name__)
 
 MANUAL_REASON = "Model penyaring tidak tersedia: kasus ini perlu disaring manual oleh reviewer."
 RAHASIA_REASON = "Laporan bersifat rahasia: tidak boleh dipublikasikan."
-
-
-def active_model_path(model_dir: Path) -> Path | None:
-    """The promoted model in ``model_dir`` if there is one, else None (the committed model)."""
-    return model_dir if (model_dir / "model.json").exists() else None
 
 
 def model_loader(model_dir: Path) -> Callable[[], ConflictModel]:
