@@ -69,7 +69,7 @@ def test_an_admin_connects_x_and_a_facebook_page_from_the_admin_page(
     page.wait_for_url(f"{site}/admin?pesan=*")
     assert "Akun tersambung: X dpupr_tegal." in page.content()
     row = page.locator("tr", has_text="dpupr_tegal")
-    assert "x" in row.inner_text() and "aktif" in row.inner_text().lower()
+    assert "X · dpupr_tegal" in row.inner_text() and "aktif" in row.inner_text().lower()
     assert fakes.x.authorizations == 1 and X_USER in fakes.x.refresh_tokens.values()
 
     page.locator("#m-agency").select_option("dpupr")
@@ -79,7 +79,9 @@ def test_an_admin_connects_x_and_a_facebook_page_from_the_admin_page(
     page.wait_for_url(f"{site}/admin?pesan=*")
     text = page.content()
     assert "Akun tersambung: Facebook DPUPR Kabupaten Tegal, Instagram dpupr.tegal." in text
-    assert page.locator("tr", has_text="dpupr.tegal").locator("td").first.inner_text() == "dpupr"
+    assert page.locator("tr", has_text="dpupr.tegal").locator("td").first.inner_text() == (
+        "Dinas Pekerjaan Umum dan Penataan Ruang"
+    )
     check_accessibility(page, "admin accounts connected")
     shot(page, "22-admin-connected")
     desk.close()

@@ -30,6 +30,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -454,7 +455,11 @@ def run_chaos(
         try:
             while True:
                 time.sleep(0.2)
-                done, states = _settled(ctx)
+                try:
+                    done, states = _settled(ctx)
+                except DBAPIError:
+                    continue  # the harness's own connection met the outage: look again
+
                 if done and not editing.is_alive():
                     break
                 assert time.monotonic() < deadline, f"not settled in time: {dict(states)}"
@@ -469,13 +474,16 @@ def run_chaos(
                     _database_outage(ctx)
                     outages += 1
                 # A killed worker's request may still be landing: expire its lease a beat later.
-                _play_admin_and_clock(ctx, workers.dead_for(1.0), lease_s)
+                with suppress(DBAPIError):  # the outage: the admin tries again next round
+                    _play_admin_and_clock(ctx, workers.dead_for(1.0), lease_s)
         finally:
             reviewer.stop.set()
             editing.join(60)
             if storm.thread.ident is not None:
                 storm.thread.join(120)
             workers.stop_all()
+        # Connections pooled before the last outage are dead: the counting starts afresh.
+        ctx.engine.dispose()
         assert not reviewer.errors, reviewer.errors
         assert storm.thread.ident is not None and not storm.thread.is_alive()
         storm.verify(ctx)

@@ -126,7 +126,9 @@ def test_an_anonymous_upload_to_the_pic_form_is_held_to_the_small_cap_before_it_
         w.post("/pic/cases/1/follow-up", files=files, data=data) for w in (anonymous, forged)
     ]
     assert [r.status_code for r in refused] == [413, 413]
-    allowed = signed_in.post(url, files=files, data={**data, "csrf_token": token})
+    allowed = signed_in.post(
+        "/pic/cases/1/follow-up", files=files, data={**data, "csrf_token": token}
+    )
     assert allowed.status_code != 413
 
 
