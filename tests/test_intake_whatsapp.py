@@ -88,6 +88,23 @@ def replies(world: World, count: int = 1, timeout: float = 10.0) -> list[SentTex
     return list(world.graph.sent)
 
 
+def replies_settled(world: World, timeout: float = 10.0) -> list[SentText]:
+    """What was sent once no inbound message still has an answer on its way: waiting on the
+    rows' states, not on a fixed sleep, so a slow machine cannot make a late reply pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with world.ctx.sessions() as session:
+            in_flight = session.scalar(
+                select(func.count())
+                .select_from(WhatsAppMessage)
+                .where(WhatsAppMessage.reply_state.in_(("pending", "sending", "waiting")))
+            )
+        if in_flight == 0:
+            return list(world.graph.sent)
+        time.sleep(0.05)
+    raise AssertionError("replies still in flight after the timeout")
+
+
 def test_the_verification_handshake_echoes_the_challenge_only_for_our_token(
     world: World,
 ) -> None:
@@ -206,8 +223,8 @@ def test_a_redelivered_message_is_handled_once(world: World) -> None:
     deliver(world, message)
     second = deliver(world, message)
     assert second.json()["handled"] == 0
-    time.sleep(0.3)
     assert len(replies(world)) == 1
+    assert len(replies_settled(world)) == 1
 
 
 def test_an_unregistered_number_is_not_answered_and_its_number_is_not_kept(
@@ -215,8 +232,7 @@ def test_an_unregistered_number_is_not_answered_and_its_number_is_not_kept(
 ) -> None:
     stranger = "6289900011122"
     deliver(world, text_message(stranger, "TL LPR-2025-00001 sudah"))
-    time.sleep(0.3)
-    assert world.graph.sent == []
+    assert replies_settled(world) == []
     with world.ctx.sessions() as session:
         row = session.scalar(select(WhatsAppMessage))
         assert row is not None and row.outcome == "unknown_pic"

@@ -15,6 +15,7 @@ import io
 import itertools
 import random
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,71 @@ def _approve(ctx: AppContext, session: Session, post_id: int, reviewer: User) ->
     )
 
 
+@dataclass
+class Outcome:
+    drafted: list[str]  # captions as drafted, before any reviewer rewrote them
+    published: list[str]  # captions as the platform received them
+    pages: list[str]  # the public pages after publishing
+    log: str  # every log line of the run, at DEBUG
+    posts: int
+
+
+def _through_the_pipeline(
+    ctx: AppContext,
+    n: int,
+    reporter: dict[str, str],
+    action: str,
+    reviewer: User,
+    *,
+    expect_refusal: bool = False,
+) -> Outcome:
+    """Intake -> screen -> draft -> review -> publish -> public pages for one case whose PIC
+    note is ``action``. A caption with a placeholder is rewritten by the reviewer (the PIC's
+    note in their own words); with ``expect_refusal`` the approval is first shown refused."""
+    stream = io.StringIO()
+    configure("DEBUG", stream=stream)
+    try:
+        with ctx.sessions() as session, session.begin():
+            ingest(session, ctx.vault, "app", [feed_record(n, reporter=reporter, action=action)])
+        run_job(ctx, "screen")
+        run_job(ctx, "render")
+        with ctx.sessions() as session, session.begin():
+            case_id = session.scalar(
+                select(Case.id).where(Case.tracking_number == f"LPR-2025-{n:05d}")
+            )
+            posts = list(session.scalars(select(Post).where(Post.case_id == case_id)))
+            drafted = [p.caption for p in posts]
+            for post in posts:
+                if placeholders_in(post.caption):
+                    if expect_refusal:
+                        with pytest.raises(ReviewError), session.begin_nested():
+                            _approve(ctx, session, post.id, reviewer)
+                    rewritten = re.sub(
+                        r"Tindak lanjut:[^\n]*",
+                        "Tindak lanjut: saluran sudah dibersihkan, air kembali lancar.",
+                        post.caption,
+                    )
+                    review.edit(session, post.id, reviewer, caption=rewritten)
+                _approve(ctx, session, post.id, reviewer)
+        outbox.publish_due(ctx)
+        public = TestClient(create_app(ctx))
+        pages = [public.get(p).text for p in ("/publik", "/publik/feed.xml", "/publik/widget")]
+    finally:
+        configure()
+    assert posts, "the case should have been drafted"
+    with ctx.sessions() as session:
+        sent = [
+            (Path(ctx.settings.folder_platform_dir) / "dpupr" / d.marker / "caption.txt")
+            for d in session.scalars(
+                select(Delivery).where(
+                    Delivery.state == "published", Delivery.post_id.in_([p.id for p in posts])
+                )
+            )
+        ]
+    published = [p.read_text() for p in sent if p.exists()]
+    return Outcome(drafted, published, pages, stream.getvalue(), len(posts))
+
+
 @settings(
     max_examples=12,
     deadline=None,
@@ -128,50 +194,10 @@ def test_identities_the_case_does_not_know_reach_no_caption_public_page_or_log_l
         f"Surel {who['email']}. Motornya {who['plate']}. Lokasinya RT 03/RW 05. "
         "Air kembali lancar."
     )
-    stream = io.StringIO()
-    configure("DEBUG", stream=stream)
-    try:
-        with ctx.sessions() as session, session.begin():
-            ingest(session, ctx.vault, "app", [feed_record(n, reporter=reporter, action=action)])
-        run_job(ctx, "screen")
-        run_job(ctx, "render")
-        with ctx.sessions() as session, session.begin():
-            case_id = session.scalar(
-                select(Case.id).where(Case.tracking_number == f"LPR-2025-{n:05d}")
-            )
-            posts = list(session.scalars(select(Post).where(Post.case_id == case_id)))
-            drafted = [p.caption for p in posts]  # as drafted, before any reviewer rewrote them
-            for post in posts:
-                if placeholders_in(post.caption):
-                    # Refused while a placeholder remains ...
-                    with pytest.raises(ReviewError), session.begin_nested():
-                        _approve(ctx, session, post.id, reviewer)
-                    # ... so the reviewer rewrites the PIC's note in their own words.
-                    rewritten = re.sub(
-                        r"Tindak lanjut:[^\n]*",
-                        "Tindak lanjut: saluran sudah dibersihkan, air kembali lancar.",
-                        post.caption,
-                    )
-                    review.edit(session, post.id, reviewer, caption=rewritten)
-                _approve(ctx, session, post.id, reviewer)
-        outbox.publish_due(ctx)
-        public = TestClient(create_app(ctx))
-        pages = [public.get(p).text for p in ("/publik", "/publik/feed.xml", "/publik/widget")]
-    finally:
-        configure()
-    assert posts, "the case should have been drafted"
-    with ctx.sessions() as session:
-        sent = [
-            (Path(ctx.settings.folder_platform_dir) / "dpupr" / d.marker / "caption.txt")
-            for d in session.scalars(
-                select(Delivery).where(
-                    Delivery.state == "published", Delivery.post_id.in_([p.id for p in posts])
-                )
-            )
-        ]
-    published = [p.read_text() for p in sent if p.exists()]
-    assert len(published) == len(posts)  # every post went out, rewritten where it had to be
-    for text in [*drafted, *published, *pages, stream.getvalue()]:
+    run = _through_the_pipeline(ctx, n, reporter, action, reviewer, expect_refusal=True)
+    drafted, published, pages, log = run.drafted, run.published, run.pages, run.log
+    assert len(published) == run.posts  # every post went out, rewritten where it had to be
+    for text in [*drafted, *published, *pages, log]:
         assert who["name"] not in text and reporter["name"] not in text
         for number in (who["phone"], who["nik"], reporter["phone"], reporter["nik"]):
             assert number[-8:] not in _digits(text)
@@ -243,46 +269,10 @@ def test_identities_in_the_hard_forms_reach_no_caption_public_page_or_log_line(
         reporter["name"] = known_names[0]  # "-nya" and plain forms of the reporter's own name
     n = next(_numbers)
     values = [(p.kind, action[p.start : p.end]) for p in planted]
-    stream = io.StringIO()
-    configure("DEBUG", stream=stream)
-    try:
-        with ctx.sessions() as session, session.begin():
-            ingest(session, ctx.vault, "app", [feed_record(n, reporter=reporter, action=action)])
-        run_job(ctx, "screen")
-        run_job(ctx, "render")
-        with ctx.sessions() as session, session.begin():
-            case_id = session.scalar(
-                select(Case.id).where(Case.tracking_number == f"LPR-2025-{n:05d}")
-            )
-            posts = list(session.scalars(select(Post).where(Post.case_id == case_id)))
-            drafted = [p.caption for p in posts]
-            for post in posts:
-                if placeholders_in(post.caption):
-                    rewritten = re.sub(
-                        r"Tindak lanjut:[^\n]*",
-                        "Tindak lanjut: saluran sudah dibersihkan, air kembali lancar.",
-                        post.caption,
-                    )
-                    review.edit(session, post.id, reviewer, caption=rewritten)
-                _approve(ctx, session, post.id, reviewer)
-        outbox.publish_due(ctx)
-        public = TestClient(create_app(ctx))
-        pages = [public.get(p).text for p in ("/publik", "/publik/feed.xml", "/publik/widget")]
-    finally:
-        configure()
-    assert posts, "the case should have been drafted"
-    with ctx.sessions() as session:
-        sent = [
-            (Path(ctx.settings.folder_platform_dir) / "dpupr" / d.marker / "caption.txt")
-            for d in session.scalars(
-                select(Delivery).where(
-                    Delivery.state == "published", Delivery.post_id.in_([p.id for p in posts])
-                )
-            )
-        ]
-    published = [p.read_text() for p in sent if p.exists()]
-    assert len(published) == len(posts)
-    for text in [*drafted, *published, *pages, stream.getvalue()]:
+    run = _through_the_pipeline(ctx, n, reporter, action, reviewer)
+    drafted, published, pages, log = run.drafted, run.published, run.pages, run.log
+    assert len(published) == run.posts
+    for text in [*drafted, *published, *pages, log]:
         for kind, planted_value in values:
             assert not _leaks(kind, planted_value, text), (kind, planted_value)
     for text in [*published, *pages]:
