@@ -20,9 +20,8 @@ from typing import Any
 import httpx
 
 from publisher.core.errors import NeedsReconnect, RetryableError
+from publisher.platforms.renewal import RenewingToken
 from publisher.platforms.spec import CredentialStore
-
-LEEWAY_S = 300.0
 
 _RENEW_FAILED = (
     "Token Halaman Meta tidak dapat diperbarui (login Facebook kedaluwarsa atau dicabut). Admin "
@@ -74,10 +73,12 @@ def token_expiry(client: httpx.Client, api_base: str, token: str, app_secret: st
     return int(expires) if isinstance(expires, int) and expires > 0 else 0
 
 
-class PageTokenKeeper:
+class PageTokenKeeper(RenewingToken):
     """The Page token an adapter sends, asked for again with the stored long-lived user token
     shortly before it expires (and once after a code 190). Without a ``store``, a user token
     or a known expiry nothing is renewed: the token is used as stored."""
+
+    renewal_needs = ("user_token", "page_id")
 
     def __init__(
         self,
@@ -88,43 +89,12 @@ class PageTokenKeeper:
         *,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.client = client
-        self.credentials = dict(credentials)
-        self.store = store
+        super().__init__(client, credentials, store, clock=clock)
         self.api_base = api_base.rstrip("/")
-        self.clock = clock
-        self.renewals = 0
-
-    @property
-    def access_token(self) -> str:
-        return str(self.credentials.get("access_token", ""))
-
-    @property
-    def can_refresh(self) -> bool:
-        return bool(
-            self.store is not None
-            and self.credentials.get("user_token")
-            and self.credentials.get("page_id")
-        )
-
-    def expires_at(self) -> float | None:
-        raw = str(self.credentials.get("expires_at") or "")
-        return float(raw) if raw.replace(".", "", 1).isdigit() and float(raw) > 0 else None
 
     def user_token_expires_at(self) -> int:
         raw = str(self.credentials.get("user_token_expires_at") or "")
         return int(float(raw)) if raw.replace(".", "", 1).isdigit() else 0
-
-    def leeway(self) -> float:
-        raw = str(self.credentials.get("expires_in") or "")
-        lifetime = float(raw) if raw.isdigit() else None
-        return min(LEEWAY_S, lifetime / 10) if lifetime else LEEWAY_S
-
-    def token(self) -> str:
-        deadline = self.expires_at()
-        if self.can_refresh and deadline is not None and deadline - self.clock() < self.leeway():
-            self.refresh()
-        return self.access_token
 
     def refresh(self) -> None:
         """Ask for the Page token again with the user token; store it before using it."""
@@ -150,8 +120,4 @@ class PageTokenKeeper:
         fresh = {**self.credentials, "access_token": page_token, "expires_at": str(expires)}
         if expires:
             fresh["expires_in"] = str(max(1, int(expires - now)))
-        if not self.store.replace(self.credentials, fresh):
-            self.credentials = dict(self.store.load())  # another worker renewed it first
-            return
-        self.credentials = fresh
-        self.renewals += 1
+        self.adopt(fresh)

@@ -190,7 +190,7 @@ class XPlatform:
         files: dict[str, Any] | None,
         effectful: bool,
     ) -> httpx.Response:
-        bearer = self.keeper.bearer()
+        bearer = self.keeper.token()
         try:
             return self.client.request(
                 method,

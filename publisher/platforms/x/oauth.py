@@ -12,21 +12,18 @@ calls go through the shared ``httpx`` client (Authlib's own httpx integration is
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
 from authlib.oauth2.rfc6749.parameters import prepare_token_request
 
 from publisher.core.errors import NeedsReconnect, RetryableError
-from publisher.platforms.spec import CredentialStore
+from publisher.platforms.renewal import RenewingToken
 
 DEFAULT_TOKEN_URL = "https://api.x.com/2/oauth2/token"
 DEFAULT_AUTHORIZE_URL = "https://x.com/i/oauth2/authorize"
 SCOPES = "tweet.read tweet.write users.read media.write offline.access"
-# Renew this long before expiry, so a post never starts with a token about to lapse.
-LEEWAY_S = 300.0
 
 _REFRESH_FAILED = (
     "Token X tidak dapat diperbarui (sesi login dicabut atau kedaluwarsa). Admin perlu "
@@ -85,53 +82,14 @@ def pair_from(payload: Mapping[str, Any], now: float) -> dict[str, str]:
     return pair
 
 
-class TokenKeeper:
+class TokenKeeper(RenewingToken):
     """The account's current access token, refreshed before expiry and once after a 401.
 
     Without a ``store`` nothing is refreshed: a rotated pair that cannot be saved would leave
     the account with a dead refresh token.
     """
 
-    def __init__(
-        self,
-        client: httpx.Client,
-        credentials: Mapping[str, Any],
-        store: CredentialStore | None,
-        *,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.client = client
-        self.credentials = dict(credentials)
-        self.store = store
-        self.clock = clock
-
-    @property
-    def access_token(self) -> str:
-        return str(self.credentials.get("access_token", ""))
-
-    @property
-    def can_refresh(self) -> bool:
-        return bool(
-            self.store is not None
-            and self.credentials.get("refresh_token")
-            and self.credentials.get("client_id")
-        )
-
-    def expires_at(self) -> float | None:
-        raw = str(self.credentials.get("expires_at") or "")
-        return float(raw) if raw.replace(".", "", 1).isdigit() else None
-
-    def leeway(self) -> float:
-        """How long before expiry to renew: five minutes, less for short-lived tokens."""
-        raw = str(self.credentials.get("expires_in") or "")
-        lifetime = float(raw) if raw.isdigit() else None
-        return min(LEEWAY_S, lifetime / 10) if lifetime else LEEWAY_S
-
-    def bearer(self) -> str:
-        deadline = self.expires_at()
-        if self.can_refresh and deadline is not None and deadline - self.clock() < self.leeway():
-            self.refresh()
-        return self.access_token
+    renewal_needs = ("refresh_token", "client_id")
 
     def refresh(self) -> None:
         """Exchange the refresh token for a new pair and store it before using it."""
@@ -156,8 +114,4 @@ class TokenKeeper:
         fresh = {**self.credentials, **pair_from(payload, self.clock())}
         if not fresh.get("refresh_token"):
             fresh["refresh_token"] = used  # no rotation in this answer: the old one stays valid
-        if not self.store.replace(self.credentials, fresh):
-            # Lost a race: the stored pair is newer than the one we refreshed from.
-            self.credentials = dict(self.store.load())
-            return
-        self.credentials = fresh
+        self.adopt(fresh)
