@@ -82,6 +82,17 @@ def _csr(indices: list[int], indptr: list[int], columns: int) -> sparse.csr_matr
     )
 
 
+def _sorted(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    """The same counts with each row's columns in order, in linear time.
+
+    A sparse product leaves columns unsorted, and scipy then sorts every row (n log n, a
+    third of the feature time on 10,000 cases). Converting to CSC and back is two counting
+    passes that yield sorted rows; counts are whole numbers, so the values are exact and the
+    floating-point work downstream runs in the same order as before.
+    """
+    return matrix.tocsc().tocsr()
+
+
 class TfidfFeatures:
     """Word + char_wb TF-IDF transform from stored vocabularies (no scikit-learn needed).
 
@@ -140,16 +151,21 @@ class TfidfFeatures:
         distinct: dict[str, int] = {}
         t_indices: list[int] = []
         t_indptr = [0]
+        lookup = word_vocabulary.get
+        sizes = range(max(low, 2), high + 1)
         for text in texts:
             tokens = text.split()
-            t_indices.extend([distinct.setdefault(w, len(distinct)) for w in tokens])
+            for w in tokens:
+                if w not in distinct:
+                    distinct[w] = len(distinct)
+            t_indices += map(distinct.__getitem__, tokens)
             t_indptr.append(len(t_indices))
             # scikit-learn's word tokens are runs of 2+ word characters; in normalised text
             # (word characters and single spaces only) that is every token longer than 1.
             words = [w for w in tokens if len(w) > 1]
-            for n in range(max(low, 2), high + 1):
-                grams = [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
-                w_indices.extend([word_vocabulary[g] for g in grams if g in word_vocabulary])
+            for n in sizes:
+                grams = map(" ".join, zip(*(words[k:] for k in range(n))))
+                w_indices += [i for i in map(lookup, grams) if i is not None]
             w_indptr.append(len(w_indices))
         per_doc = _csr(t_indices, t_indptr, len(distinct))
         # Unigrams and char n-grams: (documents x distinct words) @ (distinct words x terms).
@@ -158,20 +174,21 @@ class TfidfFeatures:
         m_indices: list[int] = []
         m_indptr = [0]
         use_unigrams = low <= 1
+        char_indices = self.char_indices
         for word in distinct:
-            index = word_vocabulary.get(word) if use_unigrams else None
+            index = lookup(word) if use_unigrams else None
             if index is not None:
                 u_indices.append(index)
             u_indptr.append(len(u_indices))
-            m_indices.extend(self.char_indices(word))
+            m_indices += char_indices(word)
             m_indptr.append(len(m_indices))
         n_word = len(self.word.terms)
         word_counts = _csr(w_indices, w_indptr, n_word) + per_doc @ _csr(
             u_indices, u_indptr, n_word
         )
-        word_block, _ = self.word.finish(word_counts)
+        word_block, _ = self.word.finish(_sorted(word_counts))
         per_word = _csr(m_indices, m_indptr, len(self.char.terms))
-        char_block, char_inverse_norms = self.char.finish(per_doc @ per_word)
+        char_block, char_inverse_norms = self.char.finish(_sorted(per_doc @ per_word))
         return word_block, char_block, char_inverse_norms
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
