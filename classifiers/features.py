@@ -13,7 +13,9 @@ Both blocks use sublinear tf, idf and l2 normalisation per block, then are stack
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -113,6 +115,7 @@ class TfidfFeatures:
         self.word = _Block(word_terms, word_idf, word_range)
         self.char = _Block(char_terms, char_idf, char_range)
         self._char_cache: dict[str, list[int]] = {}
+        self._phrase_index: dict[tuple[str, ...], int] | None = None
 
     @property
     def n_word(self) -> int:
@@ -136,6 +139,20 @@ class TfidfFeatures:
                 self._char_cache[word] = cached
         return cached
 
+    def _phrases(self) -> dict[tuple[str, ...], int]:
+        """Word n-grams of 2+ words keyed by their tuple of words (built once, on first use).
+
+        Looking up ``(a, b)`` reuses the words' cached hashes; joining ``"a b"`` first would
+        build and hash a new string for every pair of every text.
+        """
+        if self._phrase_index is None:
+            self._phrase_index = {
+                tuple(term.split(" ")): index
+                for term, index in self.word.vocabulary.items()
+                if " " in term
+            }
+        return self._phrase_index
+
     def transform_blocks(
         self, texts: Sequence[str]
     ) -> tuple[sparse.csr_matrix, sparse.csr_matrix, NDArray[np.float64]]:
@@ -144,36 +161,38 @@ class TfidfFeatures:
         Texts must be normalised (``classifiers.normalize``): word characters separated by
         single spaces; that is what makes the token shortcuts below exact.
         """
-        word_vocabulary = self.word.vocabulary
         low, high = self.word.ngram_range
+        phrase = self._phrases().get
+        sizes = range(max(low, 2), high + 1)
         w_indices: list[int] = []
         w_indptr = [0]
-        distinct: dict[str, int] = {}
+        # Each distinct word of the batch gets the next row number on first sight (in C).
+        distinct: defaultdict[str, int] = defaultdict(itertools.count().__next__)
+        number = distinct.__getitem__
         t_indices: list[int] = []
         t_indptr = [0]
-        lookup = word_vocabulary.get
-        sizes = range(max(low, 2), high + 1)
         for text in texts:
             tokens = text.split()
-            for w in tokens:
-                if w not in distinct:
-                    distinct[w] = len(distinct)
-            t_indices += map(distinct.__getitem__, tokens)
+            t_indices += map(number, tokens)
             t_indptr.append(len(t_indices))
             # scikit-learn's word tokens are runs of 2+ word characters; in normalised text
             # (word characters and single spaces only) that is every token longer than 1.
-            words = [w for w in tokens if len(w) > 1]
+            words = tokens if not tokens or min(map(len, tokens)) > 1 else [
+                w for w in tokens if len(w) > 1
+            ]
             for n in sizes:
-                grams = map(" ".join, zip(*(words[k:] for k in range(n))))
-                w_indices += [i for i in map(lookup, grams) if i is not None]
+                grams = zip(*(words[k:] for k in range(n))) if n > 2 else zip(words, words[1:])
+                w_indices += [i for i in map(phrase, grams) if i is not None]
             w_indptr.append(len(w_indices))
-        per_doc = _csr(t_indices, t_indptr, len(distinct))
-        # Unigrams and char n-grams: (documents x distinct words) @ (distinct words x terms).
+        # Unigrams and char n-grams: (documents x distinct words) @ (distinct words x terms),
+        # computed transposed: the product's rows then come out sorted by one counting pass.
+        per_doc_t = _csr(t_indices, t_indptr, len(distinct)).T.tocsr()
         u_indices: list[int] = []
         u_indptr = [0]
         m_indices: list[int] = []
         m_indptr = [0]
         use_unigrams = low <= 1
+        lookup = self.word.vocabulary.get
         char_indices = self.char_indices
         for word in distinct:
             index = lookup(word) if use_unigrams else None
@@ -183,12 +202,12 @@ class TfidfFeatures:
             m_indices += char_indices(word)
             m_indptr.append(len(m_indices))
         n_word = len(self.word.terms)
-        word_counts = _csr(w_indices, w_indptr, n_word) + per_doc @ _csr(
-            u_indices, u_indptr, n_word
-        )
+        unigrams = _csr(u_indices, u_indptr, n_word).T.tocsr() @ per_doc_t
+        word_counts = _csr(w_indices, w_indptr, n_word) + unigrams.T.tocsr()
         word_block, _ = self.word.finish(_sorted(word_counts))
-        per_word = _csr(m_indices, m_indptr, len(self.char.terms))
-        char_block, char_inverse_norms = self.char.finish(_sorted(per_doc @ per_word))
+        per_word_t = _csr(m_indices, m_indptr, len(self.char.terms)).T.tocsr()
+        char_counts = (per_word_t @ per_doc_t).T.tocsr()  # CSC -> CSR: rows sorted
+        char_block, char_inverse_norms = self.char.finish(char_counts)
         return word_block, char_block, char_inverse_norms
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:

@@ -26,6 +26,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import chain
 from importlib import resources
 
 MASK_TOKENS = frozenset({"xurl", "xemail", "xtelp", "xnik", "xplat", "xuang", "xangka", "xtempat"})
@@ -250,64 +251,88 @@ def mask_identifiers(text: str) -> str:
     return _PLACE_AFTER.sub(r"\1xtempat ", text)
 
 
-def _token_mapper(config: NormalizerConfig) -> Callable[[str], tuple[str, ...]]:
-    """What one raw token becomes (letter runs shortened, slang, stopwords, stem, places).
+class _TokenMap(dict[str, tuple[str, ...]]):
+    """Raw token -> what it becomes (letter runs shortened, slang, stopwords, stem, places).
 
-    Every one of those steps looks at one token alone, so the result is cached per distinct
-    token: a batch of complaints repeats a few thousand words, and the steps run once each.
-    ``_LONG_RUNS`` is applied per token because a run of equal letters never spans two tokens.
+    Every one of those steps looks at one token alone, so the result is kept per distinct
+    token (a batch of complaints repeats a few thousand words): a known token is one dict
+    lookup in C, only a new one runs the steps, in ``__missing__``. ``_LONG_RUNS`` is applied
+    per token because a run of equal letters never spans two tokens. Bounded in size.
     """
-    cache_ = _TOKEN_CACHES.get(config)
-    if cache_ is None:
-        cache_ = _TOKEN_CACHES.setdefault(config, {})
-    slang = slang_table() if config.slang else None
-    places = place_names()
-    stem = _stemmer() if config.stem else None
 
-    def mapped(raw: str) -> tuple[str, ...]:
-        found = cache_.get(raw)
-        if found is not None:
-            return found
+    def __init__(self, config: NormalizerConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.cues = _CueMap(self) if config.cues else None
+
+    def __missing__(self, raw: str) -> tuple[str, ...]:
+        config = self.config
         token = _LONG_RUNS.sub(r"\1\1", raw)
-        tokens = slang.get(token, token).split() if slang is not None else [token]
+        tokens = slang_table().get(token, token).split() if config.slang else [token]
         if config.remove_stopwords:
             tokens = [t for t in tokens if t in PROTECTED_WORDS or t not in STOPWORDS]
-        if stem is not None:
+        if config.stem:
+            stem = _stemmer()
             tokens = [t if t in PROTECTED_WORDS or t in MASK_TOKENS else stem(t) for t in tokens]
+        places = place_names()
         found = tuple("xtempat" if t in places else t for t in tokens)
-        if len(cache_) < _TOKEN_CACHE_SIZE:
-            cache_[raw] = found
+        if len(self) < _TOKEN_CACHE_SIZE:
+            self[raw] = found
         return found
 
-    return mapped
+
+class _CueMap(dict[str, tuple[str, ...]]):
+    """Raw token -> the cue class tokens its normalised tokens append (same bound)."""
+
+    def __init__(self, tokens: _TokenMap) -> None:
+        super().__init__()
+        self.tokens = tokens
+
+    def __missing__(self, raw: str) -> tuple[str, ...]:
+        table = cue_table()
+        found = tuple(table[t] for t in self.tokens[raw] if t in table)
+        if len(self) < _TOKEN_CACHE_SIZE:
+            self[raw] = found
+        return found
 
 
-# Per normaliser configuration: raw token -> normalised tokens (bounded; see _token_mapper).
-_TOKEN_CACHES: dict[NormalizerConfig, dict[str, tuple[str, ...]]] = {}
+# One token map per normaliser configuration (a model uses one; training compares a few).
+_TOKEN_MAPS: dict[NormalizerConfig, _TokenMap] = {}
 _TOKEN_CACHE_SIZE = 500_000
+
+
+def _token_map(config: NormalizerConfig) -> _TokenMap:
+    found = _TOKEN_MAPS.get(config)
+    if found is None:
+        found = _TOKEN_MAPS.setdefault(config, _TokenMap(config))
+    return found
 
 
 def normalize(text: str, config: NormalizerConfig = NormalizerConfig()) -> str:
     """Normalise one complaint text to space-separated lower-case tokens."""
-    return _normalize_with(text, _token_mapper(config), cue_table() if config.cues else None)
+    return _normalize_with(text, _token_map(config))
 
 
-def _normalize_with(
-    text: str,
-    mapped: Callable[[str], tuple[str, ...]],
-    cues: Mapping[str, str] | None,
-) -> str:
+def _normalize_with(text: str, table: _TokenMap) -> str:
     text = mask_identifiers(text).lower()
     if "2" in text:  # the reduplication pattern needs a literal 2
         text = _REDUPLICATION.sub(r"\1 \1", text)
     if _DIGIT.search(text) is not None:
         text = _NUMBER.sub(" xangka ", text)
-    tokens: list[str] = []
-    for raw in _TOKEN.findall(text):
-        tokens += mapped(raw)
-    if cues is not None:
-        tokens.extend(cues[t] for t in tokens if t in cues)
+    raws = _TOKEN.findall(text)
+    tokens = list(chain.from_iterable(map(table.__getitem__, raws)))
+    if table.cues is not None:
+        if _cues_cascade():  # a cue token that is itself a cue word: the original loop
+            tokens.extend(cue_table()[t] for t in tokens if t in cue_table())
+        else:  # each token's cues, in token order: what that loop appends
+            tokens += chain.from_iterable(map(table.cues.__getitem__, raws))
     return " ".join(tokens)
+
+
+@cache
+def _cues_cascade() -> bool:
+    table = cue_table()
+    return any(kind in table for kind in table.values())
 
 
 @cache
@@ -332,6 +357,5 @@ def place_names() -> frozenset[str]:
 
 def normalize_many(texts: Sequence[str], config: NormalizerConfig = NormalizerConfig()) -> list[str]:
     """Normalise a batch (same result as calling ``normalize`` on each)."""
-    mapped = _token_mapper(config)
-    cues = cue_table() if config.cues else None
-    return [_normalize_with(text, mapped, cues) for text in texts]
+    table = _token_map(config)
+    return [_normalize_with(text, table) for text in texts]
