@@ -24,6 +24,7 @@ Errors (see ``classifiers.errors``): ``ModelNotFound``, ``ModelCorrupt``,
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -305,6 +306,8 @@ class ConflictModel:
         # one conflict sentence in a long general complaint is not diluted.
         self.window = int(params.get("window", 0))
         self._not_a_reason = NOT_A_REASON | cue_tokens()
+        # Reasons: token -> its char push when it may be named, None when it may not.
+        self._nameable: dict[str, float | None] = {}
 
     def _windows(self, normalised: Sequence[str]) -> tuple[list[str], list[int]]:
         """Overlapping token windows of long texts, with the row each belongs to."""
@@ -405,6 +408,23 @@ class ConflictModel:
                 self._word_char_push[word] = push
         return push
 
+    def _nameable_push(self, token: str) -> float | None:
+        """A token's char push if it may be named as a reason, else None (cached per token).
+
+        Only words the model learned from the corpus can be named: a reporter's name or any
+        other word never seen in training never reaches a reviewer as a reason.
+        """
+        if token in self._nameable:
+            return self._nameable[token]
+        push = (
+            self._char_push(token)
+            if token in self.features.word.vocabulary and token not in self._not_a_reason
+            else None
+        )
+        if len(self._nameable) < 500_000:
+            self._nameable[token] = push
+        return push
+
     def _reasons(
         self,
         text: str,
@@ -419,24 +439,23 @@ class ConflictModel:
         terms = self._terms
         word_push = dict(zip([terms[i] for i in word_indices], word_pushes, strict=True))
         unigram: dict[str, float] = {}
-        vocabulary = self.features.word.vocabulary
-        char_push = self._char_push
-        excluded = self._not_a_reason
+        nameable = self._nameable
         for token in set(text.split()):
-            # Only words the model learned from the corpus can be named: a reporter's name
-            # or any other word never seen in training never reaches a reviewer as a reason.
-            if token in vocabulary and token not in excluded:
-                unigram[token] = word_push.get(token, 0.0) + char_push(token) * char_factor
+            char_push = nameable[token] if token in nameable else self._nameable_push(token)
+            if char_push is not None:
+                unigram[token] = word_push.get(token, 0.0) + char_push * char_factor
         candidates: list[tuple[float, str]] = [
             (push, token) for token, push in unigram.items() if push > 0.0
         ]
-        for phrase, push in word_push.items():
-            if push <= 0.0 or " " not in phrase:
+        pairs = self._pairs
+        for index, push in zip(word_indices, word_pushes, strict=True):
+            pair = pairs[index]
+            if pair is None or push <= 0.0:
                 continue
-            left, right = phrase.split(" ", 1)
+            left, right = pair
             left_push, right_push = unigram.get(left, 0.0), unigram.get(right, 0.0)
             if left_push > 0.0 and right_push > 0.0:
-                candidates.append((push + left_push + right_push, phrase))
+                candidates.append((push + left_push + right_push, terms[index]))
         candidates.sort(reverse=True)
         chosen: list[str] = []
         used: set[str] = set()
@@ -448,7 +467,20 @@ class ConflictModel:
             used |= tokens
             if len(chosen) == MAX_REASONS:
                 break
-        return [reason_text(phrase) for phrase in chosen]
+        return [_reason_text(phrase) for phrase in chosen]
+
+    @functools.cached_property
+    def _pairs(self) -> list[tuple[str, str] | None]:
+        """Per word feature: a phrase's (first word, rest), or None for a single word."""
+        return [
+            tuple(term.split(" ", 1)) if " " in term else None  # type: ignore[misc]
+            for term in self._terms
+        ]
+
+
+@functools.lru_cache(maxsize=65_536)
+def _reason_text(phrase: str) -> str:
+    return reason_text(phrase)
 
 
 # -- artefact I/O ----------------------------------------------------------------------------
