@@ -90,7 +90,6 @@ _MASKS: tuple[tuple[re.Pattern[str], str, str], ...] = (
     ),
 )
 _DIGIT = re.compile(r"\d")
-_URL_HINT = re.compile(r"://|www\.", re.IGNORECASE)
 _REDUPLICATION = re.compile(r"\b([a-z]{2,})2\b")
 _LONG_RUNS = re.compile(r"([a-z])\1{2,}")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -241,7 +240,8 @@ def mask_identifiers(text: str) -> str:
     """Replace identifiers and numbers with mask tokens (original case expected)."""
     text = unicodedata.normalize("NFKC", text)
     hints = {
-        "url": _URL_HINT.search(text) is not None,
+        # ``re.IGNORECASE`` matches ``w`` only to ``w`` and ``W``: the same test, without a scan.
+        "url": "://" in text or "www." in text.lower(),
         "@": "@" in text,
         "digit": _DIGIT.search(text) is not None,
     }
@@ -315,11 +315,13 @@ def normalize(text: str, config: NormalizerConfig = NormalizerConfig()) -> str:
 
 def _normalize_with(text: str, table: _TokenMap) -> str:
     text = mask_identifiers(text).lower()
-    if "2" in text:  # the reduplication pattern needs a literal 2
+    if _may_reduplicate(text):
         text = _REDUPLICATION.sub(r"\1 \1", text)
     if _DIGIT.search(text) is not None:
         text = _NUMBER.sub(" xangka ", text)
-    raws = _TOKEN.findall(text)
+    # ASCII text (almost every complaint): every character but a letter or digit becomes a
+    # space and the rest is split, in C; the same tokens as ``_TOKEN``, which handles the rest.
+    raws = text.translate(_ascii_separators()).split() if text.isascii() else _TOKEN.findall(text)
     tokens = list(chain.from_iterable(map(table.__getitem__, raws)))
     if table.cues is not None:
         if _cues_cascade():  # a cue token that is itself a cue word: the original loop
@@ -327,6 +329,22 @@ def _normalize_with(text: str, table: _TokenMap) -> str:
         else:  # each token's cues, in token order: what that loop appends
             tokens += chain.from_iterable(map(table.cues.__getitem__, raws))
     return " ".join(tokens)
+
+
+def _may_reduplicate(text: str) -> bool:
+    """False when ``_REDUPLICATION`` cannot match: no ``2`` right after a letter a-z."""
+    at = text.find("2")
+    while at != -1:
+        if at > 0 and "a" <= text[at - 1] <= "z":
+            return True
+        at = text.find("2", at + 1)
+    return False
+
+
+@cache
+def _ascii_separators() -> dict[int, str]:
+    """``str.translate`` table: every ASCII character that is not a letter or digit -> space."""
+    return {c: " " for c in range(128) if not chr(c).isalnum()}
 
 
 @cache
