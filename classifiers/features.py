@@ -177,11 +177,17 @@ class TfidfFeatures:
             t_indptr.append(len(t_indices))
             # scikit-learn's word tokens are runs of 2+ word characters; in normalised text
             # (word characters and single spaces only) that is every token longer than 1.
-            words = tokens if not tokens or min(map(len, tokens)) > 1 else [
-                w for w in tokens if len(w) > 1
-            ]
+            words = (
+                tokens
+                if not tokens or min(map(len, tokens)) > 1
+                else [w for w in tokens if len(w) > 1]
+            )
             for n in sizes:
-                grams = zip(*(words[k:] for k in range(n))) if n > 2 else zip(words, words[1:])
+                grams = (
+                    itertools.pairwise(words)
+                    if n == 2
+                    else zip(*(words[k:] for k in range(n)), strict=False)
+                )
                 w_indices += [i for i in map(phrase, grams) if i is not None]
             w_indptr.append(len(w_indices))
         # Unigrams and char n-grams: (documents x distinct words) @ (distinct words x terms),

@@ -26,8 +26,8 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from itertools import chain
 from importlib import resources
+from itertools import chain
 
 MASK_TOKENS = frozenset({"xurl", "xemail", "xtelp", "xnik", "xplat", "xuang", "xangka", "xtempat"})
 
@@ -61,9 +61,7 @@ _MASKS: tuple[tuple[re.Pattern[str], str, str], ...] = (
     (re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"), " xemail ", "@"),
     # (?<!\d)(?:\+?62|0)8\d{1,3}[- ]?\d{3,4}[- ]?\d{3,5}(?!\d)
     (
-        re.compile(
-            r"(?:\+(?<!\d\+)62|6(?<!\d6)2|0(?<!\d0))8\d{1,3}[- ]?\d{3,4}[- ]?\d{3,5}(?!\d)"
-        ),
+        re.compile(r"(?:\+(?<!\d\+)62|6(?<!\d6)2|0(?<!\d0))8\d{1,3}[- ]?\d{3,4}[- ]?\d{3,5}(?!\d)"),
         " xtelp ",
         "digit",
     ),
@@ -373,7 +371,9 @@ def place_names() -> frozenset[str]:
     )
 
 
-def normalize_many(texts: Sequence[str], config: NormalizerConfig = NormalizerConfig()) -> list[str]:
+def normalize_many(
+    texts: Sequence[str], config: NormalizerConfig = NormalizerConfig()
+) -> list[str]:
     """Normalise a batch (same result as calling ``normalize`` on each)."""
     table = _token_map(config)
     return [_normalize_with(text, table) for text in texts]

@@ -31,6 +31,7 @@ from classifiers.normalize import (
     slang_table,
 )
 
+
 def char_wb_ngrams(word: str, ngram_range: tuple[int, int]) -> list[str]:
     """Character n-grams of one space-padded word, as scikit-learn's ``char_wb`` makes them."""
     padded = f" {word} "
