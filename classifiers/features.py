@@ -76,10 +76,13 @@ class _Block:
         return matrix, inverse
 
 
-def _csr(indices: list[int], indptr: list[int], columns: int) -> sparse.csr_matrix:
+def _csr(indices: list[int], indptr: list[int], columns: int, shift: int = 0) -> sparse.csr_matrix:
     data = np.ones(len(indices), dtype=np.float64)
+    columns_of = np.asarray(indices, dtype=np.int64)
+    if shift:
+        columns_of += shift
     return sparse.csr_matrix(
-        (data, np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+        (data, columns_of, np.asarray(indptr, dtype=np.int64)),
         shape=(len(indptr) - 1, columns),
     )
 
@@ -143,11 +146,12 @@ class TfidfFeatures:
         """Word n-grams of 2+ words keyed by their tuple of words (built once, on first use).
 
         Looking up ``(a, b)`` reuses the words' cached hashes; joining ``"a b"`` first would
-        build and hash a new string for every pair of every text.
+        build and hash a new string for every pair of every text. Values are column + 1, so
+        that ``filter(None, ...)`` drops the misses (None) in C without dropping column 0.
         """
         if self._phrase_index is None:
             self._phrase_index = {
-                tuple(term.split(" ")): index
+                tuple(term.split(" ")): index + 1
                 for term, index in self.word.vocabulary.items()
                 if " " in term
             }
@@ -188,7 +192,7 @@ class TfidfFeatures:
                     if n == 2
                     else zip(*(words[k:] for k in range(n)), strict=False)
                 )
-                w_indices += [i for i in map(phrase, grams) if i is not None]
+                w_indices += filter(None, map(phrase, grams))  # column + 1, see _phrases
             w_indptr.append(len(w_indices))
         # Unigrams and char n-grams: (documents x distinct words) @ (distinct words x terms),
         # computed transposed: the product's rows then come out sorted by one counting pass.
@@ -209,7 +213,7 @@ class TfidfFeatures:
             m_indptr.append(len(m_indices))
         n_word = len(self.word.terms)
         unigrams = _csr(u_indices, u_indptr, n_word).T.tocsr() @ per_doc_t
-        word_counts = _csr(w_indices, w_indptr, n_word) + unigrams.T.tocsr()
+        word_counts = _csr(w_indices, w_indptr, n_word, shift=-1) + unigrams.T.tocsr()
         word_block, _ = self.word.finish(_sorted(word_counts))
         per_word_t = _csr(m_indices, m_indptr, len(self.char.terms)).T.tocsr()
         char_counts = (per_word_t @ per_doc_t).T.tocsr()  # CSC -> CSR: rows sorted

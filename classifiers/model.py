@@ -307,7 +307,7 @@ class ConflictModel:
         self.window = int(params.get("window", 0))
         self._not_a_reason = NOT_A_REASON | cue_tokens()
         # Reasons: token -> its char push when it may be named, None when it may not.
-        self._nameable: dict[str, float | None] = {}
+        self._nameable = _Nameable(self)
 
     def _windows(self, normalised: Sequence[str]) -> tuple[list[str], list[int]]:
         """Overlapping token windows of long texts, with the row each belongs to."""
@@ -408,23 +408,6 @@ class ConflictModel:
                 self._word_char_push[word] = push
         return push
 
-    def _nameable_push(self, token: str) -> float | None:
-        """A token's char push if it may be named as a reason, else None (cached per token).
-
-        Only words the model learned from the corpus can be named: a reporter's name or any
-        other word never seen in training never reaches a reviewer as a reason.
-        """
-        if token in self._nameable:
-            return self._nameable[token]
-        push = (
-            self._char_push(token)
-            if token in self.features.word.vocabulary and token not in self._not_a_reason
-            else None
-        )
-        if len(self._nameable) < 500_000:
-            self._nameable[token] = push
-        return push
-
     def _reasons(
         self,
         text: str,
@@ -437,13 +420,16 @@ class ConflictModel:
         ``word_pushes`` are this row's word-feature contributions (value * coefficient).
         """
         terms = self._terms
-        word_push = dict(zip([terms[i] for i in word_indices], word_pushes, strict=True))
-        unigram: dict[str, float] = {}
-        nameable = self._nameable
-        for token in set(text.split()):
-            char_push = nameable[token] if token in nameable else self._nameable_push(token)
-            if char_push is not None:
-                unigram[token] = word_push.get(token, 0.0) + char_push * char_factor
+        word_push = dict(zip(map(terms.__getitem__, word_indices), word_pushes, strict=True))
+        tokens = set(text.split())
+        get = word_push.get
+        unigram = {
+            token: get(token, 0.0) + char_push * char_factor
+            for token, char_push in zip(
+                tokens, map(self._nameable.__getitem__, tokens), strict=True
+            )
+            if char_push is not None
+        }
         candidates: list[tuple[float, str]] = [
             (push, token) for token, push in unigram.items() if push > 0.0
         ]
@@ -476,6 +462,30 @@ class ConflictModel:
             tuple(term.split(" ", 1)) if " " in term else None  # type: ignore[misc]
             for term in self._terms
         ]
+
+
+class _Nameable(dict[str, float | None]):
+    """Token -> its char push if it may be named as a reason, else None (kept per token).
+
+    Only words the model learned from the corpus can be named: a reporter's name or any other
+    word never seen in training never reaches a reviewer as a reason. A known token is one
+    dict lookup in C; a new one is checked in ``__missing__``. Bounded in size.
+    """
+
+    def __init__(self, model: ConflictModel) -> None:
+        super().__init__()
+        self.model = model
+
+    def __missing__(self, token: str) -> float | None:
+        model = self.model
+        push = (
+            model._char_push(token)
+            if token in model.features.word.vocabulary and token not in model._not_a_reason
+            else None
+        )
+        if len(self) < 500_000:
+            self[token] = push
+        return push
 
 
 @functools.lru_cache(maxsize=65_536)
