@@ -152,3 +152,19 @@ def test_the_screen_command_writes_the_same_lines_as_the_plain_path(
         (c["id"], round(s.probability, 6), s.decision, s.reasons)
         for c, s in zip(cases, scores, strict=True)
     ]
+
+
+def test_features_are_the_same_whole_batch_or_text_by_text(
+    model: ConflictModel, texts: list[str]
+) -> None:
+    # A batch holding the separator token goes text by text; both ways equal the plain path.
+    reference = plain.ReferenceModel(model.params, model.metadata).features
+    normalised = [*fast.normalize_many(texts[::40], model.normalizer), "", "a", "xangka b c"]
+    for batch in (normalised, [*normalised, "kata \x00\x00 lain"]):
+        ours = model.features.transform_blocks(batch)
+        theirs = reference.transform_blocks(batch)
+        for mine, plain_block in zip(ours[:2], theirs[:2], strict=True):
+            assert (mine != plain_block).nnz == 0
+            assert mine.indices.tolist() == plain_block.indices.tolist()
+            assert mine.data.tobytes() == plain_block.data.tobytes()
+        assert ours[2].tobytes() == theirs[2].tobytes()
