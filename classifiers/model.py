@@ -31,6 +31,7 @@ import json
 import os
 import tempfile
 import zipfile
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -379,9 +380,14 @@ class ConflictModel:
         raw = self._window_max(normalised, np.asarray(raw, dtype=np.float64))
         probabilities = self.calibrate(raw)
         # Every word feature's contribution at once; rows are sliced below.
-        pushes = (word_block.data * self._coef_word[word_block.indices]).tolist()
+        contributions = word_block.data * self._coef_word[word_block.indices]
+        pushes = contributions.tolist()
         indices = word_block.indices.tolist()
         indptr = word_block.indptr.tolist()
+        # Where a phrase (2+ words) pushed the score up: the only phrases a reason can name.
+        rising = np.flatnonzero(
+            (contributions > 0.0) & self._is_phrase[word_block.indices]
+        ).tolist()
         scores: list[Score] = []
         for row, text in enumerate(normalised):
             probability = float(probabilities[row])
@@ -389,8 +395,12 @@ class ConflictModel:
             reasons: list[str] = []
             if decision != "pass" or reasons_for_pass:
                 start, end = indptr[row], indptr[row + 1]
+                phrases = [
+                    (indices[at], pushes[at])
+                    for at in rising[bisect_left(rising, start) : bisect_left(rising, end)]
+                ]
                 reasons = self._reasons(
-                    text, indices[start:end], pushes[start:end], float(char_norms[row])
+                    text, indices[start:end], pushes[start:end], float(char_norms[row]), phrases
                 )
                 if not reasons and decision != "pass":
                     reasons = [FALLBACK_REASON]
@@ -414,10 +424,13 @@ class ConflictModel:
         word_indices: list[int],
         word_pushes: list[float],
         char_factor: float,
+        phrases: list[tuple[int, float]] | None = None,
     ) -> list[str]:
         """The words and phrases whose features pushed this text's score up the most.
 
-        ``word_pushes`` are this row's word-feature contributions (value * coefficient).
+        ``word_pushes`` are this row's word-feature contributions (value * coefficient);
+        ``phrases`` (optional, found for a whole batch at once by ``score``) are the row's
+        phrase features with a positive push, in row order: the only ones that can be named.
         """
         terms = self._terms
         word_push = dict(zip(map(terms.__getitem__, word_indices), word_pushes, strict=True))
@@ -434,7 +447,9 @@ class ConflictModel:
             (push, token) for token, push in unigram.items() if push > 0.0
         ]
         pairs = self._pairs
-        for index, push in zip(word_indices, word_pushes, strict=True):
+        if phrases is None:
+            phrases = list(zip(word_indices, word_pushes, strict=True))
+        for index, push in phrases:
             pair = pairs[index]
             if pair is None or push <= 0.0:
                 continue
@@ -454,6 +469,11 @@ class ConflictModel:
             if len(chosen) == MAX_REASONS:
                 break
         return [_reason_text(phrase) for phrase in chosen]
+
+    @functools.cached_property
+    def _is_phrase(self) -> NDArray[np.bool_]:
+        """Per word feature: True for a phrase of 2+ words."""
+        return np.array([pair is not None for pair in self._pairs], dtype=bool)
 
     @functools.cached_property
     def _pairs(self) -> list[tuple[str, str] | None]:
