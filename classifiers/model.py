@@ -24,12 +24,14 @@ Errors (see ``classifiers.errors``): ``ModelNotFound``, ``ModelCorrupt``,
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
 import os
 import tempfile
 import zipfile
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -305,6 +307,8 @@ class ConflictModel:
         # one conflict sentence in a long general complaint is not diluted.
         self.window = int(params.get("window", 0))
         self._not_a_reason = NOT_A_REASON | cue_tokens()
+        # Reasons: token -> its char push when it may be named, None when it may not.
+        self._nameable = _Nameable(self)
 
     def _windows(self, normalised: Sequence[str]) -> tuple[list[str], list[int]]:
         """Overlapping token windows of long texts, with the row each belongs to."""
@@ -376,9 +380,14 @@ class ConflictModel:
         raw = self._window_max(normalised, np.asarray(raw, dtype=np.float64))
         probabilities = self.calibrate(raw)
         # Every word feature's contribution at once; rows are sliced below.
-        pushes = (word_block.data * self._coef_word[word_block.indices]).tolist()
+        contributions = word_block.data * self._coef_word[word_block.indices]
+        pushes = contributions.tolist()
         indices = word_block.indices.tolist()
         indptr = word_block.indptr.tolist()
+        # Where a phrase (2+ words) pushed the score up: the only phrases a reason can name.
+        rising = np.flatnonzero(
+            (contributions > 0.0) & self._is_phrase[word_block.indices]
+        ).tolist()
         scores: list[Score] = []
         for row, text in enumerate(normalised):
             probability = float(probabilities[row])
@@ -386,8 +395,12 @@ class ConflictModel:
             reasons: list[str] = []
             if decision != "pass" or reasons_for_pass:
                 start, end = indptr[row], indptr[row + 1]
+                phrases = [
+                    (indices[at], pushes[at])
+                    for at in rising[bisect_left(rising, start) : bisect_left(rising, end)]
+                ]
                 reasons = self._reasons(
-                    text, indices[start:end], pushes[start:end], float(char_norms[row])
+                    text, indices[start:end], pushes[start:end], float(char_norms[row]), phrases
                 )
                 if not reasons and decision != "pass":
                     reasons = [FALLBACK_REASON]
@@ -411,32 +424,39 @@ class ConflictModel:
         word_indices: list[int],
         word_pushes: list[float],
         char_factor: float,
+        phrases: list[tuple[int, float]] | None = None,
     ) -> list[str]:
         """The words and phrases whose features pushed this text's score up the most.
 
-        ``word_pushes`` are this row's word-feature contributions (value * coefficient).
+        ``word_pushes`` are this row's word-feature contributions (value * coefficient);
+        ``phrases`` (optional, found for a whole batch at once by ``score``) are the row's
+        phrase features with a positive push, in row order: the only ones that can be named.
         """
         terms = self._terms
-        word_push = dict(zip([terms[i] for i in word_indices], word_pushes, strict=True))
-        unigram: dict[str, float] = {}
-        vocabulary = self.features.word.vocabulary
-        char_push = self._char_push
-        excluded = self._not_a_reason
-        for token in set(text.split()):
-            # Only words the model learned from the corpus can be named: a reporter's name
-            # or any other word never seen in training never reaches a reviewer as a reason.
-            if token in vocabulary and token not in excluded:
-                unigram[token] = word_push.get(token, 0.0) + char_push(token) * char_factor
+        word_push = dict(zip(map(terms.__getitem__, word_indices), word_pushes, strict=True))
+        tokens = set(text.split())
+        get = word_push.get
+        unigram = {
+            token: get(token, 0.0) + char_push * char_factor
+            for token, char_push in zip(
+                tokens, map(self._nameable.__getitem__, tokens), strict=True
+            )
+            if char_push is not None
+        }
         candidates: list[tuple[float, str]] = [
             (push, token) for token, push in unigram.items() if push > 0.0
         ]
-        for phrase, push in word_push.items():
-            if push <= 0.0 or " " not in phrase:
+        pairs = self._pairs
+        if phrases is None:
+            phrases = list(zip(word_indices, word_pushes, strict=True))
+        for index, push in phrases:
+            pair = pairs[index]
+            if pair is None or push <= 0.0:
                 continue
-            left, right = phrase.split(" ", 1)
+            left, right = pair
             left_push, right_push = unigram.get(left, 0.0), unigram.get(right, 0.0)
             if left_push > 0.0 and right_push > 0.0:
-                candidates.append((push + left_push + right_push, phrase))
+                candidates.append((push + left_push + right_push, terms[index]))
         candidates.sort(reverse=True)
         chosen: list[str] = []
         used: set[str] = set()
@@ -448,7 +468,49 @@ class ConflictModel:
             used |= tokens
             if len(chosen) == MAX_REASONS:
                 break
-        return [reason_text(phrase) for phrase in chosen]
+        return [_reason_text(phrase) for phrase in chosen]
+
+    @functools.cached_property
+    def _is_phrase(self) -> NDArray[np.bool_]:
+        """Per word feature: True for a phrase of 2+ words."""
+        return np.array([pair is not None for pair in self._pairs], dtype=bool)
+
+    @functools.cached_property
+    def _pairs(self) -> list[tuple[str, str] | None]:
+        """Per word feature: a phrase's (first word, rest), or None for a single word."""
+        return [
+            tuple(term.split(" ", 1)) if " " in term else None  # type: ignore[misc]
+            for term in self._terms
+        ]
+
+
+class _Nameable(dict[str, float | None]):
+    """Token -> its char push if it may be named as a reason, else None (kept per token).
+
+    Only words the model learned from the corpus can be named: a reporter's name or any other
+    word never seen in training never reaches a reviewer as a reason. A known token is one
+    dict lookup in C; a new one is checked in ``__missing__``. Bounded in size.
+    """
+
+    def __init__(self, model: ConflictModel) -> None:
+        super().__init__()
+        self.model = model
+
+    def __missing__(self, token: str) -> float | None:
+        model = self.model
+        push = (
+            model._char_push(token)
+            if token in model.features.word.vocabulary and token not in model._not_a_reason
+            else None
+        )
+        if len(self) < 500_000:
+            self[token] = push
+        return push
+
+
+@functools.lru_cache(maxsize=65_536)
+def _reason_text(phrase: str) -> str:
+    return reason_text(phrase)
 
 
 # -- artefact I/O ----------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -182,3 +183,44 @@ def test_lapor_help_loads_neither_the_job_table_nor_the_outbox_nor_faker() -> No
         [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120
     )
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_lapor_help_is_a_plain_list_without_rich_rendering_and_keeps_every_command() -> None:
+    # typer.rich_utils (Markdown, Pygments, tracebacks) was most of `lapor --help`'s CPU (#23).
+    probe = (
+        "import sys; from publisher.cli.main import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('LOADED', sorted(m for m in ('typer.rich_utils', 'rich.markdown', 'pygments') "
+        "if m in sys.modules))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    result = subprocess.run(
+        [sys.executable, "-c", probe, "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert "LOADED []" in result.stdout, result.stdout[-500:] + result.stderr
+    listed = [line.split()[0] for line in result.stdout.split("Commands:")[1].splitlines()[1:]]
+    assert [name for name in listed if name != "LOADED"] == [e.name for e in ENTRIES]
+
+
+def test_lapor_screen_imports_no_rich_console_when_it_succeeds(tmp_path: Path) -> None:
+    cases = tmp_path / "in.jsonl"
+    cases.write_text('{"id": "a", "complaint": "Lampu jalan mati di RT 03"}\n', "utf-8")
+    probe = (
+        "import sys; from publisher.cli.main import main\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    print('EXIT', exc.code)\n"
+        "print('LOADED', sorted(m for m in ('rich.console', 'typer.rich_utils', 'sqlalchemy', "
+        "'publisher.db.models', 'sklearn', 'skops') if m in sys.modules))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = {k: v for k, v in env.items() if not k.startswith("LAPOR_")}
+    result = subprocess.run(
+        [sys.executable, "-c", probe, "screen", "--input", str(cases), "--output",
+         str(tmp_path / "out.jsonl")],
+        capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path,
+    )  # fmt: skip
+    assert "LOADED []" in result.stdout, result.stdout[-500:] + result.stderr
+    assert json.loads((tmp_path / "out.jsonl").read_text("utf-8"))["id"] == "a"

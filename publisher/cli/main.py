@@ -163,6 +163,10 @@ app = typer.Typer(
     cls=LazyGroup,
     help="lapor-publisher: #LaporBupatiTegal follow-up publisher.",
     no_args_is_help=True,
+    # The top-level help is a plain list: rendering it with Rich imports ``typer.rich_utils``
+    # (Markdown, Pygments, tracebacks), most of ``lapor --help``'s CPU time (#23). Each
+    # command's own help (``lapor screen --help``) is still rendered by Rich.
+    rich_markup_mode=None,
 )
 
 

@@ -83,9 +83,10 @@ def screen(
     """Score cases for conflict: level block/review/pass; decision "conflict" unless pass."""
     from classifiers import ModelError
     from classifiers.errors import ScreenInputError
-    from publisher.core.console import fail
 
     try:
         _run(["screen", "--input", str(input), "--output", str(output), *_model_args(model_dir)])
     except (ModelError, ScreenInputError) as exc:
+        from publisher.core.console import fail  # Rich: only when there is an error to show
+
         raise fail(str(exc), 3 if isinstance(exc, ModelError) else 2) from None
