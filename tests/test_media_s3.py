@@ -1,0 +1,227 @@
+"""The media store in an S3-compatible bucket (issue #23, point 6), against moto's server over
+real HTTP with request signing enforced: the contract of any real S3 service (signed requests,
+multipart uploads, missing keys), the bounded local cache, and the web app's media routes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from publisher.app.factory import create_app
+from publisher.core.errors import (
+    ConfigError,
+    MediaMissing,
+    MediaStoreError,
+    MediaStoreUnavailable,
+)
+from publisher.media.public_urls import sign_media_url
+from publisher.media.s3 import LocalCache, S3Location, S3MediaStore
+from publisher.runtime.context import AppContext, media_store
+from tests.conftest import make_context, make_settings
+from tests.factories import jpeg
+from tests.s3_support import REGION, S3Server, running_s3
+
+MIB = 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def s3() -> Iterator[S3Server]:
+    with running_s3() as server:
+        yield server
+
+
+def store(s3: S3Server, cache: Path, *, secret: str | None = None, **kw: object) -> S3MediaStore:
+    location = S3Location(
+        bucket=s3.bucket,
+        prefix=str(kw.pop("prefix", "media/")),
+        endpoint_url=s3.url,
+        region=REGION,
+        access_key_id=s3.access_key_id,
+        secret_access_key=secret or s3.secret_access_key,
+        part_size=int(kw.pop("part_size", 5 * MIB)),  # type: ignore[call-overload]
+        timeout_s=10.0,
+    )
+    return S3MediaStore(location, LocalCache(cache, int(kw.pop("cache_bytes", 100 * MIB))))  # type: ignore[call-overload]
+
+
+def test_a_photo_put_in_the_bucket_is_read_back_by_another_machine(
+    s3: S3Server, tmp_path: Path
+) -> None:
+    here, there = store(s3, tmp_path / "a"), store(s3, tmp_path / "b")
+    data = jpeg(colour=(10, 200, 30))
+    sha = here.put(data, ".jpg")
+    assert sha == hashlib.sha256(data).hexdigest()
+    assert s3.keys(f"media/{sha[:2]}/{sha[2:4]}/") == {
+        f"media/{sha[:2]}/{sha[2:4]}/{sha}.jpg": len(data)
+    }
+    assert there.exists(sha, ".jpg") and there.read(sha, ".jpg") == data
+    local = there.local_path(sha, ".jpg")
+    assert local.read_bytes() == data and local.is_relative_to(tmp_path / "b")
+    with there.open(sha, ".jpg") as body:
+        assert body.read() == data
+
+
+def test_putting_the_same_bytes_twice_writes_the_object_once(s3: S3Server, tmp_path: Path) -> None:
+    media = store(s3, tmp_path)
+    sent: list[str] = []
+    # Counted on the wire: botocore announces each operation before it signs and sends it.
+    media.client().meta.events.register(
+        "before-call.s3", lambda model, **_: sent.append(model.name)
+    )
+    sha = media.put(b"same bytes", ".jpg")
+    assert media.put(b"same bytes", ".jpg") == sha
+    assert sent == ["HeadObject", "PutObject", "HeadObject"]
+
+
+def test_a_request_signed_with_a_wrong_secret_is_refused_and_stores_nothing(
+    s3: S3Server, tmp_path: Path
+) -> None:
+    forged = store(s3, tmp_path, secret="not-the-secret-" + "x" * 25)
+    data = b"refused bytes"
+    with pytest.raises(MediaStoreError) as raised:
+        forged.put(data, ".jpg")
+    # A configuration problem: neither "missing" nor "try later".
+    assert type(raised.value) is MediaStoreError
+    assert "HTTP 403" in str(raised.value)  # HeadObject's answer has no body, only 403
+    sha = hashlib.sha256(data).hexdigest()
+    assert not store(s3, tmp_path / "good").exists(sha, ".jpg")
+    stored = store(s3, tmp_path / "good").put(b"stored bytes", ".jpg")
+    with pytest.raises(MediaStoreError) as raised:
+        forged.read(stored, ".jpg")  # GetObject's 403 names the reason
+    assert type(raised.value) is MediaStoreError
+    assert "SignatureDoesNotMatch" in str(raised.value)
+    assert s3.secret_access_key not in str(raised.value)
+
+
+def test_a_file_over_the_part_size_goes_up_in_parts_and_comes_back_whole(
+    s3: S3Server, tmp_path: Path
+) -> None:
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(os.urandom(11 * MIB))  # 5 + 5 + 1 MiB
+    media = store(s3, tmp_path / "cache-a", part_size=5 * MIB)
+    sent: list[str] = []
+    media.client().meta.events.register(
+        "before-call.s3", lambda model, **_: sent.append(model.name)
+    )
+    sha = media.put_file(video, ".mp4")
+    assert sorted(sent) == sorted(
+        ["HeadObject", "CreateMultipartUpload", *["UploadPart"] * 3, "CompleteMultipartUpload"]
+    )
+    # On the server's side: a multipart object's ETag is not the MD5 of its bytes but ends in
+    # "-<number of parts>" (AmazonS3/latest/userguide/checking-object-integrity.html).
+    head = s3.client().head_object(Bucket=s3.bucket, Key=media.key(sha, ".mp4"))
+    assert head["ETag"].strip('"').endswith("-3") and head["ContentLength"] == 11 * MIB
+    elsewhere = store(s3, tmp_path / "cache-b")
+    copy = elsewhere.local_path(sha, ".mp4")
+    assert copy.stat().st_size == 11 * MIB and hashlib.sha256(copy.read_bytes()).hexdigest() == sha
+
+
+def test_a_missing_key_is_a_permanent_typed_error(s3: S3Server, tmp_path: Path) -> None:
+    media = store(s3, tmp_path)
+    sha = hashlib.sha256(b"never stored").hexdigest()
+    assert not media.exists(sha, ".jpg")
+    for attempt in (media.read, media.local_path, media.open):
+        with pytest.raises(MediaMissing, match=sha[:12]):
+            attempt(sha, ".jpg")
+    assert not list(tmp_path.rglob(f"{sha}*"))  # nothing half-written in the cache
+
+
+def test_an_unreachable_store_is_a_transient_error(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed once the block ends: connections are refused
+    location = S3Location(
+        bucket="lapor-media",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        access_key_id="k",
+        secret_access_key="s",
+        timeout_s=2.0,
+    )
+    media = S3MediaStore(location, LocalCache(tmp_path, MIB))
+    with pytest.raises(MediaStoreUnavailable):
+        media.read("ab" * 32, ".jpg")
+    with pytest.raises(MediaStoreUnavailable):
+        media.put(b"bytes", ".jpg")
+
+
+def test_a_corrupt_object_is_never_handed_out_as_a_local_file(s3: S3Server, tmp_path: Path) -> None:
+    media = store(s3, tmp_path)
+    sha = hashlib.sha256(b"the real bytes").hexdigest()
+    s3.client().put_object(Bucket=s3.bucket, Key=media.key(sha, ".jpg"), Body=b"other bytes")
+    with pytest.raises(MediaStoreError, match="corrupt"):
+        media.local_path(sha, ".jpg")
+    assert not list(tmp_path.rglob(f"{sha}*"))
+
+
+def test_the_local_cache_evicts_least_recently_used_copies_not_ones_in_use(
+    s3: S3Server, tmp_path: Path
+) -> None:
+    media = store(s3, tmp_path, cache_bytes=2500)
+    shas = [media.put(bytes([n]) * 1000, ".jpg") for n in range(3)]
+    old = time.time() - 3600
+    paths = []
+    for sha in shas[:2]:
+        paths.append(media.local_path(sha, ".jpg"))
+        os.utime(paths[-1], (old, old))  # used an hour ago
+    os.utime(paths[0], (old - 60, old - 60))  # the least recently used
+    newest = media.local_path(shas[2], ".jpg")  # 3000 bytes: over the bound
+    assert not paths[0].exists() and paths[1].exists() and newest.exists()
+    # A copy used within the grace period stays even over the bound (someone may read it).
+    media.cache.max_bytes = 1
+    media.cache.added(0)
+    assert newest.exists() and not paths[1].exists()
+
+
+def test_private_media_live_under_their_own_prefix(s3: S3Server, tmp_path: Path) -> None:
+    settings = make_settings(
+        f"sqlite:///{tmp_path / 't.db'}", tmp_path, **s3.settings(tmp_path / "cache")
+    )
+    private = media_store(settings, private=True)
+    sha = private.put(b"unblurred original", ".jpg")
+    assert f"private-media/{sha[:2]}/{sha[2:4]}/{sha}.jpg" in s3.keys("private-media/")
+    assert not media_store(settings, private=False).exists(sha, ".jpg")
+    assert (tmp_path / "cache" / "private").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize(
+    ("overrides", "variable"),
+    [
+        ({"s3_bucket": ""}, "LAPOR_S3_BUCKET"),
+        ({"s3_private_prefix": "media/private/"}, "LAPOR_S3_PRIVATE_PREFIX"),
+    ],
+)
+def test_an_incomplete_s3_configuration_names_the_variable(
+    s3: S3Server, tmp_path: Path, overrides: dict[str, object], variable: str
+) -> None:
+    settings = make_settings(
+        f"sqlite:///{tmp_path / 't.db'}", tmp_path, **s3.settings(tmp_path / "c", **overrides)
+    )
+    with pytest.raises(ConfigError, match=variable):
+        AppContext.from_settings(settings)
+
+
+def test_the_public_media_route_serves_from_the_bucket_and_answers_404_for_a_missing_key(
+    s3: S3Server, tmp_path: Path
+) -> None:
+    ctx = make_context(
+        f"sqlite:///{tmp_path / 't.db'}", tmp_path, **s3.settings(tmp_path / "cache")
+    )
+    try:
+        data = jpeg(colour=(90, 30, 160))
+        sha = store(s3, tmp_path / "other-machine").put(data, ".jpg")
+        secret = ctx.settings.secret_keys[0]
+        client = TestClient(create_app(ctx))
+        found = client.get(sign_media_url("http://testserver", secret, sha, ".jpg"))
+        assert found.status_code == 200 and found.content == data
+        gone = hashlib.sha256(b"not in the bucket").hexdigest()
+        missing = client.get(sign_media_url("http://testserver", secret, gone, ".jpg"))
+        assert missing.status_code == 404
+    finally:
+        ctx.close()
