@@ -10,9 +10,11 @@ import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from publisher.app.factory import create_app
 from publisher.core.errors import (
@@ -21,12 +23,17 @@ from publisher.core.errors import (
     MediaStoreError,
     MediaStoreUnavailable,
 )
+from publisher.db.models import Delivery, Post
+from publisher.fakes.server import ServerThread
 from publisher.media.public_urls import sign_media_url
 from publisher.media.s3 import LocalCache, S3Location, S3MediaStore
+from publisher.outbox import deliveries as outbox
+from publisher.platforms.telegram.fake import FakeTelegram
 from publisher.runtime.context import AppContext, media_store
 from tests.conftest import make_context, make_settings
 from tests.factories import jpeg
 from tests.s3_support import REGION, S3Server, running_s3
+from tests.test_publishing import CHANNEL, TOKEN, prepare
 
 MIB = 1024 * 1024
 
@@ -223,5 +230,57 @@ def test_the_public_media_route_serves_from_the_bucket_and_answers_404_for_a_mis
         gone = hashlib.sha256(b"not in the bucket").hexdigest()
         missing = client.get(sign_media_url("http://testserver", secret, gone, ".jpg"))
         assert missing.status_code == 404
+    finally:
+        ctx.close()
+
+
+def test_the_public_media_route_answers_503_when_the_bucket_cannot_be_reached(
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    ctx = make_context(
+        f"sqlite:///{tmp_path / 't.db'}",
+        tmp_path,
+        media_store="s3",
+        s3_endpoint_url=f"http://127.0.0.1:{port}",
+        s3_bucket="lapor-media",
+        s3_access_key_id="k",
+        s3_secret_access_key="s",
+        media_cache_dir=tmp_path / "cache",
+    )
+    try:
+        sha = hashlib.sha256(b"somewhere").hexdigest()
+        url = sign_media_url("http://testserver", ctx.settings.secret_keys[0], sha, ".jpg")
+        answer = TestClient(create_app(ctx)).get(url)
+        assert answer.status_code == 503 and answer.headers["retry-after"] == "30"
+    finally:
+        ctx.close()
+
+
+def test_a_delivery_whose_photo_is_gone_from_the_bucket_fails_with_a_reason_and_sends_nothing(
+    s3: S3Server, tmp_path: Path
+) -> None:
+    ctx = make_context(
+        f"sqlite:///{tmp_path / 't.db'}", tmp_path, **s3.settings(tmp_path / "cache")
+    )
+    fake = FakeTelegram(tokens={TOKEN}, channels={CHANNEL})
+    try:
+        with ServerThread(fake.app()) as server:
+            prepare(ctx, server.url)
+            with ctx.sessions() as session:
+                (entry,) = session.scalars(select(Post)).one().media
+            sha = str(entry["sha256"])
+            media = cast(S3MediaStore, ctx.media)
+            s3.client().delete_object(Bucket=s3.bucket, Key=media.key(sha, ".jpg"))
+            for copy in (tmp_path / "cache").rglob(f"{sha}*"):
+                copy.unlink()  # this machine's cached copy too: as on another machine
+            assert outbox.publish_due(ctx).published == 0
+        with ctx.sessions() as session:
+            delivery = session.scalars(select(Delivery)).one()
+        assert delivery.state == "failed"
+        assert "tidak ditemukan di penyimpanan media" in delivery.last_error
+        assert fake.sent == []
     finally:
         ctx.close()

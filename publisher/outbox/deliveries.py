@@ -240,7 +240,10 @@ def _local(ctx: AppContext, sha256: str, suffix: str) -> Path:
     try:
         return ctx.media.local_path(sha256, suffix)
     except MediaMissing as exc:
-        raise PermanentError(str(exc), user_message="Berkas media kiriman ini hilang.") from None
+        raise PermanentError(
+            str(exc),
+            user_message="Berkas media kiriman ini tidak ditemukan di penyimpanan media; tinjau ulang.",
+        ) from None
     except MediaStoreUnavailable as exc:
         raise RetryableError(str(exc)) from None
 
