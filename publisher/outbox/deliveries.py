@@ -242,7 +242,8 @@ def _local(ctx: AppContext, sha256: str, suffix: str) -> Path:
     except MediaMissing as exc:
         raise PermanentError(
             str(exc),
-            user_message="Berkas media kiriman ini tidak ditemukan di penyimpanan media; tinjau ulang.",
+            user_message="Berkas media kiriman ini tidak ditemukan di penyimpanan media; "
+            "tinjau ulang.",
         ) from None
     except MediaStoreUnavailable as exc:
         raise RetryableError(str(exc)) from None
