@@ -25,13 +25,16 @@ from publisher.core.errors import (
 )
 from publisher.db.models import Delivery, Post
 from publisher.fakes.server import ServerThread
+from publisher.intake.records import ingest
 from publisher.media.public_urls import sign_media_url
 from publisher.media.s3 import LocalCache, S3Location, S3MediaStore
+from publisher.ops.doctor import Result, run_checks
 from publisher.outbox import deliveries as outbox
 from publisher.platforms.telegram.fake import FakeTelegram
 from publisher.runtime.context import AppContext, media_store
 from tests.conftest import make_context, make_settings
-from tests.factories import jpeg
+from tests.factories import feed_record, jpeg
+from tests.flow import with_photo
 from tests.s3_support import REGION, S3Server, running_s3
 from tests.test_publishing import CHANNEL, TOKEN, prepare
 
@@ -284,3 +287,29 @@ def test_a_delivery_whose_photo_is_gone_from_the_bucket_fails_with_a_reason_and_
         assert fake.sent == []
     finally:
         ctx.close()
+
+
+def test_doctor_checks_the_latest_media_in_the_bucket_and_names_a_wrong_secret(
+    s3: S3Server, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    overrides = s3.settings(tmp_path / "cache")
+    ctx = make_context(url, tmp_path, **overrides)
+    try:
+        with ctx.sessions() as session, session.begin():
+            ingest(session, ctx.vault, "app", [feed_record(1)])
+        with_photo(ctx)
+        key = ctx.settings.secret_key
+    finally:
+        ctx.close()
+
+    def media_check(**changes: object) -> Result:
+        settings = make_settings(url, tmp_path, **{**overrides, "secret_key": key, **changes})
+        (found,) = [r for r in run_checks(lambda: settings) if r.name == "media store"]
+        return found
+
+    good = media_check()
+    assert good.status == "ok" and "1 files checked" in good.detail
+    wrong = media_check(s3_secret_access_key="not-the-secret-" + "y" * 25)
+    assert wrong.status == "fail" and "403" in wrong.detail and "LAPOR_S3_" in wrong.fix
+    assert "not-the-secret" not in wrong.detail
