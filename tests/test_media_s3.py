@@ -313,3 +313,18 @@ def test_doctor_checks_the_latest_media_in_the_bucket_and_names_a_wrong_secret(
     wrong = media_check(s3_secret_access_key="not-the-secret-" + "y" * 25)
     assert wrong.status == "fail" and "403" in wrong.detail and "LAPOR_S3_" in wrong.fix
     assert "not-the-secret" not in wrong.detail
+
+
+def test_a_store_without_credentials_is_a_configuration_error_not_a_transient_one(
+    s3: S3Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    location = S3Location(bucket=s3.bucket, endpoint_url=s3.url, timeout_s=5.0)
+    media = S3MediaStore(location, LocalCache(tmp_path / "cache", MIB))
+    with pytest.raises(MediaStoreError, match="no credentials") as raised:
+        media.put(b"bytes", ".jpg")
+    assert type(raised.value) is MediaStoreError

@@ -182,6 +182,10 @@ class S3MediaStore:
             if status >= 500 or code in ("SlowDown", "RequestTimeout"):
                 return MediaStoreUnavailable(message)
             return MediaStoreError(message)
+        from botocore.exceptions import NoCredentialsError, PartialCredentialsError
+
+        if isinstance(exc, NoCredentialsError | PartialCredentialsError):
+            return MediaStoreError(f"media store {what}: no credentials (LAPOR_S3_ACCESS_KEY_ID)")
         # Connection refused or reset, timeouts: botocore has retried them already.
         return MediaStoreUnavailable(
             f"media store {what} {sha256[:12]}{suffix}: {type(exc).__name__}"
