@@ -47,18 +47,26 @@ def s3() -> Iterator[S3Server]:
         yield server
 
 
-def store(s3: S3Server, cache: Path, *, secret: str | None = None, **kw: object) -> S3MediaStore:
+def store(
+    s3: S3Server,
+    cache: Path,
+    *,
+    secret: str | None = None,
+    part_size: int = 5 * MIB,
+    cache_bytes: int = 100 * MIB,
+) -> S3MediaStore:
+    """Another machine's view of the bucket: its own client and local cache."""
     location = S3Location(
         bucket=s3.bucket,
-        prefix=str(kw.pop("prefix", "media/")),
+        prefix="media/",
         endpoint_url=s3.url,
         region=REGION,
         access_key_id=s3.access_key_id,
         secret_access_key=secret or s3.secret_access_key,
-        part_size=int(kw.pop("part_size", 5 * MIB)),  # type: ignore[call-overload]
+        part_size=part_size,
         timeout_s=10.0,
     )
-    return S3MediaStore(location, LocalCache(cache, int(kw.pop("cache_bytes", 100 * MIB))))  # type: ignore[call-overload]
+    return S3MediaStore(location, LocalCache(cache, cache_bytes))
 
 
 def test_a_photo_put_in_the_bucket_is_read_back_by_another_machine(
