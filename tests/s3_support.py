@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 BUCKET = "lapor-media"
 REGION = "us-east-1"
 
@@ -74,6 +76,8 @@ def running_s3() -> Iterator[S3Server]:
     url = f"http://{host}:{port}"
     previous = moto.settings.INITIAL_NO_AUTH_ACTION_COUNT
     try:
+        # moto keeps its users and buckets per process: start from nothing (moto's own API).
+        httpx.post(f"{url}/moto-api/reset", timeout=30).raise_for_status()
         # Unauthenticated set-up: a user allowed everything on S3, and its key.
         iam = boto3.session.Session().client(
             "iam",
