@@ -14,7 +14,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from publisher.media import MediaStore, sign_media_url, verify_media_signature, verify_media_url
+from publisher.media import (
+    LocalMediaStore,
+    sign_media_url,
+    verify_media_signature,
+    verify_media_url,
+)
 from publisher.media.cli import render_file, sanitize_files
 from publisher.media.signing import SigningError
 from publisher.platforms.registry import get_spec
@@ -72,7 +77,7 @@ def test_signing_refuses_bad_arguments(
 
 
 def test_the_store_is_content_addressed_idempotent_and_leaves_no_temp_files(tmp_path: Path) -> None:
-    store = MediaStore(tmp_path)
+    store = LocalMediaStore(tmp_path)
     digest = store.put(b"pixels", ".jpg")
     assert digest == hashlib.sha256(b"pixels").hexdigest()
     assert store.path(digest, ".jpg") == tmp_path / digest[:2] / digest[2:4] / f"{digest}.jpg"

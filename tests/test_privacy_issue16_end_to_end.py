@@ -463,14 +463,14 @@ def test_the_reporters_photo_re_attached_over_whatsapp_as_a_crop_is_never_publis
     posts = draft_review_publish(world)
     assert posts
     reporter = fingerprints(
-        world.ctx.media.path(world.ctx.media.put(reporter_photo, ".jpg"), ".jpg")
+        world.ctx.media.local_path(world.ctx.media.put(reporter_photo, ".jpg"), ".jpg")
     )
     # Two photos came from the PIC; only their own "after" may go out, alone.
     assert all(len(p.media) == 1 for p in posts), [len(p.media) for p in posts]
     assert [(m.method, m.items) for m in world.fakes.telegram.sent] == [("sendPhoto", 1)]
     shown = [m.photo_sha256 for m in world.fakes.telegram.sent if m.photo_sha256]
     for sha in shown:
-        assert not looks_like(fingerprints(world.ctx.media.path(sha, ".jpg")), reporter)
+        assert not looks_like(fingerprints(world.ctx.media.local_path(sha, ".jpg")), reporter)
     folder_photos = [p for p in Path(world.ctx.settings.folder_platform_dir).rglob("*.jpg")]
     for path in folder_photos:
         assert not looks_like(fingerprints(path), reporter)

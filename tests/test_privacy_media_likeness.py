@@ -47,7 +47,7 @@ def scene(seed: int, size: tuple[int, int] = (640, 480), quality: int = 90) -> b
 
 
 def _prints(ctx: AppContext, data: bytes) -> tuple[Likeness, ...]:
-    return fingerprints(ctx.media.path(ctx.media.put(data, ".jpg"), ".jpg"))
+    return fingerprints(ctx.media.local_path(ctx.media.put(data, ".jpg"), ".jpg"))
 
 
 def textured(seed: int, size: tuple[int, int] = (640, 480)) -> bytes:
@@ -130,7 +130,7 @@ def _video(ctx: AppContext, frames: list[bytes], fps: int = 10) -> tuple[str, Pa
     finally:
         writer.release()
     sha = ctx.media.put(scratch.read_bytes(), ".mp4")
-    return sha, ctx.media.path(sha, ".mp4")
+    return sha, ctx.media.local_path(sha, ".mp4")
 
 
 def test_a_keyframe_of_the_reporters_video_re_attached_as_a_photo_is_recognised(
@@ -241,7 +241,7 @@ def test_the_reporters_photo_re_attached_by_a_pic_is_never_published(
     assert outbox.publish_due(ctx).published == 1
     (sent,) = telegram.sent
     assert sent.method == "sendPhoto"
-    assert not looks_like(fingerprints(ctx.media.path(sent.photo_sha256, ".jpg")), reporter)  # type: ignore[arg-type]
+    assert not looks_like(fingerprints(ctx.media.local_path(sent.photo_sha256, ".jpg")), reporter)  # type: ignore[arg-type]
     assert sent.photo_sha256 == post.media[0]["sha256"]
 
 
@@ -262,4 +262,4 @@ def test_a_reporter_photo_a_reviewer_included_never_reaches_the_public_page(
     assert len(renditions) == 2 and len(item.photos) == 1  # the PIC's "after" only
     reporter = _prints(ctx, scene(1))
     for sha in item.photos:
-        assert not looks_like(fingerprints(ctx.media.path(sha, ".jpg")), reporter)  # type: ignore[arg-type]
+        assert not looks_like(fingerprints(ctx.media.local_path(sha, ".jpg")), reporter)  # type: ignore[arg-type]

@@ -38,7 +38,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from publisher.app import admin
-from publisher.core.errors import LaporError
+from publisher.core.errors import LaporError, MediaMissing, MediaStoreUnavailable
 from publisher.core.settings import load_settings_or_exit
 from publisher.db.migrate import NOT_MIGRATED, missing_table, unreachable
 from publisher.intake import contact, pic_routes, uploads
@@ -175,6 +175,19 @@ def create_app(ctx: AppContext | None = None, *, freeze_heap: bool = True) -> Fa
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": exc.user_message}, status_code=409)
         return pages_of(request).render(request, "error.html", 409, message=exc.user_message)
+
+    @app.exception_handler(MediaMissing)
+    @app.exception_handler(MediaStoreUnavailable)
+    async def media_store_error(request: Request, exc: LaporError) -> Response:
+        # A file absent from the media store is a 404; a store that cannot be reached (a
+        # bucket answering 5xx, a timeout) is a 503 to try again, never a 500 or a 409.
+        status = 404 if isinstance(exc, MediaMissing) else 503
+        headers = {} if status == 404 else {"Retry-After": "30"}
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": exc.user_message}, status, headers=headers)
+        page = pages_of(request).render(request, "error.html", status, message=exc.user_message)
+        page.headers.update(headers)
+        return page
 
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: DBAPIError) -> Response:

@@ -14,6 +14,9 @@ their module (``tests/test_exception_tree.py`` checks that this drawing is true)
     ├── SourceError                 a case source cannot be read (network, HTTP status, format)
     ├── DownloadFailed              a media file could not be fetched this time: try later
     ├── MediaRejected               a file is not an acceptable photo or video (reason given)
+    ├── MediaStoreError             the media store refused a request (credentials, bucket)
+    │   ├── MediaMissing            permanent: no file under that hash in the store
+    │   └── MediaStoreUnavailable   transient: the store answered 5xx or not at all: try later
     ├── PrivacyError                the personal-data tools were used wrongly
     │   ├── RedactionError          findings handed to ``redact`` do not fit the text
     │   └── RedactInputError        a line of a ``redact`` JSONL input is not valid
@@ -114,6 +117,25 @@ class MediaRejected(LaporError):
         self.reason = reason
         if user_message:
             self.user_message = user_message
+
+
+class MediaStoreError(LaporError):
+    """The media store refused a request as made (wrong credentials, no such bucket): a
+    person fixes the configuration; trying again the same way does not help."""
+
+    user_message = "Penyimpanan media menolak permintaan. Hubungi admin."
+
+
+class MediaMissing(MediaStoreError):
+    """Permanent: the content-addressed store holds nothing under that hash and suffix."""
+
+    user_message = "Media tidak ditemukan."
+
+
+class MediaStoreUnavailable(MediaStoreError):
+    """Transient: the store answered 5xx, timed out or could not be reached: try later."""
+
+    user_message = "Penyimpanan media sedang tidak dapat dihubungi; coba lagi sebentar lagi."
 
 
 class PrivacyError(LaporError):

@@ -55,6 +55,24 @@ class Settings(BaseSettings):
     model_dir: Path = Field(default=DEFAULT_VAR / "model")
     # Unblurred originals: outside anything served, readable only by the app itself.
     private_media_dir: Path = Field(default=DEFAULT_VAR / "private-media")
+    # Where the media stores live: the local disk (the two folders above), or an S3-compatible
+    # bucket shared by several machines (publisher.media.s3).
+    media_store: Literal["local", "s3"] = "local"
+    s3_endpoint_url: str = ""  # empty: AWS S3; else MinIO, Ceph, Garage, ... (path-style)
+    s3_region: str = "us-east-1"
+    s3_bucket: str = ""
+    s3_prefix: str = "media/"
+    # Unblurred originals: their own bucket (empty: the same one) and prefix, never public.
+    s3_private_bucket: str = ""
+    s3_private_prefix: str = "private-media/"
+    # Empty: boto3's own chain (AWS_* environment, ~/.aws, an instance role).
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    # Files at least this big go up as a multipart upload of parts this big (S3: >= 5 MiB).
+    s3_part_size_mb: int = Field(default=8, ge=5, le=5 * 1024)
+    # Local copies of objects read from the bucket (PyAV, Pillow and uploads need a file).
+    media_cache_dir: Path = Field(default=DEFAULT_VAR / "media-cache")
+    media_cache_mb: int = Field(default=2048, ge=1)
     # PICs' resumable (tus) uploads until their follow-up is sent; one folder per user.
     upload_dir: Path = Field(default=DEFAULT_VAR / "uploads")
     # What one PIC's unfinished and unsent uploads may hold on disk, in bytes.

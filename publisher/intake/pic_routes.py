@@ -24,7 +24,7 @@ from sqlalchemy import cast as sa_cast
 from sqlalchemy.orm import Session
 
 from publisher.core.crypto import Vault
-from publisher.core.errors import MediaRejected
+from publisher.core.errors import MediaMissing, MediaRejected
 from publisher.db import audit
 from publisher.db.models import Case, FollowUp, Media, Post
 from publisher.intake import uploads
@@ -262,9 +262,10 @@ def media_file(ctx: AppContext, session: Session, viewer: Viewer, sha256: str) -
         if entry is None:
             raise NotFound(f"media {sha256[:12]} not in scope")
         suffix, mime = str(entry.get("suffix") or ".jpg"), str(entry.get("mime") or "")
-    path = ctx.media.path(sha256, suffix)
-    if not path.exists():
-        raise NotFound(f"media {sha256[:12]} missing from the store")
+    try:
+        path = ctx.media.local_path(sha256, suffix)
+    except MediaMissing:
+        raise NotFound(f"media {sha256[:12]} missing from the store") from None
     return FileResponse(path, media_type=mime or "application/octet-stream")
 
 

@@ -1,7 +1,8 @@
 """Media: validation by content, sanitising (metadata removed by re-encoding pixels), face
 blurring, platform renditions, signed URLs and content-addressed storage.
 
-Public API (import from here): :func:`sanitize`, :class:`SanitizedMedia`, :class:`MediaStore`,
+Public API (import from here): :func:`sanitize`, :class:`SanitizedMedia`, :class:`MediaStore`
+(:class:`LocalMediaStore`; ``publisher.media.s3`` for a bucket),
 :func:`blur_faces`, :class:`FaceBlurResult`, :class:`FaceBox`, :func:`render_for_platform`,
 :func:`before_after_collage`, :class:`BannerText`, :class:`MediaLimits` (a platform's limits,
 passed in), :func:`sign_media_url`, :func:`verify_media_signature`.
@@ -15,13 +16,14 @@ from publisher.media.model import SanitizedMedia, VideoFaceHit
 from publisher.media.render import BannerText, before_after_collage, render_for_platform
 from publisher.media.sanitize import sanitize
 from publisher.media.signing import sign_media_url, verify_media_signature, verify_media_url
-from publisher.media.store import MediaStore
+from publisher.media.store import LocalMediaStore, MediaStore
 from publisher.media.video import VideoLimits
 
 __all__ = [
     "BannerText",
     "FaceBlurResult",
     "FaceBox",
+    "LocalMediaStore",
     "MediaLimits",
     "MediaStore",
     "SanitizedMedia",

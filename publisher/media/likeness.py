@@ -28,6 +28,9 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageStat, UnidentifiedImageError
 
+from publisher.core.errors import MediaMissing
+from publisher.media.store import MediaStore
+
 # Bits of the 64 that may differ between renditions of one picture. Resizing and JPEG
 # re-encoding move a pHash by a few bits; unrelated photos differ by about 32.
 HAMMING_LIMIT = 10
@@ -101,6 +104,17 @@ def _video_hashes(path: Path) -> tuple[Likeness, ...]:
         return tuple(h for h in found if h is not None)
     finally:
         capture.release()
+
+
+def stored_fingerprints(store: MediaStore, sha256: str, suffix: str) -> tuple[Likeness, ...]:
+    """The likeness of a file in ``store``; empty when the store does not hold it. A store
+    that cannot be reached raises (MediaStoreUnavailable): a privacy check must not pass
+    because the reporter's pictures could not be read."""
+    try:
+        path = store.local_path(sha256, suffix)
+    except MediaMissing:
+        return ()
+    return fingerprints(path)
 
 
 @lru_cache(maxsize=4096)

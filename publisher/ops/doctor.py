@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
-from publisher.core.errors import ConfigError, LaporError
+from publisher.core.errors import ConfigError, LaporError, MediaStoreError
 from publisher.core.settings import Settings, describe_validation_error
 from publisher.db.models import SocialAccount
 from publisher.runtime.context import AppContext
@@ -184,6 +184,8 @@ def check_media(probe: Probe) -> Result:
     s = probe.settings
     if s is None:
         return Result("media store", "fail", "not checked: settings are invalid")
+    if s.media_store == "s3":
+        return _check_bucket(probe)
     if not _writable(s.media_dir):
         return Result(
             "media store",
@@ -211,6 +213,56 @@ def check_media(probe: Probe) -> Result:
             )
         return Result("media store", "ok", f"{s.media_dir} writable, {len(hashes)} files checked")
     return Result("media store", "ok", f"{s.media_dir} writable")
+
+
+def _check_bucket(probe: Probe) -> Result:
+    """The S3-compatible store: the cache folder writable, the latest files in the bucket."""
+    s = probe.settings
+    assert s is not None
+    if not s.s3_bucket:
+        return Result(
+            "media store", "fail", "LAPOR_MEDIA_STORE=s3 without a bucket", "set LAPOR_S3_BUCKET"
+        )
+    where = f"s3 bucket {s.s3_bucket!r} prefix {s.s3_prefix!r}"
+    if not _writable(s.media_cache_dir):
+        return Result(
+            "media store",
+            "fail",
+            f"{s.media_cache_dir} is not writable",
+            "create it and give the service user write access, or set LAPOR_MEDIA_CACHE_DIR",
+        )
+    if not (probe.schema_ok and probe.ctx is not None):
+        return Result("media store", "ok", f"{where}: not checked without a database")
+    from publisher.db.models import Media
+
+    with probe.ctx.readonly_sessions() as session:
+        rows = session.execute(
+            select(Media.sha256, Media.kind)
+            .where(Media.state == "ok", Media.sha256 != "")
+            .order_by(Media.id.desc())
+            .limit(100)  # one request each: the latest are enough to show the bucket is right
+        ).all()
+    try:
+        missing = [
+            sha
+            for sha, kind in rows
+            if not probe.ctx.media.exists(sha, ".mp4" if kind == "video" else ".jpg")
+        ]
+    except MediaStoreError as exc:
+        return Result(
+            "media store",
+            "fail",
+            f"{where}: {exc}",
+            "check LAPOR_S3_ENDPOINT_URL, LAPOR_S3_BUCKET and the access key (docs/deploy.md)",
+        )
+    if missing:
+        return Result(
+            "media store",
+            "fail",
+            f"{where}: {len(missing)} of the last {len(rows)} media files are missing",
+            "copy the media into the bucket (docs/deploy.md: aws s3 sync)",
+        )
+    return Result("media store", "ok", f"{where}: {len(rows)} files checked")
 
 
 def check_model(probe: Probe) -> Result:

@@ -25,10 +25,12 @@ def cleanup(ctx: AppContext) -> dict[str, Any]:
         )
         removed_runs = int(result.rowcount or 0)  # type: ignore[attr-defined]
     removed_files = 0
-    root = ctx.settings.media_dir
-    if root.is_dir():
-        limit = time.time() - STALE_TEMP_FILE_S
-        for tmp in root.glob("*/*/.tmp-*"):
+    limit = time.time() - STALE_TEMP_FILE_S
+    cache = ctx.settings.media_cache_dir  # copies from an S3 bucket: <cache>/public|private/
+    for root, pattern in ((ctx.settings.media_dir, "*/*/.tmp-*"), (cache, "*/*/*/.tmp-*")):
+        if not root.is_dir():
+            continue
+        for tmp in root.glob(pattern):
             if tmp.stat().st_mtime < limit:
                 tmp.unlink(missing_ok=True)
                 removed_files += 1

@@ -37,6 +37,7 @@ import threading
 import time as _time
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from pathlib import Path
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -50,8 +51,11 @@ from publisher.core.deadline import deadline_scope
 from publisher.core.errors import (
     LaporError,
     LeaseLost,
+    MediaMissing,
+    MediaStoreUnavailable,
     PermanentError,
     PlatformError,
+    RetryableError,
     UnknownOutcome,
 )
 from publisher.core.settings import Settings
@@ -226,9 +230,23 @@ def _media(ctx: AppContext, post: Post) -> tuple[MediaFile, ...]:
             else ""
         )
         files.append(
-            MediaFile(ctx.media.path(str(m["sha256"]), suffix), str(m["kind"]), str(m["mime"]), url)
+            MediaFile(_local(ctx, str(m["sha256"]), suffix), str(m["kind"]), str(m["mime"]), url)
         )
     return tuple(files)
+
+
+def _local(ctx: AppContext, sha256: str, suffix: str) -> Path:
+    """A file on this machine for the upload (a cached copy when the store is a bucket)."""
+    try:
+        return ctx.media.local_path(sha256, suffix)
+    except MediaMissing as exc:
+        raise PermanentError(
+            str(exc),
+            user_message="Berkas media kiriman ini tidak ditemukan di penyimpanan media; "
+            "tinjau ulang.",
+        ) from None
+    except MediaStoreUnavailable as exc:
+        raise RetryableError(str(exc)) from None
 
 
 def _renew(ctx: AppContext, delivery_id: int, lease: int, **values: Any) -> bool:

@@ -16,7 +16,7 @@ from publisher.core.crypto import Vault
 from publisher.db import audit
 from publisher.db.models import Agency, Case, FollowUp, Media, Post, Screening, SocialAccount
 from publisher.media import BannerText, MediaStore, before_after_collage, render_for_platform
-from publisher.media.likeness import fingerprints, looks_like
+from publisher.media.likeness import looks_like, stored_fingerprints
 from publisher.media.text import blur_text_in_photo
 from publisher.platforms.registry import get_spec
 from publisher.posts.captions import (
@@ -335,7 +335,7 @@ def publishable_media(
     re-attached as "before", re-encoded, resized) is left out too: a reviewer may still include
     the reporter's own upload, with a reason."""
     known = (
-        [p for m in reporter for p in fingerprints(store.path(m.sha256, _suffix(m)))]
+        [p for m in reporter for p in stored_fingerprints(store, m.sha256, _suffix(m))]
         if store is not None
         else []
     )
@@ -344,7 +344,7 @@ def publishable_media(
         return (
             bool(known)
             and store is not None
-            and looks_like(fingerprints(store.path(m.sha256, _suffix(m))), known)
+            and looks_like(stored_fingerprints(store, m.sha256, _suffix(m)), known)
         )
 
     return [

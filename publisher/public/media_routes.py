@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 
+from publisher.core.errors import MediaMissing, MediaStoreUnavailable
 from publisher.media.public_urls import NAME, ROUTE, verify_media_signature
 from publisher.web.deps import Ctx
 
@@ -26,10 +27,17 @@ def media(ctx: Ctx, name: str, expires: int = 0, sig: str = "") -> FileResponse:
     match = NAME.match(name)
     assert match is not None  # verified above
     sha, suffix = match.group("sha"), match.group("suffix")
-    if not ctx.media.exists(sha, suffix):
-        raise HTTPException(404, "Media tidak ditemukan.")
+    try:
+        # A file on this machine: the store's own, or a cached copy of a bucket's object.
+        path = ctx.media.local_path(sha, suffix)
+    except MediaMissing:
+        raise HTTPException(404, "Media tidak ditemukan.") from None
+    except MediaStoreUnavailable:
+        raise HTTPException(
+            503, "Media sedang tidak dapat diambil.", headers={"Retry-After": "30"}
+        ) from None
     return FileResponse(
-        ctx.media.path(sha, suffix),
+        path,
         media_type=MIME.get(suffix, "application/octet-stream"),
         headers={"Cache-Control": "private, max-age=300"},
     )

@@ -58,9 +58,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from publisher.core.clock import utcnow
+from publisher.core.errors import MediaMissing
 from publisher.core.paths import templates_dir
 from publisher.db.models import Agency, Case, Delivery, FollowUp, Media, Post, SocialAccount
-from publisher.media.likeness import Likeness, fingerprints, looks_like
+from publisher.media.likeness import Likeness, looks_like, stored_fingerprints
 from publisher.monitoring.stats import (
     UNASSIGNED,
     GroupStats,
@@ -199,7 +200,7 @@ def build_snapshot(ctx: AppContext, version: int = 1) -> Snapshot:
         # has another hash than the original but the same picture. The same picture is looked
         # for among every case's reporter photos (pHash, cheap); a crop (a platform's 4:5 or
         # square rendition) among the case's own (keypoints, ~10 ms a pair).
-        prints = {sha: list(fingerprints(ctx.media.path(sha, ".jpg"))) for sha in reporter_media}
+        prints = {sha: list(stored_fingerprints(ctx.media, sha, ".jpg")) for sha in reporter_media}
         everywhere = [p for shas in prints.values() for p in shas]
         for row in _public_rows(session):
             (cid, tracking, source, category, kec, desa, acode, aname) = row[:8]
@@ -267,7 +268,7 @@ def reporter_likeness(
     (pHash), or a crop of one of this case's (keypoints too)."""
     if not everywhere:
         return False
-    candidate = fingerprints(ctx.media.path(sha, ".jpg"))
+    candidate = stored_fingerprints(ctx.media, sha, ".jpg")
     return looks_like(candidate, everywhere, crops=False) or looks_like(candidate, this_case)
 
 
@@ -648,9 +649,10 @@ class PublicSite:
         target = self.thumbs / sha256[:2] / f"{sha256}-w{THUMB_WIDTH}.jpg"
         if target.exists():
             return target
-        source = self.ctx.media.path(sha256, ".jpg")
-        if not source.exists():
-            raise HTTPException(404, "Foto tidak ditemukan.")
+        try:
+            source = self.ctx.media.local_path(sha256, ".jpg")
+        except MediaMissing:
+            raise HTTPException(404, "Foto tidak ditemukan.") from None
         try:
             with Image.open(source) as image:
                 image.draft("RGB", (THUMB_WIDTH, THUMB_WIDTH))

@@ -13,10 +13,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from publisher.core.crypto import Vault
+from publisher.core.errors import ConfigError
 from publisher.core.settings import Settings
 from publisher.db.encrypted import bind_vault
 from publisher.db.engine import make_engine, make_sessionmaker
-from publisher.media import MediaStore
+from publisher.media import LocalMediaStore, MediaStore
 from publisher.runtime.http import make_client
 
 
@@ -44,11 +45,48 @@ class AppContext:
             readonly_sessions=make_sessionmaker(engine, readonly=True),
             vault=vault,
             http=make_client(settings.http_timeout_s),
-            media=MediaStore(settings.media_dir),
-            private_media=MediaStore(settings.private_media_dir),
+            media=media_store(settings, private=False),
+            private_media=media_store(settings, private=True),
             worker_id=worker_id,
         )
 
     def close(self) -> None:
         self.http.close()
         self.engine.dispose()
+
+
+def media_store(settings: Settings, *, private: bool) -> MediaStore:
+    """The media store the settings choose: the local disk (the default) or an S3-compatible
+    bucket. Nothing is contacted here: the first request is made on first use."""
+    if settings.media_store == "local":
+        return LocalMediaStore(settings.private_media_dir if private else settings.media_dir)
+    from publisher.media.s3 import LocalCache, S3Location, S3MediaStore
+
+    if not settings.s3_bucket:
+        raise ConfigError("LAPOR_S3_BUCKET is required with LAPOR_MEDIA_STORE=s3")
+    bucket = (settings.s3_private_bucket or settings.s3_bucket) if private else settings.s3_bucket
+    prefix = settings.s3_private_prefix if private else settings.s3_prefix
+    if bucket == settings.s3_bucket and private and _overlap(prefix, settings.s3_prefix):
+        # The unblurred originals must never be reachable under the served media's keys.
+        raise ConfigError("LAPOR_S3_PRIVATE_PREFIX must not overlap LAPOR_S3_PREFIX")
+    cache = settings.media_cache_dir / ("private" if private else "public")
+    cache.mkdir(parents=True, exist_ok=True)
+    if private:
+        cache.chmod(0o700)
+    return S3MediaStore(
+        S3Location(
+            bucket=bucket,
+            prefix=prefix,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=settings.s3_secret_access_key,
+            part_size=settings.s3_part_size_mb * 1024 * 1024,
+            timeout_s=max(settings.http_timeout_s, 30.0),
+        ),
+        LocalCache(cache, settings.media_cache_mb * 1024 * 1024),
+    )
+
+
+def _overlap(a: str, b: str) -> bool:
+    return a.startswith(b) or b.startswith(a)
