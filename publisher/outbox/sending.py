@@ -43,7 +43,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
 import httpx
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from publisher.core.backoff import Backoff
@@ -169,30 +169,35 @@ def claim(
     return rowcount(won) == 1
 
 
-def record_attempt(session: Session, kind: str, subject_id: int, worker: str) -> Attempt:
-    """The attempt row of a claimed message; the caller commits it before the call."""
-    attempt = Attempt(kind=kind, subject_id=subject_id, worker=worker, started_at=utcnow())
-    session.add(attempt)
-    session.flush()
-    return attempt
+def record_attempt(session: Session, kind: str, subject_id: int, worker: str) -> int:
+    """The attempt row of a claimed message; the caller commits it before the call. Returns
+    its id. One INSERT, not the ORM's unit of work: it runs once per message sent."""
+    attempt_id = session.execute(
+        insert(Attempt)
+        .values(kind=kind, subject_id=subject_id, worker=worker, started_at=utcnow())
+        .returning(Attempt.id)
+    ).scalar_one()
+    return int(attempt_id)
 
 
 def finish_attempt(
     session: Session, kind: str, subject_id: int, outcome: str, reason: str = "", error: str = ""
 ) -> int | None:
     """End the latest open attempt of a message (none is open after a lease expired); returns
-    its id."""
-    attempt = session.scalar(
-        select(Attempt)
+    its id. One conditional UPDATE of the latest attempt (it runs once per message sent)."""
+    latest = (
+        select(func.max(Attempt.id))
         .where(Attempt.kind == kind, Attempt.subject_id == subject_id)
-        .order_by(Attempt.id.desc())
-        .limit(1)
+        .scalar_subquery()
     )
-    if attempt is not None and attempt.finished_at is None:
-        attempt.finished_at, attempt.outcome = utcnow(), outcome
-        attempt.reason, attempt.error = reason, error[:2000]
-        return attempt.id
-    return None
+    ended = session.execute(
+        update(Attempt)
+        .where(Attempt.id == latest, Attempt.finished_at.is_(None))
+        .values(finished_at=utcnow(), outcome=outcome, reason=reason, error=error[:2000])
+        .returning(Attempt.id)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    return None if ended is None else int(ended)
 
 
 def call(send: Callable[[], R], what: str) -> R | PlatformError:
