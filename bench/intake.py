@@ -1,18 +1,27 @@
-"""Intake benchmark: N feed records with 2 photos each, from the fake case feed over HTTP.
+"""Intake benchmark (issue 23): records/s with media queued, and memory from 10k to 100k records.
 
-    python -m bench.intake [--records 10000] [--photos 2]
+    python -m bench.intake [--sizes 10000,50000,100000] [--naive-records 2000] [--quick]
 
-Two ways, each in its own child process (so peak memory is its own), on a fresh SQLite file:
+The fake case feed runs in this (parent) process and serves N records, each with 2 photo URLs
+(queued as ``pending`` media rows, not downloaded), over loopback HTTP. Every way and size runs
+in its own child process on a fresh database, so its CPU time and peak RSS are its own, never
+the fake's:
 
-* **batched** (what we ship): a page of 200 records per transaction with a savepoint per
-  record, one query for the page's known cases (unchanged records stop there), media in a
-  pool of 4 download threads, written 500 rows per transaction;
-* **naive**: one transaction per record, media fetched one by one, each in its own
-  transaction (its photo rate is measured on the first ``--naive-photo-sample`` photos), and a
-  re-feed that rewrites every record (no content-hash short-circuit).
+* **bulk** (what we ship): ``run_source`` over the feed, pages of 200 records, one transaction
+  per page with one upsert per table (cases, follow-ups, media);
+* **naive** (per record, as before issue 23): one transaction per record through the ORM's
+  unit of work (``_upsert``: a look-up, then a flush for the case, its follow-up and its media),
+  on the first ``--naive-records`` records of the feed (its rate does not depend on N).
 
-Each reports: records/s for the first intake (text), photos/s for downloads (fetch + sanitise
-+ content-addressed store), records/s for a full re-feed, and the child's peak RSS.
+Each way runs three passes over the same records: **new** (every case new), **changed** (a
+second feed with every record changed: category, status time and one photo URL, a later
+``updated_at``) and **unchanged** (the changed feed again from an empty cursor). Reported per
+pass: records/s on the wall clock and on the child's CPU time (``time.process_time``: the
+product's own work, the HTTP client's side and JSON decoding included); per child: its own
+peak RSS (``VmHWM``) and the load average at its end.
+
+``--quick``: sizes 2,000 and 5,000, 500 naive records. ``LAPOR_BENCH_DATABASE_URL`` (a
+PostgreSQL server URL): each child makes and drops its own database there.
 """
 
 from __future__ import annotations
@@ -25,172 +34,215 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+PHOTOS = 2
+PEOPLE = 200  # distinct reporters, made once (Faker per record would dominate the parent)
 
-POOL = 40  # distinct photos; each record points at its own URLs
+
+def _records(n_records: int, base: str, changed: bool) -> Iterator[dict[str, Any]]:
+    from tests.factories import feed_record, person
+
+    people = [person(k) for k in range(PEOPLE)]
+    for n in range(1, n_records + 1):
+        urls = [f"{base}/media/{n}-{k}.jpg" for k in range(PHOTOS)]
+        if not changed:
+            yield feed_record(n, reporter=people[n % PEOPLE], media_urls=urls)
+            continue
+        urls[-1] = f"{base}/media/{n}-{PHOTOS - 1}-v2.jpg"
+        record = feed_record(
+            n,
+            reporter=people[n % PEOPLE],
+            media_urls=urls,
+            category="drainase",
+            updated_at=f"2099-01-01T00:00:00.{n:06d}+00:00",
+        )
+        record["history"].append({"status": "closed", "at": "2098-12-31T00:00:00+00:00"})
+        yield record
 
 
-def _serve(records: int, photos: int) -> tuple[Any, str]:
+def _serve(n_records: int) -> tuple[list[Any], str, str]:
     from publisher.fakes.case_feed import FakeCaseFeed
     from publisher.fakes.server import ServerThread
-    from tests.factories import feed_record, jpeg
 
-    fake = FakeCaseFeed()
-    pool = [jpeg(480, 360, (40 + 5 * i, 90, 200 - 4 * i)) for i in range(POOL)]
-    server = ServerThread(fake.app()).start()
-    rows = []
-    for n in range(1, records + 1):
-        urls = []
-        for k in range(photos):
-            name = f"{n}-{k}.jpg"
-            fake.media[name] = (pool[(n + k) % POOL], "image/jpeg")
-            urls.append(f"{server.url}/media/{name}")
-        rows.append(feed_record(n, media_urls=urls))
-    fake.add(*rows)
-    return server, server.url
+    servers = []
+    urls = []
+    for changed in (False, True):
+        fake = FakeCaseFeed()
+        server = ServerThread(fake.app()).start()
+        fake.add(*_records(n_records, server.url, changed))
+        servers.append(server)
+        urls.append(server.url)
+    return servers, urls[0], urls[1]
 
 
-def _context(root: Path) -> Any:
+def _database(root: Path) -> tuple[str, str | None]:
+    """The child's database URL, and the PostgreSQL database to drop afterwards (if any)."""
+    server = os.environ.get("LAPOR_BENCH_DATABASE_URL")
+    if not server:
+        return f"sqlite:///{root / 'bench.db'}", None
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"lapor_bench_intake_{os.getpid()}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(server).set(database=name).render_as_string(hide_password=False), name
+
+
+def _drop(name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(os.environ["LAPOR_BENCH_DATABASE_URL"], isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _vm_hwm_mb() -> float:
+    """This process's own peak RSS. Not ``ru_maxrss``: Linux carries the peak of the image
+    before ``exec`` into it, and a child forked from the parent (which holds the fake feed's
+    records) would report the parent's size."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _timed(work: Any) -> tuple[int, float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    done = int(work())
+    return done, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def child(way: str, first_url: str, changed_url: str, naive_records: int) -> dict[str, Any]:
+    from sqlalchemy import func, select, update
+
+    from publisher.db.models import Agency, Media, SourceState
+    from publisher.intake.collect import run_source
+    from publisher.intake.records import _upsert, content_hash, parse_record
+    from publisher.intake.sources.json_feed import JsonFeedSource
+    from publisher.reference import load_reference
     from tests.conftest import make_context
 
-    return make_context(f"sqlite:///{root / 'bench.db'}", root)
-
-
-def _pending(ctx: Any) -> int:
-    from publisher.db.models import Media
-
+    root = Path(tempfile.mkdtemp(prefix="lapor-bench-"))
+    url, dropped = _database(root)
+    ctx = make_context(url, root)
+    places = load_reference().kecamatan_by_name()
     with ctx.sessions() as session:
-        return int(
+        agencies = {code: i for code, i in session.execute(select(Agency.code, Agency.id))}
+
+    def bulk(feed_url: str) -> int:
+        counts, error = run_source(
+            ctx.sessions, ctx.vault, JsonFeedSource("app", feed_url, ctx.http)
+        )
+        assert error == "", error
+        return counts.new + counts.updated + counts.unchanged
+
+    def naive(feed_url: str) -> int:
+        """One transaction per record through the ORM, as intake did before issue 23."""
+        stored = 0
+        for batch in JsonFeedSource("app", feed_url, ctx.http).fetch(""):
+            for raw in batch.records:
+                with ctx.sessions() as session, session.begin():
+                    record = parse_record(raw, places=places)
+                    resolved = (
+                        agencies[record.agency],
+                        places[record.kecamatan.casefold()].name,
+                        content_hash(raw),
+                    )
+                    _upsert(session, ctx.vault, "app", record, resolved, assume_new=False)
+                stored += 1
+                if stored >= naive_records:
+                    return stored
+        return stored
+
+    run = bulk if way == "bulk" else naive
+    result: dict[str, Any] = {"way": way}
+    for name, feed_url in (
+        ("new", first_url),
+        ("changed", changed_url),
+        ("unchanged", changed_url),
+    ):
+        if name == "unchanged":
+            with ctx.sessions() as session, session.begin():
+                session.execute(update(SourceState).values(cursor=""))
+        done, wall, cpu = _timed(lambda u=feed_url: run(u))
+        result[name] = {"records": done, "per_s_wall": done / wall, "per_s_cpu": done / cpu}
+    with ctx.sessions() as session:
+        result["media_pending"] = int(
             session.scalar(select(func.count()).select_from(Media).where(Media.state == "pending"))
             or 0
         )
-
-
-def child(way: str, url: str, photo_sample: int) -> dict[str, Any]:
-    from publisher.db.models import Case, SourceState
-    from publisher.intake.collect import run_source
-    from publisher.intake.records import ingest
-    from publisher.intake.sources.download import fetch_pending_media
-    from publisher.intake.sources.json_feed import JsonFeedSource
-
-    root = Path(tempfile.mkdtemp(prefix="lapor-bench-"))
-    ctx = _context(root)
-    source = JsonFeedSource("app", url, ctx.http)
-    result: dict[str, Any] = {"way": way}
-
-    def naive_feed() -> int:
-        n = 0
-        for batch in source.fetch(""):
-            for raw in batch.records:
-                with ctx.sessions() as session, session.begin():
-                    ingest(session, ctx.vault, "app", [raw])
-                n += 1
-        return n
-
-    started = time.perf_counter()
-    if way == "batched":
-        counts, error = run_source(ctx.sessions, ctx.vault, source)
-        assert error == "", error
-        fetched = counts.fetched
-    else:
-        fetched = naive_feed()
-    result["records"] = fetched
-    result["intake_s"] = time.perf_counter() - started
-    result["intake_records_per_s"] = fetched / result["intake_s"]
-
-    started = time.perf_counter()
-    stored = 0
-    while _pending(ctx):
-        with ctx.sessions() as session, session.begin():
-            if way == "batched":
-                got = fetch_pending_media(
-                    session, ctx.http, ctx.media, ctx.private_media, limit=500, workers=4
-                )
-            else:
-                got = fetch_pending_media(
-                    session, ctx.http, ctx.media, ctx.private_media, limit=1, workers=1
-                )
-        stored += got.stored
-        if got.stored + got.rejected == 0:
-            break
-        if way == "naive" and stored >= photo_sample:
-            break  # the naive rate is measured on a sample: the full run would take too long
-    result["photos"] = stored
-    result["media_s"] = time.perf_counter() - started
-    result["photos_per_s"] = stored / result["media_s"] if result["media_s"] else 0.0
-
-    with ctx.sessions() as session, session.begin():
-        session.execute(update(SourceState).values(cursor=""))
-        if way == "naive":
-            session.execute(update(Case).values(content_hash=""))  # no short-circuit
-    started = time.perf_counter()
-    if way == "batched":
-        counts, _ = run_source(ctx.sessions, ctx.vault, source)
-        refed = counts.fetched
-    else:
-        refed = naive_feed()
-    result["refeed_s"] = time.perf_counter() - started
-    result["refeed_records_per_s"] = refed / result["refeed_s"]
-    media_for_all = result["media_s"] * (fetched * 2 / max(stored, 1))  # extrapolated if sampled
-    result["end_to_end_records_per_s"] = fetched / (result["intake_s"] + media_for_all)
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["peak_rss_mb"] = _vm_hwm_mb()
+    result["load"] = os.getloadavg()[0]
     ctx.close()
+    if dropped:
+        _drop(dropped)
     return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=10_000)
-    parser.add_argument("--photos", type=int, default=2)
-    parser.add_argument("--ways", default="batched,naive")
+    parser.add_argument("--sizes", default="10000,50000,100000")
+    parser.add_argument("--naive-records", type=int, default=2000)
+    parser.add_argument("--ways", default="bulk,naive")
+    parser.add_argument("--quick", action="store_true")
     parser.add_argument("--child", default="")
-    parser.add_argument("--url", default="")
-    parser.add_argument("--naive-photo-sample", type=int, default=2000)
+    parser.add_argument("--urls", default="")
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.url, args.naive_photo_sample)))
+        first, changed = args.urls.split(",")
+        print(json.dumps(child(args.child, first, changed, args.naive_records)))
         return
-    server, url = _serve(args.records, args.photos)
-    print(f"{args.records} records x {args.photos} photos from the fake feed at {url}")
-    results = []
-    try:
-        for way in args.ways.split(","):
-            out = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "bench.intake",
-                    "--child",
-                    way,
-                    "--url",
-                    url,
-                    "--naive-photo-sample",
-                    str(args.naive_photo_sample),
-                ],
-                check=True,
-                capture_output=True,
-                text=True,
-                env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
-            )
-            results.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    finally:
-        server.stop()
-    header = (
-        f"{'way':8} {'records':>8} {'intake rec/s':>13} {'photos':>7} {'photos/s':>9} "
-        f"{'end-to-end rec/s':>17} {'re-feed rec/s':>14} {'peak RSS MB':>12}"
+    sizes = [2000, 5000] if args.quick else [int(s) for s in args.sizes.split(",")]
+    naive_records = 500 if args.quick else args.naive_records
+    database = "PostgreSQL" if os.environ.get("LAPOR_BENCH_DATABASE_URL") else "SQLite (WAL)"
+    print(f"intake: {PHOTOS} photo URLs per record (queued, not fetched), {database}")
+    print(f"load average at start {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(
+        f"{'records':>8} {'way':6} {'measured':>8} "
+        + " ".join(f"{p + ' wall/cpu rec/s':>26}" for p in ("new", "changed", "unchanged"))
+        + f" {'pending media':>13} {'peak RSS MB':>11} {'load':>5}"
     )
-    print(header)
-    # The machine's load while it ran: on the shared 2-core machine figures move with it.
-    print(f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
-    for r in results:
-        print(
-            f"{r['way']:8} {r['records']:>8} {r['intake_records_per_s']:>13.0f} "
-            f"{r['photos']:>7} {r['photos_per_s']:>9.0f} {r['end_to_end_records_per_s']:>17.0f} "
-            f"{r['refeed_records_per_s']:>14.0f} {r['peak_rss_mb']:>12.0f}"
-        )
+    for size in sizes:
+        servers, first, changed = _serve(size)
+        try:
+            for way in args.ways.split(","):
+                out = subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "bench.intake",
+                        "--child",
+                        way,
+                        "--urls",
+                        f"{first},{changed}",
+                        "--naive-records",
+                        str(min(naive_records, size)),
+                    ],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                    env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+                )
+                r = json.loads(out.stdout.strip().splitlines()[-1])
+                cells = " ".join(
+                    f"{r[p]['per_s_wall']:>12.0f} / {r[p]['per_s_cpu']:>11.0f}"
+                    for p in ("new", "changed", "unchanged")
+                )
+                print(
+                    f"{size:>8} {way:6} {r['new']['records']:>8} {cells} "
+                    f"{r['media_pending']:>13} {r['peak_rss_mb']:>11.0f} {r['load']:>5.1f}",
+                    flush=True,
+                )
+        finally:
+            for server in servers:
+                server.stop()
 
 
 if __name__ == "__main__":

@@ -194,3 +194,41 @@ def test_the_photo_sent_is_the_sanitised_one(
     assert sha is not None
     data = ctx.media.read(sha, ".jpg")
     assert hashlib.sha256(data).hexdigest() == fake.sent[0].photo_sha256
+
+
+def test_a_published_delivery_is_claimed_and_settled_with_one_write_per_row_and_audited(
+    ctx: AppContext, telegram: tuple[FakeTelegram, str]
+) -> None:
+    """Issue 23: the claim and the settlement are a handful of statements, each row written
+    once per step, and the attempt and audit entry still say what happened."""
+    from sqlalchemy import event
+
+    from publisher.db.models import AuditLog
+
+    _fake, url = telegram
+    prepare(ctx, url)
+    writes: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            writes.append(" ".join(statement.split()[:3]).upper())
+
+    event.listen(ctx.engine, "before_cursor_execute", seen)
+    try:
+        counts = outbox.publish_due(ctx)
+    finally:
+        event.remove(ctx.engine, "before_cursor_execute", seen)
+    assert counts.published == 1
+    claim, settle = writes[:2], writes[-3:]
+    assert claim == ["UPDATE DELIVERIES SET", "INSERT INTO ATTEMPTS"]
+    assert settle == ["UPDATE DELIVERIES SET", "UPDATE ATTEMPTS SET", "INSERT INTO AUDIT_LOG"]
+    # In between, only the lease's checkpoints before the adapter's visible steps.
+    assert set(writes[2:-3]) <= {"UPDATE DELIVERIES SET"}
+    (delivery,) = deliveries(ctx)
+    with ctx.sessions() as session:
+        attempt = session.scalar(select(Attempt).where(Attempt.subject_id == delivery.id))
+        entry = session.scalar(select(AuditLog).where(AuditLog.action == "delivery.published"))
+    assert delivery.state == "published" and delivery.remote_id and delivery.published_at
+    assert attempt is not None and attempt.outcome == "published" and attempt.finished_at
+    assert entry is not None and entry.object_id == str(delivery.id)
+    assert entry.details == {"remote_id": delivery.remote_id}

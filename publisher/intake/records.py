@@ -1,10 +1,12 @@
 """Validate raw case records and store them idempotently; quarantine what cannot be used.
 
-New cases of a batch (ids the batch's one look-up did not find) are inserted together: one
-``INSERT .. ON CONFLICT DO NOTHING`` for the cases, one for their follow-ups, one for the media
-rows (issue 23). Every other record, and any the bulk insert skipped, is handled in its own
-SAVEPOINT, so one bad record (or one that loses a race with another collector) never undoes
-the rest of the batch. Upserts key on (source, external id);
+New and changed cases of a batch are written together (issue 23): one look-up of the batch's
+known cases, then one ``INSERT .. ON CONFLICT DO UPDATE`` for the cases, one for their
+follow-ups and one for the media rows, on SQLite and PostgreSQL alike; nothing goes through the
+ORM's unit of work. What the bulk statements must not take (an id twice in a batch, a tracking
+number another case owns, a conflict with another collector) is handled one record at a time,
+each in its own SAVEPOINT, so one bad record never undoes the rest of the batch. Upserts key on
+(source, external id);
 a record whose normalised content has not changed is a no-op, and a record older than the one
 stored (by the source's ``updated_at``: a replayed push, a slow collector) is ``stale`` and
 changes nothing.
@@ -27,17 +29,20 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import jsonschema_rs
 from pydantic import ValidationError
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Boolean, Table, and_, func, literal, literal_column, or_, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from publisher.core.clock import utcnow
 from publisher.core.crypto import Vault
 from publisher.core.errors import RecordInvalid
 from publisher.db.models import Agency, Base, Case, FollowUp, Media, Quarantine
@@ -142,7 +147,9 @@ def invalid_text_paths(raw: object, path: str = "") -> list[str]:
     return found
 
 
-def parse_record(raw: object) -> CaseRecord:
+def parse_record(raw: object, *, places: dict[str, Any] | None = None) -> CaseRecord:
+    """Check one raw record (``places``: the kecamatan by folded name, when the caller has
+    them at hand)."""
     if not isinstance(raw, dict):
         raise RecordInvalid(f"record is a {type(raw).__name__}, not an object")
     external_id = raw.get("id") if isinstance(raw.get("id"), str) else None
@@ -161,7 +168,8 @@ def parse_record(raw: object) -> CaseRecord:
     problems = schema_errors(raw)
     if problems:
         raise RecordInvalid("; ".join(problems[:5]), external_id)
-    places = load_reference().kecamatan_by_name()
+    if places is None:
+        places = load_reference().kecamatan_by_name()
     if record.kecamatan.casefold() not in places:
         raise RecordInvalid("kecamatan: not a kecamatan of Kabupaten Tegal", record.id)
     return record
@@ -186,6 +194,18 @@ def quarantine(
     )
 
 
+# (agency id, kecamatan as the reference spells it, content hash) of a valid record.
+Resolved = tuple[int, str, str]
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What the batch's one look-up knows of a stored case."""
+
+    content_hash: str
+    source_updated_at: datetime | None
+
+
 def ingest(
     session: Session,
     vault: Vault,
@@ -194,13 +214,20 @@ def ingest(
     *,
     report: list[RecordOutcome] | None = None,
 ) -> IntakeCounts:
-    """Store a batch. The caller commits; every record is its own savepoint.
+    """Store a batch. The caller commits.
+
+    New and changed cases of the batch are written with one upsert per table
+    (:func:`_write_bulk`); a record the bulk statements must not take (an id twice in the
+    batch, a tracking number another case owns) or that loses a race to another collector
+    gets its own savepoint (:func:`_upsert`), which says why.
 
     Pass ``report`` (a list) to receive one :class:`RecordOutcome` per record, in order."""
     counts = IntakeCounts(fetched=len(raws))
-    agencies = {a.code: a for a in session.scalars(select(Agency))}
+    agencies: dict[str, int] = {
+        code: agency_id for code, agency_id in session.execute(select(Agency.code, Agency.id))
+    }
     places = load_reference().kecamatan_by_name()
-    # One query for the batch's known cases: unchanged re-feeds stop here, without a savepoint.
+    # One query for the batch's known cases: unchanged re-feeds stop here, before parsing.
     ids = [
         r["id"]
         for r in raws
@@ -208,46 +235,43 @@ def ingest(
         and isinstance(r.get("id"), str)
         and not _INVALID_CHARACTERS.search(r["id"])
     ]
-    query = select(Case.external_id, Case.content_hash).where(
-        Case.source == source, Case.external_id.in_(ids)
-    )
-    known: dict[str, str] = {ext: digest for ext, digest in session.execute(query)}
+    known: dict[str, _Known] = {
+        ext: _Known(digest, updated)
+        for ext, digest, updated in session.execute(
+            select(Case.external_id, Case.content_hash, Case.source_updated_at).where(
+                Case.source == source, Case.external_id.in_(ids)
+            )
+        ).all()
+    }
     outcomes: list[tuple[str, str, str]] = [("", "", "")] * len(raws)  # (id, outcome, reason)
-    valid: list[tuple[int, object, CaseRecord, tuple[Agency, str, str]]] = []
+    valid: list[tuple[int, object, CaseRecord, Resolved]] = []
     for index, raw in enumerate(raws):
         digest = content_hash(raw)
         raw_id = raw.get("id") if isinstance(raw, dict) else None
-        if isinstance(raw_id, str) and known.get(raw_id) == digest:
-            outcomes[index] = (raw_id, "unchanged", "")
+        stored = known.get(raw_id) if isinstance(raw_id, str) else None
+        if stored is not None and stored.content_hash == digest:
+            outcomes[index] = (str(raw_id), "unchanged", "")
             continue
         try:
-            record = parse_record(raw)
-            agency = agencies.get(record.agency)
-            if agency is None:
+            record = parse_record(raw, places=places)
+            agency_id = agencies.get(record.agency)
+            if agency_id is None:
                 raise RecordInvalid("agency: unknown agency code", record.id)
         except RecordInvalid as exc:
             quarantine(session, vault, source, raw, exc.reason, exc.external_id)
             outcomes[index] = (exc.external_id or "", "quarantined", exc.reason)
             continue
         valid.append(
-            (index, raw, record, (agency, places[record.kecamatan.casefold()].name, digest))
+            (index, raw, record, (agency_id, places[record.kecamatan.casefold()].name, digest))
         )
 
-    # Cases the batch query did not find go in with one multi-row INSERT per table (issue 23:
-    # one flush per batch instead of three per record). Whatever it could not insert (an id
-    # another collector stored meanwhile, a tracking number another case owns, an id twice
-    # in the batch) takes the per-record path below, which says why.
-    seen: set[str] = set()
-    fresh = []
-    for item in valid:
-        if item[2].id not in known and item[2].id not in seen:
-            seen.add(item[2].id)
-            fresh.append(item)
-    inserted = _insert_new(session, vault, source, [(r, res) for _i, _raw, r, res in fresh])
-    for index, _raw, record, _res in fresh:
-        if record.id in inserted:
-            outcomes[index] = (record.id, "new", "")
+    bulk = _bulk_candidates(session, source, valid, known, outcomes)
+    written = _write_bulk(session, vault, source, [(r, res) for _i, _raw, r, res in bulk], known)
+    for index, _raw, record, _res in bulk:
+        if record.id in written:
+            outcomes[index] = (record.id, written[record.id], "")
 
+    # Whatever the bulk statements did not take, one record at a time, each in a savepoint.
     for index, raw, record, resolved in valid:
         if outcomes[index][1]:
             continue
@@ -262,7 +286,9 @@ def ingest(
                         source,
                         record,
                         resolved,
-                        assume_new=attempt == 0 and record.id not in known,
+                        assume_new=attempt == 0
+                        and record.id not in known
+                        and record.id not in written,
                     )
                 break
             except IntegrityError as exc:
@@ -280,102 +306,239 @@ def ingest(
     return counts
 
 
+def _bulk_candidates(
+    session: Session,
+    source: str,
+    valid: list[tuple[int, object, CaseRecord, Resolved]],
+    known: dict[str, _Known],
+    outcomes: list[tuple[str, str, str]],
+) -> list[tuple[int, object, CaseRecord, Resolved]]:
+    """The valid records the bulk upsert may take: the first of each id, not older than the
+    stored case (those are ``stale`` here), whose tracking number no other case owns (one
+    query); the rest is left for the per-record path, which says what is wrong."""
+    numbers = {record.tracking_number for _i, _raw, record, _res in valid}
+    owners: dict[str, tuple[str, str]] = {
+        number: (src, ext)
+        for number, src, ext in session.execute(
+            select(Case.tracking_number, Case.source, Case.external_id).where(
+                Case.tracking_number.in_(numbers)
+            )
+        ).all()
+    }
+    seen_ids: set[str] = set()
+    seen_numbers: set[str] = set()
+    chosen = []
+    for item in valid:
+        index, _raw, record, _res = item
+        if record.id in seen_ids or record.tracking_number in seen_numbers:
+            continue
+        seen_ids.add(record.id)
+        seen_numbers.add(record.tracking_number)
+        owner = owners.get(record.tracking_number)
+        if owner is not None and owner != (source, record.id):
+            continue
+        stored = known.get(record.id)
+        if (
+            stored is not None
+            and stored.source_updated_at is not None
+            and record.updated_at < stored.source_updated_at
+        ):
+            outcomes[index] = (record.id, "stale", "")
+            continue
+        chosen.append(item)
+    return chosen
+
+
 def _table(model: type[Base]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
     return table
 
 
-def _insert_new(
+def _case_row(
+    record: CaseRecord, resolved: Resolved, source: str, vault: Vault, now: datetime
+) -> dict[str, Any]:
+    agency_id, kecamatan, digest = resolved
+    times = {event.status: event.at for event in record.history}
+    reporter = record.reporter.model_dump(exclude_none=True)
+    scrub = record.privacy in SCRUBBED_MODES
+    return {
+        "source": source,
+        "external_id": record.id,
+        "tracking_number": record.tracking_number,
+        "agency_id": agency_id,
+        "category": record.category,
+        "kecamatan": kecamatan,
+        "desa": record.desa,
+        "complaint_text": scrub_reporter(record.complaint, reporter) if scrub else record.complaint,
+        "privacy_mode": record.privacy,
+        "reporter": vault.encrypt_json(reporter),
+        "source_updated_at": record.updated_at,
+        "status": record.status,
+        "reported_at": times.get("received"),
+        "first_response_at": times.get("in_progress"),
+        "resolved_at": times.get("resolved", times.get("closed")),
+        "content_hash": digest,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _write_bulk(
     session: Session,
     vault: Vault,
     source: str,
-    fresh: list[tuple[CaseRecord, tuple[Agency, str, str]]],
-) -> set[str]:
-    """Insert new cases, their follow-ups and media rows in bulk (``INSERT .. ON CONFLICT DO
-    NOTHING`` on SQLite and PostgreSQL); returns the external ids actually inserted."""
-    if not fresh:
-        return set()
-    rows = []
-    for record, (agency, kecamatan, digest) in fresh:
-        times = {event.status: event.at for event in record.history}
-        reporter = record.reporter.model_dump(exclude_none=True)
-        scrub = record.privacy in SCRUBBED_MODES
-        rows.append(
-            {
-                "source": source,
-                "external_id": record.id,
-                "tracking_number": record.tracking_number,
-                "agency_id": agency.id,
-                "category": record.category,
-                "kecamatan": kecamatan,
-                "desa": record.desa,
-                "complaint_text": (
-                    scrub_reporter(record.complaint, reporter) if scrub else record.complaint
-                ),
-                "privacy_mode": record.privacy,
-                "reporter": vault.encrypt_json(reporter),
-                "source_updated_at": record.updated_at,
-                "status": record.status,
-                "reported_at": times.get("received"),
-                "first_response_at": times.get("in_progress"),
-                "resolved_at": times.get("resolved", times.get("closed")),
-                "content_hash": digest,
-            }
-        )
-    upsert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    items: list[tuple[CaseRecord, Resolved]],
+    known: dict[str, _Known],
+) -> dict[str, str]:
+    """Insert or update the cases, their follow-ups and media rows with one ``INSERT .. ON
+    CONFLICT DO UPDATE`` per table (SQLite and PostgreSQL), in one savepoint; returns the
+    external ids written, each ``new`` or ``updated``. An integrity error (a race with another
+    collector) undoes the three statements and returns nothing: the per-record path then takes
+    every record.
+
+    The updates do what :func:`_upsert` does to a stored case: a status time the record does
+    not give keeps the stored one; a case whose stored version is newer is left alone (the
+    stale guard, for a collector that wrote after the batch's look-up); a medium whose URL
+    changed is downloaded again, one whose URL is the same keeps its file."""
+    if not items:
+        return {}
+    now = utcnow()
+    pg = session.get_bind().dialect.name == "postgresql"
+    dialect_insert = pg_insert if pg else sqlite_insert
     conn = session.connection()
     cases, fu_table, media_table = _table(Case), _table(FollowUp), _table(Media)
-    with session.begin_nested():
-        stored = conn.execute(
-            upsert(cases).on_conflict_do_nothing().returning(cases.c.id, cases.c.external_id),
-            rows,
-        ).all()
-        case_ids: dict[str, int] = {row[1]: row[0] for row in stored}
-        follow_ups: list[dict[str, Any]] = []
-        for record, _res in fresh:
-            fu_in = record.follow_up
-            if fu_in is None or record.id not in case_ids:
-                continue
-            scrub_for = (
-                record.reporter.model_dump(exclude_none=True)
-                if record.privacy in SCRUBBED_MODES
-                else None
-            )
-            follow_ups.append(
-                {
-                    "case_id": case_ids[record.id],
-                    "external_id": fu_in.id,
-                    "channel": "feed",
-                    "action_text": scrub_reporter(fu_in.text, scrub_for)
-                    if scrub_for
-                    else fu_in.text,
-                    "submitted_at": fu_in.submitted_at,
+
+    case_insert = dialect_insert(cases)
+    # Whether a row came in new or updated: on PostgreSQL another collector may have inserted
+    # it since the look-up (xmax is 0 for a row this statement inserted); a SQLite write
+    # transaction holds the database from its start, so there the look-up is the answer.
+    was_inserted = (
+        literal_column("xmax = 0", Boolean) if pg else literal(None, Boolean).label("inserted")
+    )
+    new = case_insert.excluded
+    keep_if_absent = ("reported_at", "first_response_at", "resolved_at")
+    replaced = [
+        "tracking_number",
+        "agency_id",
+        "category",
+        "kecamatan",
+        "desa",
+        "complaint_text",
+        "privacy_mode",
+        "reporter",
+        "source_updated_at",
+        "status",
+        "content_hash",
+        "updated_at",
+    ]
+    case_stmt = case_insert.on_conflict_do_update(
+        index_elements=[cases.c.source, cases.c.external_id],
+        set_={
+            **{name: new[name] for name in replaced},
+            **{name: func.coalesce(new[name], cases.c[name]) for name in keep_if_absent},
+        },
+        # Only a changed, not older record overwrites: a case another collector stored after
+        # the batch's look-up is left to the per-record path, which says unchanged or stale.
+        where=and_(
+            cases.c.content_hash != new.content_hash,
+            or_(
+                cases.c.source_updated_at.is_(None),
+                cases.c.source_updated_at <= new.source_updated_at,
+            ),
+        ),
+    ).returning(cases.c.id, cases.c.external_id, was_inserted)
+
+    fu_insert = dialect_insert(fu_table)
+    fu_stmt = fu_insert.on_conflict_do_update(
+        index_elements=[fu_table.c.case_id, fu_table.c.external_id],
+        set_={
+            "action_text": fu_insert.excluded.action_text,
+            "submitted_at": fu_insert.excluded.submitted_at,
+        },
+    ).returning(fu_table.c.id, fu_table.c.case_id)
+
+    media_stmt = dialect_insert(media_table)
+    fresh = media_stmt.excluded
+    same_url = media_table.c.source_url == fresh.source_url
+    media_stmt = media_stmt.on_conflict_do_update(
+        index_elements=[media_table.c.follow_up_id, media_table.c.position],
+        set_={
+            "source_url": fresh.source_url,
+            "supplied_by": fresh.supplied_by,
+            "phase": fresh.phase,
+            "state": sql_case((same_url, media_table.c.state), else_=literal("pending")),
+            "sha256": sql_case((same_url, media_table.c.sha256), else_=literal("")),
+            "attempts": sql_case((same_url, media_table.c.attempts), else_=literal(0)),
+        },
+        # A re-fed medium that did not change is not rewritten.
+        where=or_(
+            ~same_url,
+            media_table.c.supplied_by != fresh.supplied_by,
+            media_table.c.phase != fresh.phase,
+        ),
+    )
+
+    try:
+        with session.begin_nested():
+            rows = [_case_row(record, res, source, vault, now) for record, res in items]
+            returned = cast(list[tuple[int, str, bool | None]], conn.execute(case_stmt, rows).all())
+            case_ids: dict[str, int] = {ext: case_id for case_id, ext, _new in returned}
+            written = {
+                ext: "new" if (ext not in known if inserted is None else inserted) else "updated"
+                for _id, ext, inserted in returned
+            }
+            del rows
+            follow_ups: list[dict[str, Any]] = []
+            for record, _res in items:
+                fu_in = record.follow_up
+                if fu_in is None or record.id not in case_ids:
+                    continue
+                scrub_for = (
+                    record.reporter.model_dump(exclude_none=True)
+                    if record.privacy in SCRUBBED_MODES
+                    else None
+                )
+                follow_ups.append(
+                    {
+                        "case_id": case_ids[record.id],
+                        "external_id": fu_in.id,
+                        "channel": "feed",
+                        "action_text": (
+                            scrub_reporter(fu_in.text, scrub_for) if scrub_for else fu_in.text
+                        ),
+                        "submitted_at": fu_in.submitted_at,
+                    }
+                )
+            if follow_ups:
+                fu_ids: dict[int, int] = {
+                    case_id: fu_id
+                    for fu_id, case_id in cast(
+                        list[tuple[int, int]], conn.execute(fu_stmt, follow_ups).all()
+                    )
                 }
-            )
-        if follow_ups:
-            returned = conn.execute(
-                insert(fu_table).returning(fu_table.c.id, fu_table.c.case_id), follow_ups
-            ).all()
-            fu_ids: dict[int, int] = {row[1]: row[0] for row in returned}
-            media = [
-                {
-                    "follow_up_id": fu_ids[case_ids[record.id]],
-                    "position": position,
-                    "source_url": media_in.url,
-                    "supplied_by": media_in.taken_by,
-                    "phase": media_in.phase,
-                    "state": "pending",
-                    "sha256": "",
-                    "attempts": 0,
-                }
-                for record, _res in fresh
-                if record.follow_up is not None and record.id in case_ids
-                for position, media_in in enumerate(record.follow_up.media)
-            ]
-            if media:
-                conn.execute(insert(media_table), media)
-    return set(case_ids)
+                media = [
+                    {
+                        "follow_up_id": fu_ids[case_ids[record.id]],
+                        "position": position,
+                        "source_url": media_in.url,
+                        "supplied_by": media_in.taken_by,
+                        "phase": media_in.phase,
+                        "state": "pending",
+                        "sha256": "",
+                        "attempts": 0,
+                        "created_at": now,
+                    }
+                    for record, _res in items
+                    if record.follow_up is not None and record.id in case_ids
+                    for position, media_in in enumerate(record.follow_up.media)
+                ]
+                if media:
+                    conn.execute(media_stmt, media)
+    except IntegrityError:
+        log.info("intake from %s: a bulk upsert met a conflict; storing one by one", source)
+        return {}
+    return written
 
 
 def _integrity_reason(exc: IntegrityError) -> str:
@@ -411,14 +574,14 @@ def _upsert(
     vault: Vault,
     source: str,
     record: CaseRecord,
-    resolved: tuple[Agency, str, str],
+    resolved: Resolved,
     *,
     assume_new: bool,
 ) -> str:
     """Insert or update one case. ``assume_new`` skips the look-up for an id the batch query
     did not find; if another collector inserted it since, the unique key says so and the
     caller retries with the look-up."""
-    agency, kecamatan, digest = resolved
+    agency_id, kecamatan, digest = resolved
     case = None
     if not assume_new:
         case = session.scalar(
@@ -438,7 +601,7 @@ def _upsert(
         session.add(case)
     times = {event.status: event.at for event in record.history}
     case.tracking_number = record.tracking_number
-    case.agency_id = agency.id
+    case.agency_id = agency_id
     case.category = record.category
     case.kecamatan = kecamatan
     case.desa = record.desa

@@ -40,10 +40,11 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, TypeVar, cast
 
 import httpx
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import Connection, CursorResult, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from publisher.core.backoff import Backoff
@@ -55,11 +56,12 @@ from publisher.core.errors import (
     RetryableError,
     UnknownOutcome,
 )
-from publisher.db.models import Attempt
+from publisher.db.models import Attempt, UTCDateTime
 
 log = logging.getLogger(__name__)
 
 R = TypeVar("R")
+ATTEMPTS = cast(Table, Attempt.__table__)
 # Attempt.reason of a call cut off by a crash: its lease ran out while ``sending``.
 LEASE_EXPIRED = "lease_expired"
 
@@ -152,6 +154,14 @@ def claim(
     session: Session, queue: Queue, row_id: int, worker: str, now: datetime, **values: Any
 ) -> bool:
     """Move one ``pending`` row to ``sending`` (plus ``values``); False when another won."""
+    return claim_on(session.connection(), queue, row_id, worker, now, **values)
+
+
+def claim_on(
+    conn: Connection, queue: Queue, row_id: int, worker: str, now: datetime, **values: Any
+) -> bool:
+    """:func:`claim` on a plain connection. Plain Core, none of the ORM's bulk-update
+    bookkeeping (the claimed row is not in a session; whoever needs it loads it after)."""
     changes: dict[str, Any] = {
         queue.state: "sending",
         queue.attempts: queue.column(queue.attempts) + 1,
@@ -160,21 +170,49 @@ def claim(
     }
     if queue.claimed_by:
         changes[queue.claimed_by] = worker
-    won = session.execute(
+    won = conn.execute(
         update(queue.table)
         .where(queue.table.id == row_id, queue.column(queue.state) == "pending")
         .values(changes)
-        .execution_options(synchronize_session=False)
     )
     return rowcount(won) == 1
 
 
-def record_attempt(session: Session, kind: str, subject_id: int, worker: str) -> Attempt:
-    """The attempt row of a claimed message; the caller commits it before the call."""
-    attempt = Attempt(kind=kind, subject_id=subject_id, worker=worker, started_at=utcnow())
-    session.add(attempt)
-    session.flush()
-    return attempt
+def record_attempt(session: Session, kind: str, subject_id: int, worker: str) -> int:
+    """The attempt row of a claimed message; the caller commits it before the call. Returns
+    its id."""
+    return record_attempt_on(session.connection(), kind, subject_id, worker)
+
+
+@cache
+def _attempt_statements() -> tuple[Any, Any]:
+    # Built once: they run for every message sent, and building them cost more than running.
+    # (A bound parameter may not bear the name of a column the statement sets.)
+    latest = (
+        select(func.max(ATTEMPTS.c.id))
+        .where(ATTEMPTS.c.kind == bindparam("of_kind"), ATTEMPTS.c.subject_id == bindparam("sid"))
+        .scalar_subquery()
+    )
+    start = insert(ATTEMPTS).returning(ATTEMPTS.c.id)
+    end = (
+        update(ATTEMPTS)
+        .where(ATTEMPTS.c.id == latest, ATTEMPTS.c.finished_at.is_(None))
+        .values(
+            finished_at=bindparam("now", type_=UTCDateTime()),
+            outcome=bindparam("new_outcome"),
+            reason=bindparam("new_reason"),
+            error=bindparam("new_error"),
+        )
+        .returning(ATTEMPTS.c.id)
+    )
+    return start, end
+
+
+def record_attempt_on(conn: Connection, kind: str, subject_id: int, worker: str) -> int:
+    """:func:`record_attempt` on a plain connection: one INSERT."""
+    start, _end = _attempt_statements()
+    values = {"kind": kind, "subject_id": subject_id, "worker": worker, "started_at": utcnow()}
+    return int(conn.execute(start, values).scalar_one())
 
 
 def finish_attempt(
@@ -182,17 +220,27 @@ def finish_attempt(
 ) -> int | None:
     """End the latest open attempt of a message (none is open after a lease expired); returns
     its id."""
-    attempt = session.scalar(
-        select(Attempt)
-        .where(Attempt.kind == kind, Attempt.subject_id == subject_id)
-        .order_by(Attempt.id.desc())
-        .limit(1)
-    )
-    if attempt is not None and attempt.finished_at is None:
-        attempt.finished_at, attempt.outcome = utcnow(), outcome
-        attempt.reason, attempt.error = reason, error[:2000]
-        return attempt.id
-    return None
+    return finish_attempt_on(session.connection(), kind, subject_id, outcome, reason, error)
+
+
+def finish_attempt_on(
+    conn: Connection, kind: str, subject_id: int, outcome: str, reason: str = "", error: str = ""
+) -> int | None:
+    """:func:`finish_attempt` on a plain connection: one conditional UPDATE of the latest
+    attempt."""
+    _start, end = _attempt_statements()
+    ended = conn.execute(
+        end,
+        {
+            "of_kind": kind,
+            "sid": subject_id,
+            "now": utcnow(),
+            "new_outcome": outcome,
+            "new_reason": reason,
+            "new_error": error[:2000],
+        },
+    ).scalar_one_or_none()
+    return None if ended is None else int(ended)
 
 
 def call(send: Callable[[], R], what: str) -> R | PlatformError:
@@ -235,12 +283,15 @@ def settle(
         setattr(row, queue.attempts, getattr(row, queue.attempts) - 1)
     if result.next_attempt_at is not None and queue.next_attempt_at:
         setattr(row, queue.next_attempt_at, result.next_attempt_at)
-    if error is None:
-        attempt_id = finish_attempt(session, queue.kind, row_id, queue.done)
-    else:
-        attempt_id = finish_attempt(
-            session, queue.kind, row_id, error.outcome, error.reason, str(error)
-        )
+    # Not flushed here: the row's changes and the caller's (remote id, reasons) go out as one
+    # UPDATE when the caller commits.
+    with session.no_autoflush:
+        if error is None:
+            attempt_id = finish_attempt(session, queue.kind, row_id, queue.done)
+        else:
+            attempt_id = finish_attempt(
+                session, queue.kind, row_id, error.outcome, error.reason, str(error)
+            )
     return Settled(row, result, attempt_id)
 
 
