@@ -415,32 +415,6 @@ def _latest(postgres: bool, *moments: Any) -> Any:
     )
 
 
-def _not_before(
-    postgres: bool, day: ColumnElement[int], floor: ColumnElement[int]
-) -> ColumnElement[int]:
-    """``day``, moved up to ``floor`` when earlier (a response before the report counts 0
-    working days); NULL stays NULL."""
-    if postgres:
-        return case_when((day.is_(None), None), else_=func.greatest(day, floor))
-    return func.max(day, floor)  # SQLite's max() of several values is NULL if one is
-
-
-def _overdue_cutoff(calendar: WorkCalendar, today: date, after_wd: int) -> date:
-    """The latest local date whose idle working days up to ``today`` exceed ``after_wd``:
-    idle days only grow as the last progress gets older, so "overdue" is one comparison."""
-    back = after_wd * 2 + 40  # weekends and holiday runs fit in this; widened if not
-    while True:
-        days = np.arange(
-            np.datetime64(today - timedelta(days=back), "D"), np.datetime64(today, "D")
-        )
-        idle = calendar.working_days_between(days, np.full(days.size, np.datetime64(today)))
-        over = np.flatnonzero(idle > after_wd)
-        if over.size:
-            day: date = days[over[-1]].item()
-            return day
-        back *= 2
-
-
 def build_report(
     session: Session,
     calendar: WorkCalendar,
@@ -457,14 +431,16 @@ def build_report(
     agency, first-follow-up PIC, local month and number of working days, how many cases and
     how many of them are answered, resolved, followed up, published and overdue (a few
     thousand rows for a year of a regency, not a row per case); medians come from those
-    per-group histograms. Working days are a lookup in a table of every date of the period
-    with its running count of working days (sent with the query, built by numpy from the
-    calendar), so the database subtracts two numbers per case. A second query lists the
-    overdue cases, the longest idle first (``overdue_limit`` of them; all when None).
+    per-group histograms. Working days are a lookup in a table of every date around the
+    period with its running count of working days (sent with the query, built by numpy from
+    the calendar), so the database subtracts two numbers per case. The same statement lists
+    the overdue cases, the longest idle first (``overdue_limit`` of them; all when None);
+    their tracking numbers and times are then read by primary key.
 
     The same definitions as :func:`build_report_by_orm` (the tests compare them on both
     databases). On SQLite with a zone that changes its offset (summer time), or with a date
-    far past the period, it falls back to :func:`build_report_by_scan`.
+    outside the dates table (years from the period), it falls back to
+    :func:`build_report_by_scan`.
     """
     postgres = session.get_bind().dialect.name == "postgresql"
     offset = 0 if postgres else _fixed_offset(calendar.tz)
@@ -501,7 +477,8 @@ def build_report(
     # Every local date a case can need, with its running count of working days: from well
     # before the period (a source's response time can precede its report time) to after it.
     days, cum = calendar.cumulative_working_days(start - timedelta(days=730), last)
-    day_keys = [_day_key(day, postgres) for day in days.tolist()]
+    first_day: date = days[0].item()
+    day_keys = [_day_key(first_day + timedelta(days=i), postgres) for i in range(days.size)]
     months = days.astype("datetime64[M]").astype(np.int64)
     table = (
         values(
@@ -592,7 +569,7 @@ def build_report(
             .prefix_with("MATERIALIZED")
         )
         d = per_case.c
-        first_key = int(_day_key(days[0].item(), postgres)) - 1
+        first_key = int(_day_key(first_day, postgres)) - 1
         cum_array, month_array = _int_array(cum.tolist()), _int_array(months.tolist())
         rep_cum, rep_month = cum_array[d.rep - first_key], month_array[d.rep - first_key]
         resp_cum, res_cum = cum_array[d.resp - first_key], cum_array[d.res - first_key]
@@ -603,7 +580,7 @@ def build_report(
         query = select().select_from(per_case)
     else:
         # SQLite: a join on each date's expression (it computes each once per case).
-        lookups = []
+        lookups: list[Any] = []
         for moment in (reported, response, Case.resolved_at, last_progress):
             row = table.alias(f"at_{len(lookups)}")
             lookups.append(row)
@@ -668,7 +645,9 @@ def build_report(
                 zero, zero, zero, zero, zero,
             )
         )  # fmt: skip
-    rows = session.connection().execute(union_all(*parts)).all()
+    rows: list[tuple[Any, ...]] = [
+        tuple(row) for row in session.connection().execute(union_all(*parts))
+    ]
     if any(row[11] for row in rows if row[0] == 0):
         return _by_scan(
             session,
@@ -762,7 +741,7 @@ def _overdue_cases(
             .group_by(FollowUp.case_id)
             .subquery()
         )
-        for case_id, tracking, status, *times in session.connection().execute(
+        for row in session.connection().execute(
             select(
                 Case.id, Case.tracking_number, Case.status,
                 func.coalesce(Case.reported_at, Case.created_at), Case.first_response_at,
@@ -772,8 +751,9 @@ def _overdue_cases(
             .outerjoin(follow_ups, follow_ups.c.case_id == Case.id)
             .where(Case.id.in_(chunk))
         ):  # fmt: skip
-            reported, first_response, first_at, resolved, source_updated, updated, created, \
-                latest = times  # fmt: skip
+            record: tuple[Any, ...] = tuple(row)
+            case_id, tracking, status, reported, first_response, first_at, resolved, \
+                source_updated, updated, created, latest = record  # fmt: skip
             signals = [t for t in (first_response, first_at, resolved) if t]
             answer = min(signals) if signals else None
             if answer is None and status != "received":
