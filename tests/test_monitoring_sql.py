@@ -16,6 +16,7 @@ import random
 import statistics
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -190,9 +191,9 @@ def test_the_dashboard_report_is_reused_per_filter_until_it_expires(ctx: AppCont
 # --- issue 23: the figures as SQL aggregates, against the scan and the ORM reference --------
 
 
-def every_way(session: Session, calendar: WorkCalendar, **args: object) -> list[Report]:
+def every_way(session: Session, calendar: WorkCalendar, **args: Any) -> list[Report]:
     return [
-        build(session, calendar, **args)  # type: ignore[operator]
+        build(session, calendar, **args)
         for build in (build_report, build_report_by_scan, build_report_by_orm)
     ]
 
