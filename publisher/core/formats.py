@@ -44,21 +44,32 @@ def _measure(value: float, decimals: int) -> str:
 
 def share(value: float | None) -> str:
     """A fraction as a percentage (``0.75`` -> ``75%``)."""
-    return "-" if value is None else format_percent(value, locale=LOCALE)
+    return "-" if value is None else _share(value)
+
+
+@lru_cache(maxsize=4096)
+def _share(value: float) -> str:
+    return format_percent(value, locale=_locale())
 
 
 def day(value: date | None) -> str:
     """A date as ``1 Januari 2026``."""
-    return "-" if value is None else format_date(value, "d MMMM y", locale=LOCALE)
+    return "-" if value is None else format_date(value, "d MMMM y", locale=_locale())
 
 
 def month(value: date) -> str:
     """A month as ``Mei 2026``."""
-    return format_date(value, "MMMM y", locale=LOCALE)
+    return format_date(value, "MMMM y", locale=_locale())
 
 
 def moment(value: datetime | None, tz: tzinfo) -> str:
     """A time as ``2 Des 2026 13.37 WIB`` (local time of ``tz``)."""
     if value is None:
         return "-"
-    return format_datetime(value, "d MMM y HH.mm", tzinfo=tz, locale=LOCALE) + " WIB"
+    return _moment(value, tz)
+
+
+@lru_cache(maxsize=4096)
+def _moment(value: datetime, tz: tzinfo) -> str:
+    # A cached dashboard shows the same hundred times on every request: a fifth of its CPU.
+    return format_datetime(value, "d MMM y HH.mm", tzinfo=tz, locale=_locale()) + " WIB"
