@@ -20,12 +20,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from publisher.app.factory import create_app
 from publisher.core.clock import utcnow
 from publisher.db.models import Agency, Case, Delivery, FollowUp, Post, User
 from publisher.monitoring.stats import (
+    LISTED_OVERDUE,
     Report,
     _histogram_median,
     build_report,
@@ -39,6 +43,7 @@ from publisher.runtime.context import AppContext
 from tests.flow import add_account
 from tests.ops_fixtures import CALENDAR, NOW
 
+OPS = {"Authorization": "Bearer ops-token-for-tests"}
 SOURCES = ("feed", "open311", "sp4n", "csv", "push", "app", "whatsapp")
 STATUSES = ("received", "in_progress", "resolved", "closed", "rejected")
 
@@ -280,3 +285,33 @@ def test_the_histogram_median_is_the_median_of_the_values_it_stands_for() -> Non
         counts = {v: values.count(v) for v in set(values)}
         assert _histogram_median(counts) == statistics.median(values)
     assert _histogram_median({}) is None
+
+
+def test_the_dashboard_lists_the_hundred_longest_idle_and_counts_every_overdue_case(
+    ctx: AppContext,
+) -> None:
+    reported = NOW - timedelta(days=30)
+    with ctx.sessions() as session, session.begin():
+        session.add_all(
+            Case(
+                source="test",
+                external_id=f"O-{i}",
+                tracking_number=f"LPR-O-{i:04d}",
+                complaint_text="Lampu jalan mati.",
+                reported_at=reported + timedelta(minutes=i),
+                created_at=reported,
+            )
+            for i in range(LISTED_OVERDUE + 3)
+        )
+    ctx.settings = ctx.settings.model_copy(update={"ops_token": "ops-token-for-tests"})
+    client = TestClient(create_app(ctx))
+    period = f"start={(NOW - timedelta(days=40)).date()}&end={NOW.date()}"
+    with time_machine.travel(NOW, tick=False):
+        page = client.get(f"/dashboard?{period}", headers=OPS)
+        export = client.get(f"/dashboard/export.csv?kind=overdue&{period}", headers=OPS)
+    assert page.status_code == 200
+    listed = page.text.split('data-testid="overdue"')[1].split("</table>")[0]
+    assert listed.count("LPR-O-") == LISTED_OVERDUE
+    assert "LPR-O-0000" in listed and f"LPR-O-{LISTED_OVERDUE + 2:04d}" not in listed
+    assert f"dari {LISTED_OVERDUE + 3}" in page.text  # the notice counts every one
+    assert export.text.count("LPR-O-") == LISTED_OVERDUE + 3  # the CSV has them all
