@@ -232,71 +232,90 @@ def run_server_load(
     return latencies, wall, server_cpu_ms
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    # ``argv``: ``python -m bench`` calls every benchmark's main([]); parse_args() without it
+    # read the runner's own arguments (a benchmark name) and exited.
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=150, help="requests per client")
-    args = parser.parse_args()
+    parser.add_argument("--database-url", default="", help="postgresql://... (default: SQLite)")
+    parser.add_argument("--quick", action="store_true", help="30 requests per client")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.requests = min(args.requests, 30)
     use_hash_profile("test")  # the bench measures pages, not password hashing
+    drop = None
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         settings = settings_for(root, new_key())
-        ctx = AppContext.from_settings(settings)
-        started = time.perf_counter()
-        build(ctx)
-        print(
-            f"built {CASES:,} cases, {PENDING:,} pending and {DECIDED:,} decided posts "
-            f"in {time.perf_counter() - started:.1f} s"
+        if args.database_url:
+            from bench.dashboard import postgres_database
+
+            url, drop = postgres_database(args.database_url, "bench_review")
+            settings = settings.model_copy(update={"database_url": url})
+        try:
+            run(settings, args.requests)
+        finally:
+            if drop:
+                drop()
+
+
+def run(settings: Settings, requests: int) -> None:
+    ctx = AppContext.from_settings(settings)
+    started = time.perf_counter()
+    build(ctx)
+    print(
+        f"{ctx.engine.dialect.name}: built {CASES:,} cases, {PENDING:,} pending and "
+        f"{DECIDED:,} decided posts in {time.perf_counter() - started:.1f} s"
+    )
+    token, user = login(ctx, "rev", PASSWORD, "bench")
+    viewer = Viewer(user.id, user.username, "", user.role, None, "", "")
+    # Cursors of pages 2..100 (the whole open queue at 50 a page), walked once.
+    cursors: list[str] = []
+    with ctx.readonly_sessions() as session:
+        cursor: Cursor | None = None
+        while True:
+            _rows, cursor = queue_page(session, viewer, QueueFilter(), cursor)
+            if cursor is None:
+                break
+            cursors.append(cursor.encode())
+    paths = ["/review"] + [f"/review?after={c}" for c in cursors]
+
+    for label, freeze_heap in (
+        ("as shipped", True),
+        ("naive: startup heap not frozen, full collections walk it", False),
+    ):
+        latencies, wall, server_cpu_ms = run_server_load(
+            settings, token, paths, requests, freeze_heap=freeze_heap
         )
-        with ctx.sessions() as session, session.begin():
-            token, user = login(session, "rev", PASSWORD, "bench")
-            viewer = Viewer(user.id, user.username, "", user.role, None, "", "")
-        # Cursors of pages 2..100 (the whole open queue at 50 a page), walked once.
-        cursors: list[str] = []
-        with ctx.readonly_sessions() as session:
-            cursor: Cursor | None = None
-            while True:
-                _rows, cursor = queue_page(session, viewer, QueueFilter(), cursor)
-                if cursor is None:
-                    break
-                cursors.append(cursor.encode())
-        paths = ["/review"] + [f"/review?after={c}" for c in cursors]
+        print(
+            f"GET /review, {label}; {CLIENTS} clients x {requests} requests "
+            f"({len(paths)} distinct pages, half the requests on page 1):"
+        )
+        print(
+            f"  p50 {percentile(latencies, 50):.1f} ms  p95 {percentile(latencies, 95):.1f} "
+            f"ms  p99 {percentile(latencies, 99):.1f} ms  max {max(latencies):.1f} ms  "
+            f"throughput {len(latencies) / wall:.0f} req/s"
+        )
+        print(
+            f"  server CPU per request {server_cpu_ms:.1f} ms; machine load average "
+            f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (latency includes waiting "
+            "for CPU)"
+        )
 
-        for label, freeze_heap in (
-            ("as shipped", True),
-            ("naive: startup heap not frozen, full collections walk it", False),
-        ):
-            latencies, wall, server_cpu_ms = run_server_load(
-                settings, token, paths, args.requests, freeze_heap=freeze_heap
+    print("queue query alone (median of 20), keyset vs OFFSET at the same depth:")
+    with ctx.readonly_sessions() as session:
+        for page_no in (1, 10, 50, 100):
+            depth = (page_no - 1) * 50
+            after = Cursor.decode(cursors[page_no - 2]) if page_no > 1 else None
+            keyset = time_query(lambda a=after: queue_page(session, viewer, QueueFilter(), a))
+            offset = time_query(
+                lambda d=depth: queue_page_by_offset(session, viewer, QueueFilter(), d)
             )
             print(
-                f"GET /review, {label}; {CLIENTS} clients x {args.requests} requests "
-                f"({len(paths)} distinct pages, half the requests on page 1):"
+                f"  page {page_no:>3} (rows {depth:>5}+): keyset {keyset:6.2f} ms   "
+                f"offset {offset:6.2f} ms"
             )
-            print(
-                f"  p50 {percentile(latencies, 50):.1f} ms  p95 {percentile(latencies, 95):.1f} "
-                f"ms  p99 {percentile(latencies, 99):.1f} ms  max {max(latencies):.1f} ms  "
-                f"throughput {len(latencies) / wall:.0f} req/s"
-            )
-            print(
-                f"  server CPU per request {server_cpu_ms:.1f} ms; machine load average "
-                f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (latency includes waiting "
-                "for CPU)"
-            )
-
-        print("queue query alone (median of 20), keyset vs OFFSET at the same depth:")
-        with ctx.readonly_sessions() as session:
-            for page_no in (1, 10, 50, 100):
-                depth = (page_no - 1) * 50
-                after = Cursor.decode(cursors[page_no - 2]) if page_no > 1 else None
-                keyset = time_query(lambda a=after: queue_page(session, viewer, QueueFilter(), a))
-                offset = time_query(
-                    lambda d=depth: queue_page_by_offset(session, viewer, QueueFilter(), d)
-                )
-                print(
-                    f"  page {page_no:>3} (rows {depth:>5}+): keyset {keyset:6.2f} ms   "
-                    f"offset {offset:6.2f} ms"
-                )
-        ctx.close()
+    ctx.close()
 
 
 if __name__ == "__main__":

@@ -13,24 +13,37 @@ and report times a few minutes either side of local midnight (the local date cou
 from __future__ import annotations
 
 import random
+import statistics
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
+import pytest
+import time_machine
+from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from publisher.app.factory import create_app
 from publisher.core.clock import utcnow
 from publisher.db.models import Agency, Case, Delivery, FollowUp, Post, User
 from publisher.monitoring.stats import (
+    LISTED_OVERDUE,
     Report,
+    _histogram_median,
     build_report,
     build_report_by_orm,
+    build_report_by_scan,
     clear_report_cache,
     configured_report,
 )
+from publisher.monitoring.workdays import WorkCalendar
 from publisher.runtime.context import AppContext
 from tests.flow import add_account
 from tests.ops_fixtures import CALENDAR, NOW
 
+OPS = {"Authorization": "Bearer ops-token-for-tests"}
 SOURCES = ("feed", "open311", "sp4n", "csv", "push", "app", "whatsapp")
 STATUSES = ("received", "in_progress", "resolved", "closed", "rejected")
 
@@ -178,3 +191,127 @@ def test_the_dashboard_report_is_reused_per_filter_until_it_expires(ctx: AppCont
     assert configured_report(ctx, start=first, end=today, now=utcnow()).total.received == 2
     clear_report_cache(ctx.engine)
     assert configured_report(ctx, start=first, end=today).total.received == 2
+
+
+# --- issue 23: the figures as SQL aggregates, against the scan and the ORM reference --------
+
+
+def every_way(session: Session, calendar: WorkCalendar, **args: Any) -> list[Report]:
+    return [
+        build(session, calendar, **args)
+        for build in (build_report, build_report_by_scan, build_report_by_orm)
+    ]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_aggregate_report_equals_the_scan_and_the_orm_for_any_generated_set(
+    any_ctx: AppContext, seed: int
+) -> None:
+    generate(any_ctx, count=250, seed=seed)
+    rnd = random.Random(seed)
+    with any_ctx.readonly_sessions() as session:
+        for _ in range(4):
+            first = date(2025, 3, 25) + timedelta(days=rnd.randint(0, 40))
+            last = first + timedelta(days=rnd.randint(0, 45))
+            args = dict(
+                start=first,
+                end=last,
+                now=NOW + timedelta(days=rnd.randint(-30, 30), minutes=rnd.randint(0, 1440)),
+                min_cases=rnd.randint(1, 6),
+                overdue_after_wd=rnd.randint(0, 5),
+                agency_code=rnd.choice([None, None, "dpupr"]),
+            )
+            ours, scan, orm = every_way(session, CALENDAR, **args)
+            assert comparable(ours) == comparable(orm), args
+            assert asdict(ours) == asdict(scan), args  # the monthly history too
+
+
+@pytest.mark.parametrize(
+    "zone", ["Asia/Makassar", "Pacific/Honolulu", "UTC", "Europe/Berlin", "America/Sao_Paulo"]
+)
+def test_local_dates_follow_the_configured_zone_east_west_and_with_summer_time(
+    any_ctx: AppContext, zone: str
+) -> None:
+    # A fixed offset east (WITA) or west of UTC, none, and zones with summer time (SQLite
+    # cannot tell those by arithmetic and takes the scan; PostgreSQL uses its zone rules).
+    generate(any_ctx, count=200, seed=11)
+    calendar = WorkCalendar(tz=ZoneInfo(zone), holidays=CALENDAR.holidays)
+    with any_ctx.readonly_sessions() as session:
+        ours, scan, orm = every_way(
+            session, calendar, start=date(2025, 3, 30), end=date(2025, 5, 10), now=NOW
+        )
+    assert comparable(ours) == comparable(orm)
+    assert asdict(ours) == asdict(scan)
+
+
+def test_the_overdue_list_can_be_cut_to_the_longest_idle_and_counts_stay_whole(
+    any_ctx: AppContext,
+) -> None:
+    generate(any_ctx, count=300, seed=4)
+    args = dict(start=date(2025, 3, 28), end=date(2025, 5, 20), now=NOW)
+    with any_ctx.readonly_sessions() as session:
+        full = build_report(session, CALENDAR, **args)  # type: ignore[arg-type]
+        cut = build_report(session, CALENDAR, overdue_limit=7, **args)  # type: ignore[arg-type]
+        none = build_report(session, CALENDAR, overdue_limit=0, **args)  # type: ignore[arg-type]
+    assert len(full.overdue) == full.total.overdue > 7
+    assert cut.overdue == full.overdue[:7]
+    assert none.overdue == []
+    assert cut.total == none.total == full.total
+
+
+def test_a_response_years_after_the_report_is_counted_like_the_reference(
+    any_ctx: AppContext,
+) -> None:
+    # Outside the dates table sent with the query: the report falls back to the scan.
+    generate(any_ctx, count=60, seed=8)
+    with any_ctx.sessions() as session, session.begin():
+        case = session.scalars(select(Case).order_by(Case.id)).first()
+        assert case is not None
+        case.reported_at = datetime(2025, 4, 2, 3, 0, tzinfo=UTC)
+        case.resolved_at = datetime(2031, 7, 1, 3, 0, tzinfo=UTC)
+        case.first_response_at = datetime(1999, 1, 4, 3, 0, tzinfo=UTC)  # before the report
+    with any_ctx.readonly_sessions() as session:
+        ours, scan, orm = every_way(
+            session, CALENDAR, start=date(2025, 3, 28), end=date(2025, 5, 20), now=NOW
+        )
+    assert comparable(ours) == comparable(orm)
+    assert asdict(ours) == asdict(scan)
+
+
+def test_the_histogram_median_is_the_median_of_the_values_it_stands_for() -> None:
+    rnd = random.Random(23)
+    for _ in range(200):
+        values = [rnd.randint(0, 12) for _ in range(rnd.randint(1, 30))]
+        counts = {v: values.count(v) for v in set(values)}
+        assert _histogram_median(counts) == statistics.median(values)
+    assert _histogram_median({}) is None
+
+
+def test_the_dashboard_lists_the_hundred_longest_idle_and_counts_every_overdue_case(
+    ctx: AppContext,
+) -> None:
+    reported = NOW - timedelta(days=30)
+    with ctx.sessions() as session, session.begin():
+        session.add_all(
+            Case(
+                source="test",
+                external_id=f"O-{i}",
+                tracking_number=f"LPR-O-{i:04d}",
+                complaint_text="Lampu jalan mati.",
+                reported_at=reported + timedelta(minutes=i),
+                created_at=reported,
+            )
+            for i in range(LISTED_OVERDUE + 3)
+        )
+    ctx.settings = ctx.settings.model_copy(update={"ops_token": "ops-token-for-tests"})
+    client = TestClient(create_app(ctx))
+    period = f"start={(NOW - timedelta(days=40)).date()}&end={NOW.date()}"
+    with time_machine.travel(NOW, tick=False):
+        page = client.get(f"/dashboard?{period}", headers=OPS)
+        export = client.get(f"/dashboard/export.csv?kind=overdue&{period}", headers=OPS)
+    assert page.status_code == 200
+    listed = page.text.split('data-testid="overdue"')[1].split("</table>")[0]
+    assert listed.count("LPR-O-") == LISTED_OVERDUE
+    assert "LPR-O-0000" in listed and f"LPR-O-{LISTED_OVERDUE + 2:04d}" not in listed
+    assert f"dari {LISTED_OVERDUE + 3}" in page.text  # the notice counts every one
+    assert export.text.count("LPR-O-") == LISTED_OVERDUE + 3  # the CSV has them all

@@ -710,6 +710,17 @@ class Alert(Base):
 # Published deliveries newest first: the public page's snapshot reads them straight off this.
 Index("ix_deliveries_published", Delivery.state, Delivery.published_at)
 
+# --- issue 23: the dashboard's aggregate queries (0021) -------------------------------------
+# A case's follow-ups in order with their PIC: each case's first and latest follow-up without a
+# sort (publisher/monitoring/stats.py).
+Index(
+    "ix_follow_ups_case_order",
+    FollowUp.case_id,
+    FollowUp.submitted_at,
+    FollowUp.id,
+    FollowUp.pic_user_id,
+)
+
 
 # --- issue 20: a PIC's request for a reporter's contact, decided by an admin (0018) -----------
 

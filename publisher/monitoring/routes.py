@@ -30,7 +30,7 @@ from publisher.db.models import CONTACT_OUTCOMES, Agency, ContactRequest
 from publisher.monitoring.charts import Series, bar_chart
 from publisher.monitoring.digest import regency_report, regency_text, render_text, todays_digests
 from publisher.monitoring.export import KINDS, report_csv
-from publisher.monitoring.stats import Report, configured_report
+from publisher.monitoring.stats import LISTED_OVERDUE, Report, configured_report
 from publisher.runtime.context import AppContext
 from publisher.web import formats
 from publisher.web.auth import Viewer
@@ -82,10 +82,12 @@ async def _report_query(
 ReportParams = Annotated[ReportQuery, Depends(_report_query)]
 
 
-def _report(ctx: AppContext, query: ReportQuery) -> Report:
+def _report(ctx: AppContext, query: ReportQuery, overdue_limit: int | None = None) -> Report:
     first, last = _period(ctx, query.start, query.end)
     agency = query.agency
-    return configured_report(ctx, start=first, end=last, agency_code=agency or None)
+    return configured_report(
+        ctx, start=first, end=last, agency_code=agency or None, overdue_limit=overdue_limit
+    )
 
 
 def _viewer(request: Request) -> Viewer | None:
@@ -130,7 +132,7 @@ def _charts(report: Report) -> dict[str, Any]:
 
 
 # Overdue cases listed on the page (the longest idle); the CSV export has every one.
-OVERDUE_ROWS = 100
+OVERDUE_ROWS = LISTED_OVERDUE
 
 # Every route here is for leadership, an admin or a machine with the ops token (see above).
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
@@ -144,10 +146,10 @@ def page(
     # default period's meanwhile (a dead-end error page helps no one).
     period_error, status = "", 200
     try:
-        report = _report(ctx, params)
+        report = _report(ctx, params, OVERDUE_ROWS)
     except HTTPException as exc:
         period_error, status = str(exc.detail), 400
-        report = _report(ctx, ReportQuery("", "", params.agency))
+        report = _report(ctx, ReportQuery("", "", params.agency), OVERDUE_ROWS)
     agency = params.agency
     with ctx.readonly_sessions() as session:
         agencies = session.execute(select(Agency.code, Agency.name).order_by(Agency.name)).all()

@@ -36,7 +36,28 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import BigInteger, Engine, String, cast, func, literal, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Engine,
+    Integer,
+    String,
+    and_,
+    cast,
+    column,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+    values,
+)
+from sqlalchemy import (
+    case as case_when,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -204,6 +225,7 @@ def configured_report(
     end: date,
     now: datetime | None = None,
     agency_code: str | None = None,
+    overdue_limit: int | None = None,
 ) -> Report:
     """:func:`build_report` with the configured calendar, ranking minimum and overdue threshold,
     so the dashboard, ``lapor stats`` and the public page count alike.
@@ -214,7 +236,9 @@ def configured_report(
     """
     s = ctx.settings
     calendar = _calendar(s.tz, tuple(s.holiday_files))
-    key = (start, end, agency_code or "", s.ranking_min_cases, s.overdue_working_days)
+    key = (
+        start, end, agency_code or "", s.ranking_min_cases, s.overdue_working_days, overdue_limit
+    )  # fmt: skip
 
     def compute() -> Report:
         with ctx.readonly_sessions() as session:
@@ -227,6 +251,7 @@ def configured_report(
                 min_cases=s.ranking_min_cases,
                 overdue_after_wd=s.overdue_working_days,
                 agency_code=agency_code,
+                overdue_limit=overdue_limit,
             )
 
     if now is not None or s.dashboard_cache_s <= 0:
@@ -319,7 +344,539 @@ def _moments(values: Sequence[Any], postgres: bool) -> MomentArray:
     return np.array(values, dtype=np.int64).view("datetime64[us]")
 
 
+# --- the report as SQL aggregates ---------------------------------------------------------
+
+# The dashboard lists the longest-idle overdue cases; the CSV export asks for every one.
+LISTED_OVERDUE = 100
+
+
+@lru_cache(maxsize=16)
+def _fixed_offset(tz: ZoneInfo) -> int | None:
+    """The zone's UTC offset in seconds when it is the same from 1970 to 2100 (WIB, WITA,
+    WIT), else None: SQLite has no time zones, so it tells local dates by a fixed offset only.
+    Sampled twice a month (a zone with summer time changes within months)."""
+    offsets: set[timedelta | None] = set()
+    for year in range(1970, 2101):
+        for month in range(1, 13):
+            for day in (1, 15):
+                offsets.add(datetime(year, month, day, tzinfo=UTC).astimezone(tz).utcoffset())
+                if len(offsets) > 1:
+                    return None
+    (only,) = offsets
+    if only is None or only.microseconds or abs(only) >= timedelta(days=1):
+        return None
+    return int(only.total_seconds())
+
+
+def _hms(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def _local_day(column: Any, postgres: bool, tz: ZoneInfo, offset: int) -> Any:
+    """The local date of a UTC timestamp column, computed by the database (NULL stays NULL):
+    on PostgreSQL days since 1970-01-01 (its own zone rules); on SQLite the text
+    ``YYYY-MM-DD`` of the stored UTC text (``YYYY-MM-DD HH:MM:SS.ffffff``) moved by the
+    zone's fixed offset. Whole seconds only: SQLite rounds fractions to milliseconds, which
+    could carry 23:59:59.9996 into the next day; truncating keeps the date exact."""
+    if postgres:
+        local = cast(func.timezone(tz.key, column), Date)
+        return type_coerce(local - cast(literal("1970-01-01"), Date), Integer)
+    seconds = func.substr(type_coerce(column, String()), 1, 19)
+    return func.date(seconds, f"{offset:+d} seconds") if offset else func.date(seconds)
+
+
+def _int_array(numbers: list[int]) -> Any:
+    text = ",".join(str(int(n)) for n in numbers)
+    return literal_column(f"(ARRAY[{text}]::integer[])", ARRAY(Integer))
+
+
+def _day_key(day: date, postgres: bool) -> int | str:
+    """A local date as :func:`_local_day` gives it."""
+    return (day - date(1970, 1, 1)).days if postgres else day.isoformat()
+
+
+def _earliest(postgres: bool, *moments: Any) -> Any:
+    """The earliest non-NULL timestamp, NULL when all are (PostgreSQL's LEAST; SQLite's min()
+    is NULL as soon as one value is, and compares the stored UTC text, which sorts as time)."""
+    if postgres:
+        return func.least(*moments)
+    never = literal("9", String())
+    return func.nullif(
+        func.min(*(func.coalesce(type_coerce(m, String()), never) for m in moments)), never
+    )
+
+
+def _latest(postgres: bool, *moments: Any) -> Any:
+    if postgres:
+        return func.greatest(*moments)
+    never = literal("", String())
+    return func.nullif(
+        func.max(*(func.coalesce(type_coerce(m, String()), never) for m in moments)), never
+    )
+
+
 def build_report(
+    session: Session,
+    calendar: WorkCalendar,
+    *,
+    start: date,
+    end: date,
+    now: datetime,
+    min_cases: int = 5,
+    overdue_after_wd: int = 3,
+    agency_code: str | None = None,
+    overdue_limit: int | None = None,
+) -> Report:
+    """The figures of the period counted by the database: one aggregate query returns, per
+    agency, first-follow-up PIC, local month and number of working days, how many cases and
+    how many of them are answered, resolved, followed up, published and overdue (a few
+    thousand rows for a year of a regency, not a row per case); medians come from those
+    per-group histograms. Working days are a lookup in a table of every date around the
+    period with its running count of working days (sent with the query, built by numpy from
+    the calendar), so the database subtracts two numbers per case. The same statement lists
+    the overdue cases, the longest idle first (``overdue_limit`` of them; all when None);
+    their tracking numbers and times are then read by primary key.
+
+    The same definitions as :func:`build_report_by_orm` (the tests compare them on both
+    databases). On SQLite with a zone that changes its offset (summer time), or with a date
+    outside the dates table (years from the period), it falls back to
+    :func:`build_report_by_scan`.
+    """
+    postgres = session.get_bind().dialect.name == "postgresql"
+    offset = 0 if postgres else _fixed_offset(calendar.tz)
+    today = calendar.local_date(now)
+    last = max(end, today) + timedelta(days=62)  # responses come after the report
+    if offset is None:
+        return _by_scan(
+            session,
+            calendar,
+            start,
+            end,
+            now,
+            min_cases,
+            overdue_after_wd,
+            agency_code,
+            overdue_limit,
+        )
+    lo, hi = period_bounds(start, end, calendar)
+    agencies = {
+        a.id: (a.code, a.name) for a in session.execute(select(Agency.id, Agency.code, Agency.name))
+    }
+    pics = {
+        uid: (username, full_name, agency_id, active)
+        for uid, username, full_name, agency_id, active in session.execute(
+            select(User.id, User.username, User.full_name, User.agency_id, User.active).where(
+                User.role == "pic"
+            )
+        )
+    }
+
+    def day_of(column: Any) -> Any:
+        return _local_day(column, postgres, calendar.tz, offset)
+
+    # Every local date a case can need, with its running count of working days: from well
+    # before the period (a source's response time can precede its report time) to after it.
+    days, cum = calendar.cumulative_working_days(start - timedelta(days=730), last)
+    first_day: date = days[0].item()
+    day_keys = [_day_key(first_day + timedelta(days=i), postgres) for i in range(days.size)]
+    months = days.astype("datetime64[M]").astype(np.int64)
+    table = (
+        values(
+            column("day", Integer if postgres else String),
+            column("cum", Integer),
+            column("month", Integer),
+            name="workdays",
+            literal_binds=True,
+        )
+        .data(
+            list(
+                zip(
+                    day_keys,
+                    cum.tolist(),
+                    months.tolist(),
+                    strict=True,
+                )
+            )
+        )
+        .cte("workdays")
+    )
+    first_fu = _first_follow_ups()
+    reported = func.coalesce(Case.reported_at, Case.created_at)
+    in_period = [reported >= lo, reported < hi]
+    if agency_code:
+        code_id = select(Agency.id).where(Agency.code == agency_code).scalar_subquery()
+        in_period.append(Case.agency_id == code_id)
+
+    def flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return case_when((condition, 1), else_=0)
+
+    # answered_at(): the earliest signal, else the source's last change when the status moved
+    # (moments compared first, then one local date each: dates are the costly part).
+    response = func.coalesce(
+        _earliest(postgres, Case.first_response_at, first_fu.c.first_at, Case.resolved_at),
+        case_when(
+            (
+                Case.status != "received",
+                func.coalesce(Case.source_updated_at, Case.updated_at, Case.created_at),
+            ),
+            else_=None,
+        ),
+    )
+    last_progress = _latest(postgres, reported, response, first_fu.c.latest_at)
+    # Each date is looked up once in the dates table (SQLite: a join on the date's
+    # expression): the working days between two dates are the difference of their running
+    # counts (0 when the response precedes the report: the count never goes down).
+    today_at = int((np.datetime64(today, "D") - days[0]).astype(np.int64))
+    # Idle working days as of today; a period after today has none (nothing is overdue).
+    today_cum = int(cum[today_at]) if 0 <= today_at < days.size else -1
+    # A join, not "IN (...)" inside a CASE: PostgreSQL scanned the list once per case.
+    published = (
+        select(Post.case_id)
+        .distinct()
+        .join(Delivery, Delivery.post_id == Post.id)
+        .where(Delivery.state == "published")
+        .subquery("published")
+    )
+    is_resolved = or_(Case.resolved_at.is_not(None), Case.status.in_(RESOLVED_STATUSES))
+    per_case_columns = [
+        Case.id.label("id"),
+        func.coalesce(Case.agency_id, -1).label("agency"),
+        func.coalesce(first_fu.c.pic, -1).label("pic"),
+        flag(is_resolved).label("resolved"),
+        flag(first_fu.c.case_id.is_not(None)).label("followed_up"),
+        flag(published.c.case_id.is_not(None)).label("published"),
+    ]
+    cases = (
+        select()
+        .select_from(Case)
+        .outerjoin(first_fu, first_fu.c.case_id == Case.id)
+        .outerjoin(published, published.c.case_id == Case.id)
+        .where(*in_period)
+    )
+    if postgres:
+        # First each case's four local dates (PostgreSQL repeats an expression wherever it
+        # is used, and dates are the costly part), then a subscript into two constant arrays
+        # of the dates table (a join on these expressions made it sort on disk).
+        per_case = (
+            cases.add_columns(
+                *per_case_columns,
+                day_of(reported).label("rep"),
+                day_of(response).label("resp"),
+                day_of(Case.resolved_at).label("res"),
+                day_of(last_progress).label("last"),
+            )
+            .cte("per_case")
+            .prefix_with("MATERIALIZED")
+        )
+        d = per_case.c
+        first_key = int(_day_key(first_day, postgres)) - 1
+        cum_array, month_array = _int_array(cum.tolist()), _int_array(months.tolist())
+        rep_cum, rep_month = cum_array[d.rep - first_key], month_array[d.rep - first_key]
+        resp_cum, res_cum = cum_array[d.resp - first_key], cum_array[d.res - first_key]
+        last_cum = cum_array[d.last - first_key]
+        answered, was_resolved = d.resp.is_not(None), d.res.is_not(None)
+        columns: list[Any] = [d.id, d.agency, d.pic, d.resolved, d.followed_up, d.published]
+        resolved = d.resolved == 1
+        query = select().select_from(per_case)
+    else:
+        # SQLite: a join on each date's expression (it computes each once per case).
+        lookups: list[Any] = []
+        for moment in (reported, response, Case.resolved_at, last_progress):
+            row = table.alias(f"at_{len(lookups)}")
+            lookups.append(row)
+            cases = cases.outerjoin(row, row.c.day == day_of(moment))
+        rep_cum, resp_cum, res_cum, last_cum = (row.c.cum for row in lookups)
+        rep_month = lookups[0].c.month
+        answered, was_resolved = response.is_not(None), Case.resolved_at.is_not(None)
+        columns, resolved, query = per_case_columns, is_resolved, cases
+    idle = literal(today_cum) - last_cum
+    overdue = and_(~resolved, idle > overdue_after_wd)
+
+    def not_negative(value: ColumnElement[int]) -> ColumnElement[int]:
+        return case_when((value < 0, 0), else_=value)
+
+    query = query.add_columns(
+        *columns,
+        rep_month.label("month"),
+        flag(answered).label("answered"),
+        flag(overdue).label("overdue"),
+        idle.label("idle"),
+        not_negative(resp_cum - rep_cum).label("response_wd"),
+        not_negative(res_cum - rep_cum).label("resolution_wd"),
+        # A date outside the table (a response decades away): fall back.
+        flag(
+            or_(
+                rep_cum.is_(None),
+                last_cum.is_(None),
+                and_(resp_cum.is_(None), answered),
+                and_(res_cum.is_(None), was_resolved),
+            )
+        ).label("missing"),
+    )
+    facts = query.cte("facts").prefix_with("MATERIALIZED")
+    f = facts.c
+    groups = (f.agency, f.pic, f.month)
+    zero = literal(0)
+    parts = [
+        select(
+            literal(0).label("kind"), *groups, f.response_wd.label("wd"), func.count(),
+            func.sum(f.answered), func.sum(f.resolved), func.sum(f.followed_up),
+            func.sum(f.published), func.sum(f.overdue), func.sum(f.missing),
+        ).group_by(*groups, f.response_wd),
+        select(
+            literal(1), *groups, f.resolution_wd, func.count(), zero, zero, zero, zero, zero,
+            zero,
+        )
+        .where(f.resolution_wd.is_not(None))
+        .group_by(*groups, f.resolution_wd),
+    ]  # fmt: skip
+    if overdue_limit != 0:
+        # Kind 2: the overdue cases, longest idle first (month: idle days, wd: case id).
+        top = (
+            select(f.agency, f.pic, f.idle, f.id)
+            .where(f.overdue == 1)
+            .order_by(f.idle.desc(), f.id)
+            .limit(overdue_limit)
+            .subquery("top")
+        )
+        parts.append(
+            select(
+                literal(2), top.c.agency, top.c.pic, top.c.idle, top.c.id, literal(1), zero,
+                zero, zero, zero, zero, zero,
+            )
+        )  # fmt: skip
+    rows: list[tuple[Any, ...]] = [
+        tuple(row) for row in session.connection().execute(union_all(*parts))
+    ]
+    if any(row[11] for row in rows if row[0] == 0):
+        return _by_scan(
+            session,
+            calendar,
+            start,
+            end,
+            now,
+            min_cases,
+            overdue_after_wd,
+            agency_code,
+            overdue_limit,
+        )
+
+    # A case's PIC: whoever submitted its first follow-up, else its agency's only active PIC.
+    sole: dict[int, int | None] = {}
+    for uid, (_name, _full, home, active) in pics.items():
+        if active and home is not None:
+            sole[home] = None if home in sole else uid
+
+    def pic_of(agency_id: int, pic_id: int) -> str:
+        if pic_id < 0:
+            pic_id = sole.get(agency_id) or -1
+        return pics[pic_id][0] if pic_id in pics else UNASSIGNED
+
+    def code_of(agency_id: int) -> str:
+        return agencies[agency_id][0] if agency_id in agencies else UNASSIGNED
+
+    total = _Tally()
+    by_agency: defaultdict[str, _Tally] = defaultdict(_Tally)
+    by_pic: defaultdict[str, _Tally] = defaultdict(_Tally)
+    by_month: defaultdict[int, _Tally] = defaultdict(_Tally)
+    late: list[tuple[int, int, int, int]] = []
+    for kind, agency_id, pic_id, month, wd, n, *counts in rows:
+        if kind == 2:
+            late.append((agency_id, pic_id, month, wd))
+            continue
+        for tally in (
+            total, by_agency[code_of(agency_id)], by_pic[pic_of(agency_id, pic_id)],
+            by_month[month],
+        ):  # fmt: skip
+            tally.add(kind, wd, n, counts)
+
+    agency_labels = {c: n for c, n in agencies.values()}
+    agency_labels[UNASSIGNED] = "Belum ditentukan"
+    pic_labels = {u: (f or u) for u, f, _a, _act in pics.values()}
+    pic_labels[UNASSIGNED] = "Belum ditentukan"
+    pic_agency = {u: agencies[a][0] for u, _f, a, _act in pics.values() if a in agencies}
+    report = Report(
+        start=start,
+        end=end,
+        now=now,
+        min_cases=min_cases,
+        overdue_after_wd=overdue_after_wd,
+        total=total.stats("*", "Semua instansi", ""),
+        agencies=sorted(
+            (t.stats(k, agency_labels.get(k, k), k) for k, t in by_agency.items()),
+            key=lambda g: (-g.received, g.key),
+        ),
+        pics=sorted(
+            (t.stats(k, pic_labels.get(k, k), pic_agency.get(k, "")) for k, t in by_pic.items()),
+            key=lambda g: (-g.received, g.key),
+        ),
+        months=[by_month[m].month(date(1970 + m // 12, m % 12 + 1, 1)) for m in sorted(by_month)],
+    )
+    rankable = [p for p in report.pics if p.key != UNASSIGNED and p.received >= min_cases]
+    report.ranking = [RankEntry(i + 1, g) for i, g in enumerate(sorted(rankable, key=_rank_key))]
+    report.not_ranked = [p for p in report.pics if p.key != UNASSIGNED and p.received < min_cases]
+    report.overdue = _overdue_cases(session, late, code_of, pic_of)
+    return report
+
+
+def _overdue_cases(
+    session: Session,
+    late: list[tuple[int, int, int, int]],
+    code_of: Callable[[int], str],
+    pic_of: Callable[[int, int], str],
+) -> list[OverdueCase]:
+    """The listed overdue cases (agency, PIC, idle days, id; longest idle first) with their
+    tracking numbers and last progress times, read by primary key for these cases only."""
+    late.sort(key=lambda row: (-row[2], row[3]))
+    ids = [row[3] for row in late]
+    found: dict[int, tuple[str, datetime]] = {}
+    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+        follow_ups = (
+            select(
+                FollowUp.case_id,
+                func.min(FollowUp.submitted_at).label("first_at"),
+                func.max(FollowUp.submitted_at).label("latest_at"),
+            )
+            .where(FollowUp.case_id.in_(chunk))
+            .group_by(FollowUp.case_id)
+            .subquery()
+        )
+        for row in session.connection().execute(
+            select(
+                Case.id, Case.tracking_number, Case.status,
+                func.coalesce(Case.reported_at, Case.created_at), Case.first_response_at,
+                follow_ups.c.first_at, Case.resolved_at, Case.source_updated_at,
+                Case.updated_at, Case.created_at, follow_ups.c.latest_at,
+            )
+            .outerjoin(follow_ups, follow_ups.c.case_id == Case.id)
+            .where(Case.id.in_(chunk))
+        ):  # fmt: skip
+            record: tuple[Any, ...] = tuple(row)
+            case_id, tracking, status, reported, first_response, first_at, resolved, \
+                source_updated, updated, created, latest = record  # fmt: skip
+            signals = [t for t in (first_response, first_at, resolved) if t]
+            answer = min(signals) if signals else None
+            if answer is None and status != "received":
+                answer = source_updated or updated or created
+            found[case_id] = (tracking, max(t for t in (reported, answer, latest) if t))
+    return [
+        OverdueCase(cid, found[cid][0], code_of(a), pic_of(a, p), idle, found[cid][1])
+        for a, p, idle, cid in late
+    ]
+
+
+def _first_follow_ups() -> Any:
+    """Per case with follow-ups: the first one's PIC and time (by time, then id) and the
+    latest time, from one pass over the follow-ups in (case, time, id) order."""
+    ranked = select(
+        FollowUp.case_id,
+        FollowUp.pic_user_id.label("pic"),
+        FollowUp.submitted_at.label("first_at"),
+        func.max(FollowUp.submitted_at).over(partition_by=FollowUp.case_id).label("latest_at"),
+        func.row_number()
+        .over(partition_by=FollowUp.case_id, order_by=(FollowUp.submitted_at, FollowUp.id))
+        .label("rn"),
+    ).subquery("ranked")
+    return (
+        select(ranked.c.case_id, ranked.c.pic, ranked.c.first_at, ranked.c.latest_at)
+        .where(ranked.c.rn == 1)
+        .subquery("first_fu")
+    )
+
+
+@dataclass
+class _Tally:
+    """One group's counts and working-day histograms, summed from the aggregate rows."""
+
+    received: int = 0
+    answered: int = 0
+    resolved: int = 0
+    followed_up: int = 0
+    published: int = 0
+    overdue: int = 0
+    response: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    resolution: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, kind: int, wd: int | None, n: int, counts: Sequence[int]) -> None:
+        if kind == 1:
+            self.resolution[wd or 0] += n  # rows of kind 1 always have a number of days
+            return
+        answered, resolved, followed_up, published, overdue = (int(c) for c in counts[:5])
+        self.received += n
+        self.answered += answered
+        self.resolved += resolved
+        self.followed_up += followed_up
+        self.published += published
+        self.overdue += overdue
+        if wd is not None:
+            self.response[wd] += n
+
+    def stats(self, key: str, label: str, agency: str) -> GroupStats:
+        return GroupStats(
+            key=key,
+            label=label,
+            agency=agency,
+            received=self.received,
+            answered=self.answered,
+            resolved=self.resolved,
+            followed_up=self.followed_up,
+            published=self.published,
+            overdue=self.overdue,
+            median_response_wd=_histogram_median(self.response),
+            median_resolution_wd=_histogram_median(self.resolution),
+        )
+
+    def month(self, first_day: date) -> MonthStats:
+        return MonthStats(
+            month=first_day,
+            received=self.received,
+            answered=self.answered,
+            resolved=self.resolved,
+            published=self.published,
+            median_response_wd=_histogram_median(self.response),
+        )
+
+
+def _histogram_median(counts: dict[int, int]) -> float | None:
+    """The median of the values a histogram stands for (the mean of the two middle ones
+    when their number is even), without expanding it."""
+    size = sum(counts.values())
+    if not size:
+        return None
+    values = sorted(counts)
+    ends = np.cumsum([counts[v] for v in values])
+    low = values[int(np.searchsorted(ends, (size - 1) // 2, side="right"))]
+    high = values[int(np.searchsorted(ends, size // 2, side="right"))]
+    return (low + high) / 2
+
+
+def _by_scan(
+    session: Session,
+    calendar: WorkCalendar,
+    start: date,
+    end: date,
+    now: datetime,
+    min_cases: int,
+    overdue_after_wd: int,
+    agency_code: str | None,
+    overdue_limit: int | None,
+) -> Report:
+    report = build_report_by_scan(
+        session,
+        calendar,
+        start=start,
+        end=end,
+        now=now,
+        min_cases=min_cases,
+        overdue_after_wd=overdue_after_wd,
+        agency_code=agency_code,
+    )
+    if overdue_limit is not None:
+        report.overdue = report.overdue[:overdue_limit]
+    return report
+
+
+def build_report_by_scan(
     session: Session,
     calendar: WorkCalendar,
     *,
@@ -374,8 +931,18 @@ def build_report(
     ).all()
     columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [()] * 10
     del rows
-    (case_ids, tracking, agency_ids, statuses, rep, first_resp, resolved_at, src_upd, upd,
-     created) = columns  # fmt: skip
+    (
+        case_ids,
+        tracking,
+        agency_ids,
+        statuses,
+        rep,
+        first_resp,
+        resolved_at,
+        src_upd,
+        upd,
+        created,
+    ) = columns
     case_id = np.array(case_ids, dtype=np.int64)
     agency_id = np.array(agency_ids, dtype=np.int64)
     status = np.array(statuses, dtype=str)

@@ -63,6 +63,7 @@ from publisher.core.paths import templates_dir
 from publisher.db.models import Agency, Case, Delivery, FollowUp, Media, Post, SocialAccount
 from publisher.media.likeness import Likeness, looks_like, stored_fingerprints
 from publisher.monitoring.stats import (
+    LISTED_OVERDUE,
     UNASSIGNED,
     GroupStats,
     clear_report_cache,
@@ -400,7 +401,8 @@ def build_aggregates(ctx: AppContext, year: int) -> Aggregates:
     now = utcnow()
     today = now.astimezone(s.tz).date()
     start, end = date(year, 1, 1), min(date(year, 12, 31), today)
-    report = configured_report(ctx, start=start, end=end)  # "as of now": shared, cached
+    # "As of now": shared with /dashboard (same filter and list length), cached.
+    report = configured_report(ctx, start=start, end=end, overdue_limit=LISTED_OVERDUE)
     groups = [g for g in report.agencies if g.key != UNASSIGNED]
     enough = sorted((g for g in groups if g.received >= s.ranking_min_cases), key=_rank_key)
     ranks = {g.key: i + 1 for i, g in enumerate(enough)}
