@@ -572,8 +572,7 @@ GENERAL_MORE["layanan:ketertiban"] = [
 CONFLICT_MORE["pungli:tanya"] = [
     "mau tanya apakah {exam} di {school} negeri {n} {place} boleh dipungut biaya? besarnya"
     " sampai {fee}",
-    "apakah sekolah negeri boleh menarik {fee} untuk {school_cost}? itu di {school} {n}"
-    " {place}",
+    "apakah sekolah negeri boleh menarik {fee} untuk {school_cost}? itu di {school} {n} {place}",
     "mohon informasi, apakah dinas sudah mengizinkan {school} negeri {n} {place} mengadakan"
     " {school_cost}? katanya sudah ada larangan",
     "apakah ada acuan tarif {paper} di {service}? di {service} {place} saya dikenakan {amount}",
