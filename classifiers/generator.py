@@ -525,6 +525,79 @@ CONFLICT_MORE: dict[str, list[str]] = {
     ],
 }
 
+# Fourth pass (issue #17): the register's two biases measured on the development half of the
+# real sample: general complaints told as a first-person story of hardship (work, pay, family,
+# aid not received) read as conflict, and conflict asked as a polite question (is this fee
+# allowed, when will these traders be moved) read as general. Kinds, never stories: every
+# template draws its object, actor, place and amount from ``SLOTS``.
+GENERAL_MORE["informasi:hidup"] = [
+    "saya bekerja di {company_kind} dengan gaji {wage} sebulan, {spouse} saya {job},"
+    " anak kami {n} orang masih sekolah, kami tidak mampu bayar BPJS, mohon dibantu",
+    "saya sudah mengurus {paper} di balai desa lalu mendatangi {office_aid}, hasilnya nihil"
+    " sampai hari ini, kami keluarga {hardship2}",
+    "saya penerima {aid} sejak tahun {year}, tapi bulan {month} ini tidak dapat, sedangkan"
+    " tetangga yang juga penerima tetap dapat, mohon dicek data saya",
+    "saya guru honorer di {school} swasta dengan gaji {wage}, punya tanggungan {n} anak,"
+    " apakah ada tambahan penghasilan dari pemkab",
+    "bantuan untuk anak {age_group} apakah masih ada? keluarga kami belum pernah menerimanya"
+    " dari desa",
+    "saya punya kartu {aid_card} tapi sejak dibagikan belum pernah terisi, setiap ada"
+    " pembagian bantuan kami selalu kosong",
+    "saya pemegang {aid_card} tetapi tidak didata sebagai penerima {aid} di kelurahan,"
+    " padahal suami saya hanya {job}",
+    "saya {hardship} dan perlu berobat, tetapi iuran BPJS menunggak sehingga kartu tidak"
+    " aktif, mohon solusinya",
+    "kenapa {aid} ibu saya dulu dapat sekarang tidak dapat apa-apa, padahal kartunya masih ada",
+    "saya {student} dari keluarga {hardship2}, {relative} saya sudah meninggal, apakah ada"
+    " bantuan biaya {study_cost}",
+    "mohon info apakah program {land_program} sudah masuk desa kami, selama ini belum ada"
+    " sosialisasi",
+    "gaji {job_public} di desa kami hanya {wage} sebulan, mohon diperhatikan kesejahteraannya",
+]
+GENERAL_MORE["layanan:ketertiban"] = [
+    "kenapa di kota ini banyak sekali tukang parkir, di setiap {shop_kind} ada, apakah legal"
+    " karena saya tidak pernah diberi karcis",
+    "di sekitar {landmark} sering terjadi {crime}, kami mohon patroli rutin karena warga"
+    " dan mahasiswa merasa tidak aman",
+    "banyak {beggar} di perempatan {place}, mohon ditertibkan dan dibina dinas sosial",
+    "mohon penertiban {beggar} di lampu merah, mereka mengganggu pengendara",
+    "setiap malam {place} sepi dan gelap, sudah beberapa kali ada {crime}, mohon dipasang"
+    " CCTV dan lampu",
+    "pasar {place} semrawut, pedagang berjualan di lahan parkir sehingga pembeli susah parkir,"
+    " mohon ditata",
+    "tarif parkir di {landmark} sebenarnya berapa, kadang diminta {small_fee} kadang lebih",
+    "{aid} di tempat kami sering tidak tepat sasaran, mohon pemerintah melakukan pendataan"
+    " ulang dan pengawasan",
+]
+CONFLICT_MORE["pungli:tanya"] = [
+    "mau tanya apakah {exam} di {school} negeri {n} {place} boleh dipungut biaya? besarnya"
+    " sampai {fee}",
+    "apakah sekolah negeri boleh menarik {fee} untuk {school_cost}? itu di {school} {n} {place}",
+    "mohon informasi, apakah dinas sudah mengizinkan {school} negeri {n} {place} mengadakan"
+    " {school_cost}? katanya sudah ada larangan",
+    "apakah ada acuan tarif {paper} di {service}? di {service} {place} saya dikenakan {amount}",
+    "apakah benar guru di {school} {n} {place} boleh meminta bagian {student_aid} murid?",
+    "mau tanya apakah kartu {farmer_card} harus disimpan oleh {dealer}? di tempat kami semua"
+    " kartu dipegang {dealer} {shop}",
+]
+CONFLICT_MORE["usaha:tanya"] = [
+    "kapan penataan pedagang yang memakai trotoar {market} {shop} dilaksanakan, mohon infonya",
+    "kapan {stall} di depan {landmark} ditertibkan? sudah berkali-kali dijanjikan",
+    "apakah ibu lupa janji waktu kampanye untuk menertibkan pedagang di {market} {shop}?",
+    "mohon dijelaskan kenapa pedagang di {market} {shop} dibiarkan berjualan di trotoar,"
+    " pengurusnya tidak peduli",
+]
+CONFLICT_MORE["tanah:tanya"] = [
+    "mohon kejelasan pencairan uang ganti rugi pembebasan lahan di {hamlet} kami untuk proyek"
+    " {land_project}, sudah {n} tahun tanpa kepastian",
+    "tanah kami terkena proyek {land_project} tapi ganti ruginya belum dibayar, kami sudah"
+    " tanya ke kelurahan dan BPN tidak ada jawaban",
+    "{extractor} di {waterway} {place} sudah lama, lingkungan rusak tapi tidak ada yang"
+    " berani bertindak karena ada bekingnya",
+    "bagaimana sebenarnya kriteria bantuan {aid}, rumah yang {poor_house} tidak dapat,"
+    " yang {rich_house} malah dapat",
+]
+
 SHOPS = (
     "Sumber Rejeki",
     "Lancar Jaya",
@@ -540,6 +613,19 @@ OFFICES = ("Bakeuda", "Disdukcapil", "Dinas Pendapatan", "kecamatan", "kelurahan
 # Slot lists for the templates above: each slot draws its value independently, so a
 # template yields thousands of different situations rather than one remembered case.
 SLOTS: dict[str, tuple[str, ...]] = {
+    "wage": ("Rp 500 ribu", "Rp 800 ribu", "satu juta", "Rp 1,5 juta", "di bawah UMK"),
+    "office_aid": ("dinsos", "kecamatan", "kantor BPJS", "kelurahan"),
+    "hardship2": ("tidak mampu", "miskin", "pas-pasan", "yang sedang kesusahan"),
+    "year": ("2019", "2020", "2021", "2022", "2023"),
+    "age_group": ("balita", "yatim", "disabilitas", "usia sekolah"),
+    "aid_card": ("KKS", "KIS", "kartu sembako", "KIP"),
+    "study_cost": ("kuliah", "sekolah", "semester", "wisuda"),
+    "land_program": ("PTSL", "pemutihan sertifikat", "sertifikat gratis", "redistribusi tanah"),
+    "crime": ("pencurian motor", "jambret", "begal", "maling di kos-kosan", "pemalakan"),
+    "beggar": ("pengemis", "pengamen", "manusia silver", "anak jalanan", "peminta-minta"),
+    "small_fee": ("Rp 2.000", "Rp 3.000", "Rp 5.000"),
+    "exam": ("ujian", "ujian akhir", "try out", "ujian praktik", "penilaian akhir"),
+    "farmer_card": ("tani", "petani", "pupuk"),
     "aid": ("PKH", "BPNT", "BLT", "bantuan beras", "KIS PBI", "bantuan RTLH", "bantuan lansia"),
     "relative": (
         "ibu",

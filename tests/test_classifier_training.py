@@ -153,3 +153,38 @@ def test_the_guard_accepts_a_small_corpus_cost_for_a_better_check_set() -> None:
     assert worse_metrics(_metrics(0.95, 0.85), _metrics(0.94, 0.90), tolerance=0.005) == []
     assert worse_metrics(_metrics(0.95, 0.85), _metrics(0.90, 0.90), tolerance=0.005)
     assert worse_metrics(_metrics(0.95, 0.85), _metrics(0.94, 0.85), tolerance=0.005)
+
+
+@pytest.mark.slow
+def test_a_down_weighted_char_block_scores_as_it_was_fitted(small_corpus: Path) -> None:
+    """Issue #17: a candidate may fit on a down-weighted char n-gram block; the stored char
+    coefficients absorb the weight, so the unchanged scoring features give the decision
+    values of the estimator on the weighted features."""
+    from sklearn.linear_model import LogisticRegression
+
+    from classifiers.corpus import screening_text, split3
+    from classifiers.training import CANDIDATE_BY_NAME, fit
+
+    candidate = CANDIDATE_BY_NAME["logreg_cues_c05_cw05"]
+    assert candidate.char_weight == 0.5
+    examples, validation, _ = split3(load_corpus(small_corpus))
+    model = fit(examples, candidate, "0" * 16, validation).as_model()
+    raw = [e.text for e in examples] + [screening_text(e.complaint, None) for e in examples]
+    texts = [normalize(t, candidate.normalizer) for t in raw]
+    word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit(texts)
+    char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)
+    char.fit(texts)
+    estimator = LogisticRegression(
+        C=0.5, class_weight="balanced", solver="liblinear", max_iter=1000
+    )
+    weighted = sparse.hstack([word.transform(texts), 0.5 * char.transform(texts)], format="csr")
+    estimator.fit(weighted, np.array([e.y for e in examples] * 2))
+    probe = [normalize(e.text, candidate.normalizer) for e in validation[:40]]
+    expected = estimator.decision_function(
+        sparse.hstack([word.transform(probe), 0.5 * char.transform(probe)], format="csr")
+    )
+    word_block, char_block, _ = model.features.transform_blocks(probe)
+    coef = np.asarray(model.params["coef"])
+    n_word = word_block.shape[1]
+    scored = word_block @ coef[:n_word] + char_block @ coef[n_word:] + model.params["intercept"]
+    assert np.allclose(scored, expected, atol=1e-6)
