@@ -36,6 +36,7 @@ CLIP_SECONDS = 6
 CLIP_FPS = 30
 # The face evaluation background the no-face street clip pans across.
 STREET_BACKGROUND = 1  # no face seen in it by either sampler
+STREET_SECONDS = 6
 
 
 def make_phone_jpeg() -> bytes:
@@ -250,9 +251,12 @@ def no_face_clip_path(seconds_list: list[int], repeats: int) -> None:
     print(f"no-face clip path, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores:")
     print("| clip | remux alone | old sampler + remux | new sampler + remux (sanitize) |")
     print("| --- | ---: | ---: | ---: |")
-    for label, maker in (("street pan", make_street_clip), ("noise pan", make_clip)):
-        for seconds in seconds_list:
-            print(_clip_row(f"{label} {seconds} s", maker(seconds), seconds, repeats))
+    # The street pan only at 6 s: over 30 s the pan reaches a patch both samplers take for a
+    # face (a false alarm: the clip is then transcoded with the tracker, minutes under load).
+    rows = [("street pan", make_street_clip, STREET_SECONDS)]
+    rows += [("noise pan", make_clip, seconds) for seconds in seconds_list]
+    for label, maker, seconds in rows:
+        print(_clip_row(f"{label} {seconds} s", maker(seconds), seconds, repeats))
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
