@@ -186,9 +186,12 @@ def test_a_phone_clip_with_a_face_is_published_with_the_face_blurred_in_every_fr
         assert noise < 3, f"frame {index}: background changed ({noise:.1f})"
 
 
-def _small_face_clip(size: tuple[int, int], face_share: float, seconds: int) -> bytes:
+def _small_face_clip(
+    size: tuple[int, int], face_share: float, seconds: int, appears_at_s: int = 0
+) -> bytes:
     """A phone-sized clip (a keyframe a second, as phones write them) with the astronaut's
-    head still in one corner, the face ``face_share`` of the frame high."""
+    head still in one corner from ``appears_at_s`` on, the face ``face_share`` of the frame
+    high; before that the same view without it."""
     from PIL import Image
 
     if not FACES.is_dir():
@@ -200,6 +203,7 @@ def _small_face_clip(size: tuple[int, int], face_share: float, seconds: int) -> 
     x = np.linspace(0, 1, w, dtype=np.float32)[None, :, None]
     y = np.linspace(0, 1, h, dtype=np.float32)[:, None, None]
     picture = Image.fromarray((60 + 120 * x + 50 * y + np.zeros((1, 1, 3))).astype(np.uint8))
+    empty = np.asarray(picture).copy()
     picture.paste(head, (w - side - w // 8, h // 5))
     pixels = np.asarray(picture)
     buffer = io.BytesIO()
@@ -209,7 +213,8 @@ def _small_face_clip(size: tuple[int, int], face_share: float, seconds: int) -> 
         )
         video.width, video.height, video.pix_fmt = w, h, "yuv420p"
         for index in range(seconds * 30):
-            frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
+            shown = pixels if index >= appears_at_s * 30 else empty
+            frame = av.VideoFrame.from_ndarray(shown, format="rgb24")
             frame.pts = index
             container.mux(video.encode(frame))
         container.mux(video.encode(None))
@@ -256,3 +261,11 @@ def test_a_clip_without_faces_is_still_remuxed_after_sampling() -> None:
     clip = _clip()
     result = sanitize(clip)
     assert result.actions == ("remuxed",) and not result.held_for_review
+
+
+def test_a_face_that_walks_into_a_still_view_is_not_missed_by_the_same_view_shortcut() -> None:
+    from publisher.media.video import sample_faces
+
+    clip = _small_face_clip((1280, 720), 0.1, 5, appears_at_s=3)
+    hits = list(sample_faces(clip))
+    assert hits and hits[0].time_s >= 3.0, hits

@@ -82,8 +82,8 @@ MUXER_OPTIONS = {"movflags": "+faststart", "use_editlist": "0", "fflags": "+bite
 # at the photo confidence (about 37 ms against 65 ms at the former 512 px): on 1080p frames
 # it sees a face a tenth of the frame high as often as 512 px did, and flags fewer empty
 # street views; a face a twentieth high it misses (docs/performance.md). A sample that looks
-# like the one before (a 32x18 thumbnail within SAME_SCENE_DIFF levels on average: a phone
-# held still) is not run through the detector again.
+# like the last one detected on (every cell of a 32x18 thumbnail within SAME_SCENE_DIFF
+# levels: a phone held still on a still scene) is not run through the detector again.
 FACE_SAMPLE_EVERY_S = 2.0
 FACE_SAMPLE_DENSE_S = 10.0
 FACE_SAMPLE_LATER_EVERY_S = 4.0
@@ -91,7 +91,7 @@ FACE_SAMPLE_MAX = 30
 FACE_SAMPLE_SIDE = 512  # iter_keyframes' default (tests, likeness of upright keyframes)
 FACE_SCREEN_SIDE = 384
 SAME_SCENE_THUMB = (32, 18)
-SAME_SCENE_DIFF = 2.0
+SAME_SCENE_DIFF = 6  # grey levels, in every cell of the thumbnail
 FACE_DETECT_SIDE = 768
 # While blurring, detect about this often; the frames in between get interpolated boxes. At
 # most TRACK_MAX_GAP frames are held back (each is a full RGB frame: 6 MB at 1080p).
@@ -629,11 +629,14 @@ def sample_faces(mp4: bytes, probe: VideoProbe | None = None) -> Iterator[VideoF
     for t, frame in _sampled_keyframes(mp4, probe):
         small = _frame_rgb(frame, probe, FACE_SCREEN_SIDE)
         thumb = cv2.resize(small, SAME_SCENE_THUMB, interpolation=cv2.INTER_AREA).astype(np.int16)
-        if previous is not None and float(np.abs(thumb - previous[0]).mean()) < SAME_SCENE_DIFF:
-            found = previous[1]  # the same view as the sample before: the same answer
+        # Compared with the last sample that was run through the detector (not the last
+        # sample: a slow drift must not carry an old answer on), cell by cell: a face walking
+        # into a still view changes a few cells by tens of levels and the mean hardly at all.
+        if previous is not None and int(np.abs(thumb - previous[0]).max()) <= SAME_SCENE_DIFF:
+            found = previous[1]  # the same view as before: the same answer
         else:
             found = detect_faces_array(small)
-        previous = (thumb, found)
+            previous = (thumb, found)
         if found:
             size = (small.shape[1], small.shape[0])
             hit = _scale_hit(VideoFaceHit(time_s=round(t, 3), boxes=tuple(found)), size, display)
