@@ -131,6 +131,14 @@ def test_the_review_page_shows_a_held_video_and_releases_it_with_a_reason(
     assert page.status_code == 200
     assert f"Video {media_id} ditahan" in page.text and "ada wajah terlihat" in page.text
     assert f'action="/review/posts/{telegram_post.id}/held-videos"' in page.text
+    with ctx.sessions() as session:
+        held = session.get(Media, media_id)
+        assert held is not None
+        sha = held.sha256
+    # The reviewer can play it: the page's video element points at the stored (blurred) copy.
+    assert f'src="/media/{sha}"' in page.text
+    played = web.get(f"/media/{sha}")
+    assert played.status_code == 200 and played.content == clip
     url = f"/review/posts/{telegram_post.id}/held-videos"
     # Without the form's CSRF token: refused, nothing released.
     forged = web.post(url, data={"media_id": str(media_id), "reason": REASON})
