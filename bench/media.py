@@ -253,7 +253,9 @@ def no_face_clip_path(seconds_list: list[int], repeats: int) -> None:
     print("| --- | ---: | ---: | ---: |")
     # The street pan only at 6 s: over 30 s the pan reaches a patch both samplers take for a
     # face (a false alarm: the clip is then transcoded with the tracker, minutes under load).
-    rows = [("street pan", make_street_clip, STREET_SECONDS)]
+    rows: list[tuple[str, Callable[[int], bytes], int]] = [
+        ("street pan", make_street_clip, STREET_SECONDS)
+    ]
     rows += [("noise pan", make_clip, seconds) for seconds in seconds_list]
     for label, maker, seconds in rows:
         print(_clip_row(f"{label} {seconds} s", maker(seconds), seconds, repeats))
