@@ -184,3 +184,88 @@ def test_a_phone_clip_with_a_face_is_published_with_the_face_blurred_in_every_fr
         outside[max(0, y - 60) : y + FACE_SIDE + 60, max(0, x - 60) : x + FACE_SIDE + 60] = False
         noise = np.abs(original - blurred)[outside].mean()
         assert noise < 3, f"frame {index}: background changed ({noise:.1f})"
+
+
+def _small_face_clip(
+    size: tuple[int, int], face_share: float, seconds: int, appears_at_s: int = 0
+) -> bytes:
+    """A phone-sized clip (a keyframe a second, as phones write them) with the astronaut's
+    head still in one corner from ``appears_at_s`` on, the face ``face_share`` of the frame
+    high; before that the same view without it."""
+    from PIL import Image
+
+    if not FACES.is_dir():
+        pytest.skip(f"shared face fixtures not found at {FACES}")
+    w, h = size
+    side = round(h * face_share / 0.62)  # the face is about 62 % of this head crop
+    head = Image.open(FACES / "astronaut.png").convert("RGB").crop((150, 40, 300, 190))
+    head = head.resize((side, side), Image.Resampling.LANCZOS)
+    x = np.linspace(0, 1, w, dtype=np.float32)[None, :, None]
+    y = np.linspace(0, 1, h, dtype=np.float32)[:, None, None]
+    picture = Image.fromarray((60 + 120 * x + 50 * y + np.zeros((1, 1, 3))).astype(np.uint8))
+    empty = np.asarray(picture).copy()
+    picture.paste(head, (w - side - w // 8, h // 5))
+    pixels = np.asarray(picture)
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mp4") as container:
+        video = container.add_stream(
+            "libx264", rate=Fraction(30), options={"preset": "ultrafast", "g": "30"}
+        )
+        video.width, video.height, video.pix_fmt = w, h, "yuv420p"
+        for index in range(seconds * 30):
+            shown = pixels if index >= appears_at_s * 30 else empty
+            frame = av.VideoFrame.from_ndarray(shown, format="rgb24")
+            frame.pts = index
+            container.mux(video.encode(frame))
+        container.mux(video.encode(None))
+    return buffer.getvalue()
+
+
+def test_a_face_a_tenth_of_a_1080p_frame_high_is_found_by_the_keyframe_sampler() -> None:
+    from publisher.media.video import sample_faces
+
+    clip = _small_face_clip((1920, 1080), 0.1, 3)
+    hits = list(sample_faces(clip))
+    assert hits, "the sampler missed a face 108 px high in a 1080p clip"
+    side = round(108 / 0.62)
+    x, y = 1920 - side - 1920 // 8, 1080 // 5
+    cx, cy = x + side / 2, y + side / 2
+    assert any(b.x <= cx <= b.x + b.width and b.y <= cy <= b.y + b.height for b in hits[0].boxes)
+
+
+@pytest.mark.slow
+def test_a_small_face_in_a_720p_clip_is_blurred_and_the_clip_held() -> None:
+    clip = _small_face_clip((1280, 720), 0.1, 2)
+    result = sanitize(clip)
+    assert "faces_blurred" in result.actions and result.held_for_review
+    side = round(72 / 0.62)
+    x, y = 1280 - side - 1280 // 8, 720 // 5
+    face = (slice(y + side // 4, y + 3 * side // 4), slice(x + side // 4, x + 3 * side // 4))
+    for index, (original, blurred) in enumerate(
+        zip(_frames(clip), _frames(result.data), strict=True)
+    ):
+        changed = np.abs(original[face] - blurred[face]).mean()
+        assert changed > 8, f"frame {index}: face barely changed ({changed:.1f})"
+
+
+def test_keyframes_are_sampled_every_two_seconds_then_every_four_over_the_whole_clip() -> None:
+    from publisher.media.video import FACE_SAMPLE_MAX, sample_interval
+
+    assert sample_interval(0.0, 30.0) == 2.0 and sample_interval(9.9, 30.0) == 2.0
+    assert sample_interval(10.0, 30.0) == 4.0
+    # A five-minute clip is spread over its whole length, not its first minute.
+    assert sample_interval(0.0, 300.0) * FACE_SAMPLE_MAX == 300.0
+
+
+def test_a_clip_without_faces_is_still_remuxed_after_sampling() -> None:
+    clip = _clip()
+    result = sanitize(clip)
+    assert result.actions == ("remuxed",) and not result.held_for_review
+
+
+def test_a_face_that_walks_into_a_still_view_is_not_missed_by_the_same_view_shortcut() -> None:
+    from publisher.media.video import sample_faces
+
+    clip = _small_face_clip((1280, 720), 0.1, 5, appears_at_s=3)
+    hits = list(sample_faces(clip))
+    assert hits and hits[0].time_s >= 3.0, hits

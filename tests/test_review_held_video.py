@@ -17,7 +17,7 @@ from publisher.review.actions import release_held_video
 from publisher.runtime.context import AppContext
 from tests.test_media_video import _clip, _face_clip, _frames
 from tests.test_web_review_privacy import drafted, reviewer
-from tests.web_support import make_user
+from tests.web_support import client, make_user, sign_in
 
 REASON = "Petugas dinas di lokasi; wajah sudah disamarkan."
 
@@ -118,3 +118,61 @@ def test_the_api_releases_a_held_video_for_a_reviewer_and_refuses_without_a_reas
     done = web.post(url, json={"media_id": media_id, "reason": REASON}, headers=headers)
     assert done.status_code == 200
     assert done.json()["media"][-1]["kind"] == "video"
+
+
+def test_the_review_page_shows_a_held_video_and_releases_it_with_a_reason(
+    ctx: AppContext,
+) -> None:
+    _, telegram_post = drafted(ctx)
+    clip = _clip(frames=10, audio=False)
+    media_id = held_video(ctx, clip)
+    web, token = reviewer(ctx)
+    page = web.get(f"/review/cases/{telegram_post.case_id}")
+    assert page.status_code == 200
+    assert f"Video {media_id} ditahan" in page.text and "ada wajah terlihat" in page.text
+    assert f'action="/review/posts/{telegram_post.id}/held-videos"' in page.text
+    with ctx.sessions() as session:
+        held = session.get(Media, media_id)
+        assert held is not None
+        sha = held.sha256
+    # The reviewer can play it: the page's video element points at the stored (blurred) copy.
+    assert f'src="/media/{sha}"' in page.text
+    played = web.get(f"/media/{sha}")
+    assert played.status_code == 200 and played.content == clip
+    url = f"/review/posts/{telegram_post.id}/held-videos"
+    # Without the form's CSRF token: refused, nothing released.
+    forged = web.post(url, data={"media_id": str(media_id), "reason": REASON})
+    assert forged.status_code == 403
+    # Without a reason: the page again, the message by the field, nothing released.
+    refused = web.post(url, data={"csrf_token": token, "media_id": str(media_id), "reason": ""})
+    assert refused.status_code in (409, 422) and "alasan" in refused.text.lower()
+    with ctx.sessions() as session:
+        media = session.get(Media, media_id)
+        assert media is not None and media.held_for_review
+    done = web.post(url, data={"csrf_token": token, "media_id": str(media_id), "reason": REASON})
+    assert done.status_code == 303
+    assert done.headers["location"].endswith("pesan=video_released")
+    after = web.get(done.headers["location"])
+    assert "Video dilepas ke kiriman dengan wajah disamarkan." in after.text
+    assert f"Video {media_id} ditahan" not in after.text
+    with ctx.sessions() as session:
+        post = session.get(Post, telegram_post.id)
+        assert post is not None and post.media[-1]["source_media_id"] == media_id
+        (row,) = session.scalars(select(AuditLog).where(AuditLog.action == "post.video_released"))
+        assert row.details["reason"] == REASON and row.details["media_id"] == media_id
+
+
+def test_a_pic_cannot_use_the_review_pages_release_button(ctx: AppContext) -> None:
+    _, telegram_post = drafted(ctx)
+    media_id = held_video(ctx, _clip(frames=10, audio=False))
+    make_user(ctx, "pic1", "pic", "dpupr")
+    web = client(ctx)
+    token = sign_in(web, "pic1")
+    response = web.post(
+        f"/review/posts/{telegram_post.id}/held-videos",
+        data={"csrf_token": token, "media_id": str(media_id), "reason": REASON},
+    )
+    assert response.status_code in (403, 404)
+    with ctx.sessions() as session:
+        media = session.get(Media, media_id)
+        assert media is not None and media.held_for_review

@@ -94,6 +94,7 @@ MATRIX = (
     ),
     Rule("POST", "/review/posts/{post}/reporter-photos", (403, 403, 409, 409, 403), 401, data={}),
     Rule("POST", "/review/posts/{post}/unblur", (403, 403, 409, 409, 403), 401, data={}),
+    Rule("POST", "/review/posts/{post}/held-videos", (403, 403, 409, 409, 403), 401, data={}),
     Rule(
         "POST", "/review/posts/{post}/media", (403, 403, 409, 409, 403), 401, data={"change": "x"}
     ),

@@ -29,6 +29,7 @@ from publisher.db import audit
 from publisher.db.models import Case, FollowUp, Media, Post
 from publisher.intake import uploads
 from publisher.intake.followups import case_phase, record_material
+from publisher.intake.media_rows import record_sanitized
 from publisher.intake.pic_status import (
     CaseState,
     case_state,
@@ -144,7 +145,14 @@ def submit_follow_up(
 ) -> tuple[FollowUp, bool]:
     """Store the follow-up and its media; returns (follow-up, created). Idempotent per
     ``submission_id``: a retry of a submission that arrived returns the stored one."""
-    digests = [(a, ctx.media.put(a.media.data, a.media.suffix)) for a in accepted]
+    # Files are stored before the transaction (content-addressed: a retry stores nothing new).
+    # The recording is the intake job's own: a video with a face stays held for a reviewer,
+    # and the face boxes and the private unblurred copy are kept (issue 22).
+    rows = []
+    for position, item in enumerate(accepted):
+        row = Media(position=position, supplied_by="pic", phase=item.phase, state="ok")
+        record_sanitized(row, item.media, ctx.media, ctx.private_media)
+        rows.append(row)
     external_id = f"web-{submission_id}"
     with ctx.sessions() as session, session.begin():
         case = get_scoped(
@@ -170,23 +178,9 @@ def submit_follow_up(
         )
         session.add(follow_up)
         session.flush()
-        for position, (item, digest) in enumerate(digests):
-            session.add(
-                Media(
-                    follow_up_id=follow_up.id,
-                    position=position,
-                    sha256=digest,
-                    kind=item.media.kind,
-                    mime=item.media.mime,
-                    size_bytes=len(item.media.data),
-                    width=item.media.width,
-                    height=item.media.height,
-                    duration_s=item.media.duration_s,
-                    supplied_by="pic",
-                    phase=item.phase,
-                    state="ok",
-                )
-            )
+        for row in rows:
+            row.follow_up_id = follow_up.id
+            session.add(row)
         audit.record(
             session,
             actor=viewer.actor,
@@ -194,7 +188,7 @@ def submit_follow_up(
             object_type="follow_up",
             object_id=follow_up.id,
             case_id=case.id,
-            media=len(digests),
+            media=len(accepted),
             channel="web",
         )
         record_material(
@@ -204,7 +198,7 @@ def submit_follow_up(
             phase,
             actor=viewer.actor,
             channel="web",
-            media=len(digests),
+            media=len(accepted),
             note=True,
         )
         session.flush()

@@ -138,11 +138,33 @@ def _downscaled_rgb(image: Image.Image, max_side: int) -> tuple[np.ndarray[Any, 
     return np.asarray(rgb), scale
 
 
-def detect_faces(image: Image.Image, *, max_side: int = DETECT_MAX_SIDE) -> list[FaceBox]:
+def detect_faces(
+    image: Image.Image,
+    *,
+    max_side: int = DETECT_MAX_SIDE,
+    min_confidence: float = SSD_MIN_CONFIDENCE,
+) -> list[FaceBox]:
     """Face boxes in ``image`` (any mode), in its own pixel coordinates (SSD detector)."""
+    pixels, _ = _downscaled_rgb(image, max_side)
+    found = detect_faces_array(pixels, min_confidence=min_confidence)
+    sx, sy = image.width / pixels.shape[1], image.height / pixels.shape[0]
+    return [
+        FaceBox(round(b.x * sx), round(b.y * sy), round(b.width * sx), round(b.height * sy))
+        for b in found
+    ]
+
+
+def detect_faces_array(
+    pixels: np.ndarray[Any, Any],
+    *,
+    min_confidence: float = SSD_MIN_CONFIDENCE,
+    merge: bool = True,
+) -> list[FaceBox]:
+    """Face boxes in an RGB array, at its own size (the caller has scaled it: video frames
+    are scaled by swscale straight from the decoder, with no PIL round trip). Without
+    ``merge`` every box is returned, overlapping or not."""
     import cv2
 
-    pixels, _ = _downscaled_rgb(image, max_side)
     h, w = pixels.shape[:2]
     blob = cv2.dnn.blobFromImage(pixels, 1.0, (w, h), SSD_MEAN, swapRB=True)
     net = _ssd()
@@ -150,19 +172,14 @@ def detect_faces(image: Image.Image, *, max_side: int = DETECT_MAX_SIDE) -> list
     found = net.forward()
     boxes: list[FaceBox] = []
     for row in found[0, 0]:
-        if float(row[2]) < SSD_MIN_CONFIDENCE:
+        if float(row[2]) < min_confidence:
             continue
-        # Coordinates are fractions of the input; clip, then scale to the caller's pixels.
+        # Coordinates are fractions of the input; clip, then scale to pixels.
         x0, y0, x1, y1 = (min(1.0, max(0.0, float(v))) for v in row[3:7])
-        box = FaceBox(
-            round(x0 * image.width),
-            round(y0 * image.height),
-            round((x1 - x0) * image.width),
-            round((y1 - y0) * image.height),
-        )
+        box = FaceBox(round(x0 * w), round(y0 * h), round((x1 - x0) * w), round((y1 - y0) * h))
         if box.width >= 2 and box.height >= 2:
             boxes.append(box)
-    return _merge(boxes)
+    return _merge(boxes) if merge else boxes
 
 
 def detect_faces_haar(image: Image.Image) -> list[FaceBox]:

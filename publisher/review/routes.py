@@ -75,6 +75,7 @@ NOTICES = {
     "included": "Foto pelapor disertakan pada kiriman.",
     "unblurred": "Wajah pada foto ditampilkan tanpa samaran.",
     "media": "Media kiriman diubah; pemeriksaan pra-terbit dijalankan ulang.",
+    "video_released": "Video dilepas ke kiriman dengan wajah disamarkan.",
 }
 HIGH_RISK = 0.5
 
@@ -386,6 +387,9 @@ class PostView:
     # (photo id, kinds of data) for the PIC photos whose written personal data or plates were
     # blurred by OCR (publisher.media.text): the reviewer sees what was blurred and why.
     text_blurred: list[tuple[int, list[str]]] = field(default_factory=list)
+    # PIC videos held because faces were seen in them (stored blurred); a reviewer may
+    # release one into this post with a reason (review.release_held_video, issue 22).
+    held_videos: list[Media] = field(default_factory=list)
 
 
 @dataclass
@@ -461,6 +465,16 @@ def case_review(
         for m in f.media
         if m.kind == "photo" and m.state == "ok" and m.sha256
     ]
+    held = [
+        m
+        for f in case.active_follow_ups
+        for m in f.media
+        if m.kind == "video"
+        and m.state == "ok"
+        and m.sha256
+        and m.supplied_by == "pic"
+        and m.held_for_review
+    ]
     text = screening_text(case, follow_up)
     submitter_id = review.submitter_id(session, posts[0][0])
     return CaseReview(
@@ -469,7 +483,7 @@ def case_review(
         follow_up=follow_up,
         screening=screening,
         posts=[
-            post_view(p, a, case, screening, deliveries.get(p.id, []), photos, vault)
+            post_view(p, a, case, screening, deliveries.get(p.id, []), photos, vault, held)
             for p, a in posts
         ],
         screened_text=highlight(
@@ -487,6 +501,7 @@ def post_view(
     deliveries: list[Delivery],
     photos: list[Media],
     vault: Vault | None,
+    held_videos: list[Media] | None = None,
 ) -> PostView:
     findings = caption_findings(post, case, vault)
     reporter, blurred = photo_choices(post, photos)
@@ -504,6 +519,7 @@ def post_view(
         reporter,
         blurred,
         text_blurred(photos),
+        list(held_videos or []),
     )
 
 
@@ -933,6 +949,30 @@ def include_view(
         case_id = _case_of_post(ctx, user, post_id)
         return _refused_on_case(ctx, pages, request, user, case_id, state)
     return back(case_id, "included")
+
+
+@router.post("/review/posts/{post_id}/held-videos")
+def release_video_view(
+    ctx: Ctx,
+    pages: Pages,
+    request: Request,
+    post_id: int,
+    user: ReviewerOrAdminWrite,
+    media_id: Annotated[int, Form(ge=0)] = 0,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """The review page's release button: the API's service function, the API's audit."""
+    try:
+        with ctx.sessions() as session, session.begin():
+            post = release_held_video(ctx, session, user, post_id, media_id, reason)
+            case_id = post.case_id
+    except LaporError as exc:
+        if not is_refusal(exc):
+            raise
+        state = refusal(exc, f"release-{post_id}-{media_id}", {"reason": reason})
+        case_id = _case_of_post(ctx, user, post_id)
+        return _refused_on_case(ctx, pages, request, user, case_id, state)
+    return back(case_id, "video_released")
 
 
 @router.post("/review/posts/{post_id}/unblur")

@@ -34,6 +34,7 @@ from publisher.core.clock import utcnow
 from publisher.core.errors import DownloadFailed as DownloadFailed
 from publisher.core.errors import MediaRejected
 from publisher.db.models import Media
+from publisher.intake.media_rows import record_sanitized
 from publisher.media import MediaStore, sanitize
 from publisher.media.sanitize import SanitizedMedia
 
@@ -177,17 +178,7 @@ def fetch_pending_media(
             elif isinstance(result, DownloadFailed):
                 _retry_later(media, str(result), counts)
             elif isinstance(result, SanitizedMedia):
-                media.sha256 = store.put(result.data, result.suffix)
-                if result.unblurred is not None:
-                    media.unblurred_sha256 = private_store.put(result.unblurred, result.suffix)
-                media.face_boxes = [box.as_dict() for box in result.face_boxes]
-                media.held_for_review = result.held_for_review
-                if result.text_regions is not None:
-                    media.text_regions = [r.as_dict() for r in result.text_regions]
-                media.kind, media.mime = result.kind, result.mime
-                media.size_bytes = len(result.data)
-                media.width, media.height = result.width, result.height
-                media.duration_s = result.duration_s
+                record_sanitized(media, result, store, private_store)
                 media.state, media.reject_reason = "ok", ""
                 counts.stored += 1
                 if result.notes:
