@@ -78,10 +78,11 @@ MUXER_OPTIONS = {"movflags": "+faststart", "use_editlist": "0", "fflags": "+bite
 # every clip and must stay cheap (issue 22: a compliant clip without faces at >= 50x real time
 # by CPU). A keyframe is sampled every 2 s for the first 10 s, then every 4 s, and never more
 # than 30 (spread over the whole clip). Only the sampled keyframes' packets are decoded
-# (single-threaded), each scaled by swscale straight to 384 px and run through the detector
-# at the photo confidence (about 37 ms against 65 ms at the former 512 px): on 1080p frames
-# it sees a face a tenth of the frame high as often as 512 px did, and flags fewer empty
-# street views; a face a twentieth high it misses (docs/performance.md). A sample that looks
+# (single-threaded), each scaled by swscale straight to 512 px and run through the detector
+# at the photo confidence. 384 px would be cheaper (about 37 ms against 65 ms a sample), but
+# on 1080p frames it found none of the faces a twentieth of the frame high where 512 px finds
+# about a quarter (docs/performance.md): a face published unblurred
+# costs more than a slower remux, so the larger input stays. A sample that looks
 # like the last one detected on (every cell of a 32x18 thumbnail within SAME_SCENE_DIFF
 # levels: a phone held still on a still scene) is not run through the detector again.
 FACE_SAMPLE_EVERY_S = 2.0
@@ -89,7 +90,7 @@ FACE_SAMPLE_DENSE_S = 10.0
 FACE_SAMPLE_LATER_EVERY_S = 4.0
 FACE_SAMPLE_MAX = 30
 FACE_SAMPLE_SIDE = 512  # iter_keyframes' default (tests, likeness of upright keyframes)
-FACE_SCREEN_SIDE = 384
+FACE_SCREEN_SIDE = 512
 SAME_SCENE_THUMB = (32, 18)
 SAME_SCENE_DIFF = 6  # grey levels, in every cell of the thumbnail
 FACE_DETECT_SIDE = 768
