@@ -266,7 +266,8 @@ def sampler_recall(seed: int = 7) -> None:
     """Does the keyframe sampler see a face in a 1080p frame? The face evaluation set's 33 head
     crops (31 frontal, 2 profile) pasted one per frame on its street backgrounds (cut to
     1920x1080) at a face height of 1/20, 1/10 and 1/5 of the frame, plus 18 frames with no face;
-    old sampler (512 px) against the new one (384 px), both at the photo confidence 0.15."""
+    old sampler (512 px through PIL) against the one shipped (FACE_SCREEN_SIDE px by swscale),
+    both at the photo confidence 0.15."""
     from PIL import Image
 
     from bench import face_eval
@@ -324,7 +325,7 @@ def sampler_recall(seed: int = 7) -> None:
         " | CPU per frame |"
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    for label, detect in (("old: 512 px, 0.15", old), ("new: 384 px, 0.15", new)):
+    for label, detect in (("old: 512 px, 0.15", old), (f"new: {FACE_SCREEN_SIDE} px, 0.15", new)):
         found: dict[float, int] = {}
         cpu_started = time.process_time()
         for share, image, (cx, cy) in frames:
