@@ -60,7 +60,7 @@ from publisher.runtime.context import AppContext
 from publisher.screening.screen import screening_text
 from publisher.web.auth import BadInput, NotFound, Viewer
 from publisher.web.deps import Ctx, Pages, ReviewerOrAdmin, ReviewerOrAdminWrite
-from publisher.web.forms import NO_FORM, FormState, is_refusal, refusal
+from publisher.web.forms import NO_FORM, WHOLE_FORM, FormState, is_refusal, refusal
 from publisher.web.scope import get_scoped, scoped_cases, scoped_posts
 from publisher.web.templating import PageRenderer
 
@@ -869,17 +869,16 @@ def edit_view(
     user: ReviewerOrAdminWrite,
     caption: Annotated[str, Form(max_length=70000)] = "",
 ) -> Response:
-    try:
-        with ctx.sessions() as session, session.begin():
-            post = edit_post(session, user, post_id, caption)
-            case_id = post.case_id
-    except LaporError as exc:
-        if not is_refusal(exc):
-            raise
-        state = refusal(exc, f"edit-{post_id}", {"caption": caption}, default_field="caption")
-        case_id = _case_of_post(ctx, user, post_id)
-        return _refused_on_case(ctx, pages, request, user, case_id, state)
-    return back(case_id, "edited")
+    return _on_post(
+        ctx,
+        pages,
+        request,
+        user,
+        post_id,
+        lambda session: edit_post(session, user, post_id, caption),
+        refused=(f"edit-{post_id}", {"caption": caption}, "caption"),
+        done="edited",
+    )
 
 
 @router.post("/review/posts/{post_id}/media")
@@ -913,19 +912,18 @@ def allow_finding_view(
     kind: Annotated[str, Form(max_length=20)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    try:
-        with ctx.sessions() as session, session.begin():
-            post = allow_finding(
-                session, user, post_id, start=start, end=end, kind=kind, reason=reason
-            )
-            case_id = post.case_id
-    except LaporError as exc:
-        if not is_refusal(exc):
-            raise
-        state = refusal(exc, f"allow-{post_id}-{start}", {"reason": reason})
-        case_id = _case_of_post(ctx, user, post_id)
-        return _refused_on_case(ctx, pages, request, user, case_id, state)
-    return back(case_id, "allowed")
+    return _on_post(
+        ctx,
+        pages,
+        request,
+        user,
+        post_id,
+        lambda session: allow_finding(
+            session, user, post_id, start=start, end=end, kind=kind, reason=reason
+        ),
+        refused=(f"allow-{post_id}-{start}", {"reason": reason}, WHOLE_FORM),
+        done="allowed",
+    )
 
 
 @router.post("/review/posts/{post_id}/reporter-photos")
@@ -938,17 +936,16 @@ def include_view(
     media_id: Annotated[int, Form(ge=0)] = 0,
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    try:
-        with ctx.sessions() as session, session.begin():
-            post = include_reporter_photo(ctx, session, user, post_id, media_id, reason)
-            case_id = post.case_id
-    except LaporError as exc:
-        if not is_refusal(exc):
-            raise
-        state = refusal(exc, f"include-{post_id}-{media_id}", {"reason": reason})
-        case_id = _case_of_post(ctx, user, post_id)
-        return _refused_on_case(ctx, pages, request, user, case_id, state)
-    return back(case_id, "included")
+    return _on_post(
+        ctx,
+        pages,
+        request,
+        user,
+        post_id,
+        lambda session: include_reporter_photo(ctx, session, user, post_id, media_id, reason),
+        refused=(f"include-{post_id}-{media_id}", {"reason": reason}, WHOLE_FORM),
+        done="included",
+    )
 
 
 @router.post("/review/posts/{post_id}/held-videos")
@@ -962,17 +959,16 @@ def release_video_view(
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """The review page's release button: the API's service function, the API's audit."""
-    try:
-        with ctx.sessions() as session, session.begin():
-            post = release_held_video(ctx, session, user, post_id, media_id, reason)
-            case_id = post.case_id
-    except LaporError as exc:
-        if not is_refusal(exc):
-            raise
-        state = refusal(exc, f"release-{post_id}-{media_id}", {"reason": reason})
-        case_id = _case_of_post(ctx, user, post_id)
-        return _refused_on_case(ctx, pages, request, user, case_id, state)
-    return back(case_id, "video_released")
+    return _on_post(
+        ctx,
+        pages,
+        request,
+        user,
+        post_id,
+        lambda session: release_held_video(ctx, session, user, post_id, media_id, reason),
+        refused=(f"release-{post_id}-{media_id}", {"reason": reason}, WHOLE_FORM),
+        done="video_released",
+    )
 
 
 @router.post("/review/posts/{post_id}/unblur")
@@ -985,17 +981,43 @@ def unblur_view(
     media_id: Annotated[int, Form(ge=0)] = 0,
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
+    return _on_post(
+        ctx,
+        pages,
+        request,
+        user,
+        post_id,
+        lambda session: publish_unblurred(ctx, session, user, post_id, media_id, reason),
+        refused=(f"unblur-{post_id}-{media_id}", {"reason": reason}, WHOLE_FORM),
+        done="unblurred",
+    )
+
+
+def _on_post(
+    ctx: AppContext,
+    pages: PageRenderer,
+    request: Request,
+    user: Viewer,
+    post_id: int,
+    act: Callable[[Session], Post],
+    *,
+    refused: tuple[str, dict[str, object], str],
+    done: str,
+) -> Response:
+    """One reviewer action on one post, in its own transaction, then back to its case page
+    (``done`` names what happened). A refusal shows the case page again with the form
+    ``refused`` names (its key, what was typed, the field for an error that names none)."""
     try:
         with ctx.sessions() as session, session.begin():
-            post = publish_unblurred(ctx, session, user, post_id, media_id, reason)
-            case_id = post.case_id
+            case_id = act(session).case_id
     except LaporError as exc:
         if not is_refusal(exc):
             raise
-        state = refusal(exc, f"unblur-{post_id}-{media_id}", {"reason": reason})
+        key, typed, default_field = refused
+        state = refusal(exc, key, typed, default_field=default_field)
         case_id = _case_of_post(ctx, user, post_id)
         return _refused_on_case(ctx, pages, request, user, case_id, state)
-    return back(case_id, "unblurred")
+    return back(case_id, done)
 
 
 def _of_case(session: Session, case_id: int, post_ids: list[int]) -> list[int]:
