@@ -446,7 +446,8 @@ def build_report(
     offset = 0 if postgres else _fixed_offset(calendar.tz)
     today = calendar.local_date(now)
     last = max(end, today) + timedelta(days=62)  # responses come after the report
-    if offset is None:
+
+    def fallback() -> Report:
         return _by_scan(
             session,
             calendar,
@@ -458,6 +459,9 @@ def build_report(
             agency_code,
             overdue_limit,
         )
+
+    if offset is None:
+        return fallback()
     lo, hi = period_bounds(start, end, calendar)
     agencies = {
         a.id: (a.code, a.name) for a in session.execute(select(Agency.id, Agency.code, Agency.name))
@@ -649,17 +653,7 @@ def build_report(
         tuple(row) for row in session.connection().execute(union_all(*parts))
     ]
     if any(row[11] for row in rows if row[0] == 0):
-        return _by_scan(
-            session,
-            calendar,
-            start,
-            end,
-            now,
-            min_cases,
-            overdue_after_wd,
-            agency_code,
-            overdue_limit,
-        )
+        return fallback()
 
     # A case's PIC: whoever submitted its first follow-up, else its agency's only active PIC.
     sole: dict[int, int | None] = {}
