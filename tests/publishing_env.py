@@ -4,9 +4,12 @@ through the real flow (intake, screening, rendering, review)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import select
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -179,3 +182,27 @@ def account_status(ctx: AppContext, account_id: int) -> str:
         account = session.get(SocialAccount, account_id)
         assert account is not None
         return account.status
+
+
+def start_worker(
+    name: str, *, cwd: Path, env: dict[str, str], log: Path, args: tuple[str, ...] = ()
+) -> subprocess.Popen[bytes]:
+    """``lapor worker`` as its own process (polling every 0.1 s), its output in ``log``: the
+    multi-process tests kill, count and restart these like a supervisor would."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from publisher.cli.main import main; main()",
+            "worker",
+            "--worker-id",
+            name,
+            "--idle",
+            "0.1",
+            *args,
+        ],
+        cwd=cwd,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )

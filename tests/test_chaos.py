@@ -24,7 +24,6 @@ import re
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -63,6 +62,7 @@ from tests.publishing_env import (
     approved_posts,
     running_fakes,
     serving_media,
+    start_worker,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,24 +106,12 @@ class Workers:
     def start(self) -> None:
         self.started += 1
         name = f"chaos-{self.started}"
-        log = (self.log_dir / f"{name}.log").open("wb")
-        self.procs[name] = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "from publisher.cli.main import main; main()",
-                "worker",
-                "--worker-id",
-                name,
-                "--idle",
-                "0.1",
-                "--reconcile-every",
-                "2",
-            ],
+        self.procs[name] = start_worker(
+            name,
             cwd=ROOT,
             env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            log=self.log_dir / f"{name}.log",
+            args=("--reconcile-every", "2"),
         )
 
     def due_for_a_kill(self, rng: random.Random) -> str | None:

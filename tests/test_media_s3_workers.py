@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -26,6 +25,7 @@ from tests.publishing_env import (
     approved_posts,
     running_fakes,
     serving_media,
+    start_worker,
 )
 from tests.s3_support import S3Server, running_s3
 from tests.test_chaos import _count_on_fakes
@@ -37,19 +37,10 @@ MACHINES = ("machine-a", "machine-b")
 
 def _start_worker(name: str, home: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     home.mkdir(parents=True, exist_ok=True)
-    log = (home / "worker.log").open("wb")
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from publisher.cli.main import main; main()",
-            "worker",
-            "--worker-id",
-            name,
-            "--idle",
-            "0.1",
-        ],
-        cwd=home,  # the defaults (var/...) resolve inside this machine's own folder
+    # cwd: the defaults (var/...) resolve inside this machine's own folder
+    return start_worker(
+        name,
+        cwd=home,
         env={
             **env,
             "LAPOR_MEDIA_DIR": str(home / "media"),
@@ -58,8 +49,7 @@ def _start_worker(name: str, home: Path, env: dict[str, str]) -> subprocess.Pope
             "LAPOR_FOLDER_PLATFORM_DIR": str(home / "posts"),
             "LAPOR_MEDIA_CACHE_DIR": str(home / "media-cache"),
         },
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        log=home / "worker.log",
     )
 
 
