@@ -14,18 +14,33 @@ from typer.main import get_command
 from publisher.cli.main import ENTRIES, app, eager_app
 from publisher.core.crypto import new_key
 
-LAPOR = [sys.executable, "-c", "from publisher.cli.main import main; main()"]
+LAPOR_MAIN = "from publisher.cli.main import main; main()"
+LAPOR = [sys.executable, "-c", LAPOR_MAIN]  # for tests that start it with Popen
+
+
+def probe(
+    code: str, *argv: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter (``argv`` as its arguments) without this process's
+    ``LAPOR_`` settings: the import tests read ``sys.modules`` there, where nothing of this
+    test process is loaded."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("LAPOR_")}
+    full_env.update(env or {})
+    full_env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    return subprocess.run(
+        [sys.executable, "-c", code, *argv],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=120,
+    )
 
 
 def lapor(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("LAPOR_")}
-    full_env.update(env or {})
-    full_env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
-    return subprocess.run(
-        [*LAPOR, *args], capture_output=True, text=True, env=full_env, cwd=cwd, timeout=120
-    )
+    return probe(LAPOR_MAIN, *args, env=env, cwd=cwd)
 
 
 def all_command_paths() -> list[list[str]]:
@@ -127,21 +142,14 @@ def test_the_lazy_command_table_names_every_command_with_its_own_help_in_order()
 
 
 def test_lapor_help_imports_neither_the_web_app_nor_the_models_nor_sqlalchemy() -> None:
-    probe = (
+    code = (
         "import sys; from publisher.cli.main import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "heavy = ('publisher.db.models', 'publisher.app', 'publisher.web.deps', 'sqlalchemy', "
         "'numpy', 'fastapi', 'publisher.runtime.context')\n"
         "print('LOADED', sorted(m for m in heavy if m in sys.modules))"
     )
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    result = subprocess.run(
-        [sys.executable, "-c", probe, "--help"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    result = probe(code, "--help")
     assert "LOADED []" in result.stdout, result.stdout[-500:] + result.stderr
     assert "seed" in result.stdout and "classifier" in result.stdout
 
@@ -149,16 +157,13 @@ def test_lapor_help_imports_neither_the_web_app_nor_the_models_nor_sqlalchemy() 
 def test_a_command_loads_its_own_part_only_when_it_runs() -> None:
     from typer.testing import CliRunner
 
-    probe = (
+    code = (
         "import sys; from typer.testing import CliRunner; from publisher.cli.main import app\n"
         "CliRunner().invoke(app, ['keys', '--help'])\n"
         "print('LOADED', sorted(m for m in ('publisher.ops.cli', 'publisher.intake.cli', "
         "'publisher.app.factory') if m in sys.modules))"
     )
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120
-    )
+    result = probe(code)
     assert "LOADED ['publisher.ops.cli']" in result.stdout, result.stderr
     unknown = CliRunner().invoke(app, ["no-such-command"])
     assert unknown.exit_code == 2 and "No such command" in unknown.output
@@ -173,34 +178,24 @@ def test_lapor_version_prints_the_installed_package_version() -> None:
 
 
 def test_lapor_help_loads_neither_the_job_table_nor_the_outbox_nor_faker() -> None:
-    probe = (
+    code = (
         "import sys; from publisher.cli.main import app; "
         "print(sorted(m for m in ('jobs', 'publisher.outbox.deliveries', 'faker', 'uvicorn', "
         "'publisher.app.factory', 'classifiers') if m in sys.modules))"
     )
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120
-    )
+    result = probe(code)
     assert result.stdout.strip() == "[]", result.stderr
 
 
 def test_lapor_help_is_a_plain_list_without_rich_rendering_and_keeps_every_command() -> None:
     # typer.rich_utils (Markdown, Pygments, tracebacks) was most of `lapor --help`'s CPU (#23).
-    probe = (
+    code = (
         "import sys; from publisher.cli.main import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "print('LOADED', sorted(m for m in ('typer.rich_utils', 'rich.markdown', 'pygments') "
         "if m in sys.modules))"
     )
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    result = subprocess.run(
-        [sys.executable, "-c", probe, "--help"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    result = probe(code, "--help")
     assert "LOADED []" in result.stdout, result.stdout[-500:] + result.stderr
     listed = [line.split()[0] for line in result.stdout.split("Commands:")[1].splitlines()[1:]]
     assert [name for name in listed if name != "LOADED"] == [e.name for e in ENTRIES]
@@ -209,18 +204,15 @@ def test_lapor_help_is_a_plain_list_without_rich_rendering_and_keeps_every_comma
 def test_lapor_screen_imports_no_rich_console_when_it_succeeds(tmp_path: Path) -> None:
     cases = tmp_path / "in.jsonl"
     cases.write_text('{"id": "a", "complaint": "Lampu jalan mati di RT 03"}\n', "utf-8")
-    probe = (
+    code = (
         "import sys; from publisher.cli.main import main\n"
         "try:\n    main()\nexcept SystemExit as exc:\n    print('EXIT', exc.code)\n"
         "print('LOADED', sorted(m for m in ('rich.console', 'typer.rich_utils', 'sqlalchemy', "
         "'publisher.db.models', 'sklearn', 'skops') if m in sys.modules))"
     )
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    env = {k: v for k, v in env.items() if not k.startswith("LAPOR_")}
-    result = subprocess.run(
-        [sys.executable, "-c", probe, "screen", "--input", str(cases), "--output",
-         str(tmp_path / "out.jsonl")],
-        capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path,
+    result = probe(
+        code, "screen", "--input", str(cases), "--output", str(tmp_path / "out.jsonl"),
+        cwd=tmp_path,
     )  # fmt: skip
     assert "LOADED []" in result.stdout, result.stdout[-500:] + result.stderr
     assert json.loads((tmp_path / "out.jsonl").read_text("utf-8"))["id"] == "a"
